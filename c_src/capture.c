@@ -1,0 +1,200 @@
+/*
+ * capture.c: opening the libpcap handle and setting its filter.
+ *
+ * Runs first, with every privilege the process was started with (root,
+ * setuid or file capabilities): CAP_NET_RAW and CAP_NET_ADMIN for a live
+ * interface, the invoking user's rights for a file. Every libpcap failure
+ * becomes an ERROR frame with a stable code and libpcap's own message, and
+ * the port exits with EPCAP_EXIT_OPEN.
+ *
+ * Syscalls: those of pcap_create/pcap_activate (socket, setsockopt, mmap,
+ * ioctl, bind) and of pcap_open_offline (open, read).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "epcap.h"
+
+/* libpcap status -> protocol error code. */
+int capture_map_error(int status)
+{
+    switch (status) {
+    case PCAP_ERROR_NO_SUCH_DEVICE: return EPCAP_E_NO_SUCH_DEVICE;
+    case PCAP_ERROR_PERM_DENIED: return EPCAP_E_PERMISSION_DENIED;
+    case PCAP_ERROR_PROMISC_PERM_DENIED:
+        return EPCAP_E_PROMISC_PERMISSION_DENIED;
+    case PCAP_ERROR_RFMON_NOTSUP: return EPCAP_E_RFMON_NOT_SUPPORTED;
+    case PCAP_ERROR_IFACE_NOT_UP: return EPCAP_E_INTERFACE_DOWN;
+    case PCAP_ERROR_TSTAMP_PRECISION_NOTSUP:
+        return EPCAP_E_TSTAMP_PRECISION_NOT_SUPPORTED;
+    case PCAP_ERROR_CANTSET_TSTAMP_TYPE:
+        return EPCAP_E_TSTAMP_TYPE_NOT_SUPPORTED;
+#ifdef PCAP_ERROR_CAPTURE_NOTSUP
+    case PCAP_ERROR_CAPTURE_NOTSUP: return EPCAP_E_CAPTURE_NOT_SUPPORTED;
+#endif
+    case PCAP_WARNING_PROMISC_NOTSUP: return EPCAP_E_PROMISC_NOT_SUPPORTED;
+    case PCAP_WARNING_TSTAMP_TYPE_NOTSUP:
+        return EPCAP_E_TSTAMP_TYPE_NOT_SUPPORTED;
+    case PCAP_WARNING: return EPCAP_E_WARNING;
+    default: return EPCAP_E_CAPTURE;
+    }
+}
+
+static void open_file(struct epcap *st)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+
+    /* Nanosecond precision loses nothing: libpcap scales microsecond
+     * files exactly, and nanosecond files keep their digits. */
+    st->pcap = pcap_open_offline_with_tstamp_precision(
+        st->opt.file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (st->pcap == NULL)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s", errbuf);
+    st->is_file = true;
+    st->pcap_fd = -1;
+}
+
+static const char *default_device(struct epcap *st)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_if_t *all = NULL;
+
+    if (pcap_findalldevs(&all, errbuf) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
+                    "finding a device: %s", errbuf);
+    if (all == NULL)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_NO_SUCH_DEVICE,
+                    "no capture device found; give one with -i");
+    /* Kept for the life of the process: the name is in READY. */
+    const char *name = strdup(all->name);
+    pcap_freealldevs(all);
+    if (name == NULL)
+        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
+    return name;
+}
+
+/* Apply every option that must be set before activation. */
+static void configure(struct epcap *st)
+{
+    const struct epcap_opts *o = &st->opt;
+    pcap_t *p = st->pcap;
+    int prec = o->precision < 0 ? PCAP_TSTAMP_PRECISION_NANO : o->precision;
+
+    if (pcap_set_snaplen(p, o->snaplen) != 0 ||
+        pcap_set_promisc(p, o->promisc) != 0 ||
+        (o->monitor && pcap_set_rfmon(p, 1) != 0) ||
+        pcap_set_buffer_size(p, o->buffer_size > 0 ? o->buffer_size
+                                                   : EPCAP_BUFFER_DEFAULT) != 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s",
+                    o->interface, pcap_geterr(p));
+    if (o->timeout_mode == TIMEOUT_IMMEDIATE)
+        (void)pcap_set_immediate_mode(p, 1);
+    else
+        (void)pcap_set_timeout(p, o->timeout_mode == TIMEOUT_MS ? o->timeout_ms
+                                                                : 0);
+    int rc = pcap_set_tstamp_precision(p, prec);
+    if (rc != 0 && o->precision >= 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc),
+                    "%s: %s time stamps are not supported", o->interface,
+                    prec == PCAP_TSTAMP_PRECISION_NANO ? "nanosecond"
+                                                       : "microsecond");
+}
+
+static void activate(struct epcap *st)
+{
+    const char *dev = st->opt.interface;
+    int rc = pcap_activate(st->pcap);
+
+    if (rc > 0) {
+        epcap_warn(st, capture_map_error(rc), "%s: %s", dev,
+                   pcap_statustostr(rc));
+    } else if (rc < 0) {
+        const char *why = pcap_geterr(st->pcap);
+        if (why[0] == '\0')
+            why = pcap_statustostr(rc);
+        epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc), "%s: %s",
+                    dev, why);
+    }
+    if (st->opt.direction_set &&
+        pcap_setdirection(st->pcap, st->opt.direction) != 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
+                    "%s: direction: %s", dev, pcap_geterr(st->pcap));
+}
+
+static void open_live(struct epcap *st)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+
+    if (st->opt.interface == NULL)
+        st->opt.interface = default_device(st);
+    st->pcap = pcap_create(st->opt.interface, errbuf);
+    if (st->pcap == NULL)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s",
+                    st->opt.interface, errbuf);
+    configure(st);
+    activate(st);
+    if (pcap_setnonblock(st->pcap, 1, errbuf) != 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s",
+                    st->opt.interface, errbuf);
+    st->pcap_fd = pcap_get_selectable_fd(st->pcap);
+    if (st->pcap_fd < 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
+                    "%s: no selectable descriptor", st->opt.interface);
+}
+
+static void set_filter(struct epcap *st)
+{
+    struct bpf_program prog;
+    bpf_u_int32 net = 0;
+    bpf_u_int32 mask = PCAP_NETMASK_UNKNOWN;
+    char errbuf[PCAP_ERRBUF_SIZE];
+
+    if (st->opt.filter == NULL)
+        return;
+    /* An interface without IPv4 has no netmask: only "ip broadcast"
+     * needs one, and libpcap says so itself if it is used. */
+    if (!st->is_file &&
+        pcap_lookupnet(st->opt.interface, &net, &mask, errbuf) < 0)
+        mask = PCAP_NETMASK_UNKNOWN;
+    if (pcap_compile(st->pcap, &prog, st->opt.filter, 1, mask) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",
+                    pcap_geterr(st->pcap));
+    int rc = pcap_setfilter(st->pcap, &prog);
+    pcap_freecode(&prog);
+    if (rc < 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",
+                    pcap_geterr(st->pcap));
+}
+
+static void set_environment(struct epcap *st)
+{
+    for (int i = 0; i < st->opt.env_count; i++) {
+        const char *kv = st->opt.env[i];
+        const char *eq = strchr(kv, '=');
+        char key[256];
+        size_t n = (size_t)(eq - kv);
+        if (n >= sizeof(key))
+            epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
+                        "env: name too long: %s", kv);
+        memcpy(key, kv, n);
+        key[n] = '\0';
+        if (setenv(key, eq + 1, 1) < 0)
+            epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "env: %s: %s",
+                        key, strerror(errno));
+    }
+}
+
+void capture_open(struct epcap *st)
+{
+    set_environment(st);
+    if (st->opt.file != NULL)
+        open_file(st);
+    else
+        open_live(st);
+    set_filter(st);
+    if (st->opt.cluster_id >= 0)
+        epcap_warn(st, EPCAP_E_UNSUPPORTED,
+                   "cluster_id %d ignored: built without PF_RING",
+                   st->opt.cluster_id);
+}

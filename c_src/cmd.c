@@ -1,0 +1,45 @@
+/*
+ * cmd.c: decoding command frames read from stdin.
+ *
+ * Pure: no I/O, no allocation, so it can be unit-tested and fuzzed alone.
+ * The length is checked against EPCAP_CMD_MIN and EPCAP_CMD_MAX before
+ * anything else, so a hostile or broken owner can never make the port
+ * allocate or wait for more than EPCAP_CMD_MAX bytes.
+ */
+#include "epcap.h"
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/*
+ * Decode the first frame of buf. CMD_OK: *cmd is filled and *used bytes
+ * were consumed. CMD_NEED_MORE: buf holds only part of a frame.
+ * CMD_BAD: the stream is corrupt; *why says how.
+ */
+enum cmd_status cmd_decode(const unsigned char *buf, size_t len,
+                           struct epcap_cmd *cmd, size_t *used,
+                           const char **why)
+{
+    if (len < 4)
+        return CMD_NEED_MORE;
+    uint32_t n = get32(buf);
+    if (n < EPCAP_CMD_MIN) {
+        *why = "command frame shorter than tag and id";
+        return CMD_BAD;
+    }
+    if (n > EPCAP_CMD_MAX) {
+        *why = "command frame longer than the limit";
+        return CMD_BAD;
+    }
+    if (len - 4 < n)
+        return CMD_NEED_MORE;
+    cmd->tag = buf[4];
+    cmd->id = get32(buf + 5);
+    cmd->body = buf + 4 + EPCAP_CMD_MIN;
+    cmd->body_len = n - EPCAP_CMD_MIN;
+    *used = 4 + (size_t)n;
+    return CMD_OK;
+}

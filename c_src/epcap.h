@@ -1,0 +1,157 @@
+/*
+ * epcap.h: the port's one state struct and the interfaces between its files.
+ *
+ * main.c reads as the table of contents: parse options, open the capture,
+ * drop privileges, restrict the process, run the loop. Every file below owns
+ * one concern; all mutable state lives in struct epcap, passed explicitly.
+ * The only globals are the volatile sig_atomic_t flags in signals.c.
+ */
+#ifndef EPCAP_H
+#define EPCAP_H
+
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "epcap_proto.h"
+
+#define EPCAP_VERSION "1.0.0"
+
+/* Kernel capture buffer when none is given. libpcap falls back to
+ * TPACKET_V2 in immediate mode, with one ring frame per packet sized for
+ * the interface MTU; at libpcap's 2 MiB default that ring holds about a
+ * millisecond of 1 M packets/s traffic on a veth. 32 MiB holds 16 ms. */
+#define EPCAP_BUFFER_DEFAULT (32 * 1024 * 1024)
+
+/* Stop reading the capture while this much output waits for the owner:
+ * the kernel then drops (and counts) instead of this process growing. */
+#define EPCAP_OUT_HIGH (4 * 1024 * 1024)
+
+/* Packets taken from a capture file per pcap_dispatch call (a count of
+ * -1 would read the whole file in one call). */
+#define EPCAP_FILE_CHUNK 4096
+
+enum epcap_timeout_mode { TIMEOUT_IMMEDIATE, TIMEOUT_MS, TIMEOUT_INFINITY };
+
+/* What the command line asks for; filled by options.c, read-only after. */
+struct epcap_opts {
+    const char *interface; /* NULL: libpcap's first device */
+    const char *file;      /* capture file instead of an interface */
+    char *filter;          /* trailing arguments joined by spaces, or NULL */
+    int snaplen;
+    bool promisc;
+    bool monitor;
+    enum epcap_timeout_mode timeout_mode;
+    int timeout_ms;
+    int buffer_size;       /* bytes; 0: EPCAP_BUFFER_DEFAULT */
+    pcap_direction_t direction; /* PCAP_D_INOUT unless asked */
+    bool direction_set;
+    int precision;         /* -1: nano if available, else the one asked */
+    const char *user;
+    const char *group;
+    const char *chroot_dir;
+    const char *env[16];   /* KEY=VAL strings to set before opening */
+    int env_count;
+    int verbose;
+    bool inject;
+    int cluster_id;        /* -1 unless given (PF_RING only) */
+    const char *cpu_affinity;
+    bool help;
+    bool version;
+};
+
+/* Output buffer: frames waiting to be written to stdout. */
+struct obuf {
+    unsigned char *buf;
+    size_t cap;
+    size_t start;   /* first byte not yet written */
+    size_t end;     /* first free byte */
+    size_t batch;   /* offset of the open PACKETS frame, or SIZE_MAX */
+    int fd;
+};
+
+/* Input buffer: command frames read from stdin, not yet handled. */
+struct ibuf {
+    unsigned char *buf;
+    size_t cap;
+    size_t len;
+};
+
+/* A decoded command frame; body points into the input buffer. */
+struct epcap_cmd {
+    uint8_t tag;
+    uint32_t id;
+    const unsigned char *body;
+    size_t body_len;
+};
+
+struct epcap {
+    struct epcap_opts opt;
+    pcap_t *pcap;
+    int pcap_fd;        /* selectable fd for live captures, else -1 */
+    bool is_file;
+    bool frames;        /* error frames go to stdout (it is not a tty) */
+    bool stdin_open;
+    bool done;          /* capture over: eof, stop, or stdin closed */
+    pid_t parent;       /* the process that started us */
+    struct obuf out;
+    struct ibuf in;
+};
+
+/* options.c: argv -> opts. Returns 0, or -1 with a message in err. */
+int options_parse(struct epcap_opts *opt, int argc, char *argv[], char *err,
+                  size_t errlen);
+void options_free(struct epcap_opts *opt);
+void options_usage(FILE *fp);
+
+/* frame.c: building and writing frames. */
+int obuf_init(struct obuf *ob, int fd, size_t cap);
+void obuf_free(struct obuf *ob);
+void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
+                 const unsigned char *data);
+void obuf_close_batch(struct obuf *ob);
+int obuf_frame(struct obuf *ob, uint8_t tag, const void *hdr, size_t hdrlen,
+               const void *body, size_t bodylen);
+size_t obuf_pending(const struct obuf *ob);
+int obuf_flush(struct obuf *ob);
+int obuf_drain(struct obuf *ob);
+
+/* cmd.c: command frames from stdin (pure: no I/O). */
+enum cmd_status { CMD_NEED_MORE = 0, CMD_OK = 1, CMD_BAD = -1 };
+enum cmd_status cmd_decode(const unsigned char *buf, size_t len,
+                           struct epcap_cmd *cmd, size_t *used,
+                           const char **why);
+
+/* report.c: errors, warnings and the READY frame. */
+void epcap_fatal(struct epcap *st, int exit_code, int err_code,
+                 const char *fmt, ...) __attribute__((noreturn, format(printf, 4, 5)));
+void epcap_warn(struct epcap *st, int err_code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void epcap_log(const struct epcap *st, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void epcap_send_ready(struct epcap *st);
+void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,
+                 const void *body, size_t len);
+
+/* capture.c: open the handle and set the filter. Exits on failure. */
+void capture_open(struct epcap *st);
+int capture_map_error(int pcap_status);
+
+/* privs.c: change user and group, chroot. Exits on failure. */
+void privs_drop(struct epcap *st);
+
+/* signals.c: termination flags and parent-death notice. */
+void signals_init(struct epcap *st);
+void signals_watch_parent(struct epcap *st);
+bool signals_terminated(void);
+const sigset_t *signals_poll_mask(void);
+
+/* loop.c: the event loop. Returns the exit code. */
+int loop_run(struct epcap *st);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * epcap_proto.h: the wire protocol between the epcap port and its owner.
+ *
+ * This header and doc/PROTOCOL.md are the only definitions of the protocol.
+ * The Erlang constants in include/epcap_proto.hrl are generated from this
+ * file (make proto) and a test checks that the two agree.
+ *
+ * Every message in either direction is one frame:
+ *
+ *     +----------------+--------+------------------------+
+ *     | length: u32 BE | tag u8 | body (length - 1 bytes) |
+ *     +----------------+--------+------------------------+
+ *
+ * The length counts the tag and the body, never itself: this is Erlang's
+ * {packet, 4}. All integers are unsigned big-endian. Strings are UTF-8
+ * without a terminating NUL and run to the end of the body unless a length
+ * precedes them.
+ *
+ * Port -> owner (stdout) frames, tag EPCAP_FRAME_*:
+ *
+ *   READY    u16 version, u32 datalink, u32 snaplen, u8 tstamp precision
+ *            (6 = microseconds, 9 = nanoseconds), u8 source (EPCAP_SOURCE_*),
+ *            then the interface name or file path.
+ *            Sent once, after the handle is active and the filter is set.
+ *   PACKETS  one or more packet records, back to back:
+ *              u64 seconds, u32 fraction (unit given by READY's precision),
+ *              u32 caplen, u32 original length, caplen bytes of packet.
+ *   EOF      empty. The capture file is exhausted; the port exits 0 after it.
+ *   ERROR    u16 code (EPCAP_ERRORS), u8 fatal (1: the port exits after
+ *            this frame), then the message.
+ *   WARNING  u16 code (EPCAP_ERRORS), then the message. Capture goes on.
+ *   REPLY    u32 id (copied from the command), u16 code (0 = ok, otherwise
+ *            EPCAP_ERRORS), then a command-specific body.
+ *
+ * Owner -> port (stdin) frames, tag EPCAP_CMD_*: after the tag, a u32 id
+ * chosen by the owner (echoed in any REPLY), then the command body.
+ * A frame whose length is below EPCAP_CMD_MIN or above EPCAP_CMD_MAX, or a
+ * stream that ends inside a frame, is a protocol error: the port reports it
+ * on stderr and exits with EPCAP_EXIT_PROTOCOL. An unknown tag inside a
+ * well-formed frame gets a REPLY with EPCAP_E_UNKNOWN_COMMAND.
+ *
+ *   STOP     empty body. Flush what is captured and exit 0. No reply.
+ *
+ * Numbering rule: tags and error codes are never reused or renumbered;
+ * new ones are appended and EPCAP_PROTOCOL_VERSION is bumped.
+ */
+#ifndef EPCAP_PROTO_H
+#define EPCAP_PROTO_H
+
+#define EPCAP_PROTOCOL_VERSION 1
+
+/* Bytes before the body of every frame: the length and the tag. */
+#define EPCAP_FRAME_HEADER 5
+
+/* Per-packet record header in a PACKETS frame: sec, fraction, caplen, len. */
+#define EPCAP_RECORD_HEADER 20
+
+/* Largest snaplen accepted; libpcap's own MAXIMUM_SNAPLEN. */
+#define EPCAP_SNAPLEN_MAX 262144
+
+/* Default snaplen: the largest, so nothing is truncated unless asked. */
+#define EPCAP_SNAPLEN_DEFAULT 262144
+
+/*
+ * A PACKETS frame is closed once its body passes this size, so a busy
+ * capture moves in large writes and one Erlang message carries thousands
+ * of small packets. A frame may exceed it by one record (at most
+ * EPCAP_RECORD_HEADER + EPCAP_SNAPLEN_MAX bytes).
+ */
+#define EPCAP_BATCH_BYTES (256 * 1024)
+
+/* Largest frame the port writes: one full batch plus one maximal record. */
+#define EPCAP_FRAME_MAX \
+    (EPCAP_FRAME_HEADER + EPCAP_BATCH_BYTES + EPCAP_RECORD_HEADER + \
+     EPCAP_SNAPLEN_MAX)
+
+/* Command frames: tag + id at least; at most one maximal packet per
+ * inject plus room for batches (bounded before anything is allocated). */
+#define EPCAP_CMD_MIN 5
+#define EPCAP_CMD_MAX (4 * 1024 * 1024)
+
+/* Frame tags, port -> owner. */
+enum epcap_frame_tag {
+    EPCAP_FRAME_READY = 1,   /* handle active, filter set */
+    EPCAP_FRAME_PACKETS = 2, /* a batch of packet records */
+    EPCAP_FRAME_EOF = 3,     /* capture file exhausted */
+    EPCAP_FRAME_ERROR = 4,   /* an error; fatal ones end the port */
+    EPCAP_FRAME_WARNING = 5, /* a warning; capture goes on */
+    EPCAP_FRAME_REPLY = 6,   /* the answer to a command */
+};
+
+/* Command tags, owner -> port. */
+enum epcap_cmd_tag {
+    EPCAP_CMD_STOP = 1, /* flush and exit 0 */
+};
+
+/* READY's source byte. */
+enum epcap_source {
+    EPCAP_SOURCE_LIVE = 0, /* a live interface */
+    EPCAP_SOURCE_FILE = 1, /* a capture file */
+};
+
+/*
+ * Error codes: X(number, C name, Erlang atom). The atom is what the owner
+ * sees in {error, {Atom, Message}}.
+ */
+#define EPCAP_ERRORS(X)                                                     \
+    X(1, BADARG, "badarg")                       /* bad option value */    \
+    X(2, NO_SUCH_DEVICE, "no_such_device")       /* interface missing */   \
+    X(3, PERMISSION_DENIED, "permission_denied") /* may not capture */     \
+    X(4, PROMISC_PERMISSION_DENIED, "promisc_permission_denied")           \
+    X(5, RFMON_NOT_SUPPORTED, "rfmon_not_supported")                       \
+    X(6, INTERFACE_DOWN, "interface_down")                                 \
+    X(7, BAD_FILTER, "bad_filter")       /* filter does not compile */     \
+    X(8, FILE, "file")                   /* capture file unreadable */     \
+    X(9, CAPTURE, "capture")             /* any other libpcap failure */   \
+    X(10, TSTAMP_PRECISION_NOT_SUPPORTED, "tstamp_precision_not_supported") \
+    X(11, TSTAMP_TYPE_NOT_SUPPORTED, "tstamp_type_not_supported")          \
+    X(12, PROMISC_NOT_SUPPORTED, "promisc_not_supported") /* warning */    \
+    X(13, CAPTURE_NOT_SUPPORTED, "capture_not_supported")                  \
+    X(14, UNKNOWN_COMMAND, "unknown_command")                              \
+    X(15, SYSTEM, "system")              /* a system call failed */        \
+    X(16, WARNING, "warning")            /* libpcap's generic warning */   \
+    X(17, UNSUPPORTED, "unsupported") /* option not built in */
+
+#define EPCAP_ERROR_ENUM(num, name, atom) EPCAP_E_##name = num,
+enum epcap_error { EPCAP_E_OK = 0, EPCAP_ERRORS(EPCAP_ERROR_ENUM) };
+#undef EPCAP_ERROR_ENUM
+
+/*
+ * Exit codes of the port program (sysexits.h values where one fits).
+ * A fatal error that the owner can act on is sent as an ERROR frame first.
+ */
+#define EPCAP_EXITS(X)                                                      \
+    X(0, OK, "normal")             /* eof, stop, or stdin closed */        \
+    X(64, USAGE, "usage")          /* bad command line */                  \
+    X(65, PROTOCOL, "protocol")    /* malformed frame on stdin */          \
+    X(66, OPEN, "open")            /* interface or file could not open */  \
+    X(70, SOFTWARE, "software")    /* internal error, out of memory */     \
+    X(71, OSERR, "oserr")          /* a system call failed */              \
+    X(74, IOERR, "ioerr")          /* stdout failed */                     \
+    X(75, CAPTURE, "capture")      /* reading packets failed */            \
+    X(77, NOPERM, "noperm")        /* privilege drop failed */
+
+#define EPCAP_EXIT_ENUM(num, name, atom) EPCAP_EXIT_##name = num,
+enum epcap_exit { EPCAP_EXITS(EPCAP_EXIT_ENUM) };
+#undef EPCAP_EXIT_ENUM
+
+#endif

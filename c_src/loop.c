@@ -1,0 +1,212 @@
+/*
+ * loop.c: the event loop, the only place that waits.
+ *
+ * One process, one ppoll over three descriptors: the capture handle (live
+ * captures; a file is always readable), stdin (commands) and stdout (only
+ * while output is backed up). Stats, filter changes and injection all need
+ * the live handle, and only one writer may touch stdout, so everything
+ * happens here in turn.
+ *
+ * Each wakeup takes every packet the kernel has ready (pcap_dispatch with
+ * no count), appends them to one output buffer and writes it with as few
+ * write(2) calls as the pipe takes: a busy capture moves in large batches
+ * and an idle one is still delivered at once. When EPCAP_OUT_HIGH bytes are
+ * waiting for a slow owner the loop stops reading packets, so the kernel
+ * drops and counts them instead of this process growing.
+ *
+ * End of file on stdin means the owner is gone: the port exits at once.
+ * A STOP command, SIGTERM or SIGINT flush what is held and exit 0.
+ *
+ * Syscalls: ppoll, read (stdin), write (stdout), those of pcap_dispatch
+ * (poll, recvfrom or the mmap ring), fcntl at start.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "epcap.h"
+
+#define IN_INITIAL (64 * 1024)
+
+static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
+                      const unsigned char *data)
+{
+    struct epcap *st = (struct epcap *)user;
+
+    obuf_packet(&st->out, h, data);
+    if (obuf_pending(&st->out) >= EPCAP_OUT_HIGH)
+        pcap_breakloop(st->pcap);
+}
+
+static void capture_some(struct epcap *st)
+{
+    int n = pcap_dispatch(st->pcap, st->is_file ? EPCAP_FILE_CHUNK : -1,
+                          on_packet, (unsigned char *)st);
+
+    obuf_close_batch(&st->out);
+    if (n == PCAP_ERROR)
+        epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
+                    st->is_file ? st->opt.file : st->opt.interface,
+                    pcap_geterr(st->pcap));
+    if (n == 0 && st->is_file) {
+        if (obuf_frame(&st->out, EPCAP_FRAME_EOF, NULL, 0, NULL, 0) < 0)
+            epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
+                        strerror(errno));
+        st->done = true;
+    }
+}
+
+static void handle_command(struct epcap *st, const struct epcap_cmd *cmd)
+{
+    switch (cmd->tag) {
+    case EPCAP_CMD_STOP:
+        epcap_log(st, 1, "stop requested");
+        st->done = true;
+        break;
+    default:
+        epcap_log(st, 1, "unknown command %u", cmd->tag);
+        epcap_reply(st, cmd->id, EPCAP_E_UNKNOWN_COMMAND, NULL, 0);
+        break;
+    }
+}
+
+/* Make room for the frame at the head of the input buffer: its length
+ * has been bounded by cmd_decode before this is called. */
+static void grow_input(struct epcap *st)
+{
+    struct ibuf *in = &st->in;
+    size_t want = 4 + ((size_t)in->buf[0] << 24 | (size_t)in->buf[1] << 16 |
+                       (size_t)in->buf[2] << 8 | in->buf[3]);
+
+    if (want <= in->cap)
+        return;
+    unsigned char *p = realloc(in->buf, want);
+    if (p == NULL)
+        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
+                    "stdin: out of memory for a %zu-byte command", want);
+    in->buf = p;
+    in->cap = want;
+}
+
+static void decode_commands(struct epcap *st)
+{
+    struct ibuf *in = &st->in;
+    size_t off = 0;
+
+    while (!st->done) {
+        struct epcap_cmd cmd;
+        size_t used = 0;
+        const char *why = NULL;
+        enum cmd_status rc =
+            cmd_decode(in->buf + off, in->len - off, &cmd, &used, &why);
+        if (rc == CMD_BAD)
+            epcap_fatal(st, EPCAP_EXIT_PROTOCOL, EPCAP_E_SYSTEM,
+                        "stdin: protocol error: %s", why);
+        if (rc == CMD_NEED_MORE)
+            break;
+        handle_command(st, &cmd);
+        off += used;
+    }
+    memmove(in->buf, in->buf + off, in->len - off);
+    in->len -= off;
+    if (in->len >= 4)
+        grow_input(st);
+}
+
+static void read_commands(struct epcap *st)
+{
+    struct ibuf *in = &st->in;
+    ssize_t n = read(STDIN_FILENO, in->buf + in->len, in->cap - in->len);
+
+    if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+            return;
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "stdin: %s",
+                    strerror(errno));
+    }
+    if (n == 0) {
+        if (in->len > 0)
+            epcap_fatal(st, EPCAP_EXIT_PROTOCOL, EPCAP_E_SYSTEM,
+                        "stdin: protocol error: end of file inside a "
+                        "%zu-byte partial command", in->len);
+        epcap_log(st, 1, "stdin closed: owner gone, exiting");
+        st->stdin_open = false;
+        st->done = true;
+        return;
+    }
+    in->len += (size_t)n;
+    decode_commands(st);
+}
+
+static void flush_output(struct epcap *st)
+{
+    if (obuf_flush(&st->out) < 0) {
+        if (errno == EPIPE)
+            exit(EPCAP_EXIT_OK); /* the reader is gone, by its choice */
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
+                    strerror(errno));
+    }
+}
+
+static void set_nonblocking(struct epcap *st, int fd, const char *name)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "%s: fcntl: %s",
+                    name, strerror(errno));
+}
+
+static void loop_init(struct epcap *st)
+{
+    st->in.buf = malloc(IN_INITIAL);
+    if (st->in.buf == NULL)
+        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
+                    "out of memory");
+    st->in.cap = IN_INITIAL;
+    st->in.len = 0;
+    set_nonblocking(st, STDIN_FILENO, "stdin");
+    set_nonblocking(st, STDOUT_FILENO, "stdout");
+}
+
+int loop_run(struct epcap *st)
+{
+    loop_init(st);
+    while (!st->done && !signals_terminated()) {
+        struct pollfd fds[3];
+        nfds_t n = 0;
+        bool backed_up = obuf_pending(&st->out) >= EPCAP_OUT_HIGH;
+        const struct timespec zero = {0, 0};
+
+        fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+        if (obuf_pending(&st->out) > 0)
+            fds[n++] = (struct pollfd){.fd = STDOUT_FILENO, .events = POLLOUT};
+        if (!backed_up && !st->is_file)
+            fds[n++] = (struct pollfd){.fd = st->pcap_fd, .events = POLLIN};
+        bool file_ready = st->is_file && !backed_up;
+        if (ppoll(fds, n, file_ready ? &zero : NULL, signals_poll_mask()) < 0) {
+            if (errno == EINTR)
+                continue;
+            epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "ppoll: %s",
+                        strerror(errno));
+        }
+        if (fds[0].revents != 0)
+            read_commands(st);
+        if (!st->stdin_open)
+            return EPCAP_EXIT_OK;
+        if (st->done)
+            break;
+        if (file_ready || (n > 1 && fds[n - 1].fd == st->pcap_fd &&
+                           fds[n - 1].revents != 0))
+            capture_some(st);
+        flush_output(st);
+    }
+    if (obuf_drain(&st->out) < 0 && errno != EPIPE)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
+                    strerror(errno));
+    epcap_log(st, 1, "exiting");
+    return EPCAP_EXIT_OK;
+}

@@ -1,0 +1,66 @@
+/*
+ * main.c: the epcap port program.
+ *
+ * Spawned by the epcap gen_server (open_port with {spawn_executable, ...},
+ * {packet, 4}), through sudo, setuid or file capabilities, or from a
+ * shell. It opens one libpcap handle (interface or file), applies the BPF
+ * filter, gives up the privileges it started with, and then streams
+ * captured packets to stdout as frames (doc/PROTOCOL.md) while reading
+ * commands from stdin. End of file on stdin means the owner is gone and
+ * the port exits. See options.c for the command line and epcap_proto.h
+ * for the exit codes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "epcap.h"
+
+static void print_version(void)
+{
+    printf("epcap %s (protocol %d)\n%s\n", EPCAP_VERSION,
+           EPCAP_PROTOCOL_VERSION, pcap_lib_version());
+}
+
+int main(int argc, char *argv[])
+{
+    struct epcap st;
+    char err[512];
+
+    memset(&st, 0, sizeof(st));
+    st.pcap_fd = -1;
+    st.stdin_open = true;
+    st.parent = getppid();
+    st.frames = !isatty(STDOUT_FILENO);
+    if (obuf_init(&st.out, STDOUT_FILENO,
+                  EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0) {
+        fputs("epcap: out of memory\n", stderr);
+        return EPCAP_EXIT_SOFTWARE;
+    }
+
+    if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0)
+        epcap_fatal(&st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
+                    "%s (see epcap --help)", err);
+    if (st.opt.help || st.opt.version) {
+        if (st.opt.help)
+            options_usage(stdout);
+        else
+            print_version();
+        return EPCAP_EXIT_OK;
+    }
+
+    signals_init(&st);
+    signals_watch_parent(&st);
+    capture_open(&st);
+    privs_drop(&st);
+    signals_watch_parent(&st);
+    epcap_send_ready(&st);
+
+    int rc = loop_run(&st);
+    pcap_close(st.pcap);
+    options_free(&st.opt);
+    obuf_free(&st.out);
+    free(st.in.buf);
+    return rc;
+}

@@ -1,0 +1,327 @@
+/*
+ * options.c: the command line of the port.
+ *
+ * Runs before anything is opened, with whatever privileges the process was
+ * started with; touches no file and makes no system call beyond malloc.
+ * Every number is checked (digits only, within range) and every error names
+ * the option, so the Erlang side and a shell user see the same message.
+ * The filter is the trailing arguments joined with spaces, as in tcpdump.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "epcap.h"
+
+enum long_only {
+    OPT_INJECT = 256,
+    OPT_PRECISION,
+    OPT_CLUSTER_ID,
+    OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+    {"interface", required_argument, NULL, 'i'},
+    {"file", required_argument, NULL, 'r'},
+    {"snaplen", required_argument, NULL, 's'},
+    {"promiscuous", no_argument, NULL, 'P'},
+    {"monitor", no_argument, NULL, 'M'},
+    {"timeout", required_argument, NULL, 't'},
+    {"buffer-size", required_argument, NULL, 'B'},
+    {"direction", required_argument, NULL, 'Q'},
+    {"time-stamp-precision", required_argument, NULL, OPT_PRECISION},
+    {"user", required_argument, NULL, 'u'},
+    {"group", required_argument, NULL, 'g'},
+    {"chroot", required_argument, NULL, 'd'},
+    {"env", required_argument, NULL, 'e'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"inject", no_argument, NULL, OPT_INJECT},
+    {"cluster-id", required_argument, NULL, OPT_CLUSTER_ID},
+    {"cpu-affinity", required_argument, NULL, 'a'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+void options_usage(FILE *fp)
+{
+    fputs(
+        "usage: epcap [options] [filter expression ...]\n"
+        "\n"
+        "Capture packets with libpcap and write them to stdout as\n"
+        "length-prefixed frames (see doc/PROTOCOL.md); read commands from\n"
+        "stdin. End of file on stdin ends the capture.\n"
+        "\n"
+        "  -i, --interface IFACE   capture live on IFACE (default: the first\n"
+        "                          device libpcap finds)\n"
+        "  -r, --file PATH         read a pcap or pcapng file instead\n"
+        "  -s, --snaplen BYTES     bytes kept of each packet, 1..262144\n"
+        "                          (default 262144)\n"
+        "  -P, --promiscuous       put the interface in promiscuous mode\n"
+        "  -M, --monitor           put a wireless interface in monitor mode\n"
+        "  -t, --timeout MS|immediate|infinity\n"
+        "                          how long the kernel may hold packets\n"
+        "                          (default immediate; 0 means immediate)\n"
+        "  -B, --buffer-size BYTES kernel buffer, 65536..2147483647\n"
+        "                          (default 33554432)\n"
+        "  -Q, --direction in|out|inout\n"
+        "                          which packets to capture (default inout)\n"
+        "      --time-stamp-precision micro|nano\n"
+        "                          require this precision (default: nano\n"
+        "                          when the platform has it)\n"
+        "  -u, --user NAME         run as this user after opening\n"
+        "  -g, --group NAME        run as this group after opening\n"
+        "  -d, --chroot DIR        chroot here after opening\n"
+        "  -e, --env KEY=VALUE     set an environment variable before\n"
+        "                          opening (repeatable, at most 16)\n"
+        "  -v, --verbose           log to stderr (repeat for more)\n"
+        "      --inject            accept packets to send on the interface\n"
+        "      --cluster-id N      PF_RING cluster, 0..255\n"
+        "  -a, --cpu-affinity LIST pin to CPUs, e.g. 0,2-3\n"
+        "  -h, --help              this text\n"
+        "      --version           version of epcap and libpcap\n"
+        "\n"
+        "Exit codes: 0 done, 64 usage, 65 protocol error on stdin,\n"
+        "66 open failed, 70 internal error, 71 system error,\n"
+        "74 stdout failed, 75 capture failed, 77 privilege change failed.\n",
+        fp);
+}
+
+/* Digits only, no sign, no spaces, within [min, max]. */
+static int parse_number(const char *s, long min, long max, long *out)
+{
+    char *end = NULL;
+
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int bad(char *err, size_t errlen, const char *opt, const char *val,
+               const char *want)
+{
+    snprintf(err, errlen, "%s: invalid value '%s': expected %s", opt, val,
+             want);
+    return -1;
+}
+
+static int set_timeout(struct epcap_opts *opt, const char *v, char *err,
+                       size_t errlen)
+{
+    long n;
+
+    if (strcmp(v, "immediate") == 0) {
+        opt->timeout_mode = TIMEOUT_IMMEDIATE;
+    } else if (strcmp(v, "infinity") == 0) {
+        opt->timeout_mode = TIMEOUT_INFINITY;
+    } else if (parse_number(v, 0, INT_MAX, &n) == 0) {
+        opt->timeout_mode = n == 0 ? TIMEOUT_IMMEDIATE : TIMEOUT_MS;
+        opt->timeout_ms = (int)n;
+    } else {
+        return bad(err, errlen, "timeout", v,
+                   "milliseconds (0..2147483647), immediate or infinity");
+    }
+    return 0;
+}
+
+static int set_direction(struct epcap_opts *opt, const char *v, char *err,
+                         size_t errlen)
+{
+    if (strcmp(v, "in") == 0)
+        opt->direction = PCAP_D_IN;
+    else if (strcmp(v, "out") == 0)
+        opt->direction = PCAP_D_OUT;
+    else if (strcmp(v, "inout") == 0)
+        opt->direction = PCAP_D_INOUT;
+    else
+        return bad(err, errlen, "direction", v, "in, out or inout");
+    opt->direction_set = true;
+    return 0;
+}
+
+static int set_env(struct epcap_opts *opt, const char *v, char *err,
+                   size_t errlen)
+{
+    const char *eq = strchr(v, '=');
+
+    if (eq == NULL || eq == v)
+        return bad(err, errlen, "env", v, "KEY=VALUE");
+    if (opt->env_count == (int)(sizeof(opt->env) / sizeof(opt->env[0]))) {
+        snprintf(err, errlen, "env: more than %zu variables",
+                 sizeof(opt->env) / sizeof(opt->env[0]));
+        return -1;
+    }
+    opt->env[opt->env_count++] = v;
+    return 0;
+}
+
+static int set_cpus(struct epcap_opts *opt, const char *v, char *err,
+                    size_t errlen)
+{
+    /* A list of CPU numbers and ranges: 0,2-3. Checked fully in privs. */
+    if (v[0] == '\0' || strspn(v, "0123456789,-") != strlen(v))
+        return bad(err, errlen, "cpu_affinity", v, "a CPU list like 0,2-3");
+    opt->cpu_affinity = v;
+    return 0;
+}
+
+static int set_number(const char *name, const char *v, long min, long max,
+                      int *out, char *err, size_t errlen)
+{
+    long n;
+    char want[64];
+
+    if (parse_number(v, min, max, &n) < 0) {
+        snprintf(want, sizeof(want), "an integer in %ld..%ld", min, max);
+        return bad(err, errlen, name, v, want);
+    }
+    *out = (int)n;
+    return 0;
+}
+
+static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
+                      size_t errlen)
+{
+    switch (c) {
+    case 'i': opt->interface = v; return 0;
+    case 'r': opt->file = v; return 0;
+    case 's':
+        return set_number("snaplen", v, 1, EPCAP_SNAPLEN_MAX, &opt->snaplen,
+                          err, errlen);
+    case 'P': opt->promisc = true; return 0;
+    case 'M': opt->monitor = true; return 0;
+    case 't': return set_timeout(opt, v, err, errlen);
+    case 'B':
+        return set_number("buffer", v, 65536, INT_MAX, &opt->buffer_size,
+                          err, errlen);
+    case 'Q': return set_direction(opt, v, err, errlen);
+    case OPT_PRECISION:
+        if (strcmp(v, "micro") == 0)
+            opt->precision = PCAP_TSTAMP_PRECISION_MICRO;
+        else if (strcmp(v, "nano") == 0)
+            opt->precision = PCAP_TSTAMP_PRECISION_NANO;
+        else
+            return bad(err, errlen, "time_stamp_precision", v,
+                       "micro or nano");
+        return 0;
+    case 'u': opt->user = v; return 0;
+    case 'g': opt->group = v; return 0;
+    case 'd': opt->chroot_dir = v; return 0;
+    case 'e': return set_env(opt, v, err, errlen);
+    case 'v': opt->verbose++; return 0;
+    case OPT_INJECT: opt->inject = true; return 0;
+    case OPT_CLUSTER_ID:
+        return set_number("cluster_id", v, 0, 255, &opt->cluster_id, err,
+                          errlen);
+    case 'a': return set_cpus(opt, v, err, errlen);
+    case 'h': opt->help = true; return 0;
+    case OPT_VERSION: opt->version = true; return 0;
+    default: return -1;
+    }
+}
+
+/* Join argv[first..argc) with single spaces, like tcpdump's copy_argv. */
+static char *join_args(int argc, char *argv[], int first)
+{
+    size_t n = 0;
+
+    for (int i = first; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    if (n == 0)
+        return NULL;
+    char *s = malloc(n);
+    if (s == NULL)
+        return NULL;
+    char *p = s;
+    for (int i = first; i < argc; i++) {
+        size_t len = strlen(argv[i]);
+        memcpy(p, argv[i], len);
+        p += len;
+        *p++ = i + 1 < argc ? ' ' : '\0';
+    }
+    return s;
+}
+
+static void options_defaults(struct epcap_opts *opt)
+{
+    memset(opt, 0, sizeof(*opt));
+    opt->snaplen = EPCAP_SNAPLEN_DEFAULT;
+    opt->timeout_mode = TIMEOUT_IMMEDIATE;
+    opt->direction = PCAP_D_INOUT;
+    opt->precision = -1;
+    opt->cluster_id = -1;
+}
+
+static int options_check(const struct epcap_opts *opt, char *err,
+                         size_t errlen)
+{
+    if (opt->file != NULL && opt->interface != NULL) {
+        snprintf(err, errlen, "file and interface: give one, not both");
+        return -1;
+    }
+    if (opt->file != NULL && strcmp(opt->file, "-") == 0) {
+        snprintf(err, errlen,
+                 "file: '-' is not allowed: stdin is the command channel");
+        return -1;
+    }
+    if (opt->file != NULL && opt->file[0] == '\0') {
+        snprintf(err, errlen, "file: empty path");
+        return -1;
+    }
+    if (opt->file != NULL && opt->direction_set) {
+        snprintf(err, errlen, "direction: applies to live captures only");
+        return -1;
+    }
+    if (opt->interface != NULL && opt->interface[0] == '\0') {
+        snprintf(err, errlen, "interface: empty name");
+        return -1;
+    }
+    return 0;
+}
+
+int options_parse(struct epcap_opts *opt, int argc, char *argv[], char *err,
+                  size_t errlen)
+{
+    int c;
+
+    options_defaults(opt);
+    err[0] = '\0';
+    optind = 0; /* glibc: full reinitialisation, so tests may call again */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+i:r:s:PMt:B:Q:u:g:d:e:va:h",
+                            long_options, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            if (optopt != 0 && optopt < 256)
+                snprintf(err, errlen, "-%c: %s", optopt,
+                         c == ':' ? "missing value" : "unknown option");
+            else
+                snprintf(err, errlen, "%s: unknown option or missing value",
+                         argv[optind - 1]);
+            return -1;
+        }
+        if (set_option(opt, c, optarg, err, errlen) < 0)
+            return -1;
+    }
+    if (optind < argc) {
+        opt->filter = join_args(argc, argv, optind);
+        if (opt->filter == NULL) {
+            snprintf(err, errlen, "filter: out of memory");
+            return -1;
+        }
+    }
+    return options_check(opt, err, errlen);
+}
+
+void options_free(struct epcap_opts *opt)
+{
+    free(opt->filter);
+    opt->filter = NULL;
+}

@@ -1,0 +1,115 @@
+/*
+ * report.c: how the port tells its owner and the user what happened.
+ *
+ * Every fatal path ends here: the message goes to stderr as
+ * "epcap: what: why", and, when stdout carries frames, also as an ERROR
+ * frame so the Erlang side can return {error, {Code, Message}}. Pending
+ * output (packets already captured) is written out before the error, so
+ * nothing captured is lost. The exit code is one of EPCAP_EXITS, never an
+ * errno.
+ *
+ * Syscalls: write (stderr and stdout), poll (draining stdout).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "epcap.h"
+
+#define MSG_MAX 1024
+
+static void put16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)(v >> 8);
+    p[1] = (unsigned char)v;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    put16(p, (uint16_t)(v >> 16));
+    put16(p + 2, (uint16_t)v);
+}
+
+void epcap_fatal(struct epcap *st, int exit_code, int err_code,
+                 const char *fmt, ...)
+{
+    char msg[MSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "epcap: %s\n", msg);
+    if (st->frames && st->out.buf != NULL) {
+        unsigned char hdr[3];
+        put16(hdr, (uint16_t)err_code);
+        hdr[2] = 1;
+        (void)obuf_frame(&st->out, EPCAP_FRAME_ERROR, hdr, sizeof(hdr), msg,
+                         strlen(msg));
+        (void)obuf_drain(&st->out);
+    }
+    exit(exit_code);
+}
+
+void epcap_warn(struct epcap *st, int err_code, const char *fmt, ...)
+{
+    char msg[MSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (st->opt.verbose > 0 || !st->frames)
+        fprintf(stderr, "epcap: warning: %s\n", msg);
+    if (st->frames && st->out.buf != NULL) {
+        unsigned char hdr[2];
+        put16(hdr, (uint16_t)err_code);
+        (void)obuf_frame(&st->out, EPCAP_FRAME_WARNING, hdr, sizeof(hdr), msg,
+                         strlen(msg));
+    }
+}
+
+void epcap_log(const struct epcap *st, int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (st->opt.verbose < level)
+        return;
+    va_start(ap, fmt);
+    fputs("epcap: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void epcap_send_ready(struct epcap *st)
+{
+    unsigned char hdr[12];
+    const char *name = st->is_file ? st->opt.file : st->opt.interface;
+    int prec = pcap_get_tstamp_precision(st->pcap);
+
+    put16(hdr, EPCAP_PROTOCOL_VERSION);
+    put32(hdr + 2, (uint32_t)pcap_datalink(st->pcap));
+    put32(hdr + 6, (uint32_t)pcap_snapshot(st->pcap));
+    hdr[10] = prec == PCAP_TSTAMP_PRECISION_NANO ? 9 : 6;
+    hdr[11] = st->is_file ? EPCAP_SOURCE_FILE : EPCAP_SOURCE_LIVE;
+    if (obuf_frame(&st->out, EPCAP_FRAME_READY, hdr, sizeof(hdr), name,
+                   strlen(name)) < 0 ||
+        obuf_drain(&st->out) < 0)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM,
+                    "stdout: writing the ready frame: %s", strerror(errno));
+}
+
+void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,
+                 const void *body, size_t len)
+{
+    unsigned char hdr[6];
+
+    put32(hdr, id);
+    put16(hdr + 4, code);
+    if (obuf_frame(&st->out, EPCAP_FRAME_REPLY, hdr, sizeof(hdr), body, len) <
+        0)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM,
+                    "stdout: writing a reply: %s", strerror(errno));
+}

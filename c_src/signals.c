@@ -1,0 +1,87 @@
+/*
+ * signals.c: termination requests and the death of the parent.
+ *
+ * SIGTERM and SIGINT only set a flag: the loop sees it, writes out what it
+ * holds, and exits 0, so nothing already captured is lost. Both signals
+ * stay blocked except inside ppoll, so a signal can never slip in between
+ * checking the flag and going to sleep. SIGPIPE is ignored: a closed stdout
+ * shows up as EPIPE from write and ends the port through the normal path.
+ *
+ * On Linux the kernel sends SIGTERM when the parent (the Erlang VM, or
+ * sudo) dies, so the port never outlives its owner even when the VM is
+ * killed without closing the pipe.
+ *
+ * The flag below is the process's only mutable global, as signal
+ * handlers need.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "epcap.h"
+
+static volatile sig_atomic_t terminated;
+static sigset_t poll_mask;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    terminated = 1;
+}
+
+bool signals_terminated(void)
+{
+    return terminated != 0;
+}
+
+const sigset_t *signals_poll_mask(void)
+{
+    return &poll_mask;
+}
+
+void signals_init(struct epcap *st)
+{
+    struct sigaction sa;
+    sigset_t block;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "sigaction: %s",
+                    strerror(errno));
+    sa.sa_handler = SIG_IGN;
+    if (sigaction(SIGPIPE, &sa, NULL) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "sigaction: %s",
+                    strerror(errno));
+
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    if (sigprocmask(SIG_BLOCK, &block, &poll_mask) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "sigprocmask: %s",
+                    strerror(errno));
+    sigdelset(&poll_mask, SIGTERM);
+    sigdelset(&poll_mask, SIGINT);
+}
+
+/* Called again after every credential change: Linux clears the
+ * parent-death signal when the effective uid or gid changes. */
+void signals_watch_parent(struct epcap *st)
+{
+    pid_t parent = st->parent;
+
+#ifdef __linux__
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
+                    "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+    /* The parent may have died before prctl took effect. */
+    if (getppid() != parent)
+        terminated = 1;
+#else
+    (void)parent;
+#endif
+}
