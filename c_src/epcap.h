@@ -63,6 +63,7 @@ struct epcap_opts {
     const char *cpu_affinity;
     bool help;
     bool version;
+    bool can_capture;
 };
 
 /* Output buffer: frames waiting to be written to stdout. */
@@ -144,6 +145,7 @@ int capture_map_error(int pcap_status);
 
 /* privs.c: change user and group, chroot. Exits on failure. */
 void privs_drop(struct epcap *st);
+bool privs_can_capture(void);
 
 /* signals.c: termination flags and parent-death notice. */
 void signals_init(struct epcap *st);

@@ -42,6 +42,8 @@ int main(int argc, char *argv[])
     if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0)
         epcap_fatal(&st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
                     "%s (see epcap --help)", err);
+    if (st.opt.can_capture)
+        return privs_can_capture() ? EPCAP_EXIT_OK : EPCAP_EXIT_NOPERM;
     if (st.opt.help || st.opt.version) {
         if (st.opt.help)
             options_usage(stdout);

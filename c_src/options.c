@@ -21,6 +21,7 @@ enum long_only {
     OPT_PRECISION,
     OPT_CLUSTER_ID,
     OPT_VERSION,
+    OPT_CAN_CAPTURE,
 };
 
 static const struct option long_options[] = {
@@ -43,6 +44,7 @@ static const struct option long_options[] = {
     {"cpu-affinity", required_argument, NULL, 'a'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"can-capture", no_argument, NULL, OPT_CAN_CAPTURE},
     {NULL, 0, NULL, 0},
 };
 
@@ -83,6 +85,8 @@ void options_usage(FILE *fp)
         "  -a, --cpu-affinity LIST pin to CPUs, e.g. 0,2-3\n"
         "  -h, --help              this text\n"
         "      --version           version of epcap and libpcap\n"
+        "      --can-capture       exit 0 if this process may open live\n"
+        "                          interfaces (root or CAP_NET_RAW), else 77\n"
         "\n"
         "Exit codes: 0 done, 64 usage, 65 protocol error on stdin,\n"
         "66 open failed, 70 internal error, 71 system error,\n"
@@ -224,6 +228,7 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
     case 'a': return set_cpus(opt, v, err, errlen);
     case 'h': opt->help = true; return 0;
     case OPT_VERSION: opt->version = true; return 0;
+    case OPT_CAN_CAPTURE: opt->can_capture = true; return 0;
     default: return -1;
     }
 }

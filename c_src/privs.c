@@ -11,6 +11,7 @@
  *   setgroups, setgid, setuid      (needs CAP_SETGID, CAP_SETUID)
  *   prove: setuid(0) now fails
  */
+#include <cap-ng.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -133,4 +134,17 @@ void privs_drop(struct epcap *st)
                         strerror(errno));
     }
     set_ids(st, uid, gid);
+}
+
+/* Whether pcap_activate on a live interface can succeed: root, or
+ * CAP_NET_RAW in the effective or permitted set (setuid or file
+ * capabilities). Asked by the Erlang side before it reaches for sudo. */
+bool privs_can_capture(void)
+{
+    if (geteuid() == 0)
+        return true;
+    if (capng_get_caps_process() < 0)
+        return false;
+    return capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_RAW) ||
+           capng_have_capability(CAPNG_PERMITTED, CAP_NET_RAW);
 }

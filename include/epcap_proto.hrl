@@ -1,0 +1,49 @@
+%% Generated from c_src/epcap_proto.h by c_src/proto_hrl.sh: do not edit.
+%% The protocol is described in doc/PROTOCOL.md.
+-define(EPCAP_PROTOCOL_VERSION, 1).
+-define(EPCAP_FRAME_HEADER, 5).
+-define(EPCAP_RECORD_HEADER, 20).
+-define(EPCAP_SNAPLEN_MAX, 262144).
+-define(EPCAP_SNAPLEN_DEFAULT, 262144).
+-define(EPCAP_BATCH_BYTES, (256 * 1024)).
+-define(EPCAP_CMD_MIN, 5).
+-define(EPCAP_CMD_MAX, (4 * 1024 * 1024)).
+-define(EPCAP_FRAME_READY, 1).
+-define(EPCAP_FRAME_PACKETS, 2).
+-define(EPCAP_FRAME_EOF, 3).
+-define(EPCAP_FRAME_ERROR, 4).
+-define(EPCAP_FRAME_WARNING, 5).
+-define(EPCAP_FRAME_REPLY, 6).
+-define(EPCAP_CMD_STOP, 1).
+-define(EPCAP_SOURCE_LIVE, 0).
+-define(EPCAP_SOURCE_FILE, 1).
+-define(EPCAP_ERRORS, [
+    {1, badarg},
+    {2, no_such_device},
+    {3, permission_denied},
+    {4, promisc_permission_denied},
+    {5, rfmon_not_supported},
+    {6, interface_down},
+    {7, bad_filter},
+    {8, file},
+    {9, capture},
+    {10, tstamp_precision_not_supported},
+    {11, tstamp_type_not_supported},
+    {12, promisc_not_supported},
+    {13, capture_not_supported},
+    {14, unknown_command},
+    {15, system},
+    {16, warning},
+    {17, unsupported}
+]).
+-define(EPCAP_EXITS, [
+    {0, normal},
+    {64, usage},
+    {65, protocol},
+    {66, open},
+    {70, software},
+    {71, oserr},
+    {74, ioerr},
+    {75, capture},
+    {77, noperm}
+]).

@@ -1,0 +1,170 @@
+%% @doc Pure codec for the epcap port protocol (doc/PROTOCOL.md).
+%%
+%% Frames arrive from the port already stripped of their 4-byte length
+%% by `{packet, 4}'. Nothing here does I/O; every function is tested from
+%% literal binaries. The numbers come from include/epcap_proto.hrl, which
+%% is generated from the C header c_src/epcap_proto.h.
+-module(epcap_codec).
+
+-include("epcap_proto.hrl").
+
+-export([
+    decode/1,
+    packets/4,
+    encode_command/3,
+    error_code/1,
+    exit_reason/1
+]).
+
+-export_type([frame/0, ready/0, time_unit/0, precision/0, message/0]).
+
+-type precision() :: 6 | 9.
+-type time_unit() :: timestamp | microsecond | nanosecond.
+-type ready() :: #{
+    version := non_neg_integer(),
+    datalink := non_neg_integer(),
+    snaplen := non_neg_integer(),
+    precision := precision(),
+    source := live | file,
+    name := binary()
+}.
+-type frame() ::
+    {ready, ready()}
+    | {packets, binary()}
+    | eof
+    | {error, atom(), boolean(), string()}
+    | {warning, atom(), string()}
+    | {reply, non_neg_integer(), ok | atom(), binary()}.
+-type message() ::
+    {packet, non_neg_integer(), erlang:timestamp() | non_neg_integer(),
+        non_neg_integer(), binary()}.
+
+%% @doc Decode one frame from the port. Raises `{bad_frame, Frame}' for
+%% anything the protocol does not allow: garbage from the port is a crash.
+-spec decode(binary()) -> frame().
+decode(<<?EPCAP_FRAME_PACKETS, Records/binary>>) ->
+    {packets, Records};
+decode(<<?EPCAP_FRAME_READY, Version:16, DLT:32, Snaplen:32, Prec:8, Source:8,
+        Name/binary>>) when Prec =:= 6; Prec =:= 9 ->
+    {ready, #{
+        version => Version,
+        datalink => DLT,
+        snaplen => Snaplen,
+        precision => Prec,
+        source => source(Source),
+        name => Name
+    }};
+decode(<<?EPCAP_FRAME_EOF>>) ->
+    eof;
+decode(<<?EPCAP_FRAME_ERROR, Code:16, Fatal:8, Msg/binary>>) ->
+    {error, error_code(Code), Fatal =:= 1, text(Msg)};
+decode(<<?EPCAP_FRAME_WARNING, Code:16, Msg/binary>>) ->
+    {warning, error_code(Code), text(Msg)};
+decode(<<?EPCAP_FRAME_REPLY, Id:32, Code:16, Body/binary>>) ->
+    Status =
+        case Code of
+            0 -> ok;
+            _ -> error_code(Code)
+        end,
+    {reply, Id, Status, Body};
+decode(Frame) ->
+    erlang:error({bad_frame, Frame}).
+
+source(?EPCAP_SOURCE_LIVE) -> live;
+source(?EPCAP_SOURCE_FILE) -> file;
+source(N) -> erlang:error({bad_frame, {source, N}}).
+
+text(Bin) ->
+    case unicode:characters_to_list(Bin) of
+        L when is_list(L) -> L;
+        _ -> binary_to_list(Bin)
+    end.
+
+%% @doc Decode the records of a PACKETS frame into the classic messages
+%% `{packet, DataLinkType, Time, Length, Packet}', in capture order.
+%% `Precision' is the READY frame's: 6 (fraction in microseconds) or 9
+%% (nanoseconds). Each packet is a sub-binary of the frame: no copy.
+-spec packets(binary(), non_neg_integer(), time_unit(), precision()) ->
+    [message()].
+packets(Bin, DLT, timestamp, 9) -> ts_ns(Bin, DLT);
+packets(Bin, DLT, timestamp, 6) -> ts_us(Bin, DLT);
+packets(Bin, DLT, microsecond, 9) -> us_ns(Bin, DLT);
+packets(Bin, DLT, microsecond, 6) -> us_us(Bin, DLT);
+packets(Bin, DLT, nanosecond, 9) -> ns_ns(Bin, DLT);
+packets(Bin, DLT, nanosecond, 6) -> ns_us(Bin, DLT).
+
+%% One loop per (unit, precision) pair keeps the per-packet path to a
+%% single binary match and a tuple build.
+ts_ns(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
+    [{packet, D, {S div 1000000, S rem 1000000, F div 1000}, L, P} | ts_ns(R, D)];
+ts_ns(<<>>, _) -> [];
+ts_ns(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
+
+ts_us(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
+    [{packet, D, {S div 1000000, S rem 1000000, F}, L, P} | ts_us(R, D)];
+ts_us(<<>>, _) -> [];
+ts_us(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
+
+us_ns(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
+    [{packet, D, S * 1000000 + F div 1000, L, P} | us_ns(R, D)];
+us_ns(<<>>, _) -> [];
+us_ns(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
+
+us_us(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
+    [{packet, D, S * 1000000 + F, L, P} | us_us(R, D)];
+us_us(<<>>, _) -> [];
+us_us(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
+
+ns_ns(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
+    [{packet, D, S * 1000000000 + F, L, P} | ns_ns(R, D)];
+ns_ns(<<>>, _) -> [];
+ns_ns(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
+
+ns_us(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
+    [{packet, D, S * 1000000000 + F * 1000, L, P} | ns_us(R, D)];
+ns_us(<<>>, _) -> [];
+ns_us(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
+
+%% @doc Encode a command for the port; `{packet, 4}' adds the length.
+-spec encode_command(stop, non_neg_integer(), iodata()) -> iodata().
+encode_command(stop, Id, Body) ->
+    [<<?EPCAP_CMD_STOP, Id:32>> | Body].
+
+%% @doc The atom for a protocol error code (`unknown' plus the number for
+%% a code this side does not know, so a newer port never crashes us).
+-spec error_code(non_neg_integer()) -> atom() | {unknown, non_neg_integer()}.
+error_code(Code) ->
+    case lists:keyfind(Code, 1, ?EPCAP_ERRORS) of
+        {Code, Atom} -> Atom;
+        false -> {unknown, Code}
+    end.
+
+%% @doc What the port's exit status means: `normal', an atom for a
+%% documented exit code, `{signal, Name}' for a signal, or `{status, N}'.
+-spec exit_reason(non_neg_integer()) ->
+    normal | atom() | {signal, atom() | non_neg_integer()}
+    | {status, non_neg_integer()}.
+exit_reason(Status) when Status > 128 ->
+    {signal, signal_name(Status - 128)};
+exit_reason(Status) ->
+    case lists:keyfind(Status, 1, ?EPCAP_EXITS) of
+        {Status, Atom} -> Atom;
+        false -> {status, Status}
+    end.
+
+signal_name(1) -> sighup;
+signal_name(2) -> sigint;
+signal_name(3) -> sigquit;
+signal_name(4) -> sigill;
+signal_name(6) -> sigabrt;
+signal_name(7) -> sigbus;
+signal_name(8) -> sigfpe;
+signal_name(9) -> sigkill;
+signal_name(11) -> sigsegv;
+signal_name(13) -> sigpipe;
+signal_name(14) -> sigalrm;
+signal_name(15) -> sigterm;
+signal_name(24) -> sigxcpu;
+signal_name(25) -> sigxfsz;
+signal_name(31) -> sigsys;
+signal_name(N) -> N.

@@ -1,0 +1,240 @@
+%% @doc Pure validation of epcap options and their translation into the
+%% port's command line.
+%%
+%% Every classic epcap option is accepted; strings may be charlists or
+%% binaries (Elixir). An unknown option or a bad value gives
+%% `{error, {badarg, Option}}'. Nothing here spawns or reads anything, so
+%% the result of a bad call is the same on every machine.
+-module(epcap_opts).
+
+-export([parse/1, argv/1, command/2, default_progname/0]).
+
+-export_type([config/0, option/0]).
+
+-type text() :: string() | binary().
+-type option() ::
+    {interface, text()}
+    | {file, text()}
+    | {filter, text()}
+    | {snaplen, 1..262144}
+    | {promiscuous, boolean()}
+    | {monitor, boolean()}
+    | {timeout, non_neg_integer() | immediate | infinity}
+    | {buffer, 65536..2147483647}
+    | {direction, in | out | inout}
+    | {time_unit, timestamp | microsecond | nanosecond}
+    | {user, text()}
+    | {group, text()}
+    | {chroot, text()}
+    | {env, text()}
+    | {verbose, boolean() | non_neg_integer()}
+    | {inject, boolean()}
+    | {cluster_id, 0..255}
+    | {cpu_affinity, text()}
+    | {progname, text()}
+    | {exec, text()}
+    | {start_timeout, pos_integer()}
+    | promiscuous | monitor | inject | verbose.
+
+-type config() :: #{
+    argv := [string()],
+    progname := string(),
+    exec := [string()] | default,
+    time_unit := epcap_codec:time_unit(),
+    source := {interface, string() | default} | {file, string()},
+    start_timeout := pos_integer(),
+    inject := boolean()
+}.
+
+-define(START_TIMEOUT, 15000).
+
+%% @doc Validate options. The first occurrence of an option wins, as with
+%% `proplists:get_value/2', except `env', which may be repeated.
+-spec parse([option()] | map()) -> {ok, config()} | {error, {badarg, term()}}.
+parse(Options) when is_map(Options) ->
+    parse(maps:to_list(Options));
+parse(Options) when is_list(Options) ->
+    try
+        Normal = [normalize(O) || O <- Options],
+        {ok, build(dedup(Normal))}
+    catch
+        throw:{badarg, _} = Bad -> {error, Bad}
+    end;
+parse(Options) ->
+    {error, {badarg, Options}}.
+
+%% @doc The port's arguments for a validated configuration.
+-spec argv(config()) -> [string()].
+argv(#{argv := Argv}) -> Argv.
+
+%% @doc The full command: `[Executable | Args]', with the exec prefix
+%% (`Prefix' is used when the configuration says `default').
+-spec command(config(), [string()]) -> [string()].
+command(#{exec := Exec, progname := Prog, argv := Argv}, Default) ->
+    Prefix =
+        case Exec of
+            default -> Default;
+            _ -> Exec
+        end,
+    case Prefix of
+        [] -> [Prog | Argv];
+        [Cmd | Args] -> [find_executable(Cmd) | Args ++ [Prog | Argv]]
+    end.
+
+find_executable(Cmd) ->
+    case filename:pathtype(Cmd) of
+        relative ->
+            case os:find_executable(Cmd) of
+                false -> Cmd;
+                Path -> Path
+            end;
+        _ ->
+            Cmd
+    end.
+
+%% @doc Where the port program lives when `progname' is not given.
+-spec default_progname() -> string().
+default_progname() ->
+    Priv =
+        case code:priv_dir(epcap) of
+            {error, bad_name} ->
+                filename:join(
+                    filename:dirname(filename:dirname(code:which(?MODULE))),
+                    "priv"
+                );
+            Dir ->
+                Dir
+        end,
+    filename:join(Priv, "epcap").
+
+%% Bare atoms are booleans set to true, as in proplists.
+normalize(Atom) when
+    Atom =:= promiscuous; Atom =:= monitor; Atom =:= inject; Atom =:= verbose
+->
+    {Atom, true};
+normalize({Key, Value} = Opt) when is_atom(Key) ->
+    {Key, check(Key, Value, Opt)};
+normalize(Opt) ->
+    throw({badarg, Opt}).
+
+dedup(Opts) ->
+    dedup(Opts, #{}, []).
+
+dedup([], _, Acc) ->
+    lists:reverse(Acc);
+dedup([{env, _} = O | T], Seen, Acc) ->
+    dedup(T, Seen, [O | Acc]);
+dedup([{K, _} = O | T], Seen, Acc) ->
+    case maps:is_key(K, Seen) of
+        true -> dedup(T, Seen, Acc);
+        false -> dedup(T, Seen#{K => true}, [O | Acc])
+    end.
+
+check(K, V, Opt) when
+    K =:= interface; K =:= file; K =:= user; K =:= group; K =:= chroot;
+    K =:= progname
+->
+    nonempty(string(V, Opt), Opt);
+check(filter, V, Opt) ->
+    string(V, Opt);
+check(cpu_affinity, V, Opt) ->
+    S = nonempty(string(V, Opt), Opt),
+    case lists:all(fun(C) -> lists:member(C, "0123456789,-") end, S) of
+        true -> S;
+        false -> throw({badarg, Opt})
+    end;
+check(env, V, Opt) ->
+    S = string(V, Opt),
+    case string:split(S, "=") of
+        [[_ | _], _] -> S;
+        _ -> throw({badarg, Opt})
+    end;
+check(exec, V, Opt) ->
+    string:lexemes(string(V, Opt), " \t");
+check(snaplen, V, _) when is_integer(V), V >= 1, V =< 262144 -> V;
+check(buffer, V, _) when is_integer(V), V >= 65536, V =< 2147483647 -> V;
+check(cluster_id, V, _) when is_integer(V), V >= 0, V =< 255 -> V;
+check(start_timeout, V, _) when is_integer(V), V > 0 -> V;
+check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
+check(timeout, V, _) when V =:= immediate; V =:= infinity -> V;
+check(direction, V, _) when V =:= in; V =:= out; V =:= inout -> V;
+check(time_unit, V, _) when
+    V =:= timestamp; V =:= microsecond; V =:= nanosecond
+->
+    V;
+check(verbose, V, _) when is_boolean(V) -> V;
+check(verbose, V, _) when is_integer(V), V >= 0, V =< 5 -> V;
+check(K, V, _) when is_boolean(V), (K =:= promiscuous orelse
+    K =:= monitor orelse K =:= inject) ->
+    V;
+check(_, _, Opt) ->
+    throw({badarg, Opt}).
+
+%% Charlist or binary in, charlist out; no NUL, which argv cannot carry.
+string(V, Opt) when is_binary(V) ->
+    string(unicode:characters_to_list(V), Opt);
+string(V, Opt) when is_list(V) ->
+    case io_lib:printable_unicode_list(V) andalso not lists:member(0, V) of
+        true -> V;
+        false -> throw({badarg, Opt})
+    end;
+string(_, Opt) ->
+    throw({badarg, Opt}).
+
+nonempty([], Opt) -> throw({badarg, Opt});
+nonempty(S, _) -> S.
+
+build(Opts) ->
+    Get = fun(K, D) -> proplists:get_value(K, Opts, D) end,
+    File = Get(file, undefined),
+    Iface = Get(interface, undefined),
+    File =/= undefined andalso Iface =/= undefined andalso
+        throw({badarg, {file, File}}),
+    File =/= undefined andalso proplists:is_defined(direction, Opts) andalso
+        throw({badarg, {direction, Get(direction, inout)}}),
+    Source =
+        case File of
+            undefined -> {interface, default_if_undefined(Iface)};
+            _ -> {file, File}
+        end,
+    #{
+        argv => lists:append([arg(O) || O <- Opts]) ++ filter_args(Opts),
+        progname => Get(progname, default_progname()),
+        exec => Get(exec, default),
+        time_unit => Get(time_unit, timestamp),
+        source => Source,
+        start_timeout => Get(start_timeout, ?START_TIMEOUT),
+        inject => Get(inject, false)
+    }.
+
+default_if_undefined(undefined) -> default;
+default_if_undefined(Name) -> Name.
+
+arg({interface, V}) -> ["-i", V];
+arg({file, V}) -> ["-r", V];
+arg({snaplen, V}) -> ["-s", integer_to_list(V)];
+arg({promiscuous, true}) -> ["-P"];
+arg({monitor, true}) -> ["-M"];
+arg({timeout, V}) when is_atom(V) -> ["-t", atom_to_list(V)];
+arg({timeout, V}) -> ["-t", integer_to_list(V)];
+arg({buffer, V}) -> ["-B", integer_to_list(V)];
+arg({direction, V}) -> ["-Q", atom_to_list(V)];
+arg({time_unit, nanosecond}) -> ["--time-stamp-precision", "nano"];
+arg({user, V}) -> ["-u", V];
+arg({group, V}) -> ["-g", V];
+arg({chroot, V}) -> ["-d", V];
+arg({env, V}) -> ["-e", V];
+arg({verbose, true}) -> ["-v"];
+arg({verbose, N}) when is_integer(N) -> lists:duplicate(N, "-v");
+arg({inject, true}) -> ["--inject"];
+arg({cluster_id, V}) -> ["--cluster-id", integer_to_list(V)];
+arg({cpu_affinity, V}) -> ["-a", V];
+arg(_) -> [].
+
+%% The filter goes last, after "--", so an expression can never be read
+%% as an option.
+filter_args(Opts) ->
+    case proplists:get_value(filter, Opts, "") of
+        "" -> [];
+        F -> ["--", F]
+    end.
