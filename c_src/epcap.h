@@ -131,6 +131,8 @@ enum cmd_status cmd_decode(const unsigned char *buf, size_t len,
 /* report.c: errors, warnings and the READY frame. */
 void epcap_fatal(struct epcap *st, int exit_code, int err_code,
                  const char *fmt, ...) __attribute__((noreturn, format(printf, 4, 5)));
+int epcap_error_frame(struct epcap *st, int err_code, bool fatal,
+                      const char *msg);
 void epcap_warn(struct epcap *st, int err_code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void epcap_log(const struct epcap *st, int level, const char *fmt, ...)

@@ -42,14 +42,21 @@ void epcap_fatal(struct epcap *st, int exit_code, int err_code,
     va_end(ap);
     fprintf(stderr, "epcap: %s\n", msg);
     if (st->frames && st->out.buf != NULL) {
-        unsigned char hdr[3];
-        put16(hdr, (uint16_t)err_code);
-        hdr[2] = 1;
-        (void)obuf_frame(&st->out, EPCAP_FRAME_ERROR, hdr, sizeof(hdr), msg,
-                         strlen(msg));
+        (void)epcap_error_frame(st, err_code, true, msg);
         (void)obuf_drain(&st->out);
     }
     exit(exit_code);
+}
+
+int epcap_error_frame(struct epcap *st, int err_code, bool fatal,
+                      const char *msg)
+{
+    unsigned char hdr[3];
+
+    put16(hdr, (uint16_t)err_code);
+    hdr[2] = fatal ? 1 : 0;
+    return obuf_frame(&st->out, EPCAP_FRAME_ERROR, hdr, sizeof(hdr), msg,
+                      strlen(msg));
 }
 
 void epcap_warn(struct epcap *st, int err_code, const char *fmt, ...)

@@ -1,0 +1,121 @@
+# epcap: a privilege-separated libpcap port for Erlang/OTP and Elixir.
+#
+#   make run      build, then sniff the embedded sample capture
+#                 (make run IFACE=lo FILTER='icmp' captures live, as root)
+#   make test     build and run every test (C units, EUnit, Common Test)
+#   make bench    throughput against tcpdump on the same files
+#   make docs     edoc into doc/edoc
+#
+# Missing Debian packages are installed with apt-get when run as root.
+
+ERL ?= erl
+ERLC ?= erlc
+ERLC_FLAGS = -Wall +warnings_as_errors +debug_info -I include
+BUILD = _build
+EX_EBIN = $(BUILD)/examples
+SAMPLE = $(BUILD)/sample.pcap
+
+BUILD_PKGS = gcc make pkg-config libpcap-dev libcap-ng-dev libseccomp-dev \
+	erlang-nox erlang-dev erlang-eunit erlang-common-test erlang-tools \
+	erlang-edoc erlang-dialyzer
+TEST_PKGS = $(BUILD_PKGS) libcmocka-dev tcpdump tshark iproute2 \
+	iputils-ping procps util-linux libcap2-bin
+
+ERL_SRC = $(wildcard src/*.erl)
+ERL_BEAM = $(patsubst src/%.erl,ebin/%.beam,$(ERL_SRC))
+EX_SRC = $(wildcard examples/*.erl)
+
+.PHONY: all port erlang examples deps test-deps test unit eunit ct proto \
+	proto-check run bench docs clean
+
+all: deps port erlang
+
+# Install what is missing; say what to install when we may not.
+define ensure_pkgs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	      || { echo "apt-get install failed:$$missing" >&2; exit 1; }; \
+	  else \
+	    echo "missing Debian packages:$$missing" >&2; \
+	    echo "install them (sudo apt-get install$$missing) or run as root" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+endef
+
+deps:
+	$(call ensure_pkgs,$(BUILD_PKGS))
+
+test-deps:
+	$(call ensure_pkgs,$(TEST_PKGS))
+
+port:
+	$(MAKE) -C c_src
+
+erlang: $(ERL_BEAM) ebin/epcap.app
+
+ebin/%.beam: src/%.erl include/epcap_proto.hrl
+	@mkdir -p ebin
+	$(ERLC) $(ERLC_FLAGS) -o ebin $<
+
+ebin/epcap.app: src/epcap.app.src $(ERL_SRC)
+	@mkdir -p ebin
+	@mods=$$(ls src/*.erl | sed 's|src/\(.*\)\.erl|\1|' | paste -sd, -); \
+	sed "s/{modules, \[\]}/{modules, [$$mods]}/" $< > $@
+
+examples: erlang
+	@mkdir -p $(EX_EBIN)
+	$(ERLC) $(ERLC_FLAGS) -o $(EX_EBIN) $(EX_SRC)
+
+# The Erlang protocol constants are generated from the C header.
+proto:
+	sh c_src/proto_hrl.sh c_src/epcap_proto.h > include/epcap_proto.hrl
+
+proto-check:
+	@sh c_src/proto_hrl.sh c_src/epcap_proto.h | diff -u include/epcap_proto.hrl - \
+	  && echo "include/epcap_proto.hrl matches c_src/epcap_proto.h" \
+	  || { echo "include/epcap_proto.hrl is stale: run make proto" >&2; exit 1; }
+
+$(SAMPLE): examples
+	$(ERL) -noshell -pa ebin -pa $(EX_EBIN) \
+	  -eval 'ok = epcap_samplegen:cli([sample, "$(SAMPLE)"]), halt().'
+
+run: all examples $(SAMPLE)
+	@EPCAP_FILE="$(if $(IFACE),,$(SAMPLE))" EPCAP_IFACE="$(IFACE)" \
+	  EPCAP_FILTER="$(FILTER)" EPCAP_COUNT="$(COUNT)" \
+	  $(ERL) -noshell -pa ebin -pa $(EX_EBIN) -eval 'sniff:run()'
+
+unit: port
+	$(MAKE) -C c_src test
+
+eunit: erlang examples
+	@mkdir -p $(BUILD)/test
+	$(ERLC) $(ERLC_FLAGS) -DTEST -o $(BUILD)/test test/*_tests.erl $(EX_SRC)
+	$(ERL) -noshell -pa ebin -pa $(BUILD)/test -env EPCAP_ROOT $(CURDIR) -eval \
+	  'Ms = [list_to_atom(filename:basename(F, ".beam")) || F <- filelib:wildcard("$(BUILD)/test/*.beam")], halt(case eunit:test(Ms, []) of ok -> 0; _ -> 1 end).'
+
+ct: erlang examples
+	@mkdir -p $(BUILD)/ct_logs
+	ct_run -noshell -dir test -logdir $(BUILD)/ct_logs \
+	  -include $(CURDIR)/include -pa $(CURDIR)/ebin -pa $(CURDIR)/$(EX_EBIN) \
+	  $(if $(SUITE),-suite $(SUITE)) $(if $(CASE),-case $(CASE)) \
+	  -erl_args -env EPCAP_ROOT $(CURDIR)
+
+test: test-deps all proto-check unit eunit ct
+	@echo "make test: all suites passed"
+
+bench: all examples
+	sh test/bench.sh
+
+docs: erlang
+	$(ERL) -noshell -eval 'edoc:application(epcap, ".", [{dir, "doc/edoc"}]), halt().'
+
+clean:
+	$(MAKE) -C c_src clean
+	rm -rf ebin $(BUILD)

@@ -1,0 +1,181 @@
+/*
+ * test_vectors.c: the C side of the shared protocol vectors.
+ *
+ * test/protocol_vectors.txt holds whole frames in hex; the Erlang side
+ * (test/epcap_codec_tests.erl) decodes the same lines. Here every "out"
+ * vector must be exactly what the port's own encoders write, and every
+ * "in" vector must decode to the command it names.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "epcap.h"
+
+#define VECTORS "../test/protocol_vectors.txt"
+
+static int vector(const char *name, unsigned char *out, size_t *len)
+{
+    FILE *fp = fopen(VECTORS, "r");
+    char line[4096], n[64], dir[8], hex[4000];
+
+    assert_non_null(fp);
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        if (line[0] == '#' || sscanf(line, "%63s %7s %3999s", n, dir, hex) != 3)
+            continue;
+        if (strcmp(n, name) != 0)
+            continue;
+        *len = strlen(hex) / 2;
+        for (size_t i = 0; i < *len; i++) {
+            unsigned int b;
+            assert_int_equal(sscanf(hex + 2 * i, "%2x", &b), 1);
+            out[i] = (unsigned char)b;
+        }
+        fclose(fp);
+        return 0;
+    }
+    fclose(fp);
+    fail_msg("vector %s not found", name);
+    return -1;
+}
+
+/* A port state whose stdout is a temporary file we can read back. */
+static void setup_state(struct epcap *st, FILE **tmp)
+{
+    memset(st, 0, sizeof(*st));
+    *tmp = tmpfile();
+    assert_non_null(*tmp);
+    st->frames = true;
+    assert_int_equal(obuf_init(&st->out, fileno(*tmp), 1 << 20), 0);
+}
+
+static void expect_output(struct epcap *st, FILE *tmp, const char *name)
+{
+    unsigned char want[2048], got[2048];
+    size_t wlen = 0;
+
+    assert_int_equal(obuf_drain(&st->out), 0);
+    vector(name, want, &wlen);
+    long n = ftell(tmp);
+    assert_int_equal((size_t)n, wlen);
+    rewind(tmp);
+    assert_int_equal(fread(got, 1, wlen, tmp), wlen);
+    assert_memory_equal(got, want, wlen);
+    obuf_free(&st->out);
+    fclose(tmp);
+}
+
+static void ready(int dlt, int snaplen, int prec, const char *name,
+                  bool file, const char *vec)
+{
+    struct epcap st;
+    FILE *tmp;
+
+    setup_state(&st, &tmp);
+    st.pcap = pcap_open_dead_with_tstamp_precision(dlt, snaplen, prec);
+    assert_non_null(st.pcap);
+    st.is_file = file;
+    if (file)
+        st.opt.file = name;
+    else
+        st.opt.interface = name;
+    epcap_send_ready(&st);
+    pcap_close(st.pcap);
+    fseek(tmp, 0, SEEK_END);
+    expect_output(&st, tmp, vec);
+}
+
+static void test_ready(void **state)
+{
+    (void)state;
+    ready(1, 262144, PCAP_TSTAMP_PRECISION_NANO, "lo", false, "ready");
+    ready(113, 65535, PCAP_TSTAMP_PRECISION_MICRO, "/tmp/x.pcap", true,
+          "ready_file_micro");
+}
+
+static void test_packets(void **state)
+{
+    static const unsigned char data[] = {0xde, 0xad, 0xbe, 0xef};
+    struct pcap_pkthdr h1 = {{1700000000, 123456789}, 4, 60};
+    struct pcap_pkthdr h2 = {{1700000001, 999999999}, 0, 0};
+    struct epcap st;
+    FILE *tmp;
+
+    (void)state;
+    setup_state(&st, &tmp);
+    obuf_packet(&st.out, &h1, data);
+    obuf_close_batch(&st.out);
+    expect_output(&st, tmp, "packets_one");
+
+    setup_state(&st, &tmp);
+    obuf_packet(&st.out, &h1, data);
+    obuf_packet(&st.out, &h2, data);
+    obuf_close_batch(&st.out);
+    expect_output(&st, tmp, "packets_two");
+}
+
+static void test_control(void **state)
+{
+    struct epcap st;
+    FILE *tmp;
+
+    (void)state;
+    setup_state(&st, &tmp);
+    assert_int_equal(obuf_frame(&st.out, EPCAP_FRAME_EOF, NULL, 0, NULL, 0), 0);
+    expect_output(&st, tmp, "eof");
+
+    setup_state(&st, &tmp);
+    assert_int_equal(
+        epcap_error_frame(&st, EPCAP_E_BAD_FILTER, true, "syntax error"), 0);
+    expect_output(&st, tmp, "error_bad_filter");
+
+    setup_state(&st, &tmp);
+    epcap_warn(&st, EPCAP_E_PROMISC_NOT_SUPPORTED,
+               "promiscuous mode not supported");
+    expect_output(&st, tmp, "warning_promisc");
+
+    setup_state(&st, &tmp);
+    epcap_reply(&st, 7, EPCAP_E_UNKNOWN_COMMAND, NULL, 0);
+    expect_output(&st, tmp, "reply_unknown_command");
+}
+
+static void test_commands(void **state)
+{
+    unsigned char buf[64];
+    size_t len = 0, used = 0;
+    struct epcap_cmd cmd;
+    const char *why = NULL;
+
+    (void)state;
+    vector("cmd_stop", buf, &len);
+    assert_int_equal(cmd_decode(buf, len, &cmd, &used, &why), CMD_OK);
+    assert_int_equal(used, len);
+    assert_int_equal(cmd.tag, EPCAP_CMD_STOP);
+    assert_int_equal(cmd.id, 0);
+    assert_int_equal(cmd.body_len, 0);
+
+    vector("cmd_unknown", buf, &len);
+    assert_int_equal(cmd_decode(buf, len, &cmd, &used, &why), CMD_OK);
+    assert_int_equal(cmd.tag, 0x7f);
+    assert_int_equal(cmd.id, 0x01020304);
+    assert_int_equal(cmd.body_len, 2);
+    assert_int_equal(cmd.body[0], 0xab);
+    assert_int_equal(cmd.body[1], 0xcd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ready),
+        cmocka_unit_test(test_packets),
+        cmocka_unit_test(test_control),
+        cmocka_unit_test(test_commands),
+    };
+    return cmocka_run_group_tests_name("protocol vectors", tests, NULL, NULL);
+}

@@ -1,0 +1,107 @@
+%% EUnit tests of the pure codec, driven by the shared protocol vectors
+%% (test/protocol_vectors.txt, also read by c_src/test_vectors.c).
+-module(epcap_codec_tests).
+
+-include_lib("eunit/include/eunit.hrl").
+-include("epcap_proto.hrl").
+
+vectors() ->
+    Root = case os:getenv("EPCAP_ROOT") of
+        false -> ".";
+        R -> R
+    end,
+    {ok, Text} = file:read_file(filename:join([Root, "test", "protocol_vectors.txt"])),
+    maps:from_list([
+        {list_to_atom(binary_to_list(Name)), {Dir, binary:decode_hex(Hex)}}
+     || Line <- binary:split(Text, <<"\n">>, [global, trim_all]),
+        binary:first(Line) =/= $#,
+        [Name, Dir, Hex] <- [binary:split(Line, <<" ">>, [global, trim_all])]
+    ]).
+
+%% {packet, 4} strips the length; check it is right, then decode.
+out(Name) ->
+    {<<"out">>, <<Len:32, Frame/binary>>} = maps:get(Name, vectors()),
+    ?assertEqual(Len, byte_size(Frame)),
+    epcap_codec:decode(Frame).
+
+ready_test() ->
+    ?assertEqual(
+        {ready, #{version => 1, datalink => 1, snaplen => 262144,
+                  precision => 9, source => live, name => <<"lo">>}},
+        out(ready)),
+    ?assertMatch(
+        {ready, #{datalink := 113, snaplen := 65535, precision := 6,
+                  source := file, name := <<"/tmp/x.pcap">>}},
+        out(ready_file_micro)).
+
+packets_test() ->
+    {packets, One} = out(packets_one),
+    ?assertEqual(
+        [{packet, 1, {1700, 0, 123456}, 60, <<16#de, 16#ad, 16#be, 16#ef>>}],
+        epcap_codec:packets(One, 1, timestamp, 9)),
+    {packets, Two} = out(packets_two),
+    ?assertEqual(
+        [{packet, 1, 1700000000123456789, 60, <<16#de, 16#ad, 16#be, 16#ef>>},
+         {packet, 1, 1700000001999999999, 0, <<>>}],
+        epcap_codec:packets(Two, 1, nanosecond, 9)),
+    ?assertEqual(
+        [1700000000123456, 1700000001999999],
+        [T || {packet, _, T, _, _} <- epcap_codec:packets(Two, 1, microsecond, 9)]).
+
+%% Microsecond precision: the fraction is already microseconds.
+packets_micro_test() ->
+    Rec = <<1700000000:64, 42:32, 1:32, 1:32, 7>>,
+    ?assertEqual([{packet, 0, {1700, 0, 42}, 1, <<7>>}],
+                 epcap_codec:packets(Rec, 0, timestamp, 6)),
+    ?assertEqual([{packet, 0, 1700000000000042, 1, <<7>>}],
+                 epcap_codec:packets(Rec, 0, microsecond, 6)),
+    ?assertEqual([{packet, 0, 1700000000000042000, 1, <<7>>}],
+                 epcap_codec:packets(Rec, 0, nanosecond, 6)).
+
+control_test() ->
+    ?assertEqual(eof, out(eof)),
+    ?assertEqual({error, bad_filter, true, "syntax error"}, out(error_bad_filter)),
+    ?assertEqual({warning, promisc_not_supported, "promiscuous mode not supported"},
+                 out(warning_promisc)),
+    ?assertEqual({reply, 7, unknown_command, <<>>}, out(reply_unknown_command)).
+
+commands_test() ->
+    #{cmd_stop := {<<"in">>, Stop}} = vectors(),
+    ?assertEqual(Stop, frame(epcap_codec:encode_command(stop, 0, []))).
+
+frame(IoData) ->
+    Bin = iolist_to_binary(IoData),
+    <<(byte_size(Bin)):32, Bin/binary>>.
+
+%% Garbage from the port is a crash, never a shrug.
+bad_frames_test_() ->
+    [?_assertError({bad_frame, _}, epcap_codec:decode(F))
+     || F <- [<<>>, <<0>>, <<99, 1, 2>>, <<?EPCAP_FRAME_READY, 1>>,
+              <<?EPCAP_FRAME_READY, 1:16, 1:32, 1:32, 7, 0>>,
+              <<?EPCAP_FRAME_EOF, 0>>, <<?EPCAP_FRAME_ERROR, 1>>]] ++
+    [?_assertError({bad_frame, _}, epcap_codec:packets(R, 1, timestamp, 9))
+     || R <- [<<1>>, <<0:64, 0:32, 5:32, 5:32, 1, 2>>]].
+
+%% Every split of a PACKETS body at a record boundary decodes to the
+%% same packets as the whole.
+many_records_test() ->
+    Recs = [<<S:64, F:32, (byte_size(P)):32, (byte_size(P) + 3):32, P/binary>>
+            || {S, F, P} <- [{1700000000 + I, I * 1000, binary:copy(<<I>>, I)}
+                             || I <- lists:seq(0, 200)]],
+    All = epcap_codec:packets(iolist_to_binary(Recs), 1, nanosecond, 9),
+    ?assertEqual(201, length(All)),
+    [?assertEqual(All,
+        epcap_codec:packets(iolist_to_binary(lists:sublist(Recs, N)), 1, nanosecond, 9) ++
+        epcap_codec:packets(iolist_to_binary(lists:nthtail(N, Recs)), 1, nanosecond, 9))
+     || N <- [0, 1, 50, 200, 201]].
+
+error_code_test() ->
+    [?assertEqual(Atom, epcap_codec:error_code(N)) || {N, Atom} <- ?EPCAP_ERRORS],
+    ?assertEqual({unknown, 9999}, epcap_codec:error_code(9999)).
+
+exit_reason_test() ->
+    ?assertEqual(normal, epcap_codec:exit_reason(0)),
+    ?assertEqual(usage, epcap_codec:exit_reason(64)),
+    ?assertEqual({signal, sigkill}, epcap_codec:exit_reason(137)),
+    ?assertEqual({signal, sigsys}, epcap_codec:exit_reason(128 + 31)),
+    ?assertEqual({status, 3}, epcap_codec:exit_reason(3)).
