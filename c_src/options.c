@@ -301,15 +301,17 @@ int options_parse(struct epcap_opts *opt, int argc, char *argv[], char *err,
     err[0] = '\0';
     optind = 0; /* glibc: full reinitialisation, so tests may call again */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+i:r:s:PMt:B:Q:u:g:d:e:va:h",
+    while ((c = getopt_long(argc, argv, "+:i:r:s:PMt:B:Q:u:g:d:e:va:h",
                             long_options, NULL)) != -1) {
         if (c == '?' || c == ':') {
-            if (optopt != 0 && optopt < 256)
-                snprintf(err, errlen, "-%c: %s", optopt,
+            /* Name the option as the user typed it. */
+            const char *arg = argv[optind - 1];
+            if (strncmp(arg, "--", 2) == 0)
+                snprintf(err, errlen, "%.*s: %s", (int)strcspn(arg, "="), arg,
                          c == ':' ? "missing value" : "unknown option");
             else
-                snprintf(err, errlen, "%s: unknown option or missing value",
-                         argv[optind - 1]);
+                snprintf(err, errlen, "-%c: %s", optopt,
+                         c == ':' ? "missing value" : "unknown option");
             return -1;
         }
         if (set_option(opt, c, optarg, err, errlen) < 0)
