@@ -116,6 +116,10 @@ static void activate(struct epcap *st)
         epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc), "%s: %s",
                     dev, why);
     }
+    if (st->opt.datalink >= 0 &&
+        pcap_set_datalink(st->pcap, st->opt.datalink) != 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: datalink: %s",
+                    dev, pcap_geterr(st->pcap));
     if (st->opt.direction_set &&
         pcap_setdirection(st->pcap, st->opt.direction) != 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
@@ -143,28 +147,26 @@ static void open_live(struct epcap *st)
                     "%s: no selectable descriptor", st->opt.interface);
 }
 
-static void set_filter(struct epcap *st)
+/*
+ * Compile and install a filter; -1 with the reason in pcap_geterr. On
+ * failure the old filter stays. An interface without IPv4 has no netmask:
+ * only "ip broadcast" needs one, and libpcap says so itself if it is used.
+ */
+int capture_set_filter(struct epcap *st, const char *expr)
 {
     struct bpf_program prog;
     bpf_u_int32 net = 0;
     bpf_u_int32 mask = PCAP_NETMASK_UNKNOWN;
     char errbuf[PCAP_ERRBUF_SIZE];
 
-    if (st->opt.filter == NULL)
-        return;
-    /* An interface without IPv4 has no netmask: only "ip broadcast"
-     * needs one, and libpcap says so itself if it is used. */
     if (!st->is_file &&
         pcap_lookupnet(st->opt.interface, &net, &mask, errbuf) < 0)
         mask = PCAP_NETMASK_UNKNOWN;
-    if (pcap_compile(st->pcap, &prog, st->opt.filter, 1, mask) < 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",
-                    pcap_geterr(st->pcap));
+    if (pcap_compile(st->pcap, &prog, expr, 1, mask) < 0)
+        return -1;
     int rc = pcap_setfilter(st->pcap, &prog);
     pcap_freecode(&prog);
-    if (rc < 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",
-                    pcap_geterr(st->pcap));
+    return rc < 0 ? -1 : 0;
 }
 
 static void set_environment(struct epcap *st)
@@ -192,7 +194,9 @@ void capture_open(struct epcap *st)
         open_file(st);
     else
         open_live(st);
-    set_filter(st);
+    if (st->opt.filter != NULL && capture_set_filter(st, st->opt.filter) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",
+                    pcap_geterr(st->pcap));
     if (st->opt.cluster_id >= 0)
         epcap_warn(st, EPCAP_E_UNSUPPORTED,
                    "cluster_id %d ignored: built without PF_RING",

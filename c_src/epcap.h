@@ -64,6 +64,20 @@ struct epcap_opts {
     bool help;
     bool version;
     bool can_capture;
+    long credit;           /* -1: no flow control; else initial credit */
+    bool compile;          /* print the filter's BPF program and exit */
+    int datalink;          /* -1: the interface's default */
+};
+
+/* The port's own counters, reported by STATS. */
+struct epcap_counters {
+    uint64_t delivered;       /* packets written into PACKETS frames */
+    uint64_t delivered_bytes; /* their captured bytes */
+    uint64_t injected;
+    uint64_t inject_failed;
+    uint64_t credit_stalls;   /* times capture paused for lack of credit */
+    uint64_t output_stalls;   /* times capture paused for a full pipe */
+    uint64_t filter_changes;
 };
 
 /* Output buffer: frames waiting to be written to stdout. */
@@ -102,6 +116,9 @@ struct epcap {
     pid_t parent;       /* the process that started us */
     struct obuf out;
     struct ibuf in;
+    struct epcap_counters cnt;
+    long long credit;   /* packets the owner allows; see CREDIT */
+    bool stalled;       /* capture paused (credit or output) */
 };
 
 /* options.c: argv -> opts. Returns 0, or -1 with a message in err. */
@@ -143,6 +160,7 @@ void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,
 
 /* capture.c: open the handle and set the filter. Exits on failure. */
 void capture_open(struct epcap *st);
+int capture_set_filter(struct epcap *st, const char *expr);
 int capture_map_error(int pcap_status);
 
 /* privs.c: change user and group, chroot. Exits on failure. */
@@ -154,6 +172,13 @@ void signals_init(struct epcap *st);
 void signals_watch_parent(struct epcap *st);
 bool signals_terminated(void);
 const sigset_t *signals_poll_mask(void);
+
+/* control.c: carry out one command from stdin. */
+void control_handle(struct epcap *st, const struct epcap_cmd *cmd);
+
+/* compile.c: --compile, and link type names. */
+int compile_datalink(const char *s);
+int compile_main(struct epcap *st);
 
 /* loop.c: the event loop. Returns the exit code. */
 int loop_run(struct epcap *st);

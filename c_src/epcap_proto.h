@@ -40,6 +40,26 @@
  * well-formed frame gets a REPLY with EPCAP_E_UNKNOWN_COMMAND.
  *
  *   STOP     empty body. Flush what is captured and exit 0. No reply.
+ *   INJECT   body: one packet. Sent on the interface. No reply on
+ *            success; a REPLY with EPCAP_E_INJECT_FAILED (message:
+ *            libpcap's) or EPCAP_E_INJECT_DISABLED on failure.
+ *   INJECT_BATCH
+ *            body: packets, each as u32 length + bytes. REPLY always:
+ *            u32 sent, u32 failed, then the first failure's message. Code
+ *            0 when all were sent, EPCAP_E_INJECT_FAILED otherwise.
+ *   FILTER   body: a filter expression (may be empty: capture all).
+ *            REPLY 0, or EPCAP_E_BAD_FILTER with libpcap's message; on
+ *            error the old filter stays. Packets captured under the old
+ *            filter precede the REPLY on stdout; none after it.
+ *   STATS    empty body. REPLY body: u8 flags (bit 0: the libpcap counters
+ *            are valid; a capture file has none), then u64 each:
+ *            received, dropped, ifdropped (libpcap's pcap_stats),
+ *            delivered packets, delivered bytes, injected, inject failed,
+ *            credit stalls, output stalls, filter changes.
+ *   CREDIT   body: u32 packets. Adds to the port's credit when it was
+ *            started with --credit (flow control): the port reads no more
+ *            packets than it has credit for, and the kernel drops the rest
+ *            (counted in STATS). No reply.
  *
  * Numbering rule: tags and error codes are never reused or renumbered;
  * new ones are appended and EPCAP_PROTOCOL_VERSION is bumped.
@@ -47,7 +67,7 @@
 #ifndef EPCAP_PROTO_H
 #define EPCAP_PROTO_H
 
-#define EPCAP_PROTOCOL_VERSION 1
+#define EPCAP_PROTOCOL_VERSION 2
 
 /* Bytes before the body of every frame: the length and the tag. */
 #define EPCAP_FRAME_HEADER 5
@@ -79,6 +99,14 @@
 #define EPCAP_CMD_MIN 5
 #define EPCAP_CMD_MAX (4 * 1024 * 1024)
 
+/* Longest filter expression accepted by FILTER (and on the command line
+ * in spirit: libpcap has no limit, but a sane bound keeps the compiler's
+ * work bounded). */
+#define EPCAP_FILTER_MAX (64 * 1024)
+
+/* Credit is capped so a runaway owner cannot overflow the counter. */
+#define EPCAP_CREDIT_MAX 2147483647
+
 /* Frame tags, port -> owner. */
 enum epcap_frame_tag {
     EPCAP_FRAME_READY = 1,   /* handle active, filter set */
@@ -91,8 +119,16 @@ enum epcap_frame_tag {
 
 /* Command tags, owner -> port. */
 enum epcap_cmd_tag {
-    EPCAP_CMD_STOP = 1, /* flush and exit 0 */
+    EPCAP_CMD_STOP = 1,         /* flush and exit 0 */
+    EPCAP_CMD_INJECT = 2,       /* send one packet */
+    EPCAP_CMD_INJECT_BATCH = 3, /* send many packets, one reply */
+    EPCAP_CMD_FILTER = 4,       /* replace the filter */
+    EPCAP_CMD_STATS = 5,        /* report counters */
+    EPCAP_CMD_CREDIT = 6,       /* allow more packets (flow control) */
 };
+
+/* Number of u64 counters in a STATS reply, after the flags byte. */
+#define EPCAP_STATS_COUNTERS 10
 
 /* READY's source byte. */
 enum epcap_source {
@@ -121,7 +157,10 @@ enum epcap_source {
     X(14, UNKNOWN_COMMAND, "unknown_command")                              \
     X(15, SYSTEM, "system")              /* a system call failed */        \
     X(16, WARNING, "warning")            /* libpcap's generic warning */   \
-    X(17, UNSUPPORTED, "unsupported") /* option not built in */
+    X(17, UNSUPPORTED, "unsupported") /* option not built in */     \
+    X(18, INJECT_FAILED, "inject_failed")                                  \
+    X(19, INJECT_DISABLED, "inject_disabled") /* started without inject */ \
+    X(20, BAD_COMMAND, "bad_command") /* a command body is malformed */
 
 #define EPCAP_ERROR_ENUM(num, name, atom) EPCAP_E_##name = num,
 enum epcap_error { EPCAP_E_OK = 0, EPCAP_ERRORS(EPCAP_ERROR_ENUM) };

@@ -37,14 +37,20 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
     struct epcap *st = (struct epcap *)user;
 
     obuf_packet(&st->out, h, data);
-    if (obuf_pending(&st->out) >= EPCAP_OUT_HIGH)
+    st->cnt.delivered++;
+    st->cnt.delivered_bytes += h->caplen;
+    if (obuf_pending(&st->out) >= EPCAP_OUT_HIGH ||
+        (st->opt.credit >= 0 && --st->credit <= 0))
         pcap_breakloop(st->pcap);
 }
 
 static void capture_some(struct epcap *st)
 {
-    int n = pcap_dispatch(st->pcap, st->is_file ? EPCAP_FILE_CHUNK : -1,
-                          on_packet, (unsigned char *)st);
+    int count = st->is_file ? EPCAP_FILE_CHUNK : -1;
+
+    if (st->opt.credit >= 0 && st->is_file && st->credit < count)
+        count = (int)st->credit;
+    int n = pcap_dispatch(st->pcap, count, on_packet, (unsigned char *)st);
 
     obuf_close_batch(&st->out);
     if (n == PCAP_ERROR)
@@ -59,18 +65,24 @@ static void capture_some(struct epcap *st)
     }
 }
 
-static void handle_command(struct epcap *st, const struct epcap_cmd *cmd)
+/* Whether to read packets now; counts each transition to a pause. */
+static bool may_capture(struct epcap *st)
 {
-    switch (cmd->tag) {
-    case EPCAP_CMD_STOP:
-        epcap_log(st, 1, "stop requested");
-        st->done = true;
-        break;
-    default:
-        epcap_log(st, 1, "unknown command %u", cmd->tag);
-        epcap_reply(st, cmd->id, EPCAP_E_UNKNOWN_COMMAND, NULL, 0);
-        break;
+    bool no_credit = st->opt.credit >= 0 && st->credit <= 0;
+    bool backed_up = obuf_pending(&st->out) >= EPCAP_OUT_HIGH;
+
+    if (no_credit || backed_up) {
+        if (!st->stalled) {
+            if (no_credit)
+                st->cnt.credit_stalls++;
+            else
+                st->cnt.output_stalls++;
+        }
+        st->stalled = true;
+        return false;
     }
+    st->stalled = false;
+    return true;
 }
 
 /* Make room for the frame at the head of the input buffer: its length
@@ -107,7 +119,7 @@ static void decode_commands(struct epcap *st)
                         "stdin: protocol error: %s", why);
         if (rc == CMD_NEED_MORE)
             break;
-        handle_command(st, &cmd);
+        control_handle(st, &cmd);
         off += used;
     }
     memmove(in->buf, in->buf + off, in->len - off);
@@ -168,6 +180,7 @@ static void loop_init(struct epcap *st)
                     "out of memory");
     st->in.cap = IN_INITIAL;
     st->in.len = 0;
+    st->credit = st->opt.credit;
     set_nonblocking(st, STDIN_FILENO, "stdin");
     set_nonblocking(st, STDOUT_FILENO, "stdout");
 }
@@ -178,15 +191,15 @@ int loop_run(struct epcap *st)
     while (!st->done && !signals_terminated()) {
         struct pollfd fds[3];
         nfds_t n = 0;
-        bool backed_up = obuf_pending(&st->out) >= EPCAP_OUT_HIGH;
+        bool capture = may_capture(st);
+        bool file_ready = st->is_file && capture;
         const struct timespec zero = {0, 0};
 
         fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
         if (obuf_pending(&st->out) > 0)
             fds[n++] = (struct pollfd){.fd = STDOUT_FILENO, .events = POLLOUT};
-        if (!backed_up && !st->is_file)
+        if (capture && !st->is_file)
             fds[n++] = (struct pollfd){.fd = st->pcap_fd, .events = POLLIN};
-        bool file_ready = st->is_file && !backed_up;
         if (ppoll(fds, n, file_ready ? &zero : NULL, signals_poll_mask()) < 0) {
             if (errno == EINTR)
                 continue;

@@ -32,18 +32,22 @@ int main(int argc, char *argv[])
     st.pcap_fd = -1;
     st.stdin_open = true;
     st.parent = getppid();
-    st.frames = !isatty(STDOUT_FILENO);
     if (obuf_init(&st.out, STDOUT_FILENO,
                   EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0) {
         fputs("epcap: out of memory\n", stderr);
         return EPCAP_EXIT_SOFTWARE;
     }
 
+    /* A usage error goes to stderr only: stdout may be a pipe to a
+     * program that expects frames (or, later, pcap) and nothing else. */
     if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0)
         epcap_fatal(&st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
                     "%s (see epcap --help)", err);
+    st.frames = !isatty(STDOUT_FILENO);
     if (st.opt.can_capture)
         return privs_can_capture() ? EPCAP_EXIT_OK : EPCAP_EXIT_NOPERM;
+    if (st.opt.compile)
+        return compile_main(&st);
     if (st.opt.help || st.opt.version) {
         if (st.opt.help)
             options_usage(stdout);

@@ -22,6 +22,8 @@ enum long_only {
     OPT_CLUSTER_ID,
     OPT_VERSION,
     OPT_CAN_CAPTURE,
+    OPT_CREDIT,
+    OPT_COMPILE,
 };
 
 static const struct option long_options[] = {
@@ -45,6 +47,9 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"can-capture", no_argument, NULL, OPT_CAN_CAPTURE},
+    {"credit", required_argument, NULL, OPT_CREDIT},
+    {"compile", no_argument, NULL, OPT_COMPILE},
+    {"datalink", required_argument, NULL, 'y'},
     {NULL, 0, NULL, 0},
 };
 
@@ -82,7 +87,14 @@ void options_usage(FILE *fp)
         "  -v, --verbose           log to stderr (repeat for more)\n"
         "      --inject            accept packets to send on the interface\n"
         "      --cluster-id N      PF_RING cluster, 0..255\n"
+        "      --credit N          flow control: read at most N packets,\n"
+        "                          then as many as CREDIT commands allow\n"
         "  -a, --cpu-affinity LIST pin to CPUs, e.g. 0,2-3\n"
+        "  -y, --datalink TYPE     link type by number or name (EN10MB,\n"
+        "                          LINUX_SLL, ...): set on the interface,\n"
+        "                          or used by --compile\n"
+        "      --compile           print the BPF program of the filter and\n"
+        "                          exit; no capture, no privileges\n"
         "  -h, --help              this text\n"
         "      --version           version of epcap and libpcap\n"
         "      --can-capture       exit 0 if this process may open live\n"
@@ -229,6 +241,20 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
     case 'h': opt->help = true; return 0;
     case OPT_VERSION: opt->version = true; return 0;
     case OPT_CAN_CAPTURE: opt->can_capture = true; return 0;
+    case OPT_COMPILE: opt->compile = true; return 0;
+    case 'y':
+        opt->datalink = compile_datalink(v);
+        if (opt->datalink < 0)
+            return bad(err, errlen, "datalink", v,
+                       "a link type number or name such as EN10MB");
+        return 0;
+    case OPT_CREDIT: {
+        int n = 0;
+        if (set_number("credit", v, 0, EPCAP_CREDIT_MAX, &n, err, errlen) < 0)
+            return -1;
+        opt->credit = n;
+        return 0;
+    }
     default: return -1;
     }
 }
@@ -263,6 +289,8 @@ static void options_defaults(struct epcap_opts *opt)
     opt->direction = PCAP_D_INOUT;
     opt->precision = -1;
     opt->cluster_id = -1;
+    opt->credit = -1;
+    opt->datalink = -1;
 }
 
 static int options_check(const struct epcap_opts *opt, char *err,
@@ -301,7 +329,7 @@ int options_parse(struct epcap_opts *opt, int argc, char *argv[], char *err,
     err[0] = '\0';
     optind = 0; /* glibc: full reinitialisation, so tests may call again */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:i:r:s:PMt:B:Q:u:g:d:e:va:h",
+    while ((c = getopt_long(argc, argv, "+:i:r:s:PMt:B:Q:u:g:d:e:va:hy:",
                             long_options, NULL)) != -1) {
         if (c == '?' || c == ':') {
             /* Name the option as the user typed it. */

@@ -1,6 +1,6 @@
 %% Generated from c_src/epcap_proto.h by c_src/proto_hrl.sh: do not edit.
 %% The protocol is described in doc/PROTOCOL.md.
--define(EPCAP_PROTOCOL_VERSION, 1).
+-define(EPCAP_PROTOCOL_VERSION, 2).
 -define(EPCAP_FRAME_HEADER, 5).
 -define(EPCAP_RECORD_HEADER, 20).
 -define(EPCAP_SNAPLEN_MAX, 262144).
@@ -8,6 +8,9 @@
 -define(EPCAP_BATCH_BYTES, (256 * 1024)).
 -define(EPCAP_CMD_MIN, 5).
 -define(EPCAP_CMD_MAX, (4 * 1024 * 1024)).
+-define(EPCAP_FILTER_MAX, (64 * 1024)).
+-define(EPCAP_CREDIT_MAX, 2147483647).
+-define(EPCAP_STATS_COUNTERS, 10).
 -define(EPCAP_FRAME_READY, 1).
 -define(EPCAP_FRAME_PACKETS, 2).
 -define(EPCAP_FRAME_EOF, 3).
@@ -15,6 +18,11 @@
 -define(EPCAP_FRAME_WARNING, 5).
 -define(EPCAP_FRAME_REPLY, 6).
 -define(EPCAP_CMD_STOP, 1).
+-define(EPCAP_CMD_INJECT, 2).
+-define(EPCAP_CMD_INJECT_BATCH, 3).
+-define(EPCAP_CMD_FILTER, 4).
+-define(EPCAP_CMD_STATS, 5).
+-define(EPCAP_CMD_CREDIT, 6).
 -define(EPCAP_SOURCE_LIVE, 0).
 -define(EPCAP_SOURCE_FILE, 1).
 -define(EPCAP_ERRORS, [
@@ -34,7 +42,10 @@
     {14, unknown_command},
     {15, system},
     {16, warning},
-    {17, unsupported}
+    {17, unsupported},
+    {18, inject_failed},
+    {19, inject_disabled},
+    {20, bad_command}
 ]).
 -define(EPCAP_EXITS, [
     {0, normal},

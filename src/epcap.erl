@@ -28,6 +28,12 @@
     start/0, start/1, start/2,
     start_link/0, start_link/1, start_link/2,
     stop/1,
+    send/2,
+    send_batch/2,
+    stats/1,
+    set_filter/2,
+    setopts/2,
+    compile/1, compile/2,
     getopts/1,
     info/1,
     child_spec/1
@@ -68,6 +74,139 @@ start_link(Owner, Options) -> epcap_port:start(Owner, Options, true).
 %% the owner before this returns) and exits.
 -spec stop(pid()) -> ok.
 stop(Ref) -> epcap_port:stop(Ref).
+
+%% @doc Inject a packet on the interface. The port must have been started
+%% with `{inject, true}', otherwise `{error, inject_disabled}'. Returns
+%% once the packet is on its way to the port; a failure to send it (too
+%% large for the link, interface down, ...) is not fatal: the owner gets
+%% `{epcap_error, Ref, {inject_failed, Message}}' and `stats/1' counts it.
+-spec send(pid(), iodata()) -> ok | {error, inject_disabled | closed}.
+send(Ref, Packet) ->
+    epcap_port:call(Ref, {send, Packet}).
+
+%% @doc Inject many packets with one pass through the port, like a send
+%% queue. Returns when the port has sent them all: `ok', or
+%% `{error, {inject_failed, #{sent, failed, reason}}}' if any failed.
+%% Batches larger than a command frame are split transparently.
+-spec send_batch(pid(), [iodata()]) ->
+    ok | {error, inject_disabled | closed | {inject_failed, map()}}.
+send_batch(Ref, Packets) when is_list(Packets) ->
+    send_chunks(Ref, chunk(Packets, 0, [], []), 0, 0, undefined).
+
+%% Split into command-sized chunks: each packet costs its size plus 4.
+-define(BATCH_BYTES, (4 * 1024 * 1024 - 64)).
+chunk([], _, [], Acc) -> lists:reverse(Acc);
+chunk([], _, Cur, Acc) -> lists:reverse([lists:reverse(Cur) | Acc]);
+chunk([P | T], Size, Cur, Acc) ->
+    N = iolist_size(P) + 4,
+    case Size + N > ?BATCH_BYTES andalso Cur =/= [] of
+        true -> chunk([P | T], 0, [], [lists:reverse(Cur) | Acc]);
+        false -> chunk(T, Size + N, [P | Cur], Acc)
+    end.
+
+send_chunks(_, [], _, 0, _) ->
+    ok;
+send_chunks(_, [], Sent, Failed, Reason) ->
+    {error, {inject_failed, #{sent => Sent, failed => Failed, reason => Reason}}};
+send_chunks(Ref, [C | Rest], Sent, Failed, Reason) ->
+    case epcap_port:call(Ref, {send_batch, C}) of
+        ok ->
+            send_chunks(Ref, Rest, Sent + length(C), Failed, Reason);
+        {error, {inject_failed, #{sent := S, failed := F, reason := R}}} ->
+            Why = case Reason of undefined -> R; _ -> Reason end,
+            send_chunks(Ref, Rest, Sent + S, Failed + F, Why);
+        {error, _} = Error ->
+            Error
+    end.
+
+%% @doc Counters of the capture. From libpcap (live captures only):
+%% `received', `dropped' (by the kernel: no room in the buffer, or no
+%% credit because the owner was slow) and `ifdropped'. From the port:
+%% `delivered' and `delivered_bytes' (packets sent towards the owner),
+%% `injected', `inject_failed', `credit_stalls', `output_stalls',
+%% `filter_changes'. From this process: `owner_delivered' (messages sent
+%% to the owner) and `held' (waiting for the owner to become active).
+-spec stats(pid()) -> {ok, #{atom() => non_neg_integer()}} | {error, term()}.
+stats(Ref) ->
+    epcap_port:call(Ref, stats).
+
+%% @doc Replace the filter. On `ok' no packet that fails the new filter
+%% is delivered afterwards (in active mode); on error the old filter stays.
+-spec set_filter(pid(), iodata()) -> ok | {error, {bad_filter, string()}}.
+set_filter(Ref, Filter) ->
+    case unicode:characters_to_binary(Filter) of
+        Bin when is_binary(Bin) -> epcap_port:call(Ref, {set_filter, Bin});
+        _ -> {error, {badarg, {filter, Filter}}}
+    end.
+
+%% @doc Change the delivery mode, as `inet:setopts/2' does for sockets:
+%% `{active, true}' delivers every packet; `false' holds them (capture
+%% pauses when the hold is full, and the kernel counts the drops);
+%% `once' and `N' deliver that many, then send `{epcap_passive, Ref}'
+%% and hold the rest.
+-spec setopts(pid(), [{active, boolean() | once | pos_integer()}]) ->
+    ok | {error, term()}.
+setopts(Ref, Options) ->
+    epcap_port:call(Ref, {setopts, Options}).
+
+%% @equiv compile(Filter, [])
+-spec compile(iodata()) -> {ok, [string()]} | {error, term()}.
+compile(Filter) ->
+    compile(Filter, []).
+
+%% @doc Compile a filter without capturing and without privileges, as
+%% `tcpdump -d' does: `{ok, Program}' with one BPF instruction a string,
+%% or `{error, {bad_filter, Msg}}'. Options: `{datalink, Type}' (number or
+%% name such as "EN10MB", the default, or "LINUX_SLL"), `{snaplen, N}',
+%% `{progname, Path}'.
+-spec compile(iodata(), [{datalink, non_neg_integer() | string()}
+                         | {snaplen, pos_integer()} | {progname, string()}]) ->
+    {ok, [string()]} | {error, term()}.
+compile(Filter, Options) ->
+    try
+        Prog = proplists:get_value(progname, Options, epcap_opts:default_progname()),
+        Args = ["--compile" | compile_args(Options)] ++
+            ["--", unicode:characters_to_list(Filter)],
+        Port = open_port({spawn_executable, Prog},
+                         [{args, Args}, exit_status, stderr_to_stdout,
+                          {line, 4096}]),
+        %% No link: the port ends with us anyway, and a caller that
+        %% traps exits gets no stray 'EXIT' message.
+        unlink(Port),
+        compile_result(Port, [])
+    catch
+        throw:{badarg, _} = Bad -> {error, Bad};
+        error:badarg -> {error, {badarg, {filter, Filter}}}
+    end.
+
+compile_args([]) -> [];
+compile_args([{datalink, D} | T]) when is_integer(D), D >= 0 ->
+    ["-y", integer_to_list(D) | compile_args(T)];
+compile_args([{datalink, D} | T]) when is_list(D); is_binary(D) ->
+    ["-y", unicode:characters_to_list(D) | compile_args(T)];
+compile_args([{snaplen, N} | T]) when is_integer(N), N > 0, N =< 262144 ->
+    ["-s", integer_to_list(N) | compile_args(T)];
+compile_args([{progname, _} | T]) -> compile_args(T);
+compile_args([Opt | _]) -> throw({badarg, Opt}).
+
+compile_result(Port, Acc) ->
+    receive
+        {Port, {data, {eol, Line}}} -> compile_result(Port, [Line | Acc]);
+        {Port, {data, {noeol, Line}}} -> compile_result(Port, [Line | Acc]);
+        {Port, {exit_status, S}} ->
+            compile_status(S, lists:reverse(Acc))
+    after 10000 ->
+        catch port_close(Port),
+        {error, timeout}
+    end.
+
+compile_status(0, Lines) -> {ok, Lines};
+compile_status(66, Lines) -> {error, {bad_filter, strip(lists:flatten(Lines))}};
+compile_status(64, Lines) -> {error, {badarg, strip(lists:flatten(Lines))}};
+compile_status(S, _) -> {error, {port_exit, epcap_codec:exit_reason(S)}}.
+
+strip("epcap: " ++ Msg) -> Msg;
+strip(Msg) -> Msg.
 
 %% @doc The port's command line for these options: `[Cmd | Argv]', with
 %% the `exec' prefix if one is given. `{error, {badarg, Option}}' for an

@@ -12,11 +12,16 @@
     decode/1,
     packets/4,
     encode_command/3,
+    stats/1,
+    batch_reply/1,
     error_code/1,
     exit_reason/1
 ]).
 
--export_type([frame/0, ready/0, time_unit/0, precision/0, message/0]).
+-export_type([frame/0, ready/0, time_unit/0, precision/0, message/0,
+              command/0]).
+
+-type command() :: stop | inject | inject_batch | filter | stats | credit.
 
 -type precision() :: 6 | 9.
 -type time_unit() :: timestamp | microsecond | nanosecond.
@@ -126,9 +131,51 @@ ns_us(<<>>, _) -> [];
 ns_us(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
 
 %% @doc Encode a command for the port; `{packet, 4}' adds the length.
--spec encode_command(stop, non_neg_integer(), iodata()) -> iodata().
-encode_command(stop, Id, Body) ->
-    [<<?EPCAP_CMD_STOP, Id:32>> | Body].
+%% `inject_batch' takes a list of packets and prefixes each with its size.
+-spec encode_command(command(), non_neg_integer(), term()) -> iodata().
+encode_command(stop, Id, _) ->
+    <<?EPCAP_CMD_STOP, Id:32>>;
+encode_command(inject, Id, Packet) ->
+    [<<?EPCAP_CMD_INJECT, Id:32>> | Packet];
+encode_command(inject_batch, Id, Packets) ->
+    [<<?EPCAP_CMD_INJECT_BATCH, Id:32>> |
+        [[<<(iolist_size(P)):32>> | P] || P <- Packets]];
+encode_command(filter, Id, Expr) ->
+    [<<?EPCAP_CMD_FILTER, Id:32>> | Expr];
+encode_command(stats, Id, _) ->
+    <<?EPCAP_CMD_STATS, Id:32>>;
+encode_command(credit, Id, N) ->
+    <<?EPCAP_CMD_CREDIT, Id:32, N:32>>.
+
+%% @doc Decode the body of a STATS reply. The libpcap counters are left
+%% out when the port has none (a capture file).
+-spec stats(binary()) -> #{atom() => non_neg_integer()}.
+stats(<<Flags:8, Recv:64, Drop:64, IfDrop:64, Delivered:64, Bytes:64,
+        Injected:64, InjectFailed:64, CreditStalls:64, OutputStalls:64,
+        FilterChanges:64>>) ->
+    Own = #{
+        delivered => Delivered,
+        delivered_bytes => Bytes,
+        injected => Injected,
+        inject_failed => InjectFailed,
+        credit_stalls => CreditStalls,
+        output_stalls => OutputStalls,
+        filter_changes => FilterChanges
+    },
+    case Flags band 1 of
+        1 -> Own#{received => Recv, dropped => Drop, ifdropped => IfDrop};
+        0 -> Own
+    end;
+stats(Bad) ->
+    erlang:error({bad_frame, {stats, Bad}}).
+
+%% @doc Decode the body of an INJECT_BATCH reply.
+-spec batch_reply(binary()) ->
+    {Sent :: non_neg_integer(), Failed :: non_neg_integer(), string()}.
+batch_reply(<<Sent:32, Failed:32, Msg/binary>>) ->
+    {Sent, Failed, text(Msg)};
+batch_reply(Bad) ->
+    erlang:error({bad_frame, {inject_batch, Bad}}).
 
 %% @doc The atom for a protocol error code (`unknown' plus the number for
 %% a code this side does not know, so a newer port never crashes us).

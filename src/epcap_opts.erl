@@ -7,6 +7,8 @@
 %% the result of a bad call is the same on every machine.
 -module(epcap_opts).
 
+-include("epcap_proto.hrl").
+
 -export([parse/1, argv/1, command/2, default_progname/0]).
 
 -export_type([config/0, option/0]).
@@ -34,6 +36,10 @@
     | {progname, text()}
     | {exec, text()}
     | {start_timeout, pos_integer()}
+    | {active, boolean() | once | pos_integer()}
+    | {max_queue, pos_integer()}
+    | {max_queue_bytes, pos_integer()}
+    | {stats_interval, pos_integer()}
     | promiscuous | monitor | inject | verbose.
 
 -type config() :: #{
@@ -43,10 +49,19 @@
     time_unit := epcap_codec:time_unit(),
     source := {interface, string() | default} | {file, string()},
     start_timeout := pos_integer(),
-    inject := boolean()
+    inject := boolean(),
+    active := boolean() | once | pos_integer(),
+    max_queue := pos_integer(),
+    max_queue_bytes := pos_integer(),
+    stats_interval := pos_integer() | undefined,
+    snaplen := pos_integer()
 }.
 
 -define(START_TIMEOUT, 15000).
+%% Bounds on what the owner's mailbox may hold before capture pauses:
+%% about 10 MB of small packets or 64 MiB of large ones.
+-define(MAX_QUEUE, 50000).
+-define(MAX_QUEUE_BYTES, 64 * 1024 * 1024).
 
 %% @doc Validate options. The first occurrence of an option wins, as with
 %% `proplists:get_value/2', except `env', which may be repeated.
@@ -154,7 +169,14 @@ check(exec, V, Opt) ->
 check(snaplen, V, _) when is_integer(V), V >= 1, V =< 262144 -> V;
 check(buffer, V, _) when is_integer(V), V >= 65536, V =< 2147483647 -> V;
 check(cluster_id, V, _) when is_integer(V), V >= 0, V =< 255 -> V;
-check(start_timeout, V, _) when is_integer(V), V > 0 -> V;
+check(K, V, _) when
+    (K =:= start_timeout orelse K =:= max_queue orelse
+     K =:= max_queue_bytes orelse K =:= stats_interval),
+    is_integer(V), V > 0
+->
+    V;
+check(active, V, _) when is_boolean(V); V =:= once -> V;
+check(active, V, _) when is_integer(V), V > 0 -> V;
 check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
 check(timeout, V, _) when V =:= immediate; V =:= infinity -> V;
 check(direction, V, _) when V =:= in; V =:= out; V =:= inout -> V;
@@ -204,7 +226,12 @@ build(Opts) ->
         time_unit => Get(time_unit, timestamp),
         source => Source,
         start_timeout => Get(start_timeout, ?START_TIMEOUT),
-        inject => Get(inject, false)
+        inject => Get(inject, false),
+        active => Get(active, true),
+        max_queue => Get(max_queue, ?MAX_QUEUE),
+        max_queue_bytes => Get(max_queue_bytes, ?MAX_QUEUE_BYTES),
+        stats_interval => Get(stats_interval, undefined),
+        snaplen => Get(snaplen, ?EPCAP_SNAPLEN_DEFAULT)
     }.
 
 default_if_undefined(undefined) -> default;

@@ -6,17 +6,25 @@
 %% messages to the owner, and ends the port when the owner goes. A failed
 %% start returns `{error, Reason}' and the process exits `normal', so a
 %% caller of start_link that does not trap exits is never killed by it.
+%%
+%% Memory stays bounded: the port may only read as many packets as this
+%% process grants it credit for, and credit is granted only while the
+%% owner's mailbox is below its watermark. Packets the owner has no room
+%% for are dropped by the kernel, where `stats' counts them.
+%%
 %% Use the API in {@link epcap}; this module is its implementation.
 -module(epcap_port).
 -behaviour(gen_server).
 
 -include("epcap_proto.hrl").
 
--export([start/3, stop/1, info/1]).
+-export([start/3, stop/1, call/2]).
 -export([init_it/4]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -define(STOP_TIMEOUT, 5000).
+%% How often to look at a full owner mailbox while the port is paused.
+-define(RECHECK_MS, 2).
 
 -record(state, {
     port :: port() | undefined,
@@ -30,7 +38,21 @@
     config :: epcap_opts:config(),
     last_error :: term(),
     stopping = [] :: [gen_server:from()],
-    next_id = 1 :: non_neg_integer()
+    %% Requests waiting for a REPLY frame, by id. Id 0 is never used:
+    %% the port answers an id-0 INJECT only when it fails.
+    requests = #{} :: #{pos_integer() => {gen_server:from() | tick, atom()}},
+    next_id = 1 :: pos_integer(),
+    %% Flow control.
+    active :: true | false | once | pos_integer(),
+    held = queue:new() :: queue:queue(epcap_codec:message()),
+    held_count = 0 :: non_neg_integer(),
+    credit = 0 :: non_neg_integer(),
+    max_queue :: pos_integer(),
+    max_queue_bytes :: pos_integer(),
+    avg_size = 64 :: pos_integer(),
+    recheck = false :: boolean(),
+    sent = 0 :: non_neg_integer(),
+    stats_timer :: reference() | undefined
 }).
 
 %% @doc Start a port for `Owner'; with `Link', link it to the caller.
@@ -57,10 +79,15 @@ stop(Pid) ->
         exit:{normal, _} -> ok
     end.
 
-%% @doc What the port reported when it became ready, plus its OS pid.
--spec info(pid()) -> map().
-info(Pid) ->
-    gen_server:call(Pid, info).
+%% @doc A request to the server; `{error, closed}' if it is gone.
+-spec call(pid(), term()) -> term().
+call(Pid, Request) ->
+    try
+        gen_server:call(Pid, Request, infinity)
+    catch
+        exit:{noproc, _} -> {error, closed};
+        exit:{normal, _} -> {error, closed}
+    end.
 
 %% @private
 init_it(Caller, Owner, Config, Link) ->
@@ -70,7 +97,7 @@ init_it(Caller, Owner, Config, Link) ->
             Link andalso link(Caller),
             proc_lib:init_ack({ok, self()}),
             #{datalink := DLT, precision := Prec} = Ready,
-            State = #state{
+            State0 = #state{
                 port = Port,
                 os_pid = os_pid(Port),
                 owner = Owner,
@@ -79,8 +106,13 @@ init_it(Caller, Owner, Config, Link) ->
                 time_unit = maps:get(time_unit, Config),
                 precision = Prec,
                 ready = Ready,
-                config = Config
+                config = Config,
+                active = maps:get(active, Config),
+                max_queue = maps:get(max_queue, Config),
+                max_queue_bytes = maps:get(max_queue_bytes, Config),
+                credit = initial_credit(Config)
             },
+            State = schedule_stats(State0),
             gen_server:enter_loop(?MODULE, [], State);
         {error, Reason} ->
             proc_lib:init_ack({error, Reason}),
@@ -94,9 +126,10 @@ init(_) ->
 open(Config) ->
     Command = epcap_opts:command(Config, default_exec(Config)),
     [Exe | Args] = Command,
+    Credit = ["--credit", integer_to_list(initial_credit(Config))],
     try
         open_port({spawn_executable, Exe}, [
-            {args, Args}, {packet, 4}, binary, exit_status, use_stdio
+            {args, Credit ++ Args}, {packet, 4}, binary, exit_status, use_stdio
         ])
     of
         Port ->
@@ -107,6 +140,12 @@ open(Config) ->
         error:Why ->
             {error, {exec, Exe, Why}}
     end.
+
+%% The first credit, before any packet size is known: sized for large
+%% packets so an owner that never reads cannot be flooded; later grants
+%% follow the sizes actually seen.
+initial_credit(#{max_queue := Max, max_queue_bytes := Bytes, snaplen := Snap}) ->
+    min(Max, max(256, Bytes div min(Snap, 65536))).
 
 %% No exec prefix when the port can capture by itself (root, setuid,
 %% file capabilities) or reads a file; otherwise sudo, if there is one.
@@ -127,6 +166,7 @@ can_capture(Prog) ->
         Port = open_port({spawn_executable, Prog}, [
             {args, ["--can-capture"]}, exit_status, stderr_to_stdout
         ]),
+        unlink(Port),
         wait_exit(Port, 5000) =:= 0
     catch
         error:_ -> false
@@ -137,7 +177,7 @@ wait_exit(Port, Timeout) ->
         {Port, {exit_status, S}} -> S;
         {Port, {data, _}} -> wait_exit(Port, Timeout)
     after Timeout ->
-        catch port_close(Port),
+        close(Port),
         timeout
     end.
 
@@ -146,8 +186,11 @@ handshake(Port, Config, Deadline, LastError) ->
     receive
         {Port, {data, Frame}} ->
             case epcap_codec:decode(Frame) of
-                {ready, Ready} ->
+                {ready, #{version := ?EPCAP_PROTOCOL_VERSION} = Ready} ->
                     {ok, Port, Ready};
+                {ready, #{version := V}} ->
+                    close(Port),
+                    {error, {protocol_version, V, ?EPCAP_PROTOCOL_VERSION}};
                 {warning, Code, Msg} ->
                     logger:warning("epcap: ~p: ~ts", [Code, Msg]),
                     handshake(Port, Config, Deadline, LastError);
@@ -202,9 +245,40 @@ flush_exit(Port) ->
     after 0 -> ok
     end.
 
+%% Send a command that expects a REPLY; the caller waits for it.
+request(Kind, Body, From, #state{port = Port, next_id = Id} = State) ->
+    command(Port, Kind, Id, Body),
+    State#state{
+        requests = maps:put(Id, {From, Kind}, State#state.requests),
+        next_id = Id + 1
+    }.
+
+command(Port, Kind, Id, Body) ->
+    true = port_command(Port, epcap_codec:encode_command(Kind, Id, Body)).
+
 %% @private
+handle_call(_, _From, #state{port = undefined} = State) ->
+    {reply, {error, closed}, State};
+handle_call({send, _}, _From, #state{config = #{inject := false}} = State) ->
+    {reply, {error, inject_disabled}, State};
+handle_call({send, Packet}, _From, #state{port = Port} = State) ->
+    command(Port, inject, 0, Packet),
+    {reply, ok, State};
+handle_call({send_batch, _}, _From, #state{config = #{inject := false}} = S) ->
+    {reply, {error, inject_disabled}, S};
+handle_call({send_batch, Packets}, From, State) ->
+    {noreply, request(inject_batch, Packets, From, State)};
+handle_call({set_filter, Expr}, From, State) ->
+    {noreply, request(filter, Expr, From, State)};
+handle_call(stats, From, State) ->
+    {noreply, request(stats, [], From, State)};
+handle_call({setopts, Opts}, _From, State) ->
+    case setopts(Opts, State) of
+        {ok, State1} -> {reply, ok, deliver(State1)};
+        {error, _} = Error -> {reply, Error, State}
+    end;
 handle_call(stop, From, #state{port = Port, stopping = []} = State) ->
-    true = port_command(Port, epcap_codec:encode_command(stop, 0, [])),
+    command(Port, stop, 0, []),
     erlang:send_after(?STOP_TIMEOUT, self(), stop_timeout),
     {noreply, State#state{stopping = [From]}};
 handle_call(stop, From, #state{stopping = Waiting} = State) ->
@@ -214,6 +288,15 @@ handle_call(info, _From, #state{ready = Ready, os_pid = OsPid} = State) ->
 handle_call(Request, _From, State) ->
     {reply, {error, {unknown_call, Request}}, State}.
 
+setopts([], State) ->
+    {ok, State};
+setopts([{active, A} | T], State) when
+    is_boolean(A); A =:= once; is_integer(A), A > 0
+->
+    setopts(T, State#state{active = A});
+setopts([Opt | _], _State) ->
+    {error, {badarg, Opt}}.
+
 %% @private
 handle_cast(Msg, State) ->
     logger:warning("epcap: unexpected cast ~p", [Msg]),
@@ -222,8 +305,10 @@ handle_cast(Msg, State) ->
 %% @private
 handle_info({Port, {data, Frame}}, #state{port = Port} = State) ->
     frame(epcap_codec:decode(Frame), State);
-handle_info({Port, {exit_status, Status}}, #state{port = Port} = State) ->
+handle_info({Port, {exit_status, Status}}, #state{port = Port} = State0) ->
     flush_exit(Port),
+    %% Whatever is held was captured: the owner gets it before we go.
+    State = deliver(State0#state{active = true}),
     Reason =
         case {epcap_codec:exit_reason(Status), State#state.last_error} of
             {normal, _} -> normal;
@@ -239,24 +324,37 @@ handle_info({'EXIT', _, normal}, State) ->
     {noreply, State};
 handle_info({'EXIT', _, Reason}, State) ->
     {stop, Reason, State};
+handle_info(recheck, State) ->
+    {noreply, grant(State#state{recheck = false})};
+handle_info(stats_tick, #state{port = Port} = State) when is_port(Port) ->
+    {noreply, schedule_stats(request(stats, [], tick, State))};
 handle_info(stop_timeout, #state{port = Port} = State) when is_port(Port) ->
     logger:warning("epcap: port did not stop in ~b ms; closing it",
         [?STOP_TIMEOUT]),
     close(Port),
     {stop, normal, State#state{port = undefined}};
-handle_info(stop_timeout, State) ->
+handle_info(Msg, State) when Msg =:= stop_timeout; Msg =:= stats_tick ->
     {noreply, State};
 handle_info(Msg, State) ->
     logger:warning("epcap: unexpected message ~p", [Msg]),
     {noreply, State}.
 
-frame({packets, Records}, #state{owner = Owner} = State) ->
+frame({packets, Records}, State) ->
     #state{datalink = DLT, time_unit = Unit, precision = Prec} = State,
-    send_all(Owner, epcap_codec:packets(Records, DLT, Unit, Prec)),
-    {noreply, State};
-frame(eof, #state{owner = Owner} = State) ->
-    Owner ! {epcap, eof},
-    {noreply, State};
+    Msgs = epcap_codec:packets(Records, DLT, Unit, Prec),
+    N = length(Msgs),
+    State1 = State#state{
+        credit = max(0, State#state.credit - N),
+        avg_size = max(1, (State#state.avg_size * 7 + byte_size(Records) div N) div 8)
+    },
+    {noreply, grant(deliver(Msgs, N, State1))};
+frame(eof, State) ->
+    %% Held packets go first: eof is always the last message.
+    State1 = deliver(State#state{active = true}),
+    State1#state.owner ! {epcap, eof},
+    {noreply, State1};
+frame({reply, Id, Status, Body}, State) ->
+    {noreply, reply(Id, Status, Body, State)};
 frame({error, Code, true, Msg}, State) ->
     logger:error("epcap: ~p: ~ts", [Code, Msg]),
     {noreply, State#state{last_error = {Code, Msg}}};
@@ -267,10 +365,77 @@ frame({warning, Code, Msg}, State) ->
     logger:warning("epcap: ~p: ~ts", [Code, Msg]),
     {noreply, State};
 frame({ready, _} = Frame, _State) ->
-    erlang:error({protocol, {unexpected, Frame}});
-frame({reply, _, _, _} = Frame, State) ->
-    logger:warning("epcap: reply to no request: ~p", [Frame]),
-    {noreply, State}.
+    erlang:error({protocol, {unexpected, Frame}}).
+
+%% Replies: to a waiting caller, to the owner for periodic stats, or
+%% (id 0: a failed single inject, which has no caller) to the owner.
+reply(0, Code, Body, #state{owner = Owner} = State) ->
+    Owner ! {epcap_error, self(), {Code, text(Body)}},
+    State;
+reply(Id, Status, Body, #state{requests = Requests} = State) ->
+    case maps:take(Id, Requests) of
+        {{tick, stats}, Rest} ->
+            State#state.owner ! {epcap_stats, self(), stats_map(Body, State)},
+            State#state{requests = Rest};
+        {{From, Kind}, Rest} ->
+            gen_server:reply(From, result(Kind, Status, Body, State)),
+            State#state{requests = Rest};
+        error ->
+            erlang:error({protocol, {unexpected_reply, Id}})
+    end.
+
+result(inject_batch, Status, Body, _) ->
+    case {Status, epcap_codec:batch_reply(Body)} of
+        {ok, _} -> ok;
+        {_, {Sent, Failed, Msg}} ->
+            {error, {inject_failed, #{sent => Sent, failed => Failed,
+                                      reason => Msg}}}
+    end;
+result(filter, ok, _, _) -> ok;
+result(filter, bad_filter, Body, _) -> {error, {bad_filter, text(Body)}};
+result(stats, ok, Body, State) -> {ok, stats_map(Body, State)};
+result(_, Code, Body, _) -> {error, {Code, text(Body)}}.
+
+stats_map(Body, #state{sent = Sent, held_count = Held}) ->
+    (epcap_codec:stats(Body))#{owner_delivered => Sent, held => Held}.
+
+text(Bin) ->
+    unicode:characters_to_list(Bin).
+
+%% Hand packets to the owner as far as the active mode allows; hold the
+%% rest. With nothing held, the common case, messages go straight out.
+deliver(Msgs, N, #state{active = true, held_count = 0} = State) ->
+    send_all(State#state.owner, Msgs),
+    State#state{sent = State#state.sent + N};
+deliver(Msgs, N, #state{held = Held, held_count = C} = State) ->
+    deliver(State#state{held = queue:join(Held, queue:from_list(Msgs)),
+                        held_count = C + N}).
+
+deliver(#state{held_count = 0} = State) ->
+    State;
+deliver(#state{active = false} = State) ->
+    State;
+deliver(#state{active = true, held = Held, held_count = C} = State) ->
+    send_all(State#state.owner, queue:to_list(Held)),
+    State#state{held = queue:new(), held_count = 0, sent = State#state.sent + C};
+deliver(#state{active = once} = State) ->
+    passive(take(1, State));
+deliver(#state{active = N, held_count = C} = State) when is_integer(N) ->
+    K = min(N, C),
+    State1 = take(K, State),
+    case N - K of
+        0 -> passive(State1);
+        Left -> State1#state{active = Left}
+    end.
+
+take(K, #state{held = Held, held_count = C, owner = Owner} = State) ->
+    {Out, Rest} = queue:split(K, Held),
+    send_all(Owner, queue:to_list(Out)),
+    State#state{held = Rest, held_count = C - K, sent = State#state.sent + K}.
+
+passive(#state{owner = Owner} = State) ->
+    Owner ! {epcap_passive, self()},
+    State#state{active = false}.
 
 send_all(Owner, [Msg | Rest]) ->
     Owner ! Msg,
@@ -278,8 +443,46 @@ send_all(Owner, [Msg | Rest]) ->
 send_all(_, []) ->
     ok.
 
+%% Give the port more credit while the owner's mailbox (and what we hold)
+%% stays below the watermark; otherwise look again shortly.
+grant(#state{port = undefined} = State) ->
+    State;
+grant(#state{credit = Credit, held_count = Held} = State) ->
+    Limit = min(State#state.max_queue,
+                max(1, State#state.max_queue_bytes div State#state.avg_size)),
+    Queued = Held + owner_queue(State),
+    Room = Limit - Queued - Credit,
+    if
+        Room >= Limit div 4, Room > 0 ->
+            command(State#state.port, credit, 0, Room),
+            State#state{credit = Credit + Room};
+        Credit =:= 0, not State#state.recheck ->
+            erlang:send_after(?RECHECK_MS, self(), recheck),
+            State#state{recheck = true};
+        true ->
+            State
+    end.
+
+owner_queue(#state{owner = Owner}) when node(Owner) =:= node() ->
+    case erlang:process_info(Owner, message_queue_len) of
+        {message_queue_len, Len} -> Len;
+        undefined -> 0
+    end;
+owner_queue(_) ->
+    %% A remote owner: distribution's own back pressure bounds it.
+    0.
+
+schedule_stats(#state{config = #{stats_interval := Ms}} = State) when
+    is_integer(Ms)
+->
+    State#state{stats_timer = erlang:send_after(Ms, self(), stats_tick)};
+schedule_stats(State) ->
+    State.
+
 %% @private
-terminate(_Reason, #state{port = Port, stopping = Waiting}) ->
+terminate(_Reason, #state{port = Port, stopping = Waiting, requests = Reqs}) ->
     is_port(Port) andalso close(Port),
     [gen_server:reply(From, ok) || From <- Waiting],
+    [gen_server:reply(From, {error, closed})
+     || {From, _} <- maps:values(Reqs), From =/= tick],
     ok.

@@ -1,0 +1,174 @@
+/*
+ * control.c: carrying out the commands that arrive on stdin.
+ *
+ * Runs inside the event loop, after privileges are dropped and the
+ * sandbox is in place: everything here works on the handle that is
+ * already open (pcap_inject, pcap_setfilter, pcap_stats) and allocates
+ * only what a filter compilation needs. A failed command is answered
+ * with a REPLY carrying the error code and libpcap's message; it never
+ * ends the port. Only a malformed stream does (see cmd.c).
+ *
+ * Syscalls: sendto/write on the packet socket (inject), setsockopt
+ * (filter), getsockopt (stats), write (stdout).
+ */
+#include <string.h>
+
+#include "epcap.h"
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    put32(p, (uint32_t)(v >> 32));
+    put32(p + 4, (uint32_t)v);
+}
+
+static void reply_error(struct epcap *st, uint32_t id, int code,
+                        const char *msg)
+{
+    epcap_reply(st, id, (uint16_t)code, msg, strlen(msg));
+}
+
+/* One packet out; 0 or -1 with libpcap's reason in the handle. */
+static int inject_one(struct epcap *st, const unsigned char *p, size_t len)
+{
+    if (pcap_inject(st->pcap, p, len) < 0) {
+        st->cnt.inject_failed++;
+        return -1;
+    }
+    st->cnt.injected++;
+    return 0;
+}
+
+static void cmd_inject(struct epcap *st, const struct epcap_cmd *cmd)
+{
+    if (!st->opt.inject) {
+        reply_error(st, cmd->id, EPCAP_E_INJECT_DISABLED,
+                    "the port was started without inject");
+        return;
+    }
+    if (inject_one(st, cmd->body, cmd->body_len) < 0)
+        reply_error(st, cmd->id, EPCAP_E_INJECT_FAILED, pcap_geterr(st->pcap));
+}
+
+static void cmd_inject_batch(struct epcap *st, const struct epcap_cmd *cmd)
+{
+    unsigned char body[8 + PCAP_ERRBUF_SIZE];
+    uint32_t sent = 0, failed = 0;
+    size_t msglen = 0;
+    size_t off = 0;
+
+    if (!st->opt.inject) {
+        reply_error(st, cmd->id, EPCAP_E_INJECT_DISABLED,
+                    "the port was started without inject");
+        return;
+    }
+    /* Check the whole layout first: a malformed batch sends nothing. */
+    while (off + 4 <= cmd->body_len && get32(cmd->body + off) <=
+                                           cmd->body_len - off - 4)
+        off += 4 + get32(cmd->body + off);
+    if (off != cmd->body_len) {
+        reply_error(st, cmd->id, EPCAP_E_BAD_COMMAND,
+                    "inject batch: a packet length runs past the frame");
+        return;
+    }
+    for (off = 0; off < cmd->body_len; off += 4 + get32(cmd->body + off)) {
+        if (inject_one(st, cmd->body + off + 4, get32(cmd->body + off)) == 0) {
+            sent++;
+        } else if (failed++ == 0) {
+            const char *why = pcap_geterr(st->pcap);
+            msglen = strnlen(why, PCAP_ERRBUF_SIZE);
+            memcpy(body + 8, why, msglen);
+        }
+    }
+    put32(body, sent);
+    put32(body + 4, failed);
+    epcap_reply(st, cmd->id,
+                failed == 0 ? EPCAP_E_OK : EPCAP_E_INJECT_FAILED, body,
+                8 + msglen);
+}
+
+static void cmd_filter(struct epcap *st, const struct epcap_cmd *cmd)
+{
+    char expr[EPCAP_FILTER_MAX + 1];
+
+    if (cmd->body_len > EPCAP_FILTER_MAX ||
+        memchr(cmd->body, '\0', cmd->body_len) != NULL) {
+        reply_error(st, cmd->id, EPCAP_E_BAD_FILTER,
+                    "filter too long or contains NUL");
+        return;
+    }
+    memcpy(expr, cmd->body, cmd->body_len);
+    expr[cmd->body_len] = '\0';
+    /* Packets already taken under the old filter go out first. */
+    obuf_close_batch(&st->out);
+    if (capture_set_filter(st, expr) < 0) {
+        reply_error(st, cmd->id, EPCAP_E_BAD_FILTER, pcap_geterr(st->pcap));
+        return;
+    }
+    st->cnt.filter_changes++;
+    epcap_reply(st, cmd->id, EPCAP_E_OK, NULL, 0);
+}
+
+static void cmd_stats(struct epcap *st, const struct epcap_cmd *cmd)
+{
+    unsigned char body[1 + 8 * EPCAP_STATS_COUNTERS];
+    struct pcap_stat ps;
+    const struct epcap_counters *c = &st->cnt;
+    bool valid = !st->is_file && pcap_stats(st->pcap, &ps) == 0;
+
+    if (!valid)
+        memset(&ps, 0, sizeof(ps));
+    const uint64_t v[EPCAP_STATS_COUNTERS] = {
+        ps.ps_recv,      ps.ps_drop,        ps.ps_ifdrop,  c->delivered,
+        c->delivered_bytes, c->injected,    c->inject_failed,
+        c->credit_stalls, c->output_stalls, c->filter_changes,
+    };
+    body[0] = valid ? 1 : 0;
+    for (int i = 0; i < EPCAP_STATS_COUNTERS; i++)
+        put64(body + 1 + 8 * i, v[i]);
+    epcap_reply(st, cmd->id, EPCAP_E_OK, body, sizeof(body));
+}
+
+static void cmd_credit(struct epcap *st, const struct epcap_cmd *cmd)
+{
+    if (cmd->body_len != 4) {
+        reply_error(st, cmd->id, EPCAP_E_BAD_COMMAND,
+                    "credit: body must be a u32");
+        return;
+    }
+    st->credit += get32(cmd->body);
+    if (st->credit > EPCAP_CREDIT_MAX)
+        st->credit = EPCAP_CREDIT_MAX;
+}
+
+void control_handle(struct epcap *st, const struct epcap_cmd *cmd)
+{
+    switch (cmd->tag) {
+    case EPCAP_CMD_STOP:
+        epcap_log(st, 1, "stop requested");
+        st->done = true;
+        break;
+    case EPCAP_CMD_INJECT: cmd_inject(st, cmd); break;
+    case EPCAP_CMD_INJECT_BATCH: cmd_inject_batch(st, cmd); break;
+    case EPCAP_CMD_FILTER: cmd_filter(st, cmd); break;
+    case EPCAP_CMD_STATS: cmd_stats(st, cmd); break;
+    case EPCAP_CMD_CREDIT: cmd_credit(st, cmd); break;
+    default:
+        epcap_log(st, 1, "unknown command %u", cmd->tag);
+        reply_error(st, cmd->id, EPCAP_E_UNKNOWN_COMMAND, "unknown command");
+        break;
+    }
+}
