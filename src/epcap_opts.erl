@@ -59,8 +59,9 @@
 
 -define(START_TIMEOUT, 15000).
 %% Bounds on what the owner's mailbox may hold before capture pauses:
-%% about 10 MB of small packets or 64 MiB of large ones.
--define(MAX_QUEUE, 50000).
+%% about 50 MB of small packets or 64 MiB of large ones. Smaller queues
+%% leave the owner idle between credit grants and cost throughput.
+-define(MAX_QUEUE, 200000).
 -define(MAX_QUEUE_BYTES, 64 * 1024 * 1024).
 
 %% @doc Validate options. The first occurrence of an option wins, as with

@@ -247,14 +247,25 @@ flush_exit(Port) ->
 
 %% Send a command that expects a REPLY; the caller waits for it.
 request(Kind, Body, From, #state{port = Port, next_id = Id} = State) ->
-    command(Port, Kind, Id, Body),
-    State#state{
-        requests = maps:put(Id, {From, Kind}, State#state.requests),
-        next_id = Id + 1
-    }.
+    case command(Port, Kind, Id, Body) of
+        ok ->
+            State#state{
+                requests = maps:put(Id, {From, Kind}, State#state.requests),
+                next_id = Id + 1
+            };
+        closed ->
+            From =/= tick andalso gen_server:reply(From, {error, closed}),
+            State
+    end.
 
+%% A port that has just exited rejects commands; its exit_status message
+%% is on the way and ends this process, so the command is simply lost.
 command(Port, Kind, Id, Body) ->
-    true = port_command(Port, epcap_codec:encode_command(Kind, Id, Body)).
+    try port_command(Port, epcap_codec:encode_command(Kind, Id, Body)) of
+        true -> ok
+    catch
+        error:badarg -> closed
+    end.
 
 %% @private
 handle_call(_, _From, #state{port = undefined} = State) ->
@@ -262,8 +273,11 @@ handle_call(_, _From, #state{port = undefined} = State) ->
 handle_call({send, _}, _From, #state{config = #{inject := false}} = State) ->
     {reply, {error, inject_disabled}, State};
 handle_call({send, Packet}, _From, #state{port = Port} = State) ->
-    command(Port, inject, 0, Packet),
-    {reply, ok, State};
+    Reply = case command(Port, inject, 0, Packet) of
+        ok -> ok;
+        closed -> {error, closed}
+    end,
+    {reply, Reply, State};
 handle_call({send_batch, _}, _From, #state{config = #{inject := false}} = S) ->
     {reply, {error, inject_disabled}, S};
 handle_call({send_batch, Packets}, From, State) ->
@@ -278,7 +292,7 @@ handle_call({setopts, Opts}, _From, State) ->
         {error, _} = Error -> {reply, Error, State}
     end;
 handle_call(stop, From, #state{port = Port, stopping = []} = State) ->
-    command(Port, stop, 0, []),
+    _ = command(Port, stop, 0, []),
     erlang:send_after(?STOP_TIMEOUT, self(), stop_timeout),
     {noreply, State#state{stopping = [From]}};
 handle_call(stop, From, #state{stopping = Waiting} = State) ->
@@ -454,7 +468,7 @@ grant(#state{credit = Credit, held_count = Held} = State) ->
     Room = Limit - Queued - Credit,
     if
         Room >= Limit div 4, Room > 0 ->
-            command(State#state.port, credit, 0, Room),
+            _ = command(State#state.port, credit, 0, Room),
             State#state{credit = Credit + Room};
         Credit =:= 0, not State#state.recheck ->
             erlang:send_after(?RECHECK_MS, self(), recheck),
