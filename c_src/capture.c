@@ -164,9 +164,28 @@ int capture_set_filter(struct epcap *st, const char *expr)
         mask = PCAP_NETMASK_UNKNOWN;
     if (pcap_compile(st->pcap, &prog, expr, 1, mask) < 0)
         return -1;
-    int rc = pcap_setfilter(st->pcap, &prog);
-    pcap_freecode(&prog);
-    return rc < 0 ? -1 : 0;
+    if (pcap_setfilter(st->pcap, &prog) < 0) {
+        pcap_freecode(&prog);
+        return -1;
+    }
+    /* libpcap copies the program into the kernel; keep ours to check the
+     * packets the ring took in under the old filter (live only: a file
+     * is filtered in userland by libpcap already). */
+    capture_recheck_done(st);
+    if (st->is_file || st->pcap_fd < 0) {
+        pcap_freecode(&prog);
+    } else {
+        st->recheck = prog;
+        st->recheck_active = true;
+    }
+    return 0;
+}
+
+void capture_recheck_done(struct epcap *st)
+{
+    if (st->recheck_active)
+        pcap_freecode(&st->recheck);
+    st->recheck_active = false;
 }
 
 static void set_environment(struct epcap *st)

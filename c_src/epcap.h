@@ -119,6 +119,11 @@ struct epcap {
     struct epcap_counters cnt;
     long long credit;   /* packets the owner allows; see CREDIT */
     bool stalled;       /* capture paused (credit or output) */
+    /* After a filter change, packets already in the kernel ring passed
+     * only the old filter: the new one is applied here too until the
+     * ring has been drained once. */
+    struct bpf_program recheck;
+    bool recheck_active;
 };
 
 /* options.c: argv -> opts. Returns 0, or -1 with a message in err. */
@@ -161,6 +166,7 @@ void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,
 /* capture.c: open the handle and set the filter. Exits on failure. */
 void capture_open(struct epcap *st);
 int capture_set_filter(struct epcap *st, const char *expr);
+void capture_recheck_done(struct epcap *st);
 int capture_map_error(int pcap_status);
 
 /* privs.c: change user and group, chroot. Exits on failure. */

@@ -36,6 +36,8 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
 {
     struct epcap *st = (struct epcap *)user;
 
+    if (st->recheck_active && pcap_offline_filter(&st->recheck, h, data) == 0)
+        return; /* taken in under the old filter */
     obuf_packet(&st->out, h, data);
     st->cnt.delivered++;
     st->cnt.delivered_bytes += h->caplen;
@@ -53,6 +55,10 @@ static void capture_some(struct epcap *st)
     int n = pcap_dispatch(st->pcap, count, on_packet, (unsigned char *)st);
 
     obuf_close_batch(&st->out);
+    /* A dispatch that was not cut short has emptied the ring: whatever
+     * comes next passed the kernel's current filter. */
+    if (n >= 0 && st->recheck_active)
+        capture_recheck_done(st);
     if (n == PCAP_ERROR)
         epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
                     st->is_file ? st->opt.file : st->opt.interface,

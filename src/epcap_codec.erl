@@ -191,7 +191,7 @@ error_code(Code) ->
 -spec exit_reason(non_neg_integer()) ->
     normal | atom() | {signal, atom() | non_neg_integer()}
     | {status, non_neg_integer()}.
-exit_reason(Status) when Status > 128 ->
+exit_reason(Status) when Status > 128, Status =< 128 + 64 ->
     {signal, signal_name(Status - 128)};
 exit_reason(Status) ->
     case lists:keyfind(Status, 1, ?EPCAP_EXITS) of

@@ -9,7 +9,7 @@
 
 -include("epcap_proto.hrl").
 
--export([parse/1, argv/1, command/2, default_progname/0]).
+-export([parse/1, argv/1, command/2, default_progname/0, initial_credit/1]).
 
 -export_type([config/0, option/0]).
 
@@ -59,10 +59,10 @@
 
 -define(START_TIMEOUT, 15000).
 %% Bounds on what the owner's mailbox may hold before capture pauses:
-%% about 50 MB of small packets or 64 MiB of large ones. Smaller queues
+%% about 50 MB of small packets or 48 MiB of large ones. Smaller queues
 %% leave the owner idle between credit grants and cost throughput.
 -define(MAX_QUEUE, 200000).
--define(MAX_QUEUE_BYTES, 64 * 1024 * 1024).
+-define(MAX_QUEUE_BYTES, 48 * 1024 * 1024).
 
 %% @doc Validate options. The first occurrence of an option wins, as with
 %% `proplists:get_value/2', except `env', which may be repeated.
@@ -220,7 +220,7 @@ build(Opts) ->
             undefined -> {interface, default_if_undefined(Iface)};
             _ -> {file, File}
         end,
-    #{
+    Config = #{
         argv => lists:append([arg(O) || O <- Opts]) ++ filter_args(Opts),
         progname => Get(progname, default_progname()),
         exec => Get(exec, default),
@@ -233,7 +233,18 @@ build(Opts) ->
         max_queue_bytes => Get(max_queue_bytes, ?MAX_QUEUE_BYTES),
         stats_interval => Get(stats_interval, undefined),
         snaplen => Get(snaplen, ?EPCAP_SNAPLEN_DEFAULT)
-    }.
+    },
+    %% Flow control is always on: the port reads only what it has credit
+    %% for (see epcap_port).
+    Credit = ["--credit", integer_to_list(initial_credit(Config))],
+    Config#{argv := Credit ++ maps:get(argv, Config)}.
+
+%% @doc The first credit, before any packet size is known: sized for
+%% large packets so an owner that never reads cannot be flooded; later
+%% grants follow the sizes actually seen.
+-spec initial_credit(config()) -> pos_integer().
+initial_credit(#{max_queue := Max, max_queue_bytes := Bytes, snaplen := Snap}) ->
+    min(Max, max(256, Bytes div min(Snap, 65536))).
 
 default_if_undefined(undefined) -> default;
 default_if_undefined(Name) -> Name.

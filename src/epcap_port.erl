@@ -110,7 +110,7 @@ init_it(Caller, Owner, Config, Link) ->
                 active = maps:get(active, Config),
                 max_queue = maps:get(max_queue, Config),
                 max_queue_bytes = maps:get(max_queue_bytes, Config),
-                credit = initial_credit(Config)
+                credit = epcap_opts:initial_credit(Config)
             },
             State = schedule_stats(State0),
             gen_server:enter_loop(?MODULE, [], State);
@@ -124,12 +124,10 @@ init(_) ->
     {stop, use_epcap_start}.
 
 open(Config) ->
-    Command = epcap_opts:command(Config, default_exec(Config)),
-    [Exe | Args] = Command,
-    Credit = ["--credit", integer_to_list(initial_credit(Config))],
+    [Exe | Args] = epcap_opts:command(Config, default_exec(Config)),
     try
         open_port({spawn_executable, Exe}, [
-            {args, Credit ++ Args}, {packet, 4}, binary, exit_status, use_stdio
+            {args, Args}, {packet, 4}, binary, exit_status, use_stdio
         ])
     of
         Port ->
@@ -140,12 +138,6 @@ open(Config) ->
         error:Why ->
             {error, {exec, Exe, Why}}
     end.
-
-%% The first credit, before any packet size is known: sized for large
-%% packets so an owner that never reads cannot be flooded; later grants
-%% follow the sizes actually seen.
-initial_credit(#{max_queue := Max, max_queue_bytes := Bytes, snaplen := Snap}) ->
-    min(Max, max(256, Bytes div min(Snap, 65536))).
 
 %% No exec prefix when the port can capture by itself (root, setuid,
 %% file capabilities) or reads a file; otherwise sudo, if there is one.
@@ -357,9 +349,12 @@ frame({packets, Records}, State) ->
     #state{datalink = DLT, time_unit = Unit, precision = Prec} = State,
     Msgs = epcap_codec:packets(Records, DLT, Unit, Prec),
     N = length(Msgs),
+    %% The size estimate rises at once and falls slowly, so a switch to
+    %% large packets can never be met with credit sized for small ones.
+    Avg = byte_size(Records) div N,
     State1 = State#state{
         credit = max(0, State#state.credit - N),
-        avg_size = max(1, (State#state.avg_size * 7 + byte_size(Records) div N) div 8)
+        avg_size = max(Avg, (State#state.avg_size * 7 + Avg) div 8)
     },
     {noreply, grant(deliver(Msgs, N, State1))};
 frame(eof, State) ->

@@ -3,9 +3,26 @@
 
 -include_lib("eunit/include/eunit.hrl").
 
+%% Every command line starts with the flow-control credit.
 argv(Opts) ->
     {ok, C} = epcap_opts:parse(Opts),
-    epcap_opts:argv(C).
+    ["--credit", N | Rest] = epcap_opts:argv(C),
+    ?assertEqual(epcap_opts:initial_credit(C), list_to_integer(N)),
+    Rest.
+
+credit() ->
+    {ok, C} = epcap_opts:parse([]),
+    credit(C).
+
+credit(C) ->
+    integer_to_list(epcap_opts:initial_credit(C)).
+
+initial_credit_test() ->
+    {ok, C} = epcap_opts:parse([]),
+    %% Default snaplen: sized for 64 KiB packets within 48 MiB.
+    ?assertEqual(768, epcap_opts:initial_credit(C)),
+    {ok, Small} = epcap_opts:parse([{snaplen, 64}, {max_queue, 5000}]),
+    ?assertEqual(5000, epcap_opts:initial_credit(Small)).
 
 every_option_test() ->
     ?assertEqual(
@@ -25,7 +42,7 @@ every_option_test() ->
 
 defaults_test() ->
     {ok, C} = epcap_opts:parse([]),
-    ?assertEqual([], epcap_opts:argv(C)),
+    ?assertEqual(["--credit", credit(C)], epcap_opts:argv(C)),
     ?assertMatch(#{time_unit := timestamp, exec := default,
                    source := {interface, default}, inject := false}, C).
 
@@ -69,14 +86,17 @@ conflicts_test() ->
 
 command_test() ->
     {ok, C} = epcap_opts:parse([{progname, "/p/epcap"}, {interface, "lo"}]),
-    ?assertEqual(["/p/epcap", "-i", "lo"], epcap_opts:command(C, [])),
+    ?assertEqual(["/p/epcap", "--credit", credit(), "-i", "lo"],
+                 epcap_opts:command(C, [])),
     {ok, S} = epcap_opts:parse([{progname, "/p/epcap"}, {exec, "/usr/bin/sudo -n"}]),
-    ?assertEqual(["/usr/bin/sudo", "-n", "/p/epcap"], epcap_opts:command(S, [])),
+    ?assertEqual(["/usr/bin/sudo", "-n", "/p/epcap", "--credit", credit()],
+                 epcap_opts:command(S, [])),
     {ok, N} = epcap_opts:parse([{progname, "/p/epcap"}, {exec, ""}]),
-    ?assertEqual(["/p/epcap"], epcap_opts:command(N, ["sudo", "-n"])).
+    ?assertEqual(["/p/epcap", "--credit", credit()],
+                 epcap_opts:command(N, ["sudo", "-n"])).
 
 getopts_test() ->
     [Cmd | Argv] = epcap:getopts([{interface, "lo"}, {filter, "icmp"}]),
     ?assertEqual("epcap", filename:basename(Cmd)),
-    ?assertEqual(["-i", "lo", "--", "icmp"], Argv),
+    ?assertEqual(["--credit", credit(), "-i", "lo", "--", "icmp"], Argv),
     ?assertEqual({error, {badarg, {snaplen, 0}}}, epcap:getopts([{snaplen, 0}])).
