@@ -169,6 +169,67 @@ static void test_commands(void **state)
     assert_int_equal(cmd.body[1], 0xcd);
 }
 
+static void decode(const char *name, struct epcap_cmd *cmd, unsigned char *buf)
+{
+    size_t len = 0, used = 0;
+    const char *why = NULL;
+
+    vector(name, buf, &len);
+    assert_int_equal(cmd_decode(buf, len, cmd, &used, &why), CMD_OK);
+    assert_int_equal(used, len);
+}
+
+static void test_v2_commands(void **state)
+{
+    unsigned char buf[64];
+    struct epcap_cmd cmd;
+
+    (void)state;
+    decode("cmd_inject", &cmd, buf);
+    assert_int_equal(cmd.tag, EPCAP_CMD_INJECT);
+    assert_int_equal(cmd.body_len, 4);
+    decode("cmd_inject_batch", &cmd, buf);
+    assert_int_equal(cmd.tag, EPCAP_CMD_INJECT_BATCH);
+    assert_int_equal(cmd.id, 5);
+    assert_int_equal(cmd.body_len, 4 + 2 + 4 + 1);
+    decode("cmd_filter", &cmd, buf);
+    assert_int_equal(cmd.tag, EPCAP_CMD_FILTER);
+    assert_memory_equal(cmd.body, "tcp", 3);
+    decode("cmd_stats", &cmd, buf);
+    assert_int_equal(cmd.tag, EPCAP_CMD_STATS);
+    assert_int_equal(cmd.id, 7);
+    decode("cmd_credit", &cmd, buf);
+    assert_int_equal(cmd.tag, EPCAP_CMD_CREDIT);
+    assert_int_equal(cmd.body_len, 4);
+}
+
+/* The port's own handlers produce exactly the reply vectors. */
+static void test_v2_replies(void **state)
+{
+    unsigned char buf[64];
+    struct epcap_cmd cmd;
+    struct epcap st;
+    FILE *tmp;
+
+    (void)state;
+    pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+
+    setup_state(&st, &tmp);
+    st.pcap = dead;
+    st.is_file = true;
+    st.cnt = (struct epcap_counters){4, 5, 6, 7, 8, 9, 10};
+    decode("cmd_stats", &cmd, buf);
+    control_handle(&st, &cmd);
+    expect_output(&st, tmp, "reply_stats_file");
+
+    setup_state(&st, &tmp);
+    st.opt.inject = false;
+    decode("cmd_inject_batch", &cmd, buf);
+    control_handle(&st, &cmd);
+    expect_output(&st, tmp, "reply_inject_disabled");
+    pcap_close(dead);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +237,8 @@ int main(void)
         cmocka_unit_test(test_packets),
         cmocka_unit_test(test_control),
         cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_v2_commands),
+        cmocka_unit_test(test_v2_replies),
     };
     return cmocka_run_group_tests_name("protocol vectors", tests, NULL, NULL);
 }

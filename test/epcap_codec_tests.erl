@@ -69,6 +69,28 @@ commands_test() ->
     #{cmd_stop := {<<"in">>, Stop}} = vectors(),
     ?assertEqual(Stop, frame(epcap_codec:encode_command(stop, 0, []))).
 
+v2_commands_test() ->
+    V = vectors(),
+    Enc = fun(Name, Kind, Id, Body) ->
+        {<<"in">>, Want} = maps:get(Name, V),
+        ?assertEqual(Want, frame(epcap_codec:encode_command(Kind, Id, Body)))
+    end,
+    Enc(cmd_inject, inject, 0, <<16#de, 16#ad, 16#be, 16#ef>>),
+    Enc(cmd_inject_batch, inject_batch, 5, [<<16#aa, 16#bb>>, [<<16#cc>>]]),
+    Enc(cmd_filter, filter, 6, <<"tcp">>),
+    Enc(cmd_stats, stats, 7, []),
+    Enc(cmd_credit, credit, 0, 4096).
+
+v2_replies_test() ->
+    {reply, 7, ok, Body} = out(reply_stats_file),
+    ?assertEqual(#{delivered => 4, delivered_bytes => 5, injected => 6,
+                   inject_failed => 7, credit_stalls => 8, output_stalls => 9,
+                   filter_changes => 10},
+                 epcap_codec:stats(Body)),
+    ?assertEqual({reply, 5, inject_disabled,
+                  <<"the port was started without inject">>},
+                 out(reply_inject_disabled)).
+
 frame(IoData) ->
     Bin = iolist_to_binary(IoData),
     <<(byte_size(Bin)):32, Bin/binary>>.
