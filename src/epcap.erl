@@ -222,7 +222,7 @@ getopts(Options) ->
 %% `precision' (6 or 9 digits), `source' (`live' or `file'), `name',
 %% protocol `version', and its `os_pid'.
 -spec info(pid()) -> map().
-info(Ref) -> epcap_port:info(Ref).
+info(Ref) -> epcap_port:call(Ref, info).
 
 %% @doc A child specification for a supervisor: the child captures for
 %% the process given as `{owner, Pid}' in `Options' (default: the

@@ -51,6 +51,7 @@
     max_queue_bytes :: pos_integer(),
     avg_size = 64 :: pos_integer(),
     recheck = false :: boolean(),
+    eof = false :: boolean(),
     sent = 0 :: non_neg_integer(),
     stats_timer :: reference() | undefined
 }).
@@ -324,8 +325,16 @@ handle_info({Port, {exit_status, Status}}, #state{port = Port} = State0) ->
     {stop, Reason, State#state{port = undefined}};
 handle_info({'DOWN', Ref, process, _, _}, #state{owner_mon = Ref} = State) ->
     {stop, normal, State};
-handle_info({'EXIT', Port, _}, #state{port = Port} = State) ->
-    {noreply, State};
+handle_info({'EXIT', Port, Reason}, #state{port = Port} = State) ->
+    %% The port closed without an exit status: a write to a port that
+    %% had just exited (EPIPE). After EOF or STOP that is the normal end.
+    Normal = State#state.eof orelse State#state.stopping =/= [],
+    Why = case {Normal, State#state.last_error} of
+        {true, _} -> normal;
+        {false, undefined} -> {port_exit, Reason};
+        {false, Error} -> Error
+    end,
+    {stop, Why, deliver(State#state{port = undefined, active = true})};
 handle_info({'EXIT', _, normal}, State) ->
     {noreply, State};
 handle_info({'EXIT', _, Reason}, State) ->
@@ -359,7 +368,7 @@ frame({packets, Records}, State) ->
     {noreply, grant(deliver(Msgs, N, State1))};
 frame(eof, State) ->
     %% Held packets go first: eof is always the last message.
-    State1 = deliver(State#state{active = true}),
+    State1 = deliver(State#state{active = true, eof = true}),
     State1#state.owner ! {epcap, eof},
     {noreply, State1};
 frame({reply, Id, Status, Body}, State) ->
@@ -455,6 +464,8 @@ send_all(_, []) ->
 %% Give the port more credit while the owner's mailbox (and what we hold)
 %% stays below the watermark; otherwise look again shortly.
 grant(#state{port = undefined} = State) ->
+    State;
+grant(#state{eof = true} = State) ->
     State;
 grant(#state{credit = Credit, held_count = Held} = State) ->
     Limit = min(State#state.max_queue,
