@@ -1,7 +1,11 @@
 #!/bin/sh
-# make bench: epcap against tcpdump on the same generated files, in the
-# same run. The ratio is the figure; absolute numbers depend on the
-# machine. Files go to $BENCH_DIR (default _build/bench).
+# make bench: epcap against tcpdump (or tcpreplay, for injection) on the
+# same traffic, in the same run. The ratio is the figure; absolute numbers
+# depend on the machine. Needs root for the live parts (lo, a veth pair
+# between two network namespaces made and removed here).
+#
+#   BENCH_COUNT  packets per file run (default 1000000)
+#   BENCH_DIR    where generated files go (default _build/bench)
 set -eu
 cd "$(dirname "$0")/.."
 DIR=${BENCH_DIR:-_build/bench}
@@ -9,41 +13,80 @@ COUNT=${BENCH_COUNT:-1000000}
 mkdir -p "$DIR" _build/test
 erlc -o _build/test test/epcap_bench.erl
 PA="-pa ebin -pa _build/examples -pa _build/test"
+ERL="erl -noshell +sbwt none $PA"
 
 now() { date +%s%N; }
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 
-gen() { # size
-    f="$DIR/frames-$1-$COUNT.pcap"
-    [ -f "$f" ] || erl -noshell $PA -eval \
-        "ok = epcap_samplegen:write_synthetic(\"$f\", $COUNT, $1, #{}), halt()."
-    echo "$f"
-}
+echo "machine: $(nproc) cores, $(uname -m), $(sed -n 's/model name[^:]*: //p' /proc/cpuinfo | head -1), $(uname -r)"
+echo "libpcap: $(./priv/epcap --version | tail -1)"
+echo
 
-tcpdump_rate() { # file
-    t0=$(now)
-    tcpdump -r "$1" -w - 2>/dev/null | cat >/dev/null
-    t1=$(now)
-    echo $(( (t1 - t0) / 1000 ))
-}
-
-epcap_rate() { # file -> microseconds
-    out=$(erl -noshell +sbwt none $PA -eval "epcap_bench:file([\"$1\"])")
-    echo "$out" >&2
-    n=$(echo "$out" | sed -n 's/.*packets=\([0-9]*\).*/\1/p')
-    [ "$n" = "$COUNT" ] || { echo "bench: epcap delivered $n of $COUNT" >&2; exit 1; }
-    echo "$out" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' |
-        awk '{printf "%d\n", $1 * 1000000}'
-}
-
-printf '%s\n' "machine: $(nproc) cores, $(uname -m), $(sed -n 's/model name[^:]*: //p' /proc/cpuinfo | head -1)"
-printf '%-8s %14s %14s %12s %12s %7s\n' frame tcpdump_pps epcap_pps tcpdump_MBps epcap_MBps ratio
+# 1. Capture files into an Erlang process, against tcpdump -r -w - | cat.
+printf '%-10s %14s %14s %12s %12s %7s\n' frame tcpdump_pps epcap_pps tcpdump_MBps epcap_MBps ratio
 for size in 60 1514; do
-    f=$(gen $size)
-    cat "$f" >/dev/null  # warm the page cache for both
-    td=$(tcpdump_rate "$f")
-    ep=$(epcap_rate "$f")
+    f="$DIR/frames-$size-$COUNT.pcap"
+    [ -f "$f" ] || $ERL -eval \
+        "ok = epcap_samplegen:write_synthetic(\"$f\", $COUNT, $size, #{}), halt()."
+    cat "$f" >/dev/null # warm the page cache for both
+    t0=$(now); tcpdump -r "$f" -w - 2>/dev/null | cat >/dev/null; t1=$(now)
+    td=$(( (t1 - t0) / 1000 ))
+    out=$($ERL -eval "epcap_bench:file([\"$f\"])")
+    n=$(echo "$out" | field packets)
+    [ "$n" = "$COUNT" ] || { echo "bench: epcap delivered $n of $COUNT" >&2; exit 1; }
+    ep=$(echo "$out" | field seconds | awk '{printf "%d", $1 * 1000000}')
     awk -v n="$COUNT" -v s="$size" -v td="$td" -v ep="$ep" 'BEGIN {
-        tp = n / (td / 1e6); ep_ = n / (ep / 1e6);
-        printf "%-8s %14.0f %14.0f %12.1f %12.1f %7.2f\n", s, tp, ep_,
-               tp * s / 1e6, ep_ * s / 1e6, ep_ / tp }'
+        tp = n / (td / 1e6); e = n / (ep / 1e6);
+        printf "%-10s %14.0f %14.0f %12.1f %12.1f %7.2f\n", s, tp, e,
+               tp * s / 1e6, e * s / 1e6, e / tp }'
 done
+echo
+
+if [ "$(id -u)" != 0 ]; then
+    echo "live benchmarks need root: skipped"
+    exit 0
+fi
+
+# 2. Latency on lo, immediate mode, light load.
+$ERL -eval 'epcap_bench:latency(["3000"])'
+echo
+
+# 3. Injection through a veth into a namespace, counted there by tcpdump,
+#    against tcpreplay --topspeed sending the same frames.
+NS=epcap-bench-$$
+R=epb$$r; N=epb$$n
+cleanup() { ip link del "$R" 2>/dev/null || true; ip netns del "$NS" 2>/dev/null || true; }
+trap cleanup EXIT
+ip netns add "$NS"
+ip link add "$R" type veth peer name "$N" netns "$NS"
+ip link set "$R" up
+ip netns exec "$NS" ip link set "$N" up
+RM=$(cat /sys/class/net/$R/address)
+NM=$(ip netns exec "$NS" cat /sys/class/net/$N/address)
+ICOUNT=${BENCH_INJECT:-1000000}
+
+count_in_ns() { # command... ; prints packets tcpdump saw in the namespace
+    ip netns exec "$NS" tcpdump -i "$N" -nn -q -B 262144 -w /dev/null \
+        'ether proto 0x88b5' 2>"$DIR/tcpdump.err" &
+    tp=$!
+    sleep 1
+    "$@" >"$DIR/sender.out" 2>&1
+    sleep 1
+    kill -INT $tp; wait $tp 2>/dev/null || true
+    sed -n 's/^\([0-9]*\) packets received by filter.*/\1/p' "$DIR/tcpdump.err"
+}
+
+printf '%-22s %10s %10s %12s\n' sender sent arrived pps
+rf="$DIR/inject-$ICOUNT.pcap"
+[ -f "$rf" ] || $ERL -eval "
+    Mac = fun(S) -> list_to_binary([list_to_integer(H, 16) || H <- string:lexemes(S, \":\")]) end,
+    F = fun(I) -> H = <<(Mac(\"$NM\"))/binary, (Mac(\"$RM\"))/binary, 16#88b5:16, I:32>>, {0, 0, 60, <<H/binary, 0:(40*8)>>} end,
+    ok = epcap_samplegen:write(\"$rf\", [F(I) || I <- lists:seq(1, $ICOUNT)], #{}), halt()."
+got=$(count_in_ns tcpreplay --topspeed -i "$R" "$rf")
+rate=$(sed -n 's/.*Rated: [0-9.]* Bps, [0-9.]* Mbps, \([0-9.]*\) pps.*/\1/p' "$DIR/sender.out")
+printf '%-22s %10s %10s %12.0f\n' "tcpreplay --topspeed" "$ICOUNT" "$got" "${rate:-0}"
+got=$(count_in_ns $ERL -eval "epcap_bench:inject([\"$R\", \"$RM\", \"$NM\", \"$ICOUNT\", \"60\", \"1000\"])")
+out=$(cat "$DIR/sender.out")
+sent=$(echo "$out" | field packets); secs=$(echo "$out" | field seconds)
+printf '%-22s %10s %10s %12.0f\n' "epcap send_batch/1000" "$sent" "$got" \
+    "$(echo "$sent $secs" | awk '{print $1 / $2}')"

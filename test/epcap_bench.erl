@@ -1,9 +1,8 @@
-%% Throughput of captures into an Erlang process through the public API.
-%% Run by test/bench.sh (make bench); prints one line per run. Not a test:
-%% nothing here asserts on time.
+%% Measurements for make bench (test/bench.sh). Each function prints one
+%% line of key=value pairs and halts. Not a test: nothing asserts on time.
 -module(epcap_bench).
 
--export([file/1]).
+-export([file/1, latency/1, inject/1]).
 
 %% Read a capture file through epcap:start_link/1 and count what the
 %% owner receives until {epcap, eof}.
@@ -24,3 +23,52 @@ count(N, B) ->
         {epcap, eof} -> {N, B}
     after 30000 -> {N, B}
     end.
+
+%% Kernel time stamp to owner's receive, in immediate mode at light load:
+%% Count UDP datagrams on lo, one every millisecond.
+-spec latency([string()]) -> no_return().
+latency([CountS]) ->
+    Count = list_to_integer(CountS),
+    {ok, S} = gen_udp:open(0, [binary, {active, false}]),
+    {ok, Port} = inet:port(S),
+    Filter = "udp and dst port " ++ integer_to_list(Port),
+    {ok, _} = epcap:start_link([{interface, "lo"}, {filter, Filter},
+                                {timeout, immediate}, {time_unit, nanosecond}]),
+    Lat = [begin
+               ok = gen_udp:send(S, {127, 0, 0, 1}, Port, <<I:32>>),
+               L = receive
+                   {packet, _, T, _, _} -> os:system_time(nanosecond) - T
+               after 1000 -> lost
+               end,
+               %% Light load: one packet at a time, about 1 ms apart.
+               timer:sleep(1),
+               L
+           end || I <- lists:seq(1, Count)],
+    Ok = lists:sort([L || L <- Lat, is_integer(L)]),
+    P = fun(Q) -> lists:nth(max(1, round(Q * length(Ok))), Ok) / 1000 end,
+    io:format("latency packets=~b lost=~b p50_us=~.1f p99_us=~.1f max_us=~.1f~n",
+              [Count, Count - length(Ok), P(0.50), P(0.99), P(1.0)]),
+    halt(0).
+
+%% Inject Count frames of Size bytes in batches of Batch through
+%% epcap:send_batch/2 on Iface, from SrcMac to DstMac.
+-spec inject([string()]) -> no_return().
+inject([Iface, Src, Dst, CountS, SizeS, BatchS]) ->
+    [Count, Size, Batch] = [list_to_integer(X) || X <- [CountS, SizeS, BatchS]],
+    {ok, P} = epcap:start_link([{interface, Iface}, {inject, true},
+                                {filter, "ether proto 0x1"}]),
+    Frames = [frame(mac(Dst), mac(Src), I, Size) || I <- lists:seq(1, Batch)],
+    T0 = erlang:monotonic_time(microsecond),
+    [ok = epcap:send_batch(P, Frames) || _ <- lists:seq(1, Count div Batch)],
+    T1 = erlang:monotonic_time(microsecond),
+    {ok, #{injected := Sent, inject_failed := Failed}} = epcap:stats(P),
+    io:format("inject packets=~b failed=~b seconds=~.3f~n",
+              [Sent, Failed, (T1 - T0) / 1.0e6]),
+    halt(0).
+
+mac(S) ->
+    list_to_binary([list_to_integer(H, 16) || H <- string:lexemes(S, ":")]).
+
+frame(Dst, Src, Seq, Size) ->
+    Head = <<Dst/binary, Src/binary, 16#88b5:16, Seq:32>>,
+    <<Head/binary, 0:((Size - byte_size(Head)) * 8)>>.
