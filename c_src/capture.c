@@ -41,14 +41,18 @@ int capture_map_error(int status)
     }
 }
 
+/* The file is opened with the invoking user's rights, never root's: a
+ * setuid port must not read for a user what the user could not. */
 static void open_file(struct epcap *st)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
 
     /* Nanosecond precision loses nothing: libpcap scales microsecond
      * files exactly, and nanosecond files keep their digits. */
+    struct privs_saved saved = privs_user_begin(st);
     st->pcap = pcap_open_offline_with_tstamp_precision(
         st->opt.file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    privs_user_end(st, saved);
     if (st->pcap == NULL)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s", errbuf);
     st->is_file = true;

@@ -67,6 +67,8 @@ struct epcap_opts {
     long credit;           /* -1: no flow control; else initial credit */
     bool compile;          /* print the filter's BPF program and exit */
     int datalink;          /* -1: the interface's default */
+    const char *sandbox_selftest; /* hidden, for tests: a forbidden call
+                                     to try once restricted (sandbox.h) */
 };
 
 /* The port's own counters, reported by STATS. */
@@ -169,9 +171,20 @@ int capture_set_filter(struct epcap *st, const char *expr);
 void capture_recheck_done(struct epcap *st);
 int capture_map_error(int pcap_status);
 
-/* privs.c: change user and group, chroot. Exits on failure. */
+/* privs.c: the privileges of the start, and giving them up. Exits on
+ * failure. privs_init before opening; privs_user_begin/end around opening
+ * a capture file; privs_drop once the handle is open. */
+struct privs_saved {
+    uid_t euid;
+    gid_t egid;
+};
+void privs_init(struct epcap *st);
+struct privs_saved privs_user_begin(struct epcap *st);
+void privs_user_end(struct epcap *st, struct privs_saved saved);
 void privs_drop(struct epcap *st);
 bool privs_can_capture(void);
+/* What a permission error tells the user to set up (doc/SECURITY.md). */
+extern const char *const privs_permission_hint;
 
 /* signals.c: termination flags and parent-death notice. */
 void signals_init(struct epcap *st);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "epcap.h"
+#include "sandbox.h"
 
 static void print_version(void)
 {
@@ -58,9 +59,13 @@ int main(int argc, char *argv[])
 
     signals_init(&st);
     signals_watch_parent(&st);
+    privs_init(&st);
     capture_open(&st);
     privs_drop(&st);
-    signals_watch_parent(&st);
+    signals_watch_parent(&st); /* a credential change clears it */
+    sandbox_apply(&st);
+    if (st.opt.sandbox_selftest != NULL)
+        sandbox_selftest(&st);
     epcap_send_ready(&st);
 
     int rc = loop_run(&st);

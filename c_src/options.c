@@ -24,6 +24,7 @@ enum long_only {
     OPT_CAN_CAPTURE,
     OPT_CREDIT,
     OPT_COMPILE,
+    OPT_SANDBOX_SELFTEST,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +51,8 @@ static const struct option long_options[] = {
     {"credit", required_argument, NULL, OPT_CREDIT},
     {"compile", no_argument, NULL, OPT_COMPILE},
     {"datalink", required_argument, NULL, 'y'},
+    /* Hidden, for the test suites: see sandbox.h. */
+    {"sandbox-selftest", required_argument, NULL, OPT_SANDBOX_SELFTEST},
     {NULL, 0, NULL, 0},
 };
 
@@ -242,6 +245,7 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
     case OPT_VERSION: opt->version = true; return 0;
     case OPT_CAN_CAPTURE: opt->can_capture = true; return 0;
     case OPT_COMPILE: opt->compile = true; return 0;
+    case OPT_SANDBOX_SELFTEST: opt->sandbox_selftest = v; return 0;
     case 'y':
         opt->datalink = compile_datalink(v);
         if (opt->datalink < 0)

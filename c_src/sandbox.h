@@ -1,0 +1,61 @@
+/*
+ * sandbox.h: restricting the port once its privileges are gone.
+ *
+ * One interface, one backend per file, chosen at build time with
+ * RESTRICT_PROCESS (c_src/Makefile):
+ *
+ *   seccomp   sandbox_seccomp.c   Linux default: a libseccomp allow-list,
+ *                                 plus the resource limits below
+ *   rlimit    sandbox_rlimit.c    resource limits only (any POSIX system)
+ *   null      sandbox_null.c      nothing; for debugging only
+ *   pledge    sandbox_pledge.c    OpenBSD pledge(2), plus the limits
+ *   capsicum  sandbox_capsicum.c  FreeBSD cap_enter(2), plus the limits
+ *
+ * main.c calls sandbox_apply() once, after privs_drop() and before the
+ * READY frame: a port that reports ready is already restricted. A backend
+ * that cannot apply its restriction exits; it never carries on quietly.
+ *
+ * sandbox_rlimit.c is linked into every variant: it holds the resource
+ * limits the other backends reuse and the hidden self-test that proves a
+ * restriction by breaking it (--sandbox-selftest, used by the test suites).
+ */
+#ifndef EPCAP_SANDBOX_H
+#define EPCAP_SANDBOX_H
+
+#include "epcap.h"
+
+/*
+ * Exit status of a port stopped by the sandbox: 128 + SIGSYS, what a shell
+ * reports for a process killed by SIGSYS. The seccomp backend's SIGSYS
+ * handler exits with it after naming the system call on stderr (and in an
+ * ERROR frame when the output stream is between frames), so a trapped
+ * call and a kernel kill look the same to the owner: the Erlang side maps
+ * both to {sandbox_violation, Syscall}. Not one of EPCAP_EXITS on purpose:
+ * it must read as a signal death to anything that looks at the status.
+ */
+#define SANDBOX_EXIT_VIOLATION (128 + 31)
+
+/* The message prefix that names the call; the Erlang side matches it. */
+#define SANDBOX_VIOLATION_PREFIX "sandbox violation: "
+
+/* Exit status of a self-test whose forbidden call came back instead of
+ * stopping the port (the backend does not cover that call). */
+#define SANDBOX_EXIT_SELFTEST_SURVIVED EPCAP_EXIT_SOFTWARE
+
+/* The backend compiled in: "seccomp", "rlimit", "null", ... */
+const char *sandbox_name(void);
+
+/* Restrict the process for the rest of its life. Exits on failure. */
+void sandbox_apply(struct epcap *st);
+
+/* sandbox_rlimit.c: no new descriptors, no new processes. Exits on
+ * failure. Used by every backend except null. */
+void sandbox_limit_resources(struct epcap *st);
+
+/* sandbox_rlimit.c: attempt the forbidden operation named by the hidden
+ * --sandbox-selftest option. Never returns: the sandbox stops the port, or
+ * the port reports what the call returned and exits with
+ * SANDBOX_EXIT_SELFTEST_SURVIVED. */
+void sandbox_selftest(struct epcap *st) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * sandbox_rlimit.c: resource limits, and the sandbox self-test.
+ *
+ * Linked into every variant of the port. It provides:
+ *
+ *   sandbox_limit_resources()  no new descriptors, no new processes; the
+ *                              whole sandbox when RESTRICT_PROCESS=rlimit
+ *                              (SANDBOX_RLIMIT), and the first layer under
+ *                              seccomp, pledge and capsicum;
+ *   sandbox_selftest()         the hidden --sandbox-selftest option: try
+ *                              one forbidden operation after restriction
+ *                              and report what happened.
+ *
+ * Runs after privs_drop(), without privileges: a limit lowered now cannot
+ * be raised again (that needs CAP_SYS_RESOURCE, which is gone).
+ *
+ * Syscalls: fcntl (probing descriptors), setrlimit (prlimit64 on Linux);
+ * in the self-test, whichever call it is asked to try.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/ptrace.h>
+#endif
+
+#include "sandbox.h"
+
+/* loop.c polls at most stdin, stdout and the capture descriptor. */
+#define POLL_FDS_MAX 3
+
+#ifdef SANDBOX_RLIMIT
+const char *sandbox_name(void)
+{
+    return "rlimit";
+}
+
+void sandbox_apply(struct epcap *st)
+{
+    sandbox_limit_resources(st);
+    epcap_log(st, 1, "sandbox: resource limits set");
+}
+#endif
+
+static void set_limit(struct epcap *st, int resource, const char *name,
+                      rlim_t value)
+{
+    struct rlimit rl = {.rlim_cur = value, .rlim_max = value};
+
+    if (setrlimit(resource, &rl) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
+                    "setrlimit(%s, %lu): %s", name, (unsigned long)value,
+                    strerror(errno));
+}
+
+/* The lowest descriptor number not in use: where the next one would go. */
+static rlim_t lowest_free_fd(void)
+{
+    struct rlimit rl;
+    rlim_t fd = 0;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        rl.rlim_cur = 1024 * 1024;
+    while (fd < rl.rlim_cur && fcntl((int)fd, F_GETFD) != -1)
+        fd++;
+    return fd;
+}
+
+void sandbox_limit_resources(struct epcap *st)
+{
+    /*
+     * RLIMIT_NOFILE caps the number a new descriptor may get, not how
+     * many are open, and a new descriptor always takes the lowest free
+     * number. So the lowest free number is the tightest limit: no new
+     * descriptor fits below it, and the ones already open above it (the
+     * packet socket, libpcap's eventfd, a capture file) keep working. Not
+     * 0 or 1 as in OpenSSH's single-pipe child, nor "highest + 1", which
+     * leaves any hole below it free to fill: poll(2) fails with EINVAL
+     * when nfds exceeds the limit, so it never goes below the most
+     * descriptors loop.c polls at once.
+     */
+    rlim_t nofile = lowest_free_fd();
+    if (nofile < POLL_FDS_MAX)
+        nofile = POLL_FDS_MAX;
+    set_limit(st, RLIMIT_NOFILE, "RLIMIT_NOFILE", nofile);
+
+    /*
+     * RLIMIT_NPROC is checked at fork against the number of processes the
+     * real user owns, so 0 stops this process from forking however many
+     * other processes that user (often the shared "nobody") runs, and it
+     * limits no one else. It is not enforced for uid 0 or a holder of
+     * CAP_SYS_RESOURCE or CAP_SYS_ADMIN: privs_drop refuses the first and
+     * has dropped the others. Set after the uid change, because setuid
+     * into a user who is over the limit would flag the process.
+     */
+    set_limit(st, RLIMIT_NPROC, "RLIMIT_NPROC", 0);
+
+    /*
+     * RLIMIT_FSIZE is deliberately left alone: stdout may be a regular
+     * file (epcap ... > capture.frames), and a write past the limit kills
+     * the port with SIGXFSZ, as it did in the classic port. The port opens
+     * no file for writing, so the limit would protect nothing.
+     */
+}
+
+/* ---- the self-test ---- */
+
+static const unsigned char probe_frame[14] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5};
+
+static long try_open(struct epcap *st)
+{
+    (void)st;
+#ifdef SYS_open
+    return syscall(SYS_open, "/dev/null", O_WRONLY);
+#else
+    return openat(AT_FDCWD, "/dev/null", O_WRONLY);
+#endif
+}
+
+static long try_openat(struct epcap *st)
+{
+    (void)st;
+    return openat(AT_FDCWD, "/dev/null", O_WRONLY);
+}
+
+static long try_open_read(struct epcap *st)
+{
+    (void)st;
+    return openat(AT_FDCWD, "/etc/passwd", O_RDONLY);
+}
+
+static long try_execve(struct epcap *st)
+{
+    char *const argv[] = {"sh", "-c", "exit 0", NULL};
+    char *const envp[] = {NULL};
+
+    (void)st;
+    return execve("/bin/sh", argv, envp);
+}
+
+/* A second capture socket: what a compromised port would want most. */
+static long try_socket(struct epcap *st)
+{
+    (void)st;
+    return socket(AF_PACKET, SOCK_RAW, 0);
+}
+
+/* A connection out, to send captured traffic elsewhere. */
+static long try_socket_tcp(struct epcap *st)
+{
+    (void)st;
+    return socket(AF_INET, SOCK_STREAM, 0);
+}
+
+/* pcap_lookupnet's probe: refused with EACCES under seccomp, not trapped. */
+static long try_socket_probe(struct epcap *st)
+{
+    (void)st;
+    return socket(AF_INET, SOCK_DGRAM, 0);
+}
+
+static long try_fork(struct epcap *st)
+{
+    (void)st;
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    return pid;
+}
+
+static long try_setuid(struct epcap *st)
+{
+    (void)st;
+    return setuid(0);
+}
+
+static long try_mmap_exec(struct epcap *st)
+{
+    (void)st;
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? -1 : 0;
+}
+
+static long try_mprotect_exec(struct epcap *st)
+{
+    (void)st;
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    return mprotect(p, 4096, PROT_READ | PROT_EXEC);
+}
+
+/* An Ethernet broadcast of the local experimental ethertype. */
+static long try_inject(struct epcap *st)
+{
+    return send(st->pcap_fd, probe_frame, sizeof(probe_frame), 0);
+}
+
+static long try_write_socket(struct epcap *st)
+{
+    return write(st->pcap_fd, probe_frame, sizeof(probe_frame));
+}
+
+static long try_kill(struct epcap *st)
+{
+    return kill(st->parent, 0);
+}
+
+#ifdef __linux__
+static long try_ptrace(struct epcap *st)
+{
+    (void)st;
+    return ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+}
+#endif
+
+#if defined(__x86_64__) && defined(__linux__)
+/* getpid through the x32 ABI: the same number with bit 30 set. */
+static long try_x32(struct epcap *st)
+{
+    (void)st;
+    return syscall(0x40000000L | SYS_getpid);
+}
+
+/* getpid (20) through the i386 ABI. */
+static long try_i386(struct epcap *st)
+{
+    long rc = 20;
+
+    (void)st;
+    __asm__ volatile("int $0x80" : "+a"(rc) : : "memory");
+    if (rc < 0 && rc > -4096) {
+        errno = (int)-rc;
+        return -1;
+    }
+    return rc;
+}
+#endif
+
+struct selftest {
+    const char *name;
+    long (*attempt)(struct epcap *st);
+    bool needs_socket;
+};
+
+static const struct selftest selftests[] = {
+    {"open", try_open, false},
+    {"openat", try_openat, false},
+    {"open-read", try_open_read, false},
+    {"execve", try_execve, false},
+    {"socket", try_socket, false},
+    {"socket-tcp", try_socket_tcp, false},
+    {"socket-probe", try_socket_probe, false},
+    {"fork", try_fork, false},
+    {"setuid", try_setuid, false},
+    {"mmap-exec", try_mmap_exec, false},
+    {"mprotect-exec", try_mprotect_exec, false},
+    {"inject", try_inject, true},
+    {"write-socket", try_write_socket, true},
+    {"kill", try_kill, false},
+#ifdef __linux__
+    {"ptrace", try_ptrace, false},
+#endif
+#if defined(__x86_64__) && defined(__linux__)
+    {"x32", try_x32, false},
+    {"i386", try_i386, false},
+#endif
+};
+
+static const struct selftest *find_selftest(struct epcap *st, const char *name)
+{
+    for (size_t i = 0; i < sizeof(selftests) / sizeof(selftests[0]); i++)
+        if (strcmp(selftests[i].name, name) == 0) {
+            if (selftests[i].needs_socket && st->pcap_fd < 0)
+                epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
+                            "sandbox-selftest: %s needs a live capture", name);
+            return &selftests[i];
+        }
+    epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
+                "sandbox-selftest: unknown test '%s'", name);
+}
+
+void sandbox_selftest(struct epcap *st)
+{
+    const struct selftest *t = find_selftest(st, st->opt.sandbox_selftest);
+
+    errno = 0;
+    long rc = t->attempt(st);
+    int err = errno;
+    if (rc < 0)
+        epcap_fatal(st, SANDBOX_EXIT_SELFTEST_SURVIVED, EPCAP_E_SYSTEM,
+                    "sandbox selftest: %s came back under the %s sandbox: "
+                    "failed: %s", t->name, sandbox_name(), strerror(err));
+    epcap_fatal(st, SANDBOX_EXIT_SELFTEST_SURVIVED, EPCAP_E_SYSTEM,
+                "sandbox selftest: %s came back under the %s sandbox: "
+                "succeeded (%ld)", t->name, sandbox_name(), rc);
+}
