@@ -54,7 +54,7 @@ start(Options) -> start(self(), Options).
 %% @doc Start capturing with packets sent to `Owner', without a link.
 %% The port stops when `Owner' exits.
 -spec start(pid(), [option()] | map()) -> {ok, pid()} | {error, term()}.
-start(Owner, Options) -> epcap_port:start(Owner, Options, false).
+start(Owner, Options) -> start_on(Owner, Options, false).
 
 %% @equiv start_link([])
 -spec start_link() -> {ok, pid()} | {error, term()}.
@@ -68,7 +68,41 @@ start_link(Options) -> start_link(self(), Options).
 %% caller. A failed start returns `{error, Reason}' and never sends the
 %% caller an exit signal.
 -spec start_link(pid(), [option()] | map()) -> {ok, pid()} | {error, term()}.
-start_link(Owner, Options) -> epcap_port:start(Owner, Options, true).
+start_link(Owner, Options) -> start_on(Owner, Options, true).
+
+%% `{node, Node}': the port runs on Node (the epcap application's code
+%% must be loaded there) and packets reach Owner through distribution.
+%% With start_link the caller is linked to the remote epcap process, so
+%% if Node goes down the caller gets the exit signal (reason
+%% `noconnection'); a monitor on the returned pid says the same.
+start_on(Owner, Options, Link) ->
+    case node_option(Options) of
+        {ok, Node} when Node =:= node() ->
+            epcap_port:start(Owner, Options, Link);
+        {ok, Node} ->
+            case rpc:call(Node, epcap_port, start, [Owner, Options, false]) of
+                {ok, Pid} = Ok ->
+                    Link andalso link(Pid),
+                    Ok;
+                {badrpc, Why} ->
+                    {error, {node, Node, Why}};
+                {error, _} = Error ->
+                    Error
+            end;
+        error ->
+            {error, {badarg, lists:keyfind(node, 1, Options)}}
+    end.
+
+node_option(Options) when is_list(Options) ->
+    case lists:keyfind(node, 1, Options) of
+        false -> {ok, node()};
+        {node, N} when is_atom(N) -> {ok, N};
+        _ -> error
+    end;
+node_option(Options) when is_map(Options) ->
+    node_option(maps:to_list(Options));
+node_option(_) ->
+    {ok, node()}.
 
 %% @doc Stop capturing: the port writes out what it holds (delivered to
 %% the owner before this returns) and exits.

@@ -40,6 +40,7 @@
     | {max_queue, pos_integer()}
     | {max_queue_bytes, pos_integer()}
     | {stats_interval, pos_integer()}
+    | {node, node()}
     | promiscuous | monitor | inject | verbose.
 
 -type config() :: #{
@@ -176,6 +177,7 @@ check(K, V, _) when
     is_integer(V), V > 0
 ->
     V;
+check(node, V, _) when is_atom(V) -> V;
 check(active, V, _) when is_boolean(V); V =:= once -> V;
 check(active, V, _) when is_integer(V), V > 0 -> V;
 check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
