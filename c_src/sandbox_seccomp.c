@@ -222,6 +222,11 @@ static void allow_io(struct epcap *st, scmp_filter_ctx ctx)
     ALLOW(SCMP_SYS(fcntl), SCMP_A1_32(SCMP_CMP_EQ, F_SETFL));
     /* pcap_close at exit. */
     ALLOW_ANY(SCMP_SYS(close));
+    /* exit() hands back what stdio read ahead of a capture file: glibc
+     * seeks its descriptor back by the unread amount. */
+    if (st->is_file && pcap_file(st->pcap) != NULL)
+        ALLOW(SCMP_SYS(lseek),
+              SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)fileno(pcap_file(st->pcap))));
 }
 
 /* The packet socket: statistics, filter changes, injection, teardown.
@@ -236,6 +241,12 @@ static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
     ALLOW(SCMP_SYS(getsockopt), SCMP_A0_32(SCMP_CMP_EQ, fd),
           SCMP_A1_32(SCMP_CMP_EQ, SOL_PACKET),
           SCMP_A2_32(SCMP_CMP_EQ, PACKET_STATISTICS));
+    /* pcap_dispatch reads the pending socket error when poll reports
+     * POLLERR (an interface that went down or vanished; also seen while
+     * injecting at full speed on a veth), to say what happened. */
+    ALLOW(SCMP_SYS(getsockopt), SCMP_A0_32(SCMP_CMP_EQ, fd),
+          SCMP_A1_32(SCMP_CMP_EQ, SOL_SOCKET),
+          SCMP_A2_32(SCMP_CMP_EQ, SO_ERROR));
     /* pcap_setfilter: a reject-all program, a drain, the new program;
      * SO_DETACH_FILTER when the kernel cannot run it. */
     ALLOW(SCMP_SYS(setsockopt), SCMP_A0_32(SCMP_CMP_EQ, fd),
