@@ -201,7 +201,17 @@ handshake(Port, Config, Deadline, LastError) ->
         {error, timeout}
     end.
 
+%% The port exits 128 + SIGSYS when its sandbox stops a system call
+%% (c_src/sandbox.h), after an ERROR frame naming the call when it could
+%% send one: "sandbox violation: NAME (syscall NR, arch 0xARCH)". NAME is
+%% the number itself for a call from a foreign ABI.
+-define(SANDBOX_EXIT, (128 + 31)).
+
 %% The structured reasons of a failed start.
+start_error(LastError, Status, _) when Status =:= ?SANDBOX_EXIT ->
+    {sandbox_violation, violation(LastError)};
+start_error({permission_denied, Msg}, _, _) ->
+    {permission_denied, with_hint(Msg)};
 start_error({bad_filter, Msg}, _, _) ->
     {bad_filter, Msg};
 start_error({no_such_device, _}, _, #{source := {interface, Name}}) ->
@@ -214,12 +224,31 @@ start_error(undefined, Status, Config) ->
     case {maps:get(exec, Config), epcap_codec:exit_reason(Status)} of
         {default, {status, 1}} ->
             %% sudo -n refused before the port ever ran.
-            {permission_denied,
-                "cannot capture: run as root, give priv/epcap file "
-                "capabilities (make setcap) or setuid (make setuid), "
-                "or allow it in sudoers for sudo -n"};
+            {permission_denied, with_hint("cannot capture: sudo -n refused")};
         {_, Reason} ->
             {port_exit, Reason}
+    end.
+
+violation({_, "sandbox violation: " ++ Rest}) ->
+    [Name | _] = string:split(Rest, " "),
+    case string:to_integer(Name) of
+        {Nr, ""} -> Nr;
+        _ -> Name
+    end;
+violation(_) ->
+    unknown.
+
+%% Which of the three ways to capture to set up (doc/SECURITY.md); the
+%% port's own message may already say so.
+with_hint(Msg) ->
+    case string:find(Msg, "make setcap") of
+        nomatch ->
+            Msg ++ "; to capture without root, give the port file "
+            "capabilities (make setcap, recommended) or make it setuid "
+            "root (make setuid), or run it through sudo "
+            "({exec, \"sudo -n\"} with a sudoers rule); see doc/SECURITY.md";
+        _ ->
+            Msg
     end.
 
 os_pid(Port) ->
@@ -319,6 +348,7 @@ handle_info({Port, {exit_status, Status}}, #state{port = Port} = State0) ->
     Reason =
         case {epcap_codec:exit_reason(Status), State#state.last_error} of
             {normal, _} -> normal;
+            {{signal, sigsys}, Last} -> {sandbox_violation, violation(Last)};
             {_, {_, _} = Error} -> Error;
             {Why, undefined} -> {port_exit, Why}
         end,
