@@ -102,7 +102,7 @@ eunit: erlang examples
 
 ct: erlang examples
 	@mkdir -p $(BUILD)/ct_logs
-	ct_run -noshell -dir test -logdir $(BUILD)/ct_logs \
+	ct_run -noshell -sname ct_$$$$ -dir test -logdir $(BUILD)/ct_logs \
 	  -include $(CURDIR)/include -pa $(CURDIR)/ebin -pa $(CURDIR)/$(EX_EBIN) \
 	  $(if $(SUITE),-suite $(SUITE)) $(if $(CASE),-case $(CASE)) \
 	  -erl_args -env EPCAP_ROOT $(CURDIR)

@@ -247,6 +247,9 @@ static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
     ALLOW(SCMP_SYS(getsockopt), SCMP_A0_32(SCMP_CMP_EQ, fd),
           SCMP_A1_32(SCMP_CMP_EQ, SOL_SOCKET),
           SCMP_A2_32(SCMP_CMP_EQ, SO_ERROR));
+    /* ... and looks up the socket's interface to tell "went down" from
+     * "disappeared". */
+    ALLOW(SCMP_SYS(getsockname), SCMP_A0_32(SCMP_CMP_EQ, fd));
     /* pcap_setfilter: a reject-all program, a drain, the new program;
      * SO_DETACH_FILTER when the kernel cannot run it. */
     ALLOW(SCMP_SYS(setsockopt), SCMP_A0_32(SCMP_CMP_EQ, fd),
