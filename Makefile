@@ -5,6 +5,9 @@
 #   make test     build and run every test (C units, EUnit, Common Test)
 #   make bench    throughput against tcpdump on the same files
 #   make docs     edoc into doc/edoc
+#   make setcap   as root: let priv/epcap capture without sudo (file
+#                 capabilities, recommended); make setuid: setuid root
+#                 instead. CAPTURE_GROUP=grp limits either to one group.
 #
 # Missing Debian packages are installed with apt-get when run as root.
 
@@ -19,14 +22,14 @@ BUILD_PKGS = gcc make pkg-config libpcap-dev libcap-ng-dev libseccomp-dev \
 	erlang-nox erlang-dev erlang-eunit erlang-common-test erlang-tools \
 	erlang-edoc erlang-dialyzer
 TEST_PKGS = $(BUILD_PKGS) libcmocka-dev tcpdump tshark iproute2 \
-	iputils-ping procps util-linux libcap2-bin
+	iputils-ping procps util-linux libcap2-bin sudo
 
 ERL_SRC = $(wildcard src/*.erl)
 ERL_BEAM = $(patsubst src/%.erl,ebin/%.beam,$(ERL_SRC))
 EX_SRC = $(wildcard examples/*.erl)
 
 .PHONY: all port erlang examples deps test-deps test unit eunit ct proto \
-	proto-check run bench docs clean
+	proto-check run bench docs clean setcap setuid
 
 all: deps port erlang
 
@@ -115,6 +118,31 @@ bench: all examples
 
 docs: erlang
 	$(ERL) -noshell -eval 'edoc:application(epcap, ".", [{dir, "doc/edoc"}]), halt().'
+
+# The three ways to be allowed to capture are in doc/SECURITY.md. Both
+# targets change the built binary in place; a rebuild replaces it and
+# drops them. chown and chmod come first: a chown clears file
+# capabilities and the setuid bit.
+SETCAP_CAPS ?= cap_net_raw,cap_net_admin+ep
+CAPTURE_GROUP ?=
+CAPTURE_MODE = $(if $(CAPTURE_GROUP),0750,0755)
+
+define require_root
+	@[ "$$(id -u)" = 0 ] || { echo "make $@: run as root" >&2; exit 1; }
+endef
+
+setcap: port
+	$(call require_root)
+	chown root:$(or $(CAPTURE_GROUP),root) priv/epcap
+	chmod $(CAPTURE_MODE) priv/epcap
+	setcap $(SETCAP_CAPS) priv/epcap
+	getcap priv/epcap
+
+setuid: port
+	$(call require_root)
+	chown root:$(or $(CAPTURE_GROUP),root) priv/epcap
+	chmod 4$(patsubst 0%,%,$(CAPTURE_MODE)) priv/epcap
+	ls -l priv/epcap
 
 clean:
 	$(MAKE) -C c_src clean
