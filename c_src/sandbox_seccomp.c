@@ -33,6 +33,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -247,9 +249,11 @@ static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
     ALLOW(SCMP_SYS(getsockopt), SCMP_A0_32(SCMP_CMP_EQ, fd),
           SCMP_A1_32(SCMP_CMP_EQ, SOL_SOCKET),
           SCMP_A2_32(SCMP_CMP_EQ, SO_ERROR));
-    /* ... and looks up the socket's interface to tell "went down" from
-     * "disappeared". */
+    /* ... and looks up the socket's interface and reads its flags, to
+     * tell "went down" from "disappeared". */
     ALLOW(SCMP_SYS(getsockname), SCMP_A0_32(SCMP_CMP_EQ, fd));
+    ALLOW(SCMP_SYS(ioctl), SCMP_A0_32(SCMP_CMP_EQ, fd),
+          SCMP_A1_32(SCMP_CMP_EQ, SIOCGIFFLAGS));
     /* pcap_setfilter: a reject-all program, a drain, the new program;
      * SO_DETACH_FILTER when the kernel cannot run it. */
     ALLOW(SCMP_SYS(setsockopt), SCMP_A0_32(SCMP_CMP_EQ, fd),
