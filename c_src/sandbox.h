@@ -33,7 +33,7 @@
  * both to {sandbox_violation, Syscall}. Not one of EPCAP_EXITS on purpose:
  * it must read as a signal death to anything that looks at the status.
  */
-#define SANDBOX_EXIT_VIOLATION (128 + 31)
+#define SANDBOX_EXIT_VIOLATION (128 + SIGSYS)
 
 /* The message prefix that names the call; the Erlang side matches it. */
 #define SANDBOX_VIOLATION_PREFIX "sandbox violation: "
@@ -53,9 +53,12 @@ void sandbox_apply(struct epcap *st);
 void sandbox_limit_resources(struct epcap *st);
 
 /* sandbox_rlimit.c: attempt the forbidden operation named by the hidden
- * --sandbox-selftest option. Never returns: the sandbox stops the port, or
- * the port reports what the call returned and exits with
- * SANDBOX_EXIT_SELFTEST_SURVIVED. */
+ * --sandbox-selftest NAME[@ready] option (open, openat, open-read, execve,
+ * socket, socket-tcp, socket-probe, fork, setuid, mmap-exec,
+ * mprotect-exec, inject, write-socket, kill, ptrace, and on x86_64 x32 and
+ * i386), before the READY frame or, with @ready, after it. Never returns:
+ * the sandbox stops the port, or the port reports what the call returned
+ * and exits with SANDBOX_EXIT_SELFTEST_SURVIVED. */
 void sandbox_selftest(struct epcap *st) __attribute__((noreturn));
 
 #endif

@@ -290,9 +290,25 @@ static const struct selftest *find_selftest(struct epcap *st, const char *name)
                 "sandbox-selftest: unknown test '%s'", name);
 }
 
+/*
+ * NAME tries before the READY frame, so the owner's start fails; NAME@ready
+ * sends READY first, so the port dies while the owner holds it running.
+ */
 void sandbox_selftest(struct epcap *st)
 {
-    const struct selftest *t = find_selftest(st, st->opt.sandbox_selftest);
+    char name[32];
+    const char *spec = st->opt.sandbox_selftest;
+    size_t len = strcspn(spec, "@");
+
+    if (len >= sizeof(name) || (spec[len] != '\0' &&
+                                strcmp(spec + len, "@ready") != 0))
+        epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
+                    "sandbox-selftest: bad test '%s'", spec);
+    memcpy(name, spec, len);
+    name[len] = '\0';
+    const struct selftest *t = find_selftest(st, name);
+    if (spec[len] == '@')
+        epcap_send_ready(st);
 
     errno = 0;
     long rc = t->attempt(st);
