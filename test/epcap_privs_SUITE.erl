@@ -1,0 +1,390 @@
+%% @doc Who may capture, and what the port still holds once it does.
+%%
+%% The three ways to be allowed to capture (doc/SECURITY.md) are tested as
+%% the unprivileged user `nobody' on copies of priv/epcap in a temporary
+%% directory readable by nobody: one with file capabilities (what
+%% `make setcap' sets), one with CAP_SETPCAP added, one setuid root, one
+%% with nothing. The port is run as nobody through the `exec' option
+%% (`setpriv --reuid=nobody ...'), so the Erlang side is the real one and
+%% the checks read /proc/PID/status of the port while it captures.
+%%
+%% Needs root (it switches to nobody, sets capabilities, writes a sudoers
+%% drop-in for one case): skipped otherwise, a failure under CI=true.
+-module(epcap_privs_SUITE).
+
+-include_lib("common_test/include/ct.hrl").
+-include_lib("stdlib/include/assert.hrl").
+
+-export([all/0, init_per_suite/1, end_per_suite/1,
+         init_per_testcase/2, end_per_testcase/2]).
+-export([
+    can_capture_reports/1,
+    file_caps_capture/1,
+    file_caps_with_setpcap_empties_bounding_set/1,
+    setuid_capture/1,
+    setuid_refuses_root_only_file/1,
+    setuid_reads_the_users_file/1,
+    setuid_restricts_env/1,
+    no_privilege_names_the_fix/1,
+    sudo_capture/1,
+    sudo_rule_for_nobody/1,
+    root_drops_to_nobody_in_empty_root/1,
+    user_and_group_options/1,
+    never_stays_root/1,
+    explicit_chroot/1,
+    explicit_chroot_needs_the_capability/1
+]).
+
+-define(NOBODY, "setpriv --reuid=nobody --regid=nogroup --clear-groups").
+-define(ZERO, "0000000000000000").
+
+all() ->
+    [can_capture_reports, file_caps_capture,
+     file_caps_with_setpcap_empties_bounding_set, setuid_capture,
+     setuid_refuses_root_only_file, setuid_reads_the_users_file,
+     setuid_restricts_env, no_privilege_names_the_fix, sudo_capture,
+     sudo_rule_for_nobody, root_drops_to_nobody_in_empty_root,
+     user_and_group_options, never_stays_root, explicit_chroot,
+     explicit_chroot_needs_the_capability].
+
+%%--------------------------------------------------------------------
+%% Fixtures
+
+init_per_suite(Config) ->
+    case epcap_test_lib:require_root(Config) of
+        {skip, _} = Skip ->
+            Skip;
+        Config1 ->
+            [need(Exe) || Exe <- ["setpriv", "setcap", "getcap"]],
+            Dir = string:trim(epcap_test_lib:run_ok(
+                "mktemp", ["-d", "/tmp/epcap-privs.XXXXXX"])),
+            ok = file:change_mode(Dir, 8#755),
+            Bins = maps:from_list(
+                [{Kind, install(Dir, Kind)}
+                 || Kind <- [plain, caps, caps_setpcap, setuid]]),
+            Secret = filename:join(Dir, "secret.pcap"),
+            Public = filename:join(Dir, "public.pcap"),
+            ok = epcap_samplegen:write_synthetic(Secret, 5, 60, #{}),
+            ok = epcap_samplegen:write_synthetic(Public, 5, 60, #{}),
+            ok = file:change_mode(Secret, 8#600),
+            ok = file:change_mode(Public, 8#644),
+            [{dir, Dir}, {bins, Bins}, {secret, Secret}, {public, Public}
+             | Config1]
+    end.
+
+end_per_suite(Config) ->
+    case ?config(dir, Config) of
+        "/tmp/epcap-privs." ++ _ = Dir -> epcap_test_lib:run("rm", ["-rf", Dir]);
+        _ -> ok
+    end,
+    ok.
+
+init_per_testcase(_Case, Config) ->
+    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    {ok, Port} = inet:port(S),
+    [{sock, S}, {port, Port} | Config].
+
+end_per_testcase(_Case, Config) ->
+    file:delete(sudoers_file()),
+    gen_udp:close(?config(sock, Config)),
+    epcap_test_lib:flush_packets(),
+    ok.
+
+need(Exe) ->
+    os:find_executable(Exe) =/= false orelse ct:fail({not_installed, Exe}).
+
+%% A copy of the port, readable and executable by everyone, with the
+%% privilege under test. chmod before setcap: a chown or chmod may clear
+%% capabilities.
+install(Dir, Kind) ->
+    Sub = filename:join(Dir, atom_to_list(Kind)),
+    ok = file:make_dir(Sub),
+    ok = file:change_mode(Sub, 8#755),
+    Bin = filename:join(Sub, "epcap"),
+    {ok, _} = file:copy(epcap_opts:default_progname(), Bin),
+    ok = file:change_mode(Bin, 8#755),
+    case Kind of
+        plain -> ok;
+        caps -> epcap_test_lib:run_ok(
+                    "setcap", ["cap_net_raw,cap_net_admin+ep", Bin]);
+        caps_setpcap -> epcap_test_lib:run_ok(
+                    "setcap", ["cap_net_raw,cap_net_admin,cap_setpcap+ep",
+                               Bin]);
+        setuid -> ok = file:change_mode(Bin, 8#4755)
+    end,
+    Bin.
+
+bin(Config, Kind) ->
+    maps:get(Kind, ?config(bins, Config)).
+
+%%--------------------------------------------------------------------
+%% Helpers
+
+live_opts(Config, Kind, Exec) ->
+    [{progname, bin(Config, Kind)}, {interface, "lo"},
+     {filter, "udp and dst port " ++ integer_to_list(?config(port, Config))}]
+    ++ [{exec, Exec} || Exec =/= none].
+
+%% Send three datagrams through lo and check the owner gets them.
+assert_captures(Config, Pid) ->
+    S = ?config(sock, Config),
+    Port = ?config(port, Config),
+    Payloads = [rand:bytes(24) || _ <- lists:seq(1, 3)],
+    [ok = gen_udp:send(S, {127, 0, 0, 1}, Port, P) || P <- Payloads],
+    Got = [maps:get(payload, epcap_test_lib:udp(F))
+           || {packet, _, _, _, F} <- epcap_test_lib:collect(3, 3000)],
+    ?assertEqual(Payloads, Got),
+    Pid.
+
+%% The port program's own OS process: the port's, or the child of the
+%% sudo the port runs.
+port_process(Pid) ->
+    #{os_pid := OsPid} = epcap:info(Pid),
+    port_process(OsPid, 50).
+
+port_process(OsPid, Tries) ->
+    case is_epcap(OsPid) of
+        true -> OsPid;
+        false when Tries > 0 ->
+            case [C || C <- children(OsPid), is_epcap(C)] of
+                [Child] -> Child;
+                [] -> timer:sleep(20), port_process(OsPid, Tries - 1)
+            end;
+        false -> ct:fail({no_port_process_under, OsPid})
+    end.
+
+is_epcap(OsPid) ->
+    case file:read_link("/proc/" ++ integer_to_list(OsPid) ++ "/exe") of
+        {ok, Exe} -> filename:basename(Exe) =:= "epcap";
+        _ -> false
+    end.
+
+children(OsPid) ->
+    {ok, Entries} = file:list_dir("/proc"),
+    [P || E <- Entries, {P, ""} <- [string:to_integer(E)], is_integer(P),
+          ppid(P) =:= OsPid].
+
+ppid(P) ->
+    case status(P) of
+        #{"PPid" := PPid} -> list_to_integer(PPid);
+        _ -> undefined
+    end.
+
+%% /proc/PID/status as a map of strings.
+status(OsPid) ->
+    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/status") of
+        {ok, Bin} ->
+            maps:from_list(
+                [{K, string:trim(V)}
+                 || L <- string:lexemes(binary_to_list(Bin), "\n"),
+                    [K, V] <- [string:split(L, ":")]]);
+        {error, _} ->
+            #{}
+    end.
+
+%% Every id the same; no capability but possibly the bounding set; no
+%% new privileges; a seccomp filter.
+assert_dropped(OsPid, Uid, Gid, Bounding) ->
+    St = status(OsPid),
+    ct:log("port ~b: ~p", [OsPid, maps:with(["Uid", "Gid", "Groups",
+        "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs",
+        "Seccomp"], St)]),
+    Ids = fun(Id) -> lists:duplicate(4, integer_to_list(Id)) end,
+    ?assertEqual(Ids(Uid), string:lexemes(maps:get("Uid", St), "\t ")),
+    ?assertEqual(Ids(Gid), string:lexemes(maps:get("Gid", St), "\t ")),
+    [?assertEqual({K, ?ZERO}, {K, maps:get(K, St)})
+     || K <- ["CapInh", "CapPrm", "CapEff", "CapAmb"]],
+    case Bounding of
+        empty -> ?assertEqual(?ZERO, maps:get("CapBnd", St));
+        kept -> ?assertNotEqual(?ZERO, maps:get("CapBnd", St))
+    end,
+    ?assertEqual("1", maps:get("NoNewPrivs", St)),
+    ?assertEqual("2", maps:get("Seccomp", St)),
+    St.
+
+uid(Name) ->
+    list_to_integer(string:trim(epcap_test_lib:run_ok("id", ["-u", Name]))).
+
+gid(Group) ->
+    [_, _, Gid | _] = string:split(
+        string:trim(epcap_test_lib:run_ok("getent", ["group", Group])), ":",
+        all),
+    list_to_integer(Gid).
+
+%% The root directory the port sees.
+root_of(OsPid) ->
+    file:read_link("/proc/" ++ integer_to_list(OsPid) ++ "/root").
+
+as_nobody(Config, Kind, Args) ->
+    epcap_test_lib:run("setpriv", ["--reuid=nobody", "--regid=nogroup",
+                                   "--clear-groups", bin(Config, Kind)
+                                   | Args]).
+
+sudoers_file() ->
+    "/etc/sudoers.d/epcap-privs-" ++ os:getpid().
+
+%%--------------------------------------------------------------------
+%% Cases
+
+%% --can-capture is what the Erlang side asks before reaching for sudo.
+can_capture_reports(Config) ->
+    ?assertMatch({77, _}, as_nobody(Config, plain, ["--can-capture"])),
+    ?assertMatch({0, _}, as_nobody(Config, caps, ["--can-capture"])),
+    ?assertMatch({0, _}, as_nobody(Config, setuid, ["--can-capture"])),
+    ?assertMatch({0, _}, epcap_test_lib:run(bin(Config, plain),
+                                            ["--can-capture"])).
+
+%% make setcap (CAP_NET_RAW, CAP_NET_ADMIN): the port stays nobody, drops
+%% both, cannot chroot (no CAP_SYS_CHROOT) and cannot empty the bounding
+%% set (no CAP_SETPCAP); no_new_privs makes the latter moot.
+file_caps_capture(Config) ->
+    {ok, Pid} = epcap:start(live_opts(Config, caps, ?NOBODY)),
+    assert_captures(Config, Pid),
+    OsPid = port_process(Pid),
+    assert_dropped(OsPid, uid("nobody"), gid("nogroup"), kept),
+    ?assertEqual({ok, "/"}, root_of(OsPid)),
+    assert_captures(Config, Pid),
+    ok = epcap:stop(Pid).
+
+file_caps_with_setpcap_empties_bounding_set(Config) ->
+    {ok, Pid} = epcap:start(live_opts(Config, caps_setpcap, ?NOBODY)),
+    assert_captures(Config, Pid),
+    assert_dropped(port_process(Pid), uid("nobody"), gid("nogroup"), empty),
+    ok = epcap:stop(Pid).
+
+%% Setuid root run by nobody: back to nobody, in an empty root, with an
+%% empty bounding set.
+setuid_capture(Config) ->
+    {ok, Pid} = epcap:start(live_opts(Config, setuid, ?NOBODY)),
+    assert_captures(Config, Pid),
+    OsPid = port_process(Pid),
+    St = assert_dropped(OsPid, uid("nobody"), gid("nogroup"), empty),
+    ?assertEqual("", maps:get("Groups", St)),
+    {ok, Root} = root_of(OsPid),
+    ?assertNotEqual("/", Root),
+    ?assertEqual({ok, []}, file:list_dir(
+        "/proc/" ++ integer_to_list(OsPid) ++ "/root")),
+    ok = epcap:stop(Pid).
+
+%% A setuid port opens capture files with the invoking user's rights: a
+%% root-only file is refused to nobody, while root itself can read it.
+setuid_refuses_root_only_file(Config) ->
+    Secret = ?config(secret, Config),
+    [begin
+         R = epcap:start([{progname, bin(Config, Kind)}, {file, Secret},
+                          {exec, ?NOBODY}]),
+         ct:log("~p: ~p", [Kind, R]),
+         ?assertMatch({error, {file, Secret, _}}, R),
+         {error, {file, _, Msg}} = R,
+         ?assertNotEqual(nomatch, string:find(Msg, "Permission denied"))
+     end || Kind <- [setuid, caps]],
+    {ok, Pid} = epcap:start([{progname, bin(Config, plain)}, {file, Secret}]),
+    ?assertEqual(5, length(epcap_test_lib:collect(5, 3000))),
+    receive {epcap, eof} -> ok after 3000 -> ct:fail(no_eof) end,
+    ok = epcap:stop(Pid).
+
+setuid_reads_the_users_file(Config) ->
+    {ok, Pid} = epcap:start([{progname, bin(Config, setuid)},
+                             {file, ?config(public, Config)},
+                             {exec, ?NOBODY}]),
+    ?assertEqual(5, length(epcap_test_lib:collect(5, 3000))),
+    receive {epcap, eof} -> ok after 3000 -> ct:fail(no_eof) end,
+    ok = epcap:stop(Pid).
+
+%% A setuid or file-capability start takes only PCAP_* variables.
+setuid_restricts_env(Config) ->
+    [begin
+         R = epcap:start(live_opts(Config, Kind, ?NOBODY) ++
+                         [{env, "LD_LIBRARY_PATH=/tmp"}]),
+         ?assertMatch({error, {badarg, _}}, R),
+         {error, {badarg, Msg}} = R,
+         ?assertNotEqual(nomatch, string:find(Msg, "PCAP_"))
+     end || Kind <- [setuid, caps]],
+    {ok, Pid} = epcap:start(live_opts(Config, setuid, ?NOBODY) ++
+                            [{env, "PCAP_EPCAP_TEST=1"}]),
+    assert_captures(Config, Pid),
+    ok = epcap:stop(Pid),
+    %% Started by root, the environment is the caller's business.
+    {ok, Pid2} = epcap:start(live_opts(Config, plain, none) ++
+                             [{env, "EPCAP_TEST=1"}]),
+    ok = epcap:stop(Pid2).
+
+%% Without any of the three, the error says which to set up.
+no_privilege_names_the_fix(Config) ->
+    R = epcap:start(live_opts(Config, plain, ?NOBODY)),
+    ct:log("~p", [R]),
+    ?assertMatch({error, {permission_denied, _}}, R),
+    {error, {permission_denied, Msg}} = R,
+    [?assertNotEqual(nomatch, string:find(Msg, Fix))
+     || Fix <- ["make setcap", "make setuid", "sudo"]].
+
+%% The classic way: sudo -n. Started as root, the port becomes nobody.
+sudo_capture(Config) ->
+    need("sudo"),
+    {ok, Pid} = epcap:start(live_opts(Config, plain, "sudo -n")),
+    assert_captures(Config, Pid),
+    OsPid = port_process(Pid),
+    assert_dropped(OsPid, uid("nobody"), gid("nogroup"), empty),
+    ?assertNotEqual({ok, "/"}, root_of(OsPid)),
+    ok = epcap:stop(Pid).
+
+%% sudo as it is meant to be used: an ordinary user (nobody here) allowed
+%% to run exactly this binary by a sudoers rule.
+sudo_rule_for_nobody(Config) ->
+    need("sudo"),
+    need("visudo"),
+    Bin = bin(Config, plain),
+    File = sudoers_file(),
+    ok = file:write_file(File, ["nobody ALL=(root) NOPASSWD: ", Bin, "\n"]),
+    ok = file:change_mode(File, 8#440),
+    epcap_test_lib:run_ok("visudo", ["-cf", File]),
+    {ok, Pid} = epcap:start(live_opts(Config, plain, ?NOBODY ++ " sudo -n")),
+    assert_captures(Config, Pid),
+    assert_dropped(port_process(Pid), uid("nobody"), gid("nogroup"), empty),
+    ok = epcap:stop(Pid).
+
+%% Root without options: nobody, an empty root that exists nowhere on
+%% disk (made, entered and removed), nothing left in /run.
+root_drops_to_nobody_in_empty_root(Config) ->
+    {ok, Pid} = epcap:start(live_opts(Config, plain, none)),
+    assert_captures(Config, Pid),
+    OsPid = port_process(Pid),
+    assert_dropped(OsPid, uid("nobody"), gid("nogroup"), empty),
+    {ok, Root} = root_of(OsPid),
+    ct:log("root of ~b: ~s", [OsPid, Root]),
+    ?assertNotEqual(nomatch, string:find(Root, "(deleted)")),
+    ?assertNot(filelib:is_dir(hd(string:split(Root, " ")))),
+    ok = epcap:stop(Pid).
+
+user_and_group_options(Config) ->
+    {ok, Pid} = epcap:start(live_opts(Config, plain, none) ++
+                            [{user, "daemon"}, {group, "nogroup"}]),
+    assert_captures(Config, Pid),
+    assert_dropped(port_process(Pid), uid("daemon"), gid("nogroup"), empty),
+    ok = epcap:stop(Pid).
+
+%% uid 0 without capabilities still owns most of the system's files.
+never_stays_root(Config) ->
+    R = epcap:start(live_opts(Config, plain, none) ++ [{user, "root"}]),
+    ct:log("~p", [R]),
+    ?assertMatch({error, {badarg, _}}, R),
+    {error, {badarg, Msg}} = R,
+    ?assertNotEqual(nomatch, string:find(Msg, "root")).
+
+explicit_chroot(Config) ->
+    Dir = filename:join(?config(priv_dir, Config), "empty-root"),
+    ok = filelib:ensure_dir(filename:join(Dir, "x")),
+    {ok, Pid} = epcap:start(live_opts(Config, plain, none) ++
+                            [{chroot, Dir}]),
+    assert_captures(Config, Pid),
+    ?assertEqual({ok, Dir}, root_of(port_process(Pid))),
+    ok = epcap:stop(Pid).
+
+%% Asked for explicitly, a chroot that cannot be done is an error, not a
+%% quiet skip.
+explicit_chroot_needs_the_capability(Config) ->
+    R = epcap:start(live_opts(Config, caps, ?NOBODY) ++ [{chroot, "/"}]),
+    ct:log("~p", [R]),
+    ?assertMatch({error, {system, _}}, R),
+    {error, {system, Msg}} = R,
+    ?assertNotEqual(nomatch, string:find(Msg, "CAP_SYS_CHROOT")).
