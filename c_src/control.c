@@ -160,6 +160,7 @@ void control_handle(struct epcap *st, const struct epcap_cmd *cmd)
     case EPCAP_CMD_STOP:
         epcap_log(st, 1, "stop requested");
         st->done = true;
+        st->stopping = true;
         break;
     case EPCAP_CMD_INJECT: cmd_inject(st, cmd); break;
     case EPCAP_CMD_INJECT_BATCH: cmd_inject_batch(st, cmd); break;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "epcap_proto.h"
 
@@ -69,6 +70,19 @@ struct epcap_opts {
     int datalink;          /* -1: the interface's default */
     const char *sandbox_selftest; /* hidden, for tests: a forbidden call
                                      to try once restricted (sandbox.h) */
+    const char *write_file;  /* -w: pcap to this file ("-": stdout) */
+    bool pcapng;             /* -w writes pcapng instead of pcap */
+    long long count;         /* -c: stop after this many packets; 0: none */
+    int duration;            /* -G: stop after this many seconds; 0: none */
+    bool list_interfaces;    /* -D */
+    bool list_datalinks;     /* -L */
+};
+
+/* What goes to stdout. */
+enum epcap_output {
+    OUTPUT_FRAMES, /* the protocol of epcap_proto.h, for the Erlang side */
+    OUTPUT_PCAP,   /* a pcap stream, for shell pipelines */
+    OUTPUT_PCAPNG, /* a pcapng stream */
 };
 
 /* The port's own counters, reported by STATS. */
@@ -115,6 +129,7 @@ struct epcap {
     bool frames;        /* error frames go to stdout (it is not a tty) */
     bool stdin_open;
     bool done;          /* capture over: eof, stop, or stdin closed */
+    bool stopping;      /* STOP received: take what the kernel holds */
     pid_t parent;       /* the process that started us */
     struct obuf out;
     struct ibuf in;
@@ -126,6 +141,9 @@ struct epcap {
      * ring has been drained once. */
     struct bpf_program recheck;
     bool recheck_active;
+    enum epcap_output output;
+    bool nano;                  /* the handle gives nanosecond stamps */
+    struct timespec deadline;   /* -G: when to stop (CLOCK_MONOTONIC) */
 };
 
 /* options.c: argv -> opts. Returns 0, or -1 with a message in err. */
@@ -140,11 +158,23 @@ void obuf_free(struct obuf *ob);
 void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
                  const unsigned char *data);
 void obuf_close_batch(struct obuf *ob);
+unsigned char *obuf_tail(struct obuf *ob, size_t n);
 int obuf_frame(struct obuf *ob, uint8_t tag, const void *hdr, size_t hdrlen,
                const void *body, size_t bodylen);
 size_t obuf_pending(const struct obuf *ob);
 int obuf_flush(struct obuf *ob);
 int obuf_drain(struct obuf *ob);
+
+/* pcapout.c: pcap and pcapng streams for shell pipelines. */
+void pcapout_open(struct epcap *st);
+int pcapout_header(struct epcap *st);
+void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
+                    const unsigned char *data);
+void pcapout_summary(struct epcap *st);
+
+/* listing.c: -D and -L. */
+int listing_interfaces(void);
+int listing_datalinks(struct epcap *st);
 
 /* cmd.c: command frames from stdin (pure: no I/O). */
 enum cmd_status { CMD_NEED_MORE = 0, CMD_OK = 1, CMD_BAD = -1 };

@@ -83,6 +83,14 @@ static int reserve(struct obuf *ob, size_t n)
     return ob->end + n <= ob->cap ? 0 : -1;
 }
 
+/* Room for n more bytes at the end, for writers of other formats
+ * (pcapout.c); the caller advances ob->end by what it wrote. NULL only
+ * if the caller ignored EPCAP_OUT_HIGH. */
+unsigned char *obuf_tail(struct obuf *ob, size_t n)
+{
+    return reserve(ob, n) == 0 ? ob->buf + ob->end : NULL;
+}
+
 void obuf_close_batch(struct obuf *ob)
 {
     if (ob->batch == NO_BATCH)

@@ -31,6 +31,11 @@
 
 #define IN_INITIAL (64 * 1024)
 
+static bool count_reached(const struct epcap *st)
+{
+    return st->opt.count > 0 && (long long)st->cnt.delivered >= st->opt.count;
+}
+
 static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
                       const unsigned char *data)
 {
@@ -38,10 +43,15 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
 
     if (st->recheck_active && pcap_offline_filter(&st->recheck, h, data) == 0)
         return; /* taken in under the old filter */
-    obuf_packet(&st->out, h, data);
+    if (st->output == OUTPUT_FRAMES)
+        obuf_packet(&st->out, h, data);
+    else
+        pcapout_packet(st, h, data);
     st->cnt.delivered++;
     st->cnt.delivered_bytes += h->caplen;
-    if (obuf_pending(&st->out) >= EPCAP_OUT_HIGH ||
+    if (count_reached(st))
+        st->done = true;
+    if (st->done || obuf_pending(&st->out) >= EPCAP_OUT_HIGH ||
         (st->opt.credit >= 0 && --st->credit <= 0))
         pcap_breakloop(st->pcap);
 }
@@ -63,11 +73,13 @@ static void capture_some(struct epcap *st)
         epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
                     st->is_file ? st->opt.file : st->opt.interface,
                     pcap_geterr(st->pcap));
-    if (n == 0 && st->is_file) {
+    if (n == 0 && st->is_file && !st->done) {
+        st->done = true;
+        if (st->output != OUTPUT_FRAMES)
+            return;
         if (obuf_frame(&st->out, EPCAP_FRAME_EOF, NULL, 0, NULL, 0) < 0)
             epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
                         strerror(errno));
-        st->done = true;
     }
 }
 
@@ -187,45 +199,92 @@ static void loop_init(struct epcap *st)
     st->in.cap = IN_INITIAL;
     st->in.len = 0;
     st->credit = st->opt.credit;
-    set_nonblocking(st, STDIN_FILENO, "stdin");
+    /* Only the frame protocol has a command channel: a shell pipeline's
+     * stdin (a terminal, /dev/null, closed) is left alone. */
+    st->stdin_open = st->output == OUTPUT_FRAMES;
+    if (st->stdin_open)
+        set_nonblocking(st, STDIN_FILENO, "stdin");
     set_nonblocking(st, STDOUT_FILENO, "stdout");
+    if (st->opt.duration > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &st->deadline);
+        st->deadline.tv_sec += st->opt.duration;
+    }
+}
+
+/* Time left before --duration ends the capture; NULL when none. */
+static const struct timespec *time_left(struct epcap *st,
+                                        struct timespec *left)
+{
+    struct timespec now;
+
+    if (st->opt.duration <= 0)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    left->tv_sec = st->deadline.tv_sec - now.tv_sec;
+    left->tv_nsec = st->deadline.tv_nsec - now.tv_nsec;
+    if (left->tv_nsec < 0) {
+        left->tv_nsec += 1000000000L;
+        left->tv_sec--;
+    }
+    if (left->tv_sec < 0) {
+        st->done = true;
+        left->tv_sec = left->tv_nsec = 0;
+    }
+    return left;
 }
 
 int loop_run(struct epcap *st)
 {
     loop_init(st);
+    bool commands = st->stdin_open;
+
     while (!st->done && !signals_terminated()) {
         struct pollfd fds[3];
         nfds_t n = 0;
         bool capture = may_capture(st);
         bool file_ready = st->is_file && capture;
         const struct timespec zero = {0, 0};
+        struct timespec left;
+        const struct timespec *wait = time_left(st, &left);
 
-        fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+        if (commands)
+            fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
         if (obuf_pending(&st->out) > 0)
             fds[n++] = (struct pollfd){.fd = STDOUT_FILENO, .events = POLLOUT};
         if (capture && !st->is_file)
             fds[n++] = (struct pollfd){.fd = st->pcap_fd, .events = POLLIN};
-        if (ppoll(fds, n, file_ready ? &zero : NULL, signals_poll_mask()) < 0) {
+        if (ppoll(fds, n, file_ready ? &zero : wait, signals_poll_mask()) < 0) {
             if (errno == EINTR)
                 continue;
             epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "ppoll: %s",
                         strerror(errno));
         }
-        if (fds[0].revents != 0)
+        if (commands && fds[0].revents != 0) {
             read_commands(st);
-        if (!st->stdin_open)
-            return EPCAP_EXIT_OK;
+            if (!st->stdin_open)
+                return EPCAP_EXIT_OK; /* the owner is gone */
+        }
         if (st->done)
             break;
-        if (file_ready || (n > 1 && fds[n - 1].fd == st->pcap_fd &&
+        if (file_ready || (n > 0 && fds[n - 1].fd == st->pcap_fd &&
                            fds[n - 1].revents != 0))
             capture_some(st);
         flush_output(st);
     }
+    /* SIGTERM, SIGINT or STOP: what the kernel has already captured is
+     * taken too, whatever the credit (the owner asked for the end and
+     * gets everything up to it). A count or the end of a file needs
+     * nothing more. */
+    if (!st->is_file && (signals_terminated() || st->stopping) &&
+        !count_reached(st)) {
+        st->credit = EPCAP_CREDIT_MAX;
+        capture_some(st);
+    }
     if (obuf_drain(&st->out) < 0 && errno != EPIPE)
         epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
                     strerror(errno));
+    if (st->output != OUTPUT_FRAMES)
+        pcapout_summary(st);
     epcap_log(st, 1, "exiting");
     return EPCAP_EXIT_OK;
 }

@@ -7,7 +7,8 @@
  * filter, gives up the privileges it started with, and then streams
  * captured packets to stdout as frames (doc/PROTOCOL.md) while reading
  * commands from stdin. End of file on stdin means the owner is gone and
- * the port exits. See options.c for the command line and epcap_proto.h
+ * the port exits. With -w it writes a pcap or pcapng stream instead, for
+ * shell pipelines, and stdin is left alone. See options.c for the command line and epcap_proto.h
  * for the exit codes.
  */
 #include <stdio.h>
@@ -20,8 +21,9 @@
 
 static void print_version(void)
 {
-    printf("epcap %s (protocol %d)\n%s\n", EPCAP_VERSION,
-           EPCAP_PROTOCOL_VERSION, pcap_lib_version());
+    printf("epcap %s (protocol %d, process restriction: %s)\n%s\n",
+           EPCAP_VERSION, EPCAP_PROTOCOL_VERSION, sandbox_name(),
+           pcap_lib_version());
 }
 
 int main(int argc, char *argv[])
@@ -44,11 +46,15 @@ int main(int argc, char *argv[])
     if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0)
         epcap_fatal(&st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
                     "%s (see epcap --help)", err);
-    st.frames = !isatty(STDOUT_FILENO);
+    if (st.opt.write_file != NULL)
+        st.output = st.opt.pcapng ? OUTPUT_PCAPNG : OUTPUT_PCAP;
+    st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO);
     if (st.opt.can_capture)
         return privs_can_capture() ? EPCAP_EXIT_OK : EPCAP_EXIT_NOPERM;
     if (st.opt.compile)
         return compile_main(&st);
+    if (st.opt.list_interfaces)
+        return listing_interfaces();
     if (st.opt.help || st.opt.version) {
         if (st.opt.help)
             options_usage(stdout);
@@ -61,12 +67,19 @@ int main(int argc, char *argv[])
     signals_watch_parent(&st);
     privs_init(&st);
     capture_open(&st);
+    if (st.opt.list_datalinks)
+        return listing_datalinks(&st);
+    pcapout_open(&st);
     privs_drop(&st);
     signals_watch_parent(&st); /* a credential change clears it */
     sandbox_apply(&st);
     if (st.opt.sandbox_selftest != NULL)
         sandbox_selftest(&st);
-    epcap_send_ready(&st);
+    if (st.output == OUTPUT_FRAMES)
+        epcap_send_ready(&st);
+    else if (pcapout_header(&st) < 0)
+        epcap_fatal(&st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
+                    "output buffer too small for the file header");
 
     int rc = loop_run(&st);
     pcap_close(st.pcap);

@@ -25,6 +25,7 @@ enum long_only {
     OPT_CREDIT,
     OPT_COMPILE,
     OPT_SANDBOX_SELFTEST,
+    OPT_PCAPNG,
 };
 
 static const struct option long_options[] = {
@@ -48,6 +49,12 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"can-capture", no_argument, NULL, OPT_CAN_CAPTURE},
+    {"write", required_argument, NULL, 'w'},
+    {"pcapng", no_argument, NULL, OPT_PCAPNG},
+    {"count", required_argument, NULL, 'c'},
+    {"duration", required_argument, NULL, 'G'},
+    {"list-interfaces", no_argument, NULL, 'D'},
+    {"list-datalinks", no_argument, NULL, 'L'},
     {"credit", required_argument, NULL, OPT_CREDIT},
     {"compile", no_argument, NULL, OPT_COMPILE},
     {"datalink", required_argument, NULL, 'y'},
@@ -98,10 +105,24 @@ void options_usage(FILE *fp)
         "                          or used by --compile\n"
         "      --compile           print the BPF program of the filter and\n"
         "                          exit; no capture, no privileges\n"
+        "  -w, --write FILE        write a pcap stream to FILE ('-': stdout)\n"
+        "                          instead of frames; stdin is then not a\n"
+        "                          command channel and end of file on it\n"
+        "                          does not stop the capture\n"
+        "      --pcapng            with -w, write pcapng instead of pcap\n"
+        "  -c, --count N           stop after N packets\n"
+        "      --duration SECONDS  stop after SECONDS\n"
+        "  -D, --list-interfaces   list interfaces with their addresses and\n"
+        "                          flags, and exit\n"
+        "  -L, --list-datalinks    list the link types of the interface,\n"
+        "                          and exit\n"
         "  -h, --help              this text\n"
         "      --version           version of epcap and libpcap\n"
         "      --can-capture       exit 0 if this process may open live\n"
         "                          interfaces (root or CAP_NET_RAW), else 77\n"
+        "\n"
+        "With -w, SIGINT or SIGTERM (or -c, --duration) ends the capture: what is\n"
+        "held is written out and statistics go to stderr.\n"
         "\n"
         "Exit codes: 0 done, 64 usage, 65 protocol error on stdin,\n"
         "66 open failed, 70 internal error, 71 system error,\n"
@@ -246,6 +267,20 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
     case OPT_CAN_CAPTURE: opt->can_capture = true; return 0;
     case OPT_COMPILE: opt->compile = true; return 0;
     case OPT_SANDBOX_SELFTEST: opt->sandbox_selftest = v; return 0;
+    case 'w': opt->write_file = v; return 0;
+    case OPT_PCAPNG: opt->pcapng = true; return 0;
+    case 'c': {
+        int n = 0;
+        if (set_number("count", v, 1, INT_MAX, &n, err, errlen) < 0)
+            return -1;
+        opt->count = n;
+        return 0;
+    }
+    case 'G':
+        return set_number("duration", v, 1, 31 * 24 * 3600, &opt->duration,
+                          err, errlen);
+    case 'D': opt->list_interfaces = true; return 0;
+    case 'L': opt->list_datalinks = true; return 0;
     case 'y':
         opt->datalink = compile_datalink(v);
         if (opt->datalink < 0)
@@ -313,6 +348,10 @@ static int options_check(const struct epcap_opts *opt, char *err,
         snprintf(err, errlen, "file: empty path");
         return -1;
     }
+    if (opt->pcapng && opt->write_file == NULL) {
+        snprintf(err, errlen, "pcapng: needs -w");
+        return -1;
+    }
     if (opt->file != NULL && opt->direction_set) {
         snprintf(err, errlen, "direction: applies to live captures only");
         return -1;
@@ -333,7 +372,7 @@ int options_parse(struct epcap_opts *opt, int argc, char *argv[], char *err,
     err[0] = '\0';
     optind = 0; /* glibc: full reinitialisation, so tests may call again */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:i:r:s:PMt:B:Q:u:g:d:e:va:hy:",
+    while ((c = getopt_long(argc, argv, "+:i:r:s:PMt:B:Q:u:g:d:e:va:hy:w:c:DL",
                             long_options, NULL)) != -1) {
         if (c == '?' || c == ':') {
             /* Name the option as the user typed it. */

@@ -1,0 +1,174 @@
+/*
+ * pcapout.c: standard capture streams on stdout, for shell pipelines.
+ *
+ * With -w the port writes what tcpdump -w and dumpcap -F pcapng write, so
+ * `epcap -i eth0 -w - | tcpdump -r -` works. Records go into the same
+ * preallocated output buffer as frames do and leave through the same
+ * loop: no per-packet system call. Both formats are written in host byte
+ * order, as readers expect, with nanosecond stamps when the handle has
+ * them (pcap magic 0xa1b23c4d; pcapng if_tsresol 9).
+ *
+ * Runs after privileges are dropped and the sandbox is in place; needs
+ * only write(2) on stdout (through the loop).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "epcap.h"
+
+#define PCAP_MAGIC_MICRO 0xa1b2c3d4u
+#define PCAP_MAGIC_NANO 0xa1b23c4du
+
+#define PCAPNG_SHB 0x0a0d0d0au
+#define PCAPNG_IDB 0x00000001u
+#define PCAPNG_EPB 0x00000006u
+#define PCAPNG_BOM 0x1a2b3c4du
+
+static unsigned char *put32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+    return p + 4;
+}
+
+static unsigned char *put16(unsigned char *p, uint16_t v)
+{
+    memcpy(p, &v, 2);
+    return p + 2;
+}
+
+static int pcap_header(struct epcap *st)
+{
+    unsigned char *p = obuf_tail(&st->out, 24);
+
+    if (p == NULL)
+        return -1;
+    p = put32(p, st->nano ? PCAP_MAGIC_NANO : PCAP_MAGIC_MICRO);
+    p = put16(p, 2);
+    p = put16(p, 4);
+    p = put32(p, 0); /* thiszone */
+    p = put32(p, 0); /* sigfigs */
+    p = put32(p, (uint32_t)pcap_snapshot(st->pcap));
+    put32(p, (uint32_t)pcap_datalink(st->pcap));
+    st->out.end += 24;
+    return 0;
+}
+
+/* Section header, then one interface whose time stamp resolution is
+ * 10^-9 when the handle is nanosecond (the default 10^-6 otherwise). */
+static int pcapng_header(struct epcap *st)
+{
+    const uint32_t shb = 28, idb = st->nano ? 32 : 20;
+    unsigned char *p = obuf_tail(&st->out, shb + idb);
+
+    if (p == NULL)
+        return -1;
+    p = put32(p, PCAPNG_SHB);
+    p = put32(p, shb);
+    p = put32(p, PCAPNG_BOM);
+    p = put16(p, 1);
+    p = put16(p, 0);
+    p = put32(p, 0xffffffffu); /* section length: unknown */
+    p = put32(p, 0xffffffffu);
+    p = put32(p, shb);
+
+    p = put32(p, PCAPNG_IDB);
+    p = put32(p, idb);
+    p = put16(p, (uint16_t)pcap_datalink(st->pcap));
+    p = put16(p, 0);
+    p = put32(p, (uint32_t)pcap_snapshot(st->pcap));
+    if (st->nano) {
+        p = put16(p, 9); /* if_tsresol */
+        p = put16(p, 1);
+        *p++ = 9;
+        memset(p, 0, 3);
+        p += 3;
+        p = put32(p, 0); /* opt_endofopt */
+    }
+    put32(p, idb);
+    st->out.end += shb + idb;
+    return 0;
+}
+
+int pcapout_header(struct epcap *st)
+{
+    st->nano = pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+    return st->output == OUTPUT_PCAPNG ? pcapng_header(st) : pcap_header(st);
+}
+
+void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
+                    const unsigned char *data)
+{
+    uint32_t caplen = h->caplen > EPCAP_SNAPLEN_MAX ? EPCAP_SNAPLEN_MAX
+                                                    : h->caplen;
+
+    if (st->output == OUTPUT_PCAP) {
+        unsigned char *p = obuf_tail(&st->out, 16 + caplen);
+        if (p == NULL)
+            return;
+        p = put32(p, (uint32_t)h->ts.tv_sec);
+        p = put32(p, (uint32_t)h->ts.tv_usec);
+        p = put32(p, caplen);
+        p = put32(p, h->len);
+        memcpy(p, data, caplen);
+        st->out.end += 16 + caplen;
+        return;
+    }
+    uint32_t pad = (4 - caplen % 4) % 4;
+    uint32_t len = 32 + caplen + pad;
+    uint64_t ts = (uint64_t)h->ts.tv_sec * (st->nano ? 1000000000u : 1000000u) +
+                  (uint64_t)h->ts.tv_usec;
+    unsigned char *p = obuf_tail(&st->out, len);
+    if (p == NULL)
+        return;
+    p = put32(p, PCAPNG_EPB);
+    p = put32(p, len);
+    p = put32(p, 0); /* interface 0 */
+    p = put32(p, (uint32_t)(ts >> 32));
+    p = put32(p, (uint32_t)ts);
+    p = put32(p, caplen);
+    p = put32(p, h->len);
+    memcpy(p, data, caplen);
+    memset(p + caplen, 0, pad);
+    put32(p + caplen + pad, len);
+    st->out.end += len;
+}
+
+/* tcpdump's closing lines, on stderr. */
+void pcapout_summary(struct epcap *st)
+{
+    struct pcap_stat ps;
+
+    fprintf(stderr, "%llu packets captured\n",
+            (unsigned long long)st->cnt.delivered);
+    if (!st->is_file && pcap_stats(st->pcap, &ps) == 0) {
+        fprintf(stderr, "%u packets received by filter\n", ps.ps_recv);
+        fprintf(stderr, "%u packets dropped by kernel\n", ps.ps_drop);
+        if (ps.ps_ifdrop != 0)
+            fprintf(stderr, "%u packets dropped by interface\n",
+                    ps.ps_ifdrop);
+    }
+}
+
+/* -w FILE: the file becomes stdout, opened with the invoking user's
+ * rights (never a setuid root's) before privileges are dropped, so the
+ * sandbox only ever writes to descriptor 1. */
+void pcapout_open(struct epcap *st)
+{
+    const char *path = st->opt.write_file;
+
+    if (path == NULL || strcmp(path, "-") == 0)
+        return;
+    struct privs_saved saved = privs_user_begin(st);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int err = errno;
+    privs_user_end(st, saved);
+    if (fd < 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s: %s", path,
+                    strerror(err));
+    if (dup2(fd, STDOUT_FILENO) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "dup2: %s",
+                    strerror(errno));
+    close(fd);
+}
