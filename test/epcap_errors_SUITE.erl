@@ -329,6 +329,7 @@ documented_reason({no_such_device, _}) -> true;
 documented_reason({permission_denied, _}) -> true;
 documented_reason({file, _, _}) -> true;
 documented_reason({port_exit, _}) -> true;
+documented_reason({exec, Path, _}) -> io_lib:char_list(Path);
 documented_reason(timeout) -> true;
 documented_reason({Code, Msg}) when is_atom(Code) -> io_lib:char_list(Msg);
 documented_reason(_) -> false.
