@@ -97,6 +97,10 @@ static void configure(struct epcap *st)
     else
         (void)pcap_set_timeout(p, o->timeout_mode == TIMEOUT_MS ? o->timeout_ms
                                                                 : 0);
+    if (o->tstamp_type >= 0 && pcap_set_tstamp_type(p, o->tstamp_type) != 0)
+        epcap_warn(st, EPCAP_E_TSTAMP_TYPE_NOT_SUPPORTED,
+                   "%s: time stamp type %s not supported", o->interface,
+                   pcap_tstamp_type_val_to_name(o->tstamp_type));
     int rc = pcap_set_tstamp_precision(p, prec);
     if (rc != 0 && o->precision >= 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc),

@@ -76,6 +76,7 @@ struct epcap_opts {
     int duration;            /* -G: stop after this many seconds; 0: none */
     bool list_interfaces;    /* -D */
     bool list_datalinks;     /* -L */
+    int tstamp_type;         /* -j: -1 for libpcap's default */
 };
 
 /* What goes to stdout. */

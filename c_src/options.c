@@ -55,6 +55,7 @@ static const struct option long_options[] = {
     {"duration", required_argument, NULL, 'G'},
     {"list-interfaces", no_argument, NULL, 'D'},
     {"list-datalinks", no_argument, NULL, 'L'},
+    {"time-stamp-type", required_argument, NULL, 'j'},
     {"credit", required_argument, NULL, OPT_CREDIT},
     {"compile", no_argument, NULL, OPT_COMPILE},
     {"datalink", required_argument, NULL, 'y'},
@@ -89,6 +90,8 @@ void options_usage(FILE *fp)
         "      --time-stamp-precision micro|nano\n"
         "                          require this precision (default: nano\n"
         "                          when the platform has it)\n"
+        "  -j, --time-stamp-type TYPE\n"
+        "                          host, adapter, ... (as tcpdump -j)\n"
         "  -u, --user NAME         run as this user after opening\n"
         "  -g, --group NAME        run as this group after opening\n"
         "  -d, --chroot DIR        chroot here after opening\n"
@@ -280,6 +283,13 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
         return set_number("duration", v, 1, 31 * 24 * 3600, &opt->duration,
                           err, errlen);
     case 'D': opt->list_interfaces = true; return 0;
+    case 'j':
+        opt->tstamp_type = pcap_tstamp_type_name_to_val(v);
+        if (opt->tstamp_type < 0)
+            return bad(err, errlen, "tstamp_type", v,
+                       "host, host_lowprec, host_hiprec, adapter or "
+                       "adapter_unsynced");
+        return 0;
     case 'L': opt->list_datalinks = true; return 0;
     case 'y':
         opt->datalink = compile_datalink(v);
@@ -330,6 +340,7 @@ static void options_defaults(struct epcap_opts *opt)
     opt->cluster_id = -1;
     opt->credit = -1;
     opt->datalink = -1;
+    opt->tstamp_type = -1;
 }
 
 static int options_check(const struct epcap_opts *opt, char *err,
@@ -372,7 +383,7 @@ int options_parse(struct epcap_opts *opt, int argc, char *argv[], char *err,
     err[0] = '\0';
     optind = 0; /* glibc: full reinitialisation, so tests may call again */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:i:r:s:PMt:B:Q:u:g:d:e:va:hy:w:c:DL",
+    while ((c = getopt_long(argc, argv, "+:i:r:s:PMt:B:Q:u:g:d:e:va:hy:w:c:DLj:",
                             long_options, NULL)) != -1) {
         if (c == '?' || c == ':') {
             /* Name the option as the user typed it. */

@@ -34,6 +34,8 @@
     set_filter/2,
     setopts/2,
     compile/1, compile/2,
+    interfaces/0,
+    datalinks/1, datalinks/2,
     getopts/1,
     info/1,
     child_spec/1
@@ -241,6 +243,94 @@ compile_status(S, _) -> {error, {port_exit, epcap_codec:exit_reason(S)}}.
 
 strip("epcap: " ++ Msg) -> Msg;
 strip(Msg) -> Msg.
+
+%% @doc The interfaces libpcap can capture on, without privileges:
+%% `{ok, [#{name, description, flags, addresses}]}'. `flags' is a list of
+%% `up', `running', `loopback', `wireless', `connected', `disconnected';
+%% each address is `#{family => inet | inet6, addr, netmask, broadcast}'
+%% with `inet' tuples (`undefined' where there is none).
+-spec interfaces() -> {ok, [map()]} | {error, term()}.
+interfaces() ->
+    case run_port(epcap_opts:default_progname(), ["-D"]) of
+        {0, Lines} -> {ok, parse_interfaces(Lines, [])};
+        {Status, Lines} -> {error, {port_exit, Status, strip(lists:flatten(Lines))}}
+    end.
+
+parse_interfaces([], Acc) ->
+    lists:reverse([I#{addresses := lists:reverse(A)} || #{addresses := A} = I <- Acc]);
+parse_interfaces([[$\t | Addr] | T], [I | Acc]) ->
+    #{addresses := As} = I,
+    parse_interfaces(T, [I#{addresses := [parse_address(Addr) | As]} | Acc]);
+parse_interfaces([Line | T], Acc) ->
+    [Name, Flags, Desc] = string:split(Line, "\t", all),
+    I = #{name => Name,
+          description => dash(Desc),
+          flags => [list_to_atom(F) || F <- string:lexemes(Flags, ","), F =/= "-"],
+          addresses => []},
+    parse_interfaces(T, [I | Acc]).
+
+parse_address(Line) ->
+    [Family, Addr, Mask, Bcast] = string:split(Line, "\t", all),
+    #{family => list_to_atom(Family), addr => ip(Addr), netmask => ip(Mask),
+      broadcast => ip(Bcast)}.
+
+ip("-") -> undefined;
+ip(S) ->
+    {ok, Ip} = inet:parse_address(S),
+    Ip.
+
+dash("-") -> undefined;
+dash(S) -> S.
+
+%% @equiv datalinks(Interface, [])
+-spec datalinks(string() | binary()) -> {ok, [{non_neg_integer(), string(), string()}]} | {error, term()}.
+datalinks(Interface) ->
+    datalinks(Interface, []).
+
+%% @doc The link types `Interface' offers, as `{Number, Name, Description}'
+%% (the first is the default). Opening the interface needs the right to
+%% capture; `Options' may give `{exec, Prefix}' and `{progname, Path}'.
+%% Choose one for a capture with `{datalink, Name | Number}'.
+-spec datalinks(string() | binary(), [epcap_opts:option()]) ->
+    {ok, [{non_neg_integer(), string(), string()}]} | {error, term()}.
+datalinks(Interface, Options) ->
+    case epcap_opts:parse([{interface, Interface} | Options]) of
+        {ok, Config} ->
+            [Exe | Args] = epcap_opts:command(Config, []),
+            %% The flow-control credit and the rest are harmless here.
+            case run_port(Exe, Args ++ ["-L"]) of
+                {0, Lines} ->
+                    {ok, [begin
+                              [N, Name, Desc] = string:split(L, "\t", all),
+                              {list_to_integer(N), Name, Desc}
+                          end || L <- Lines]};
+                {_, Lines} ->
+                    {error, {capture, strip(lists:flatten(Lines))}}
+            end;
+        {error, _} = Error ->
+            Error
+    end.
+
+%% Run the port program for a listing; its lines and exit status.
+run_port(Exe, Args) ->
+    try open_port({spawn_executable, Exe},
+                  [{args, Args}, exit_status, stderr_to_stdout, {line, 4096}]) of
+        Port ->
+            unlink(Port),
+            collect_lines(Port, [])
+    catch
+        error:Why -> {{exec, Exe, Why}, []}
+    end.
+
+collect_lines(Port, Acc) ->
+    receive
+        {Port, {data, {eol, L}}} -> collect_lines(Port, [L | Acc]);
+        {Port, {data, {noeol, L}}} -> collect_lines(Port, [L | Acc]);
+        {Port, {exit_status, S}} -> {S, lists:reverse(Acc)}
+    after 10000 ->
+        catch port_close(Port),
+        {timeout, lists:reverse(Acc)}
+    end.
 
 %% @doc The port's command line for these options: `[Cmd | Argv]', with
 %% the `exec' prefix if one is given. `{error, {badarg, Option}}' for an

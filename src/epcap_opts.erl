@@ -41,6 +41,8 @@
     | {max_queue_bytes, pos_integer()}
     | {stats_interval, pos_integer()}
     | {node, node()}
+    | {datalink, non_neg_integer() | text()}
+    | {tstamp_type, text()}
     | promiscuous | monitor | inject | verbose.
 
 -type config() :: #{
@@ -178,6 +180,9 @@ check(K, V, _) when
 ->
     V;
 check(node, V, _) when is_atom(V) -> V;
+check(datalink, V, _) when is_integer(V), V >= 0, V =< 16#ffff -> V;
+check(datalink, V, Opt) -> nonempty(string(V, Opt), Opt);
+check(tstamp_type, V, Opt) -> nonempty(string(V, Opt), Opt);
 check(active, V, _) when is_boolean(V); V =:= once -> V;
 check(active, V, _) when is_integer(V), V > 0 -> V;
 check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
@@ -270,6 +275,9 @@ arg({verbose, N}) when is_integer(N) -> lists:duplicate(N, "-v");
 arg({inject, true}) -> ["--inject"];
 arg({cluster_id, V}) -> ["--cluster-id", integer_to_list(V)];
 arg({cpu_affinity, V}) -> ["-a", V];
+arg({datalink, V}) when is_integer(V) -> ["-y", integer_to_list(V)];
+arg({datalink, V}) -> ["-y", V];
+arg({tstamp_type, V}) -> ["-j", V];
 arg(_) -> [].
 
 %% The filter goes last, after "--", so an expression can never be read
