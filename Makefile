@@ -22,13 +22,13 @@ BUILD_PKGS = gcc make pkg-config libpcap-dev libcap-ng-dev libseccomp-dev \
 	erlang-nox erlang-dev erlang-eunit erlang-common-test erlang-tools \
 	erlang-edoc erlang-dialyzer
 TEST_PKGS = $(BUILD_PKGS) libcmocka-dev tcpdump tshark iproute2 \
-	iputils-ping procps util-linux libcap2-bin sudo
+	iputils-ping procps util-linux libcap2-bin sudo elixir
 
 ERL_SRC = $(wildcard src/*.erl)
 ERL_BEAM = $(patsubst src/%.erl,ebin/%.beam,$(ERL_SRC))
 EX_SRC = $(wildcard examples/*.erl)
 
-.PHONY: all port erlang examples deps test-deps test unit eunit ct proto \
+.PHONY: all port erlang examples deps test-deps test unit eunit ct exunit proto \
 	proto-check run bench docs clean setcap setuid
 
 all: deps port erlang
@@ -110,11 +110,31 @@ ct: erlang examples
 	  $(if $(SUITE),-suite $(SUITE)) $(if $(CASE),-case $(CASE)) \
 	  -erl_args -env EPCAP_ROOT $(CURDIR)
 
-test: test-deps all proto-check unit eunit ct
+# ExUnit from the compiled Erlang code, without mix (works offline).
+exunit: erlang examples
+	elixir -pa ebin -pa $(EX_EBIN) \
+	  -r test/elixir/test_helper.exs -r test/elixir/epcap_test.exs
+
+test: test-deps all proto-check unit eunit ct exunit
 	@echo "make test: all suites passed"
 
 bench: all examples
 	sh test/bench.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the OTP application
+# under lib/erlang/lib, the port on PATH, the man page.
+PREFIX ?= /usr/local
+VSN = $(shell sed -n 's/.*{vsn, "\(.*\)"}.*/\1/p' src/epcap.app.src)
+APPDIR = $(DESTDIR)$(PREFIX)/lib/erlang/lib/epcap-$(VSN)
+
+install: all
+	install -d $(APPDIR)/ebin $(APPDIR)/priv $(APPDIR)/include \
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 ebin/*.beam ebin/epcap.app $(APPDIR)/ebin
+	install -m 0755 priv/epcap $(APPDIR)/priv
+	install -m 0644 include/*.hrl $(APPDIR)/include
+	ln -sf $(PREFIX)/lib/erlang/lib/epcap-$(VSN)/priv/epcap $(DESTDIR)$(PREFIX)/bin/epcap
+	install -m 0644 doc/epcap.1 $(DESTDIR)$(PREFIX)/share/man/man1/epcap.1
 
 docs: erlang
 	$(ERL) -noshell -eval 'edoc:application(epcap, ".", [{dir, "doc/edoc"}]), halt().'
