@@ -136,6 +136,8 @@ install: all
 	ln -sf $(PREFIX)/lib/erlang/lib/epcap-$(VSN)/priv/epcap $(DESTDIR)$(PREFIX)/bin/epcap
 	install -m 0644 doc/epcap.1 $(DESTDIR)$(PREFIX)/share/man/man1/epcap.1
 
+.PHONY: install
+
 docs: erlang
 	$(ERL) -noshell -eval 'edoc:application(epcap, ".", [{dir, "doc/edoc"}]), halt().'
 

@@ -23,14 +23,16 @@
     list_interfaces/1,
     list_datalinks/1,
     version_and_help/1,
-    usage_errors/1
+    usage_errors/1,
+    man_page_documents_every_option/1
 ]).
 
 all() ->
     [pcap_into_tcpdump, pcapng_into_tshark, filter_in_pipeline,
      stdout_regular_file, write_file_option, count_stops_exactly,
      sigint_loses_nothing, duration_stops, stdin_closed_keeps_capturing,
-     list_interfaces, list_datalinks, version_and_help, usage_errors].
+     list_interfaces, list_datalinks, version_and_help, usage_errors,
+     man_page_documents_every_option].
 
 -define(LIVE, [count_stops_exactly, sigint_loses_nothing, duration_stops,
                stdin_closed_keeps_capturing, list_datalinks]).
@@ -263,3 +265,16 @@ usage_errors(Config) ->
                              {"--duration -1", "duration"},
                              {"--pcapng", "pcapng"}, {"-s 0", "snaplen"},
                              {"--nosuch", "--nosuch"}]].
+
+%% Every long option in --help is in the man page, and so is every exit
+%% code in the protocol header.
+man_page_documents_every_option(Config) ->
+    {0, Help} = sh(?config(epcap, Config) ++ " --help"),
+    {match, Opts} = re:run(Help, "--[a-z][a-z-]+", [global, {capture, all, list}]),
+    Root = filename:dirname(filename:dirname(?config(epcap, Config))),
+    {ok, Man0} = file:read_file(filename:join([Root, "doc", "epcap.1"])),
+    Man = binary:replace(Man0, <<"\\-">>, <<"-">>, [global]),
+    Missing = [O || [O] <- lists:usort(Opts), binary:match(Man, list_to_binary(O)) =:= nomatch],
+    ?assertEqual([], Missing),
+    [?assertNotEqual(nomatch, binary:match(Man, <<".B ", (integer_to_binary(Code))/binary>>), Code)
+     || {Code, _} <- [{0, x}, {64, x}, {65, x}, {66, x}, {70, x}, {71, x}, {74, x}, {75, x}, {77, x}]].
