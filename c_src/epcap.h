@@ -232,5 +232,6 @@ int compile_main(struct epcap *st);
 
 /* loop.c: the event loop. Returns the exit code. */
 int loop_run(struct epcap *st);
+void loop_tune_output(void);
 
 #endif

@@ -30,6 +30,7 @@
 #include "epcap.h"
 
 #define IN_INITIAL (64 * 1024)
+#define EPCAP_PIPE_SIZE (1024 * 1024)
 
 static bool count_reached(const struct epcap *st)
 {
@@ -231,6 +232,20 @@ static const struct timespec *time_left(struct epcap *st,
         left->tv_sec = left->tv_nsec = 0;
     }
     return left;
+}
+
+/*
+ * Called before the sandbox closes (it needs an fcntl the sandbox does
+ * not allow). A 64 KiB pipe wakes the reader for every quarter of a
+ * batch; a larger one (up to the unprivileged limit, 1 MiB by default)
+ * lets a busy capture move whole batches per wakeup. Not a pipe, or not
+ * allowed: keep what there is.
+ */
+void loop_tune_output(void)
+{
+#ifdef F_SETPIPE_SZ
+    (void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, EPCAP_PIPE_SIZE);
+#endif
 }
 
 int loop_run(struct epcap *st)

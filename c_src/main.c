@@ -72,6 +72,7 @@ int main(int argc, char *argv[])
     pcapout_open(&st);
     privs_drop(&st);
     signals_watch_parent(&st); /* a credential change clears it */
+    loop_tune_output();
     sandbox_apply(&st);
     if (st.opt.sandbox_selftest != NULL)
         sandbox_selftest(&st);
