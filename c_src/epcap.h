@@ -77,6 +77,12 @@ struct epcap_opts {
     bool list_interfaces;    /* -D */
     bool list_datalinks;     /* -L */
     int tstamp_type;         /* -j: -1 for libpcap's default */
+    const char *dump_file;   /* --dump: also write packets to files */
+    bool dump_pcapng;
+    long long dump_size;     /* rotate after this many bytes; 0: never */
+    int dump_seconds;        /* rotate after this many seconds; 0: never */
+    int dump_files;          /* keep this many files; 0: all */
+    bool dump_only;          /* no packets to the owner, only the files */
 };
 
 /* What goes to stdout. */
@@ -122,6 +128,21 @@ struct epcap_cmd {
     size_t body_len;
 };
 
+/* dump.c: capture files written by the port (dumpcap -w). */
+struct epcap_dump {
+    int dirfd;           /* the directory, opened before privileges go */
+    int fd;              /* the current file; always this number, or -1 */
+    char stem[256];
+    char ext[32];
+    bool rotating;
+    enum epcap_output format;
+    bool nano;
+    unsigned seq;        /* number of the current file, from 1 */
+    uint64_t bytes;      /* written to the current file */
+    struct timespec opened;
+    struct obuf out;
+};
+
 struct epcap {
     struct epcap_opts opt;
     pcap_t *pcap;
@@ -145,6 +166,7 @@ struct epcap {
     enum epcap_output output;
     bool nano;                  /* the handle gives nanosecond stamps */
     struct timespec deadline;   /* -G: when to stop (CLOCK_MONOTONIC) */
+    struct epcap_dump dump;
 };
 
 /* options.c: argv -> opts. Returns 0, or -1 with a message in err. */
@@ -168,10 +190,20 @@ int obuf_drain(struct obuf *ob);
 
 /* pcapout.c: pcap and pcapng streams for shell pipelines. */
 void pcapout_open(struct epcap *st);
+int pcapout_write_header(struct obuf *ob, enum epcap_output fmt, pcap_t *pc);
+size_t pcapout_write_packet(struct obuf *ob, enum epcap_output fmt, bool nano,
+                            const struct pcap_pkthdr *h,
+                            const unsigned char *data);
 int pcapout_header(struct epcap *st);
 void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
                     const unsigned char *data);
 void pcapout_summary(struct epcap *st);
+
+void dump_prepare(struct epcap *st);
+void dump_start(struct epcap *st);
+void dump_packet(struct epcap *st, const struct pcap_pkthdr *h,
+                 const unsigned char *data);
+void dump_flush(struct epcap *st);
 
 /* listing.c: -D and -L. */
 int listing_interfaces(void);

@@ -67,7 +67,7 @@
 #ifndef EPCAP_PROTO_H
 #define EPCAP_PROTO_H
 
-#define EPCAP_PROTOCOL_VERSION 2
+#define EPCAP_PROTOCOL_VERSION 3
 
 /* Bytes before the body of every frame: the length and the tag. */
 #define EPCAP_FRAME_HEADER 5
@@ -160,7 +160,8 @@ enum epcap_source {
     X(17, UNSUPPORTED, "unsupported") /* option not built in */     \
     X(18, INJECT_FAILED, "inject_failed")                                  \
     X(19, INJECT_DISABLED, "inject_disabled") /* started without inject */ \
-    X(20, BAD_COMMAND, "bad_command") /* a command body is malformed */
+    X(20, BAD_COMMAND, "bad_command") /* a command body is malformed */  \
+    X(21, DUMP, "dump")                  /* a dump file cannot be written */
 
 #define EPCAP_ERROR_ENUM(num, name, atom) EPCAP_E_##name = num,
 enum epcap_error { EPCAP_E_OK = 0, EPCAP_ERRORS(EPCAP_ERROR_ENUM) };

@@ -44,7 +44,11 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
 
     if (st->recheck_active && pcap_offline_filter(&st->recheck, h, data) == 0)
         return; /* taken in under the old filter */
-    if (st->output == OUTPUT_FRAMES)
+    if (st->dump.fd >= 0)
+        dump_packet(st, h, data);
+    if (st->opt.dump_only)
+        ;
+    else if (st->output == OUTPUT_FRAMES)
         obuf_packet(&st->out, h, data);
     else
         pcapout_packet(st, h, data);
@@ -66,6 +70,7 @@ static void capture_some(struct epcap *st)
     int n = pcap_dispatch(st->pcap, count, on_packet, (unsigned char *)st);
 
     obuf_close_batch(&st->out);
+    dump_flush(st);
     /* A dispatch that was not cut short has emptied the ring: whatever
      * comes next passed the kernel's current filter. */
     if (n >= 0 && st->recheck_active)
@@ -295,6 +300,7 @@ int loop_run(struct epcap *st)
         st->credit = EPCAP_CREDIT_MAX;
         capture_some(st);
     }
+    dump_flush(st);
     if (obuf_drain(&st->out) < 0 && errno != EPIPE)
         epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
                     strerror(errno));

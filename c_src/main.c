@@ -33,6 +33,8 @@ int main(int argc, char *argv[])
 
     memset(&st, 0, sizeof(st));
     st.pcap_fd = -1;
+    st.dump.fd = -1;
+    st.dump.dirfd = -1;
     st.stdin_open = true;
     st.parent = getppid();
     if (obuf_init(&st.out, STDOUT_FILENO,
@@ -70,8 +72,10 @@ int main(int argc, char *argv[])
     if (st.opt.list_datalinks)
         return listing_datalinks(&st);
     pcapout_open(&st);
+    dump_prepare(&st);
     privs_drop(&st);
     signals_watch_parent(&st); /* a credential change clears it */
+    dump_start(&st);
     loop_tune_output();
     sandbox_apply(&st);
     if (st.opt.sandbox_selftest != NULL)

@@ -26,6 +26,12 @@ enum long_only {
     OPT_COMPILE,
     OPT_SANDBOX_SELFTEST,
     OPT_PCAPNG,
+    OPT_DUMP,
+    OPT_DUMP_PCAPNG,
+    OPT_DUMP_SIZE,
+    OPT_DUMP_SECONDS,
+    OPT_DUMP_FILES,
+    OPT_DUMP_ONLY,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +62,12 @@ static const struct option long_options[] = {
     {"list-interfaces", no_argument, NULL, 'D'},
     {"list-datalinks", no_argument, NULL, 'L'},
     {"time-stamp-type", required_argument, NULL, 'j'},
+    {"dump", required_argument, NULL, OPT_DUMP},
+    {"dump-pcapng", no_argument, NULL, OPT_DUMP_PCAPNG},
+    {"dump-size", required_argument, NULL, OPT_DUMP_SIZE},
+    {"dump-seconds", required_argument, NULL, OPT_DUMP_SECONDS},
+    {"dump-files", required_argument, NULL, OPT_DUMP_FILES},
+    {"dump-only", no_argument, NULL, OPT_DUMP_ONLY},
     {"credit", required_argument, NULL, OPT_CREDIT},
     {"compile", no_argument, NULL, OPT_COMPILE},
     {"datalink", required_argument, NULL, 'y'},
@@ -113,6 +125,13 @@ void options_usage(FILE *fp)
         "                          command channel and end of file on it\n"
         "                          does not stop the capture\n"
         "      --pcapng            with -w, write pcapng instead of pcap\n"
+        "      --dump FILE         also write what is captured to FILE\n"
+        "                          (pcap; created as the unprivileged user)\n"
+        "      --dump-pcapng       write the dump as pcapng\n"
+        "      --dump-size KIB     start a new file after KIB kibibytes\n"
+        "      --dump-seconds N    start a new file every N seconds\n"
+        "      --dump-files N      keep only the last N files (a ring)\n"
+        "      --dump-only         write the files only; no packets on stdout\n"
         "  -c, --count N           stop after N packets\n"
         "      --duration SECONDS  stop after SECONDS\n"
         "  -D, --list-interfaces   list interfaces with their addresses and\n"
@@ -283,6 +302,23 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
         return set_number("duration", v, 1, 31 * 24 * 3600, &opt->duration,
                           err, errlen);
     case 'D': opt->list_interfaces = true; return 0;
+    case OPT_DUMP: opt->dump_file = v; return 0;
+    case OPT_DUMP_PCAPNG: opt->dump_pcapng = true; return 0;
+    case OPT_DUMP_ONLY: opt->dump_only = true; return 0;
+    case OPT_DUMP_SIZE: {
+        int kib = 0;
+        /* In KiB, so an int covers 2 TiB. */
+        if (set_number("dump_size", v, 1, INT_MAX, &kib, err, errlen) < 0)
+            return -1;
+        opt->dump_size = (long long)kib * 1024;
+        return 0;
+    }
+    case OPT_DUMP_SECONDS:
+        return set_number("dump_seconds", v, 1, INT_MAX, &opt->dump_seconds,
+                          err, errlen);
+    case OPT_DUMP_FILES:
+        return set_number("dump_files", v, 1, 100000, &opt->dump_files, err,
+                          errlen);
     case 'j':
         opt->tstamp_type = pcap_tstamp_type_name_to_val(v);
         if (opt->tstamp_type < 0)
@@ -357,6 +393,16 @@ static int options_check(const struct epcap_opts *opt, char *err,
     }
     if (opt->file != NULL && opt->file[0] == '\0') {
         snprintf(err, errlen, "file: empty path");
+        return -1;
+    }
+    if ((opt->dump_pcapng || opt->dump_size || opt->dump_seconds ||
+         opt->dump_files || opt->dump_only) && opt->dump_file == NULL) {
+        snprintf(err, errlen, "dump: the dump options need --dump FILE");
+        return -1;
+    }
+    if (opt->dump_files > 0 && opt->dump_size == 0 && opt->dump_seconds == 0) {
+        snprintf(err, errlen,
+                 "dump_files: a ring needs --dump-size or --dump-seconds");
         return -1;
     }
     if (opt->pcapng && opt->write_file == NULL) {

@@ -38,29 +38,29 @@ static unsigned char *put16(unsigned char *p, uint16_t v)
     return p + 2;
 }
 
-static int pcap_header(struct epcap *st)
+static int pcap_header(struct obuf *ob, pcap_t *pc, bool nano)
 {
-    unsigned char *p = obuf_tail(&st->out, 24);
+    unsigned char *p = obuf_tail(ob, 24);
 
     if (p == NULL)
         return -1;
-    p = put32(p, st->nano ? PCAP_MAGIC_NANO : PCAP_MAGIC_MICRO);
+    p = put32(p, nano ? PCAP_MAGIC_NANO : PCAP_MAGIC_MICRO);
     p = put16(p, 2);
     p = put16(p, 4);
     p = put32(p, 0); /* thiszone */
     p = put32(p, 0); /* sigfigs */
-    p = put32(p, (uint32_t)pcap_snapshot(st->pcap));
-    put32(p, (uint32_t)pcap_datalink(st->pcap));
-    st->out.end += 24;
+    p = put32(p, (uint32_t)pcap_snapshot(pc));
+    put32(p, (uint32_t)pcap_datalink(pc));
+    ob->end += 24;
     return 0;
 }
 
 /* Section header, then one interface whose time stamp resolution is
  * 10^-9 when the handle is nanosecond (the default 10^-6 otherwise). */
-static int pcapng_header(struct epcap *st)
+static int pcapng_header(struct obuf *ob, pcap_t *pc, bool nano)
 {
-    const uint32_t shb = 28, idb = st->nano ? 32 : 20;
-    unsigned char *p = obuf_tail(&st->out, shb + idb);
+    const uint32_t shb = 28, idb = nano ? 32 : 20;
+    unsigned char *p = obuf_tail(ob, shb + idb);
 
     if (p == NULL)
         return -1;
@@ -75,10 +75,10 @@ static int pcapng_header(struct epcap *st)
 
     p = put32(p, PCAPNG_IDB);
     p = put32(p, idb);
-    p = put16(p, (uint16_t)pcap_datalink(st->pcap));
+    p = put16(p, (uint16_t)pcap_datalink(pc));
     p = put16(p, 0);
-    p = put32(p, (uint32_t)pcap_snapshot(st->pcap));
-    if (st->nano) {
+    p = put32(p, (uint32_t)pcap_snapshot(pc));
+    if (nano) {
         p = put16(p, 9); /* if_tsresol */
         p = put16(p, 1);
         *p++ = 9;
@@ -87,41 +87,46 @@ static int pcapng_header(struct epcap *st)
         p = put32(p, 0); /* opt_endofopt */
     }
     put32(p, idb);
-    st->out.end += shb + idb;
+    ob->end += shb + idb;
     return 0;
 }
 
-int pcapout_header(struct epcap *st)
+/* The file header of a stream (or dump file) in format fmt. */
+int pcapout_write_header(struct obuf *ob, enum epcap_output fmt, pcap_t *pc)
 {
-    st->nano = pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO;
-    return st->output == OUTPUT_PCAPNG ? pcapng_header(st) : pcap_header(st);
+    bool nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
+
+    return fmt == OUTPUT_PCAPNG ? pcapng_header(ob, pc, nano)
+                                : pcap_header(ob, pc, nano);
 }
 
-void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
-                    const unsigned char *data)
+/* One packet record; its size in bytes, or 0 if there was no room. */
+size_t pcapout_write_packet(struct obuf *ob, enum epcap_output fmt, bool nano,
+                            const struct pcap_pkthdr *h,
+                            const unsigned char *data)
 {
     uint32_t caplen = h->caplen > EPCAP_SNAPLEN_MAX ? EPCAP_SNAPLEN_MAX
                                                     : h->caplen;
 
-    if (st->output == OUTPUT_PCAP) {
-        unsigned char *p = obuf_tail(&st->out, 16 + caplen);
+    if (fmt == OUTPUT_PCAP) {
+        unsigned char *p = obuf_tail(ob, 16 + caplen);
         if (p == NULL)
-            return;
+            return 0;
         p = put32(p, (uint32_t)h->ts.tv_sec);
         p = put32(p, (uint32_t)h->ts.tv_usec);
         p = put32(p, caplen);
         p = put32(p, h->len);
         memcpy(p, data, caplen);
-        st->out.end += 16 + caplen;
-        return;
+        ob->end += 16 + caplen;
+        return 16 + caplen;
     }
     uint32_t pad = (4 - caplen % 4) % 4;
     uint32_t len = 32 + caplen + pad;
-    uint64_t ts = (uint64_t)h->ts.tv_sec * (st->nano ? 1000000000u : 1000000u) +
+    uint64_t ts = (uint64_t)h->ts.tv_sec * (nano ? 1000000000u : 1000000u) +
                   (uint64_t)h->ts.tv_usec;
-    unsigned char *p = obuf_tail(&st->out, len);
+    unsigned char *p = obuf_tail(ob, len);
     if (p == NULL)
-        return;
+        return 0;
     p = put32(p, PCAPNG_EPB);
     p = put32(p, len);
     p = put32(p, 0); /* interface 0 */
@@ -132,7 +137,20 @@ void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
     memcpy(p, data, caplen);
     memset(p + caplen, 0, pad);
     put32(p + caplen + pad, len);
-    st->out.end += len;
+    ob->end += len;
+    return len;
+}
+
+int pcapout_header(struct epcap *st)
+{
+    st->nano = pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+    return pcapout_write_header(&st->out, st->output, st->pcap);
+}
+
+void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
+                    const unsigned char *data)
+{
+    (void)pcapout_write_packet(&st->out, st->output, st->nano, h, data);
 }
 
 /* tcpdump's closing lines, on stderr. */

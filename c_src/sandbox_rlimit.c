@@ -87,6 +87,10 @@ void sandbox_limit_resources(struct epcap *st)
      * descriptors loop.c polls at once.
      */
     rlim_t nofile = lowest_free_fd();
+    /* A rotating dump opens each new file before moving it onto the
+     * dump descriptor: room for exactly that one. */
+    if (st->dump.rotating)
+        nofile++;
     if (nofile < POLL_FDS_MAX)
         nofile = POLL_FDS_MAX;
     set_limit(st, RLIMIT_NOFILE, "RLIMIT_NOFILE", nofile);
@@ -105,8 +109,8 @@ void sandbox_limit_resources(struct epcap *st)
     /*
      * RLIMIT_FSIZE is deliberately left alone: stdout may be a regular
      * file (epcap ... > capture.frames), and a write past the limit kills
-     * the port with SIGXFSZ, as it did in the classic port. The port opens
-     * no file for writing, so the limit would protect nothing.
+     * the port with SIGXFSZ, as it did in the classic port; and dump files
+     * (--dump-size) are bounded by rotation, not by a signal.
      */
 }
 

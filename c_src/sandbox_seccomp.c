@@ -276,6 +276,29 @@ static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
 }
 
 /* malloc and the ring: anything but executable memory. */
+/* dump.c: writing the current dump file, and rotation: a new file in the
+ * dump directory only, with the flags dump.c uses, moved onto the same
+ * descriptor, and the oldest of a ring removed from that directory. */
+static void allow_dump(struct epcap *st, scmp_filter_ctx ctx)
+{
+    const uint32_t fd = (uint32_t)st->dump.fd;
+    const uint32_t dir = (uint32_t)st->dump.dirfd;
+
+    if (st->dump.fd < 0)
+        return;
+    ALLOW(SCMP_SYS(write), SCMP_A0_32(SCMP_CMP_EQ, fd));
+    if (!st->dump.rotating)
+        return;
+    ALLOW(SCMP_SYS(openat), SCMP_A0_32(SCMP_CMP_EQ, dir),
+          SCMP_A2_32(SCMP_CMP_EQ, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC));
+#ifdef __NR_dup2
+    ALLOW(SCMP_SYS(dup2), SCMP_A1_32(SCMP_CMP_EQ, fd));
+#endif
+    ALLOW(SCMP_SYS(dup3), SCMP_A1_32(SCMP_CMP_EQ, fd));
+    ALLOW(SCMP_SYS(unlinkat), SCMP_A0_32(SCMP_CMP_EQ, dir),
+          SCMP_A2_32(SCMP_CMP_EQ, 0));
+}
+
 static void allow_memory(struct epcap *st, scmp_filter_ctx ctx)
 {
     ALLOW_ANY(SCMP_SYS(brk));
@@ -397,6 +420,7 @@ void sandbox_apply(struct epcap *st)
     scmp_filter_ctx ctx = new_filter(st);
     allow_io(st, ctx);
     allow_packet_socket(st, ctx);
+    allow_dump(st, ctx);
     allow_memory(st, ctx);
     allow_process(st, ctx);
     refuse_probes(st, ctx);

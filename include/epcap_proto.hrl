@@ -1,6 +1,6 @@
 %% Generated from c_src/epcap_proto.h by c_src/proto_hrl.sh: do not edit.
 %% The protocol is described in doc/PROTOCOL.md.
--define(EPCAP_PROTOCOL_VERSION, 2).
+-define(EPCAP_PROTOCOL_VERSION, 3).
 -define(EPCAP_FRAME_HEADER, 5).
 -define(EPCAP_RECORD_HEADER, 20).
 -define(EPCAP_SNAPLEN_MAX, 262144).
@@ -45,7 +45,8 @@
     {17, unsupported},
     {18, inject_failed},
     {19, inject_disabled},
-    {20, bad_command}
+    {20, bad_command},
+    {21, dump}
 ]).
 -define(EPCAP_EXITS, [
     {0, normal},

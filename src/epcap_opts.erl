@@ -43,6 +43,12 @@
     | {node, node()}
     | {datalink, non_neg_integer() | text()}
     | {tstamp_type, text()}
+    | {dump, text()}
+    | {dump_format, pcap | pcapng}
+    | {dump_size, pos_integer()}
+    | {dump_seconds, pos_integer()}
+    | {dump_files, pos_integer()}
+    | {dump_only, boolean()}
     | promiscuous | monitor | inject | verbose.
 
 -type config() :: #{
@@ -57,7 +63,8 @@
     max_queue := pos_integer(),
     max_queue_bytes := pos_integer(),
     stats_interval := pos_integer() | undefined,
-    snaplen := pos_integer()
+    snaplen := pos_integer(),
+    dump := string() | undefined
 }.
 
 -define(START_TIMEOUT, 15000).
@@ -183,6 +190,12 @@ check(node, V, _) when is_atom(V) -> V;
 check(datalink, V, _) when is_integer(V), V >= 0, V =< 16#ffff -> V;
 check(datalink, V, Opt) -> nonempty(string(V, Opt), Opt);
 check(tstamp_type, V, Opt) -> nonempty(string(V, Opt), Opt);
+check(dump, V, Opt) -> nonempty(string(V, Opt), Opt);
+check(dump_format, V, _) when V =:= pcap; V =:= pcapng -> V;
+check(dump_size, V, _) when is_integer(V), V > 0, V =< 2147483647 * 1024 -> V;
+check(dump_seconds, V, _) when is_integer(V), V > 0, V =< 2147483647 -> V;
+check(dump_files, V, _) when is_integer(V), V > 0, V =< 100000 -> V;
+check(dump_only, V, _) when is_boolean(V) -> V;
 check(active, V, _) when is_boolean(V); V =:= once -> V;
 check(active, V, _) when is_integer(V), V > 0 -> V;
 check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
@@ -239,11 +252,16 @@ build(Opts) ->
         max_queue => Get(max_queue, ?MAX_QUEUE),
         max_queue_bytes => Get(max_queue_bytes, ?MAX_QUEUE_BYTES),
         stats_interval => Get(stats_interval, undefined),
-        snaplen => Get(snaplen, ?EPCAP_SNAPLEN_DEFAULT)
+        snaplen => Get(snaplen, ?EPCAP_SNAPLEN_DEFAULT),
+        dump => Get(dump, undefined)
     },
-    %% Flow control is always on: the port reads only what it has credit
-    %% for (see epcap_port).
-    Credit = ["--credit", integer_to_list(initial_credit(Config))],
+    %% Flow control is on whenever packets come to the owner: the port
+    %% reads only what it has credit for (see epcap_port). A port that only
+    %% writes files reads as fast as the disk takes them.
+    Credit = case Get(dump_only, false) of
+        true -> [];
+        false -> ["--credit", integer_to_list(initial_credit(Config))]
+    end,
     Config#{argv := Credit ++ maps:get(argv, Config)}.
 
 %% @doc The first credit, before any packet size is known: sized for
@@ -278,6 +296,12 @@ arg({cpu_affinity, V}) -> ["-a", V];
 arg({datalink, V}) when is_integer(V) -> ["-y", integer_to_list(V)];
 arg({datalink, V}) -> ["-y", V];
 arg({tstamp_type, V}) -> ["-j", V];
+arg({dump, V}) -> ["--dump", V];
+arg({dump_format, pcapng}) -> ["--dump-pcapng"];
+arg({dump_size, V}) -> ["--dump-size", integer_to_list((V + 1023) div 1024)];
+arg({dump_seconds, V}) -> ["--dump-seconds", integer_to_list(V)];
+arg({dump_files, V}) -> ["--dump-files", integer_to_list(V)];
+arg({dump_only, true}) -> ["--dump-only"];
 arg(_) -> [].
 
 %% The filter goes last, after "--", so an expression can never be read

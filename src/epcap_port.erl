@@ -218,6 +218,8 @@ start_error({no_such_device, _}, _, #{source := {interface, Name}}) ->
     {no_such_device, Name};
 start_error({file, Msg}, _, #{source := {file, Path}}) ->
     {file, Path, Msg};
+start_error({dump, Msg}, _, #{dump := Path}) ->
+    {dump, Path, Msg};
 start_error({Code, Msg}, _, _) ->
     {Code, Msg};
 start_error(undefined, Status, Config) ->

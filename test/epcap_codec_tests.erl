@@ -26,7 +26,7 @@ out(Name) ->
 
 ready_test() ->
     ?assertEqual(
-        {ready, #{version => 2, datalink => 1, snaplen => 262144,
+        {ready, #{version => ?EPCAP_PROTOCOL_VERSION, datalink => 1, snaplen => 262144,
                   precision => 9, source => live, name => <<"lo">>}},
         out(ready)),
     ?assertMatch(

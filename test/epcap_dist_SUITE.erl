@@ -229,11 +229,12 @@ burst_arrives_at_remote_owner(Config) ->
                 ?assertEqual(byte_size(Frame), Len),
                 Seq
             end || {1, _Time, Len, Frame} <- Got],
+    S = settled_stats(Pid),
+    ct:pal("burst of ~b through ~p: got ~b, stats ~p, softnet ~p",
+           [?BURST, Node, length(Got), S, os:cmd("cat /proc/net/softnet_stat")]),
     ?assertEqual(length(Got), length(Seqs), not_all_udp_on_ethernet),
     ?assertEqual(lists:seq(1, ?BURST), Seqs),
     ?assertEqual([], collect(Pid, 1, 200)),
-    S = settled_stats(Pid),
-    ct:pal("burst of ~b through ~p: stats ~p", [?BURST, Node, S]),
     ?assertMatch(#{dropped := 0, ifdropped := 0, delivered := ?BURST,
                    owner_delivered := ?BURST, held := 0}, S),
     %% On lo the kernel counts each packet twice, going out and coming

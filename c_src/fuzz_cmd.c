@@ -1,0 +1,185 @@
+/*
+ * fuzz_cmd.c: libFuzzer harness for the command stream on stdin.
+ *
+ * What the owner writes to the port's stdin is parsed by cmd_decode
+ * (cmd.c) and carried out by control_handle (control.c). This harness
+ * feeds the input through both, as loop.c's decode_commands does: frames
+ * are decoded one after another until the stream is corrupt (the port
+ * would exit 65), incomplete (it would wait), or a STOP ends it.
+ *
+ * The first byte of the input chooses the port's state; the rest is the
+ * stdin stream. The state is one the port can be in after READY:
+ *
+ *   bit 0  the handle: a pcap_open_dead handle (the brief's choice:
+ *          inject, stats and setfilter all fail on it, so every error
+ *          reply runs) or a capture file opened from memory (setfilter
+ *          succeeds, so the filter-change path runs to the end);
+ *   bit 1  is_file: a capture file (stats invalid, no recheck) or live;
+ *   bit 2  --inject given;
+ *   bit 3  a selectable descriptor, as a live capture has: with bit 1
+ *          clear this keeps the filter for the userland recheck, and the
+ *          next FILTER frees it (capture.c);
+ *   bit 4  --credit given (flow control), so CREDIT adds and saturates.
+ *
+ * Output goes to /dev/null through the port's own output buffer, sized as
+ * main.c sizes it and drained after every input. Every frame the port would write is built in full.
+ * Anything that would end the port (epcap_fatal's exit) is a finding:
+ * libFuzzer reports "fuzz target exited".
+ *
+ * Invariants checked beyond the sanitizers: a decoded frame never claims
+ * more than it was given, the credit stays within [0, EPCAP_CREDIT_MAX],
+ * and the counters only move as the commands say.
+ *
+ * Not part of the port: built only by `make fuzz` (c_src/Makefile).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "epcap.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+enum {
+    MODE_OFFLINE_HANDLE = 1 << 0,
+    MODE_IS_FILE = 1 << 1,
+    MODE_INJECT = 1 << 2,
+    MODE_SELECTABLE = 1 << 3,
+    MODE_CREDIT = 1 << 4,
+};
+
+/* A valid, empty, nanosecond pcap file: header only, little-endian. */
+static const unsigned char empty_pcap[24] = {
+    0x4d, 0x3c, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0,
+};
+
+static int devnull = -1;
+
+/* Allocated once: main.c's size is 4 MiB and more, and a fresh one per
+ * input would cost more than the input. Every input ends with the buffer
+ * drained, which leaves it as obuf_init does. */
+static struct obuf out;
+
+static void die(const char *what)
+{
+    perror(what);
+    abort();
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (devnull < 0)
+        die("fuzz_cmd: /dev/null");
+    if (obuf_init(&out, devnull,
+                  EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0)
+        die("fuzz_cmd: obuf_init");
+    return 0;
+}
+
+static pcap_t *open_handle(unsigned mode)
+{
+    if (!(mode & MODE_OFFLINE_HANDLE))
+        return pcap_open_dead_with_tstamp_precision(
+            DLT_EN10MB, EPCAP_SNAPLEN_MAX, PCAP_TSTAMP_PRECISION_NANO);
+    /* fmemopen needs a writable buffer only for "w" modes; pcap_close
+     * closes the FILE. */
+    FILE *fp = fmemopen((void *)empty_pcap, sizeof(empty_pcap), "r");
+    char errbuf[PCAP_ERRBUF_SIZE];
+    if (fp == NULL)
+        die("fuzz_cmd: fmemopen");
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(
+        fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (p == NULL) {
+        fprintf(stderr, "fuzz_cmd: %s\n", errbuf);
+        abort();
+    }
+    return p;
+}
+
+static void setup(struct epcap *st, unsigned mode)
+{
+    memset(st, 0, sizeof(*st));
+    st->frames = true;
+    st->stdin_open = true;
+    st->pcap_fd = (mode & MODE_SELECTABLE) ? devnull : -1;
+    st->is_file = (mode & MODE_IS_FILE) != 0;
+    if (st->is_file)
+        st->opt.file = "fuzz.pcap";
+    else
+        st->opt.interface = "any"; /* pcap_lookupnet answers without I/O */
+    st->opt.inject = (mode & MODE_INJECT) != 0;
+    st->opt.credit = (mode & MODE_CREDIT) ? 1 : -1;
+    st->opt.cluster_id = -1;
+    st->opt.datalink = -1;
+    st->credit = st->opt.credit;
+    st->pcap = open_handle(mode);
+    st->out = out;
+}
+
+static void check(const struct epcap *st, const struct epcap_counters *before,
+                  const struct epcap_cmd *cmd)
+{
+    if (st->credit < (st->opt.credit < 0 ? -1 : 0) ||
+        st->credit > EPCAP_CREDIT_MAX)
+        abort();
+    if (st->cnt.filter_changes < before->filter_changes ||
+        st->cnt.filter_changes > before->filter_changes + 1)
+        abort();
+    /* Only INJECT and INJECT_BATCH move the inject counters. */
+    if (cmd->tag != EPCAP_CMD_INJECT && cmd->tag != EPCAP_CMD_INJECT_BATCH &&
+        (st->cnt.injected != before->injected ||
+         st->cnt.inject_failed != before->inject_failed))
+        abort();
+    if (st->recheck_active && (st->is_file || st->pcap_fd < 0))
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    struct epcap st;
+    size_t off = 1;
+
+    if (size == 0)
+        return 0;
+    setup(&st, data[0]);
+    while (!st.done) {
+        struct epcap_cmd cmd;
+        size_t used = 0;
+        const char *why = NULL;
+        enum cmd_status rc =
+            cmd_decode(data + off, size - off, &cmd, &used, &why);
+        if (rc == CMD_BAD) {
+            if (why == NULL)
+                abort(); /* the port would print a NULL reason */
+            break;
+        }
+        if (rc == CMD_NEED_MORE)
+            break;
+        if (used < 4 + EPCAP_CMD_MIN || used > size - off ||
+            cmd.body != data + off + 4 + EPCAP_CMD_MIN ||
+            cmd.body_len != used - 4 - EPCAP_CMD_MIN)
+            abort();
+        struct epcap_counters before = st.cnt;
+        control_handle(&st, &cmd);
+        check(&st, &before, &cmd);
+        off += used;
+        /* The loop writes between wakeups; so do we, now and then. */
+        if (obuf_pending(&st.out) >= EPCAP_OUT_HIGH && obuf_flush(&st.out) < 0)
+            die("fuzz_cmd: flush");
+    }
+    if (obuf_drain(&st.out) < 0)
+        die("fuzz_cmd: drain");
+    if (obuf_pending(&st.out) != 0)
+        abort();
+    out = st.out;
+    capture_recheck_done(&st);
+    pcap_close(st.pcap);
+    return 0;
+}

@@ -1,0 +1,183 @@
+/*
+ * fuzz_pcapfile.c: libFuzzer harness for capture files (-r PATH).
+ *
+ * A capture file is untrusted input: libpcap parses it, and the port
+ * copies each record into PACKETS frames (obuf_packet in frame.c), where
+ * a record's caplen is bounded by EPCAP_SNAPLEN_MAX whatever the file
+ * claims. The input is opened from memory as a pcap or pcapng file with
+ * nanosecond precision, as capture.c opens files, and read the way
+ * loop.c reads one: EPCAP_FILE_CHUNK packets per pcap_dispatch, the
+ * batch closed after each, output written once EPCAP_OUT_HIGH bytes wait.
+ *
+ * The first byte picks a filter from a short list (none, or one libpcap
+ * applies in userland to a file); the rest is the file.
+ *
+ * The frames written are read back and checked against the protocol
+ * (doc/PROTOCOL.md): each is a PACKETS frame no larger than
+ * EPCAP_FRAME_MAX whose records fill it exactly, with caplen at most
+ * EPCAP_SNAPLEN_MAX and a fraction below 10^9; and the records counted
+ * equal the packets delivered.
+ *
+ * Not part of the port: built only by `make fuzz` (c_src/Makefile).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "epcap.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static const char *const filters[] = {
+    NULL, "", "tcp", "udp port 53 or arp", "greater 100", "vlan and ip6",
+    "ether[0] & 1 != 0", "len < 64",
+};
+
+static int out_fd = -1;
+static unsigned char *readback;
+static size_t readback_cap;
+
+static void die(const char *what)
+{
+    perror(what);
+    abort();
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    out_fd = memfd_create("fuzz_pcapfile", MFD_CLOEXEC);
+    if (out_fd < 0)
+        die("fuzz_pcapfile: memfd_create");
+    return 0;
+}
+
+static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
+                      const unsigned char *data)
+{
+    struct epcap *st = (struct epcap *)user;
+
+    obuf_packet(&st->out, h, data);
+    st->cnt.delivered++;
+    st->cnt.delivered_bytes += h->caplen;
+    if (obuf_pending(&st->out) >= EPCAP_OUT_HIGH)
+        pcap_breakloop(st->pcap);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* Check what was written; returns the number of records. */
+static uint64_t check_output(void)
+{
+    off_t end = lseek(out_fd, 0, SEEK_CUR);
+    uint64_t records = 0;
+
+    if (end < 0)
+        die("fuzz_pcapfile: lseek");
+    if ((size_t)end > readback_cap) {
+        free(readback);
+        readback_cap = (size_t)end;
+        readback = malloc(readback_cap);
+        if (readback == NULL)
+            die("fuzz_pcapfile: malloc");
+    }
+    if (pread(out_fd, readback, (size_t)end, 0) != end)
+        die("fuzz_pcapfile: pread");
+    for (size_t off = 0; off < (size_t)end;) {
+        if ((size_t)end - off < EPCAP_FRAME_HEADER)
+            abort();
+        uint32_t n = get32(readback + off);
+        if (n < 1 || n > EPCAP_FRAME_MAX - 4 || n > (size_t)end - off - 4 ||
+            readback[off + 4] != EPCAP_FRAME_PACKETS)
+            abort();
+        const unsigned char *r = readback + off + EPCAP_FRAME_HEADER;
+        size_t left = n - 1;
+        if (left == 0)
+            abort(); /* a PACKETS frame holds one record or more */
+        while (left > 0) {
+            if (left < EPCAP_RECORD_HEADER)
+                abort();
+            uint32_t frac = get32(r + 8), caplen = get32(r + 12);
+            if (frac >= 1000000000u || caplen > EPCAP_SNAPLEN_MAX ||
+                caplen > left - EPCAP_RECORD_HEADER)
+                abort();
+            r += EPCAP_RECORD_HEADER + caplen;
+            left -= EPCAP_RECORD_HEADER + caplen;
+            records++;
+        }
+        off += 4 + n;
+    }
+    if (ftruncate(out_fd, 0) < 0 || lseek(out_fd, 0, SEEK_SET) < 0)
+        die("fuzz_pcapfile: reset");
+    return records;
+}
+
+static void set_filter(struct epcap *st, const char *expr)
+{
+    if (expr == NULL)
+        return;
+    /* A filter that libpcap cannot compile for this link type is the
+     * port's exit 66, not a finding. */
+    if (capture_set_filter(st, expr) < 0)
+        return;
+    if (st->recheck_active)
+        abort(); /* files are filtered by libpcap, never rechecked */
+}
+
+static void read_file(struct epcap *st)
+{
+    for (;;) {
+        int n = pcap_dispatch(st->pcap, EPCAP_FILE_CHUNK, on_packet,
+                              (unsigned char *)st);
+        obuf_close_batch(&st->out);
+        if (obuf_pending(&st->out) >= EPCAP_OUT_HIGH &&
+            obuf_drain(&st->out) < 0)
+            die("fuzz_pcapfile: drain");
+        if (n == 0 || n == PCAP_ERROR)
+            break; /* end of file, or the port's exit 75 */
+    }
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    struct epcap st;
+    char errbuf[PCAP_ERRBUF_SIZE];
+
+    if (size < 2)
+        return 0; /* no file at all: nothing for libpcap to read */
+    FILE *fp = fmemopen((void *)(data + 1), size - 1, "r");
+    if (fp == NULL)
+        die("fuzz_pcapfile: fmemopen");
+    memset(&st, 0, sizeof(st));
+    st.pcap_fd = -1;
+    st.is_file = true;
+    st.frames = true;
+    st.opt.file = "fuzz.pcap";
+    st.pcap = pcap_fopen_offline_with_tstamp_precision(
+        fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (st.pcap == NULL) {
+        fclose(fp);
+        return 0; /* not a capture file: the port's exit 66 */
+    }
+    if (obuf_init(&st.out, out_fd,
+                  EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0)
+        die("fuzz_pcapfile: obuf_init");
+    set_filter(&st, filters[data[0] % (sizeof(filters) / sizeof(filters[0]))]);
+    read_file(&st);
+    if (obuf_drain(&st.out) < 0)
+        die("fuzz_pcapfile: drain");
+    if (check_output() != st.cnt.delivered)
+        abort();
+    obuf_free(&st.out);
+    pcap_close(st.pcap);
+    return 0;
+}
