@@ -149,13 +149,14 @@ filter(Port) ->
     "udp and dst port " ++ integer_to_list(Port).
 
 %% Runs on the peer: N datagrams to 127.0.0.1:Port, each carrying the
-%% tag and its sequence number, paced a little so the receiving socket
-%% and the capture ring are never the bottleneck. Returns how many went.
+%% tag and its sequence number, paced (a pause every 100) so the CPU's
+%% input backlog on lo (netdev_max_backlog, 1000) never overflows before
+%% the capture point. Returns how many went.
 send_burst(Port, N, Tag) ->
     {ok, S} = gen_udp:open(0, [binary, {ip, {127, 0, 0, 1}}, {sndbuf, 1 bsl 20}]),
     lists:foreach(fun(Seq) ->
                           ok = gen_udp:send(S, {127, 0, 0, 1}, Port, <<Tag/binary, Seq:32>>),
-                          Seq rem 250 =:= 0 andalso timer:sleep(1)
+                          Seq rem 100 =:= 0 andalso timer:sleep(1)
                   end, lists:seq(1, N)),
     gen_udp:close(S),
     N.
@@ -217,8 +218,13 @@ linked_to(Pid) ->
 burst_arrives_at_remote_owner(Config) ->
     Node = ?config(node, Config),
     {Sink, Port} = peer_sink(Node),
+    %% A small snaplen: in immediate mode libpcap sizes each ring frame
+    %% for lo's 64 KiB MTU, so the default ring holds only 512 frames,
+    %% 256 datagrams on lo (each is seen going out and coming in), and a
+    %% port descheduled for a moment on a busy machine would lose part
+    %% of the burst in the kernel. This case is about distribution.
     {ok, Pid} = epcap:start_link([{node, Node}, {interface, <<"lo">>},
-                                  {filter, filter(Port)}]),
+                                  {filter, filter(Port)}, {snaplen, 256}]),
     ?assertEqual(Node, node(Pid)),
     Tag = rand:bytes(8),
     ?BURST = erpc:call(Node, ?MODULE, send_burst, [Port, ?BURST, Tag], 60000),
@@ -230,8 +236,7 @@ burst_arrives_at_remote_owner(Config) ->
                 Seq
             end || {1, _Time, Len, Frame} <- Got],
     S = settled_stats(Pid),
-    ct:pal("burst of ~b through ~p: got ~b, stats ~p, softnet ~p",
-           [?BURST, Node, length(Got), S, os:cmd("cat /proc/net/softnet_stat")]),
+    ct:pal("burst of ~b through ~p: got ~b, stats ~p", [?BURST, Node, length(Got), S]),
     ?assertEqual(length(Got), length(Seqs), not_all_udp_on_ethernet),
     ?assertEqual(lists:seq(1, ?BURST), Seqs),
     ?assertEqual([], collect(Pid, 1, 200)),
