@@ -11,8 +11,10 @@
 # Run it from the top of the project, after `make all`:
 #
 #     elixir -pa ebin examples/sniff.exs lo icmp
-#     elixir -pa ebin examples/sniff.exs -c 10 eth0 tcp port 80
+#     elixir -pa ebin examples/sniff.exs -- -c 10 eth0 tcp port 80
 #     elixir -pa ebin examples/sniff.exs -r _build/sample.pcap udp
+#
+# (_build/sample.pcap is the capture `make run` generates.)
 #
 # The first word is the interface (unless -r FILE reads a capture file);
 # the remaining words form the filter, as with tcpdump. -c N stops after
@@ -34,8 +36,10 @@ defmodule Sniff do
   defp parse(["--" | argv]), do: parse(argv)
 
   defp parse(argv) do
-    case OptionParser.parse(argv, strict: [count: :integer, read: :string],
-                                  aliases: [c: :count, r: :read]) do
+    case OptionParser.parse(argv,
+           strict: [count: :integer, read: :string],
+           aliases: [c: :count, r: :read]
+         ) do
       {flags, words, []} -> options(flags, words)
       {_, _, [{flag, _} | _]} -> {:error, "bad option #{flag}"}
     end
@@ -104,8 +108,12 @@ defmodule Sniff do
   defp describe(1, _), do: "eth [truncated]"
   defp describe(dlt, _), do: "dlt #{dlt}"
 
-  defp ether(0x0800, <<4::4, ihl::4, _tos, _len::16, _::32, _ttl, proto, _sum::16,
-                       src::binary-4, dst::binary-4, rest::binary>>) when ihl >= 5 do
+  defp ether(
+         0x0800,
+         <<4::4, ihl::4, _tos, _len::16, _::32, _ttl, proto, _sum::16, src::binary-4,
+           dst::binary-4, rest::binary>>
+       )
+       when ihl >= 5 do
     opts = (ihl - 5) * 4
 
     case rest do
@@ -114,8 +122,11 @@ defmodule Sniff do
     end
   end
 
-  defp ether(0x0806, <<_::binary-6, op::16, sha::binary-6, spa::binary-4, _tha::binary-6,
-                       tpa::binary-4, _::binary>>) do
+  defp ether(
+         0x0806,
+         <<_::binary-6, op::16, sha::binary-6, spa::binary-4, _tha::binary-6, tpa::binary-4,
+           _::binary>>
+       ) do
     case op do
       1 -> "arp who-has #{ip_s(tpa)} tell #{ip_s(spa)}"
       2 -> "arp reply #{ip_s(spa)} is-at #{mac_s(sha)}"
@@ -124,18 +135,28 @@ defmodule Sniff do
   end
 
   defp ether(0x86DD, _), do: "ipv6"
-  defp ether(type, _), do: "ethertype 0x" <> String.pad_leading(Integer.to_string(type, 16), 4, "0")
+
+  defp ether(type, _),
+    do: "ethertype 0x" <> String.pad_leading(Integer.to_string(type, 16), 4, "0")
 
   defp ip(6, src, dst, <<sp::16, dp::16, _::binary>>), do: "tcp #{src}:#{sp} -> #{dst}:#{dp}"
+
   defp ip(17, src, dst, <<sp::16, dp::16, ulen::16, _::binary>>),
     do: "udp #{src}:#{sp} -> #{dst}:#{dp} payload #{ulen - 8}"
-  defp ip(1, src, dst, <<type, code, _::binary>>), do: "icmp #{src} -> #{dst} type #{type} code #{code}"
+
+  defp ip(1, src, dst, <<type, code, _::binary>>),
+    do: "icmp #{src} -> #{dst} type #{type} code #{code}"
+
   defp ip(proto, src, dst, _), do: "#{src} -> #{dst} proto #{proto}"
 
   defp ip_s(<<a, b, c, d>>), do: "#{a}.#{b}.#{c}.#{d}"
 
   defp mac_s(mac),
-    do: mac |> :binary.bin_to_list() |> Enum.map_join(":", &String.pad_leading(Integer.to_string(&1, 16), 2, "0")) |> String.downcase()
+    do:
+      mac
+      |> :binary.bin_to_list()
+      |> Enum.map_join(":", &String.pad_leading(Integer.to_string(&1, 16), 2, "0"))
+      |> String.downcase()
 end
 
 Sniff.main(System.argv())

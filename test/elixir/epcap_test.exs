@@ -46,11 +46,18 @@ defmodule EpcapTest do
   end
 
   # The UDP header and payload of an Ethernet + IPv4 frame.
-  defp udp(<<_macs::binary-12, 0x0800::16, 4::4, ihl::4, _::binary-8, 17, _sum::16,
-             _src::binary-4, _dst::binary-4, rest::binary>>) do
+  defp udp(
+         <<_macs::binary-12, 0x0800::16, 4::4, ihl::4, _::binary-8, 17, _sum::16, _src::binary-4,
+           _dst::binary-4, rest::binary>>
+       ) do
     opts = (ihl - 5) * 4
     <<_::binary-size(opts), sport::16, dport::16, ulen::16, _::16, payload::binary>> = rest
-    %{sport: sport, dport: dport, payload: binary_part(payload, 0, min(ulen - 8, byte_size(payload)))}
+
+    %{
+      sport: sport,
+      dport: dport,
+      payload: binary_part(payload, 0, min(ulen - 8, byte_size(payload)))
+    }
   end
 
   defp elixir_sniff(args) do
@@ -96,8 +103,13 @@ defmodule EpcapTest do
     assert {:error, {:badarg, {:snaplen, 0}}} = :epcap.start_link(interface: "lo", snaplen: 0)
     assert {:error, {:badarg, {:bogus, 1}}} = :epcap.start_link(interface: "lo", bogus: 1)
     assert {:error, {:badarg, {:interface, ""}}} = :epcap.start_link(interface: "")
-    assert {:error, {:badarg, {:time_unit, :second}}} = :epcap.start(interface: "lo", time_unit: :second)
-    assert {:error, {:badarg, {:filter, <<0xFF>>}}} = :epcap.start_link(interface: "lo", filter: <<0xFF>>)
+
+    assert {:error, {:badarg, {:time_unit, :second}}} =
+             :epcap.start(interface: "lo", time_unit: :second)
+
+    assert {:error, {:badarg, {:filter, <<0xFF>>}}} =
+             :epcap.start_link(interface: "lo", filter: <<0xFF>>)
+
     assert {:error, {:badarg, {:snaplen, 0}}} = :epcap.start_link(%{interface: "lo", snaplen: 0})
     assert {:error, {:badarg, {:datalink, :bogus}}} = :epcap.compile("tcp", datalink: :bogus)
     refute_receive {:EXIT, _, _}, 200
@@ -174,8 +186,12 @@ defmodule EpcapTest do
     {rx, port} = receiver()
 
     assert {:ok, pid} =
-             :epcap.start_link(interface: "lo", filter: "udp and dst port #{port}",
-                               time_unit: :nanosecond, snaplen: 64)
+             :epcap.start_link(
+               interface: "lo",
+               filter: "udp and dst port #{port}",
+               time_unit: :nanosecond,
+               snaplen: 64
+             )
 
     assert %{snaplen: 64, precision: 9, source: :live} = :epcap.info(pid)
     {:ok, tx} = :gen_udp.open(0, [:binary, ip: @lo])
@@ -197,13 +213,23 @@ defmodule EpcapTest do
   test "examples/sniff.exs captures live on lo" do
     {rx, port} = receiver()
     {:ok, tx} = :gen_udp.open(0, [:binary, ip: @lo])
-    task = Task.async(fn -> elixir_sniff(["-c", "2", "lo", "udp", "and", "dst", "port", "#{port}"]) end)
+
+    task =
+      Task.async(fn -> elixir_sniff(["-c", "2", "lo", "udp", "and", "dst", "port", "#{port}"]) end)
+
     {out, status} = feed(task, tx, port, 400)
     assert status == 0, out
     lines = packet_lines(out)
     assert [_, _] = lines
-    assert Enum.all?(lines, &(&1 =~ ~r/eth ipv4 udp 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:#{port} payload 4$/))
-    assert out =~ "sniff.exs: 2 packets, #{2 * (@eth_ip_udp + 4)} bytes on the wire (stopped: count)"
+
+    assert Enum.all?(
+             lines,
+             &(&1 =~ ~r/eth ipv4 udp 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:#{port} payload 4$/)
+           )
+
+    assert out =~
+             "sniff.exs: 2 packets, #{2 * (@eth_ip_udp + 4)} bytes on the wire (stopped: count)"
+
     :gen_udp.close(tx)
     :gen_udp.close(rx)
   end
