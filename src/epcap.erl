@@ -91,15 +91,15 @@ start_on(Owner, Options, Link) ->
                 {error, _} = Error ->
                     Error
             end;
-        error ->
-            {error, {badarg, lists:keyfind(node, 1, Options)}}
+        {error, Bad} ->
+            {error, {badarg, Bad}}
     end.
 
 node_option(Options) when is_list(Options) ->
     case lists:keyfind(node, 1, Options) of
         false -> {ok, node()};
         {node, N} when is_atom(N) -> {ok, N};
-        _ -> error
+        Bad -> {error, Bad}
     end;
 node_option(Options) when is_map(Options) ->
     node_option(maps:to_list(Options));
@@ -344,8 +344,9 @@ getopts(Options) ->
 
 %% @doc What the port reported when it started: `datalink', `snaplen',
 %% `precision' (6 or 9 digits), `source' (`live' or `file'), `name',
-%% protocol `version', and its `os_pid'.
--spec info(pid()) -> map().
+%% protocol `version', and its `os_pid'. `{error, closed}' once the
+%% capture has ended (a short file may be read before this is asked).
+-spec info(pid()) -> map() | {error, closed}.
 info(Ref) -> epcap_port:call(Ref, info).
 
 %% @doc A child specification for a supervisor: the child captures for

@@ -23,6 +23,11 @@
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -define(STOP_TIMEOUT, 5000).
+%% Exit reasons of a call to an epcap process that has ended (or whose
+%% node has): the capture is over, not the caller's problem.
+-define(GONE(R), (R =:= noproc orelse R =:= normal orelse R =:= shutdown
+                  orelse (is_tuple(R) andalso (element(1, R) =:= nodedown
+                                               orelse element(1, R) =:= shutdown)))).
 %% How often to look at a full owner mailbox while the port is paused.
 -define(RECHECK_MS, 2).
 
@@ -76,8 +81,7 @@ stop(Pid) ->
     try
         gen_server:call(Pid, stop, ?STOP_TIMEOUT + 1000)
     catch
-        exit:{noproc, _} -> ok;
-        exit:{normal, _} -> ok
+        exit:{Reason, _} when ?GONE(Reason) -> ok
     end.
 
 %% @doc A request to the server; `{error, closed}' if it is gone.
@@ -86,8 +90,7 @@ call(Pid, Request) ->
     try
         gen_server:call(Pid, Request, infinity)
     catch
-        exit:{noproc, _} -> {error, closed};
-        exit:{normal, _} -> {error, closed}
+        exit:{Reason, _} when ?GONE(Reason) -> {error, closed}
     end.
 
 %% @private

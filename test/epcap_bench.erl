@@ -2,7 +2,7 @@
 %% line of key=value pairs and halts. Not a test: nothing asserts on time.
 -module(epcap_bench).
 
--export([file/1, latency/1, inject/1]).
+-export([file/1, latency/1, inject/1, live/1]).
 
 %% Read a capture file through epcap:start_link/1 and count what the
 %% owner receives until {epcap, eof}.
@@ -72,3 +72,34 @@ mac(S) ->
 frame(Dst, Src, Seq, Size) ->
     Head = <<Dst/binary, Src/binary, 16#88b5:16, Seq:32>>,
     <<Head/binary, 0:((Size - byte_size(Head)) * 8)>>.
+
+%% Live capture on Iface into this process while Cmd (a traffic generator
+%% sending Count frames) runs; then the stats. Prints owner count,
+%% received, dropped, and the generator's wall time.
+-spec live([string()]) -> no_return().
+live([Iface, CountS, Cmd]) ->
+    Count = list_to_integer(CountS),
+    {ok, P} = epcap:start_link([{interface, Iface}, {filter, "ether proto 0x88b5"}]),
+    Self = self(),
+    T0 = erlang:monotonic_time(microsecond),
+    spawn_link(fun() -> Out = os:cmd(Cmd), Self ! {sent, Out, erlang:monotonic_time(microsecond)} end),
+    {N, T1} = live_count(0, undefined),
+    {ok, S} = settle(P, undefined),
+    io:format("live owner=~b received=~b dropped=~b delivered=~b sent=~b "
+              "seconds=~.3f~n",
+              [N, maps:get(received, S), maps:get(dropped, S),
+               maps:get(delivered, S), Count, (T1 - T0) / 1.0e6]),
+    halt(0).
+
+live_count(N, T1) ->
+    receive
+        {packet, _, _, _, _} -> live_count(N + 1, T1);
+        {sent, _Out, T} -> live_count(N, T)
+    after 1000 when T1 =/= undefined -> {N, T1}
+    end.
+
+settle(P, Last) ->
+    case epcap:stats(P) of
+        Last -> Last;
+        New -> timer:sleep(200), settle(P, New)
+    end.

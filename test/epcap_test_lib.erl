@@ -341,7 +341,7 @@ wait_no_ports_loop(Deadline) ->
 %% caller. Returns how many were stopped.
 stop_linked_epcaps() ->
     {links, Links} = process_info(self(), links),
-    Epcaps = [P || P <- Links, is_pid(P), is_epcap(P)],
+    Epcaps = [P || P <- Links, is_pid(P), node(P) =:= node(), is_epcap(P)],
     [begin unlink(P), catch epcap:stop(P) end || P <- Epcaps],
     length(Epcaps).
 
