@@ -91,11 +91,16 @@ live([Iface, CountS, Cmd]) ->
                maps:get(delivered, S), Count, (T1 - T0) / 1.0e6]),
     halt(0).
 
+%% Count until the generator is done and a second passes in silence.
+live_count(N, undefined) ->
+    receive
+        {packet, _, _, _, _} -> live_count(N + 1, undefined);
+        {sent, _Out, T} -> live_count(N, T)
+    end;
 live_count(N, T1) ->
     receive
-        {packet, _, _, _, _} -> live_count(N + 1, T1);
-        {sent, _Out, T} -> live_count(N, T)
-    after 1000 when T1 =/= undefined -> {N, T1}
+        {packet, _, _, _, _} -> live_count(N + 1, T1)
+    after 1000 -> {N, T1}
     end.
 
 settle(P, Last) ->
