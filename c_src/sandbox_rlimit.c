@@ -251,33 +251,60 @@ static long try_i386(struct epcap *st)
 }
 #endif
 
+/* Where a dump file may not go: out of its directory, either way. Same
+ * flags as dump.c, so only Landlock (not the seccomp pin) can refuse. */
+static long try_dump_path(struct epcap *st, const char *path)
+{
+    int fd = openat(st->dump.dirfd, path,
+                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        (void)unlinkat(st->dump.dirfd, path, 0);
+        close(fd);
+    }
+    return fd;
+}
+
+static long try_dump_escape(struct epcap *st)
+{
+    return try_dump_path(st, "../epcap-selftest-escape");
+}
+
+static long try_dump_absolute(struct epcap *st)
+{
+    return try_dump_path(st, "/tmp/epcap-selftest-escape");
+}
+
+enum selftest_needs { NEEDS_NOTHING, NEEDS_SOCKET, NEEDS_ROTATING_DUMP };
+
 struct selftest {
     const char *name;
     long (*attempt)(struct epcap *st);
-    bool needs_socket;
+    enum selftest_needs needs;
 };
 
 static const struct selftest selftests[] = {
-    {"open", try_open, false},
-    {"openat", try_openat, false},
-    {"open-read", try_open_read, false},
-    {"execve", try_execve, false},
-    {"socket", try_socket, false},
-    {"socket-tcp", try_socket_tcp, false},
-    {"socket-probe", try_socket_probe, false},
-    {"fork", try_fork, false},
-    {"setuid", try_setuid, false},
-    {"mmap-exec", try_mmap_exec, false},
-    {"mprotect-exec", try_mprotect_exec, false},
-    {"inject", try_inject, true},
-    {"write-socket", try_write_socket, true},
-    {"kill", try_kill, false},
+    {"open", try_open, NEEDS_NOTHING},
+    {"openat", try_openat, NEEDS_NOTHING},
+    {"open-read", try_open_read, NEEDS_NOTHING},
+    {"execve", try_execve, NEEDS_NOTHING},
+    {"socket", try_socket, NEEDS_NOTHING},
+    {"socket-tcp", try_socket_tcp, NEEDS_NOTHING},
+    {"socket-probe", try_socket_probe, NEEDS_NOTHING},
+    {"fork", try_fork, NEEDS_NOTHING},
+    {"setuid", try_setuid, NEEDS_NOTHING},
+    {"mmap-exec", try_mmap_exec, NEEDS_NOTHING},
+    {"mprotect-exec", try_mprotect_exec, NEEDS_NOTHING},
+    {"inject", try_inject, NEEDS_SOCKET},
+    {"write-socket", try_write_socket, NEEDS_SOCKET},
+    {"kill", try_kill, NEEDS_NOTHING},
+    {"dump-escape", try_dump_escape, NEEDS_ROTATING_DUMP},
+    {"dump-absolute", try_dump_absolute, NEEDS_ROTATING_DUMP},
 #ifdef __linux__
-    {"ptrace", try_ptrace, false},
+    {"ptrace", try_ptrace, NEEDS_NOTHING},
 #endif
 #if defined(__x86_64__) && defined(__linux__)
-    {"x32", try_x32, false},
-    {"i386", try_i386, false},
+    {"x32", try_x32, NEEDS_NOTHING},
+    {"i386", try_i386, NEEDS_NOTHING},
 #endif
 };
 
@@ -285,9 +312,14 @@ static const struct selftest *find_selftest(struct epcap *st, const char *name)
 {
     for (size_t i = 0; i < sizeof(selftests) / sizeof(selftests[0]); i++)
         if (strcmp(selftests[i].name, name) == 0) {
-            if (selftests[i].needs_socket && st->pcap_fd < 0)
+            if ((selftests[i].needs == NEEDS_SOCKET && st->pcap_fd < 0) ||
+                (selftests[i].needs == NEEDS_ROTATING_DUMP &&
+                 !st->dump.rotating))
                 epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
-                            "sandbox-selftest: %s needs a live capture", name);
+                            "sandbox-selftest: %s needs a %s", name,
+                            selftests[i].needs == NEEDS_SOCKET
+                                ? "live capture"
+                                : "rotating dump");
             return &selftests[i];
         }
     epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,

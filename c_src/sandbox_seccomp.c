@@ -23,11 +23,16 @@
  * SIGSYS is delivered by force, so trapping is as final as killing; it
  * only adds the report.
  *
- * Syscalls made here: rt_sigaction, prctl and seccomp (filter load).
+ * Paths are closed with Landlock as well, where the kernel has it: the
+ * only path access left is making new files in the directory of a
+ * rotating dump (see restrict_paths).
+ *
+ * Syscalls made here: rt_sigaction, landlock_*, prctl and seccomp.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
+#include <linux/landlock.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -41,6 +46,14 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+
+/* Landlock rights newer than the oldest headers we build with. */
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
 
 /* Syscall numbers named in a report; the native tables stop below 500. */
 #define NAMES_MAX 1024
@@ -275,7 +288,6 @@ static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
               SCMP_A4_64(SCMP_CMP_EQ, 0));
 }
 
-/* malloc and the ring: anything but executable memory. */
 /* dump.c: writing the current dump file, and rotation: a new file in the
  * dump directory only, with the flags dump.c uses, moved onto the same
  * descriptor, and the oldest of a ring removed from that directory. */
@@ -299,6 +311,7 @@ static void allow_dump(struct epcap *st, scmp_filter_ctx ctx)
           SCMP_A2_32(SCMP_CMP_EQ, 0));
 }
 
+/* malloc and the ring: anything but executable memory. */
 static void allow_memory(struct epcap *st, scmp_filter_ctx ctx)
 {
     ALLOW_ANY(SCMP_SYS(brk));
@@ -413,6 +426,81 @@ static void install_handler(struct epcap *st)
                     "sigaction(SIGSYS): %s", strerror(errno));
 }
 
+/* ---- paths: Landlock ---- */
+
+/* Every filesystem right the running kernel's Landlock knows: ABI 1 has
+ * bits 0-12, 2 adds REFER, 3 TRUNCATE, 5 IOCTL_DEV. Naming one it does not
+ * know is an error. */
+static uint64_t landlock_rights(long abi)
+{
+    uint64_t all = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;
+
+    if (abi >= 2)
+        all |= LANDLOCK_ACCESS_FS_REFER;
+    if (abi >= 3)
+        all |= LANDLOCK_ACCESS_FS_TRUNCATE;
+    if (abi >= 5)
+        all |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+    return all;
+}
+
+/* What a rotating dump does in its directory: make a file, open it for
+ * writing (truncated), remove the oldest of the ring. */
+static void allow_dump_dir(struct epcap *st, int ruleset, uint64_t handled)
+{
+    struct landlock_path_beneath_attr beneath = {
+        .allowed_access = handled & (LANDLOCK_ACCESS_FS_MAKE_REG |
+                                     LANDLOCK_ACCESS_FS_WRITE_FILE |
+                                     LANDLOCK_ACCESS_FS_TRUNCATE |
+                                     LANDLOCK_ACCESS_FS_REMOVE_FILE),
+        .parent_fd = st->dump.dirfd,
+    };
+
+    if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
+                &beneath, 0) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
+                    "landlock_add_rule(dump directory): %s", strerror(errno));
+}
+
+/*
+ * No path may be opened, made or removed through the filesystem, except
+ * new files in the directory of a rotating dump. The seccomp rules for
+ * those calls pin the directory's descriptor, but a filter cannot read a
+ * path: "../x" or "/x" would leave the directory, and so would ".." out
+ * of a chroot, since the descriptor was opened outside it. Landlock checks
+ * where a path leads. Without it (Linux before 5.13, or disabled) only a
+ * rotating dump loses anything, and the port says so.
+ */
+static void restrict_paths(struct epcap *st)
+{
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+                       LANDLOCK_CREATE_RULESET_VERSION);
+
+    if (abi < 0) {
+        if (st->dump.rotating)
+            epcap_warn(st, EPCAP_E_UNSUPPORTED,
+                       "dump: no Landlock (%s): new dump files are kept to "
+                       "their directory by descriptor only", strerror(errno));
+        epcap_log(st, 1, "sandbox: no Landlock: %s", strerror(errno));
+        return;
+    }
+    struct landlock_ruleset_attr attr = {.handled_access_fs =
+                                             landlock_rights(abi)};
+    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
+                               sizeof(attr), 0);
+    if (ruleset < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
+                    "landlock_create_ruleset: %s", strerror(errno));
+    if (st->dump.rotating)
+        allow_dump_dir(st, ruleset, attr.handled_access_fs);
+    if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
+                    "landlock_restrict_self: %s", strerror(errno));
+    close(ruleset);
+    epcap_log(st, 1, "sandbox: Landlock ABI %ld: no paths%s", abi,
+              st->dump.rotating ? " but new files in the dump directory" : "");
+}
+
 void sandbox_apply(struct epcap *st)
 {
     install_handler(st);
@@ -429,6 +517,7 @@ void sandbox_apply(struct epcap *st)
     if (st->opt.verbose >= 3)
         (void)seccomp_export_pfc(ctx, STDERR_FILENO);
 
+    restrict_paths(st); /* before the limits: it needs a descriptor */
     sandbox_limit_resources(st);
     int rc = seccomp_load(ctx);
     seccomp_release(ctx);

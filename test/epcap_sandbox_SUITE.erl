@@ -31,6 +31,7 @@
     violation_at_start_is_a_start_error/1,
     violation_while_running_stops_the_owner/1,
     non_seccomp_backends_report_what_came_back/1,
+    dump_files_stay_in_their_directory/1,
     many_packets/1,
     limits_in_place/1,
     stdout_regular_file_live/1,
@@ -46,6 +47,7 @@ all() ->
      foreign_abis_are_trapped, violation_at_start_is_a_start_error,
      violation_while_running_stops_the_owner,
      non_seccomp_backends_report_what_came_back,
+     dump_files_stay_in_their_directory,
      {group, seccomp}, {group, rlimit}, {group, null}].
 
 groups() ->
@@ -252,6 +254,38 @@ non_seccomp_backends_report_what_came_back(_Config) ->
     Check(rlimit, "fork", "Resource temporarily unavailable"),
     Check(null, "socket-tcp", "succeeded"),
     Check(null, "fork", "succeeded").
+
+%% A rotating dump may make files in its directory, and seccomp pins those
+%% calls to the directory's descriptor; only Landlock can see that "../x"
+%% or "/tmp/x" leads elsewhere. The control (rlimit, no Landlock) shows the
+%% setup would let the file out: the parent and /tmp are writable by the
+%% port's user, and "-d /" keeps the real root.
+dump_files_stay_in_their_directory(_Config) ->
+    Top = string:trim(epcap_test_lib:run_ok(
+        "mktemp", ["-d", "/tmp/epcap-dump-escape.XXXXXX"])),
+    Dir = filename:join(Top, "dump"),
+    try
+        ok = file:make_dir(Dir),
+        [ok = file:change_mode(D, 8#1777) || D <- [Top, Dir]],
+        Args = fun(T) ->
+            ["-i", "lo", "-d", "/", "--dump", filename:join(Dir, "x.pcap"),
+             "--dump-seconds", "60", "--sandbox-selftest", T]
+        end,
+        [begin
+             {S, Out} = run_port(variant(seccomp), Args(T)),
+             ct:log("seccomp ~s: ~b~n~s", [T, S, Out]),
+             ?assertEqual({T, ?SURVIVED_EXIT}, {T, S}),
+             ?assertNotEqual({T, nomatch},
+                             {T, string:find(Out, "failed: Permission denied")})
+         end || T <- ["dump-escape", "dump-absolute"]],
+        [begin
+             {S, Out} = run_port(variant(rlimit), Args(T)),
+             ct:log("rlimit ~s: ~b~n~s", [T, S, Out]),
+             ?assertNotEqual({T, nomatch}, {T, string:find(Out, "succeeded")})
+         end || T <- ["dump-escape", "dump-absolute"]]
+    after
+        epcap_test_lib:run("rm", ["-rf", Top])
+    end.
 
 %%--------------------------------------------------------------------
 %% Every backend, living with it
