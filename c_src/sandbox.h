@@ -4,8 +4,8 @@
  * One interface, one backend per file, chosen at build time with
  * RESTRICT_PROCESS (c_src/Makefile):
  *
- *   seccomp   sandbox_seccomp.c   Linux default: a libseccomp allow-list,
- *                                 plus the resource limits below
+ *   seccomp   sandbox_seccomp.c   Linux default: a libseccomp allow-list
+ *                                 and Landlock, plus the resource limits
  *   rlimit    sandbox_rlimit.c    resource limits only (any POSIX system)
  *   null      sandbox_null.c      nothing; for debugging only
  *   pledge    sandbox_pledge.c    OpenBSD pledge(2), plus the limits
@@ -55,8 +55,9 @@ void sandbox_limit_resources(struct epcap *st);
 /* sandbox_rlimit.c: attempt the forbidden operation named by the hidden
  * --sandbox-selftest NAME[@ready] option (open, openat, open-read, execve,
  * socket, socket-tcp, socket-probe, fork, setuid, mmap-exec,
- * mprotect-exec, inject, write-socket, kill, ptrace, and on x86_64 x32 and
- * i386), before the READY frame or, with @ready, after it. Never returns:
+ * mprotect-exec, inject, write-socket, kill, dump-escape, dump-absolute,
+ * ptrace, and on x86_64 x32 and i386), before the READY frame or, with
+ * @ready, after it. Never returns:
  * the sandbox stops the port, or the port reports what the call returned
  * and exits with SANDBOX_EXIT_SELFTEST_SURVIVED. */
 void sandbox_selftest(struct epcap *st) __attribute__((noreturn));
