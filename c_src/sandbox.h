@@ -52,11 +52,15 @@ void sandbox_apply(struct epcap *st);
  * failure. Used by every backend except null. */
 void sandbox_limit_resources(struct epcap *st);
 
+/* sandbox_rlimit.c: the lowest descriptor number not in use, where
+ * RLIMIT_NOFILE is set (one above it when a dump rotates). */
+int sandbox_free_fd(void);
+
 /* sandbox_rlimit.c: attempt the forbidden operation named by the hidden
  * --sandbox-selftest NAME[@ready] option (open, openat, open-read, execve,
  * socket, socket-tcp, socket-probe, fork, setuid, mmap-exec,
  * mprotect-exec, inject, write-socket, kill, dump-escape, dump-absolute,
- * ptrace, and on x86_64 x32 and i386), before the READY frame or, with
+ * dump-hijack, ptrace, and on x86_64 x32 and i386), before the READY frame or, with
  * @ready, after it. Never returns:
  * the sandbox stops the port, or the port reports what the call returned
  * and exits with SANDBOX_EXIT_SELFTEST_SURVIVED. */

@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,16 +62,18 @@ static void set_limit(struct epcap *st, int resource, const char *name,
 }
 
 /* The lowest descriptor number not in use: where the next one would go. */
-static rlim_t lowest_free_fd(void)
+int sandbox_free_fd(void)
 {
     struct rlimit rl;
     rlim_t fd = 0;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
         rl.rlim_cur = 1024 * 1024;
+    if (rl.rlim_cur > INT_MAX)
+        rl.rlim_cur = INT_MAX;
     while (fd < rl.rlim_cur && fcntl((int)fd, F_GETFD) != -1)
         fd++;
-    return fd;
+    return (int)fd;
 }
 
 void sandbox_limit_resources(struct epcap *st)
@@ -86,7 +89,7 @@ void sandbox_limit_resources(struct epcap *st)
      * when nfds exceeds the limit, so it never goes below the most
      * descriptors loop.c polls at once.
      */
-    rlim_t nofile = lowest_free_fd();
+    rlim_t nofile = (rlim_t)sandbox_free_fd();
     /* A rotating dump opens each new file before moving it onto the
      * dump descriptor: room for exactly that one. */
     if (st->dump.rotating)
@@ -274,6 +277,12 @@ static long try_dump_absolute(struct epcap *st)
     return try_dump_path(st, "/tmp/epcap-selftest-escape");
 }
 
+/* The packet socket moved onto the dump descriptor, which may be written. */
+static long try_dump_hijack(struct epcap *st)
+{
+    return dup2(st->pcap_fd, st->dump.fd);
+}
+
 enum selftest_needs { NEEDS_NOTHING, NEEDS_SOCKET, NEEDS_ROTATING_DUMP };
 
 struct selftest {
@@ -299,6 +308,7 @@ static const struct selftest selftests[] = {
     {"kill", try_kill, NEEDS_NOTHING},
     {"dump-escape", try_dump_escape, NEEDS_ROTATING_DUMP},
     {"dump-absolute", try_dump_absolute, NEEDS_ROTATING_DUMP},
+    {"dump-hijack", try_dump_hijack, NEEDS_ROTATING_DUMP},
 #ifdef __linux__
     {"ptrace", try_ptrace, NEEDS_NOTHING},
 #endif

@@ -290,11 +290,16 @@ static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
 
 /* dump.c: writing the current dump file, and rotation: a new file in the
  * dump directory only, with the flags dump.c uses, moved onto the same
- * descriptor, and the oldest of a ring removed from that directory. */
+ * descriptor, and the oldest of a ring removed from that directory.
+ * Landlock (below) keeps the paths in that directory. The move is pinned
+ * at both ends: RLIMIT_NOFILE leaves exactly one free number, so a new
+ * file always gets it, and nothing else (the packet socket) can be moved
+ * onto the dump descriptor to be written to. */
 static void allow_dump(struct epcap *st, scmp_filter_ctx ctx)
 {
     const uint32_t fd = (uint32_t)st->dump.fd;
     const uint32_t dir = (uint32_t)st->dump.dirfd;
+    const uint32_t next = (uint32_t)sandbox_free_fd();
 
     if (st->dump.fd < 0)
         return;
@@ -304,9 +309,11 @@ static void allow_dump(struct epcap *st, scmp_filter_ctx ctx)
     ALLOW(SCMP_SYS(openat), SCMP_A0_32(SCMP_CMP_EQ, dir),
           SCMP_A2_32(SCMP_CMP_EQ, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC));
 #ifdef __NR_dup2
-    ALLOW(SCMP_SYS(dup2), SCMP_A1_32(SCMP_CMP_EQ, fd));
+    ALLOW(SCMP_SYS(dup2), SCMP_A0_32(SCMP_CMP_EQ, next),
+          SCMP_A1_32(SCMP_CMP_EQ, fd));
 #endif
-    ALLOW(SCMP_SYS(dup3), SCMP_A1_32(SCMP_CMP_EQ, fd));
+    ALLOW(SCMP_SYS(dup3), SCMP_A0_32(SCMP_CMP_EQ, next),
+          SCMP_A1_32(SCMP_CMP_EQ, fd));
     ALLOW(SCMP_SYS(unlinkat), SCMP_A0_32(SCMP_CMP_EQ, dir),
           SCMP_A2_32(SCMP_CMP_EQ, 0));
 }

@@ -135,6 +135,8 @@ expected_name("mmap-exec") -> "mmap";
 expected_name("mprotect-exec") -> "mprotect";
 expected_name("inject") -> "sendto";
 expected_name("write-socket") -> "write";
+expected_name("dump-hijack") ->
+    case x86_64() of true -> "dup2"; false -> "dup3" end;
 expected_name(Name) -> Name.
 
 assert_violation(Test, {Status, Out}) ->
@@ -259,7 +261,8 @@ non_seccomp_backends_report_what_came_back(_Config) ->
 %% calls to the directory's descriptor; only Landlock can see that "../x"
 %% or "/tmp/x" leads elsewhere. The control (rlimit, no Landlock) shows the
 %% setup would let the file out: the parent and /tmp are writable by the
-%% port's user, and "-d /" keeps the real root.
+%% port's user, and "-d /" keeps the real root. Moving the packet socket
+%% onto the dump descriptor (to write packets through it) traps.
 dump_files_stay_in_their_directory(_Config) ->
     Top = string:trim(epcap_test_lib:run_ok(
         "mktemp", ["-d", "/tmp/epcap-dump-escape.XXXXXX"])),
@@ -278,6 +281,8 @@ dump_files_stay_in_their_directory(_Config) ->
              ?assertNotEqual({T, nomatch},
                              {T, string:find(Out, "failed: Permission denied")})
          end || T <- ["dump-escape", "dump-absolute"]],
+        assert_violation("dump-hijack",
+                         run_port(variant(seccomp), Args("dump-hijack"))),
         [begin
              {S, Out} = run_port(variant(rlimit), Args(T)),
              ct:log("rlimit ~s: ~b~n~s", [T, S, Out]),
