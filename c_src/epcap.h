@@ -29,6 +29,9 @@
  * millisecond of 1 M packets/s traffic on a veth. 32 MiB holds 16 ms. */
 #define EPCAP_BUFFER_DEFAULT (32 * 1024 * 1024)
 
+/* Default timeout in milliseconds (see options_defaults). */
+#define EPCAP_TIMEOUT_DEFAULT 1
+
 /* Stop reading the capture while this much output waits for the owner:
  * the kernel then drops (and counts) instead of this process growing. */
 #define EPCAP_OUT_HIGH (4 * 1024 * 1024)

@@ -94,7 +94,9 @@ void options_usage(FILE *fp)
         "  -M, --monitor           put a wireless interface in monitor mode\n"
         "  -t, --timeout MS|immediate|infinity\n"
         "                          how long the kernel may hold packets\n"
-        "                          (default immediate; 0 means immediate)\n"
+        "                          (default 1 ms; 0 means immediate, the\n"
+        "                          lowest latency but one ring slot per\n"
+        "                          packet)\n"
         "  -B, --buffer-size BYTES kernel buffer, 65536..2147483647\n"
         "                          (default 33554432)\n"
         "  -Q, --direction in|out|inout\n"
@@ -370,7 +372,13 @@ static void options_defaults(struct epcap_opts *opt)
 {
     memset(opt, 0, sizeof(*opt));
     opt->snaplen = EPCAP_SNAPLEN_DEFAULT;
-    opt->timeout_mode = TIMEOUT_IMMEDIATE;
+    /* A millisecond: libpcap's block ring packs small packets densely
+     * (a burst of hundreds of thousands fits in the default buffer) and
+     * hands them over within a millisecond. Immediate mode, one ring slot
+     * per packet sized for the interface's largest frame, is there for
+     * the lowest latency when asked for. */
+    opt->timeout_mode = TIMEOUT_MS;
+    opt->timeout_ms = EPCAP_TIMEOUT_DEFAULT;
     opt->direction = PCAP_D_INOUT;
     opt->precision = -1;
     opt->cluster_id = -1;

@@ -70,7 +70,8 @@ static void test_defaults(void **state)
     assert_int_equal(o.snaplen, EPCAP_SNAPLEN_DEFAULT);
     assert_false(o.promisc);
     assert_false(o.monitor);
-    assert_int_equal(o.timeout_mode, TIMEOUT_IMMEDIATE);
+    assert_int_equal(o.timeout_mode, TIMEOUT_MS);
+    assert_int_equal(o.timeout_ms, EPCAP_TIMEOUT_DEFAULT);
     assert_int_equal(o.buffer_size, 0);
     assert_int_equal(o.direction, PCAP_D_INOUT);
     assert_false(o.direction_set);
