@@ -121,6 +121,9 @@ static void activate(struct epcap *st)
         const char *why = pcap_geterr(st->pcap);
         if (why[0] == '\0')
             why = pcap_statustostr(rc);
+        if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
+            epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc),
+                        "%s: %s; %s", dev, why, privs_permission_hint);
         epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc), "%s: %s",
                     dev, why);
     }
@@ -156,21 +159,31 @@ static void open_live(struct epcap *st)
 }
 
 /*
+ * The netmask "ip broadcast" needs, looked up once while the process may
+ * still open sockets (later filter changes run in the sandbox). An
+ * interface without IPv4 has none: only that one primitive needs it, and
+ * libpcap says so itself if it is used.
+ */
+static void lookup_netmask(struct epcap *st)
+{
+    bpf_u_int32 net = 0;
+    char errbuf[PCAP_ERRBUF_SIZE];
+
+    st->netmask = PCAP_NETMASK_UNKNOWN;
+    if (!st->is_file &&
+        pcap_lookupnet(st->opt.interface, &net, &st->netmask, errbuf) < 0)
+        st->netmask = PCAP_NETMASK_UNKNOWN;
+}
+
+/*
  * Compile and install a filter; -1 with the reason in pcap_geterr. On
- * failure the old filter stays. An interface without IPv4 has no netmask:
- * only "ip broadcast" needs one, and libpcap says so itself if it is used.
+ * failure the old filter stays.
  */
 int capture_set_filter(struct epcap *st, const char *expr)
 {
     struct bpf_program prog;
-    bpf_u_int32 net = 0;
-    bpf_u_int32 mask = PCAP_NETMASK_UNKNOWN;
-    char errbuf[PCAP_ERRBUF_SIZE];
 
-    if (!st->is_file &&
-        pcap_lookupnet(st->opt.interface, &net, &mask, errbuf) < 0)
-        mask = PCAP_NETMASK_UNKNOWN;
-    if (pcap_compile(st->pcap, &prog, expr, 1, mask) < 0)
+    if (pcap_compile(st->pcap, &prog, expr, 1, st->netmask) < 0)
         return -1;
     if (pcap_setfilter(st->pcap, &prog) < 0) {
         pcap_freecode(&prog);
@@ -221,6 +234,7 @@ void capture_open(struct epcap *st)
         open_file(st);
     else
         open_live(st);
+    lookup_netmask(st);
     if (st->opt.filter != NULL && capture_set_filter(st, st->opt.filter) < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",
                     pcap_geterr(st->pcap));

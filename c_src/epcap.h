@@ -170,6 +170,7 @@ struct epcap {
     bool nano;                  /* the handle gives nanosecond stamps */
     struct timespec deadline;   /* -G: when to stop (CLOCK_MONOTONIC) */
     struct epcap_dump dump;
+    bpf_u_int32 netmask;        /* for filters; looked up at open */
 };
 
 /* options.c: argv -> opts. Returns 0, or -1 with a message in err. */

@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/if_packet.h>
 #include <linux/landlock.h>
 #include <poll.h>
@@ -385,6 +386,33 @@ static void refuse_probes(struct epcap *st, scmp_filter_ctx ctx)
         SCMP_A2_32(SCMP_CMP_EQ, 0)};
 
     rule(st, ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 3, inet_dgram);
+    /* Name lookups by pcap_compile on a filter change ("port http",
+     * "host gw"): glibc asks nscd over a unix socket, then reads /etc
+     * (refused above), then asks DNS over UDP. All refused, the name is
+     * unknown and the FILTER command fails with libpcap's message. */
+    const struct scmp_arg_cmp unix_any[] = {SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX)};
+    rule(st, ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1, unix_any);
+    const int udp_families[] = {AF_INET, AF_INET6};
+    for (size_t i = 0; i < sizeof(udp_families) / sizeof(udp_families[0]); i++) {
+        const struct scmp_arg_cmp udp[] = {
+            SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)udp_families[i]),
+            SCMP_A1_32(SCMP_CMP_MASKED_EQ,
+                       ~(uint32_t)(SOCK_CLOEXEC | SOCK_NONBLOCK), SOCK_DGRAM),
+            SCMP_A2_32(SCMP_CMP_EQ, 0)};
+        rule(st, ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 3, udp);
+    }
+    /* ...and before any of that, glibc stats /etc/nsswitch.conf to see
+     * whether it changed. A refused stat tells nothing about any file. */
+    rule(st, ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(newfstatat), 0, NULL);
+    /* The resolver asks for the host name (for its search domain). */
+    rule(st, ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(uname), 0, NULL);
+    /* The resolver's one-time initialisation (pthread_once) wakes any
+     * waiters: there are none in this single-threaded process. */
+    ALLOW(SCMP_SYS(futex), SCMP_A1_32(SCMP_CMP_EQ, FUTEX_WAKE_PRIVATE));
+    rule(st, ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(statx), 0, NULL);
+#ifdef __NR_stat
+    rule(st, ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(stat), 0, NULL);
+#endif
     refuse_reads(st, ctx);
 }
 
