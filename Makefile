@@ -2,7 +2,9 @@
 #
 #   make run      build, then sniff the embedded sample capture
 #                 (make run IFACE=lo FILTER='icmp' captures live, as root)
-#   make test     build and run every test (C units, EUnit, Common Test)
+#   make test     build and run every test (C units, EUnit, Common Test),
+#                 then make quality: sanitizers, valgrind, lint, dialyzer,
+#                 fuzzing (test/fuzz/README.md)
 #   make bench    throughput against tcpdump on the same files
 #   make docs     edoc into doc/edoc
 #   make setcap   as root: let priv/epcap capture without sudo (file
@@ -23,6 +25,9 @@ BUILD_PKGS = gcc make pkg-config libpcap-dev libcap-ng-dev libseccomp-dev \
 	erlang-edoc erlang-dialyzer
 TEST_PKGS = $(BUILD_PKGS) libcmocka-dev tcpdump tshark iproute2 \
 	iputils-ping procps util-linux libcap2-bin sudo elixir
+# make check, fuzz, valgrind, lint, dialyzer and the PropEr properties.
+TEST_PKGS += clang libclang-rt-14-dev valgrind cppcheck clang-tidy \
+	erlang-proper erlang-proper-dev
 
 ERL_SRC = $(wildcard src/*.erl)
 ERL_BEAM = $(patsubst src/%.erl,ebin/%.beam,$(ERL_SRC))
@@ -115,11 +120,17 @@ exunit: erlang examples
 	elixir -pa ebin -pa $(EX_EBIN) \
 	  -r test/elixir/test_helper.exs -r test/elixir/epcap_test.exs
 
-test: test-deps all proto-check unit eunit ct exunit
+test: test-deps all proto-check unit eunit ct exunit quality
 	@echo "make test: all suites passed"
 
 bench: all examples
 	sh test/bench.sh
+
+# A long live run under seccomp with stats, filter changes and injection;
+# not part of make test. make soak MINUTES=30
+MINUTES ?= 5
+soak: all examples
+	sh test/soak.sh $(MINUTES)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the OTP application
 # under lib/erlang/lib, the port on PATH, the man page.
@@ -169,3 +180,102 @@ setuid: port
 clean:
 	$(MAKE) -C c_src clean
 	rm -rf ebin $(BUILD)
+
+# ---- Quality: sanitizers, fuzzing, valgrind, lint, dialyzer ----------
+#
+#   make check        ASan+UBSan: the C unit tests, and priv/epcap-asan
+#                     reading capture files through epcap
+#                     (test/epcap_asan_SUITE, checked against tcpdump)
+#   make valgrind     memcheck over offline captures (priv/epcap-null)
+#   make lint         cppcheck and clang-tidy over c_src
+#   make dialyzer     dialyzer over ebin (PLT cached in _build/dialyzer)
+#   make fuzz         each libFuzzer harness for FUZZ_SECONDS (60)
+#   make fuzz-replay  the harnesses over their seeds and saved crashes
+#   make quality      all of the above (part of make test)
+#
+# Every finding fails the target. The PropEr properties
+# (test/epcap_prop_tests.erl) run in make eunit.
+
+FUZZ_SECONDS ?= 60
+QUALITY = $(BUILD)/quality
+QUALITY_HELPER = $(ERL) -noshell -pa ebin -pa $(EX_EBIN) -pa $(QUALITY) \
+	-s epcap_quality_helper main
+
+.PHONY: check valgrind lint dialyzer fuzz fuzz-replay fuzz-seeds quality \
+	quality-helper
+
+quality-helper: erlang examples
+	@mkdir -p $(QUALITY)
+	$(ERLC) $(ERLC_FLAGS) -o $(QUALITY) test/fuzz/epcap_quality_helper.erl
+
+check: test-deps all examples
+	$(MAKE) -C c_src check
+	EPCAP_ASAN=$(CURDIR)/priv/epcap-asan $(MAKE) ct SUITE=epcap_asan_SUITE
+
+fuzz-seeds: quality-helper
+	@$(QUALITY_HELPER) seeds $(BUILD)/fuzz/seeds test/protocol_vectors.txt
+
+fuzz: test-deps fuzz-seeds
+	$(MAKE) -C c_src fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-replay: test-deps fuzz-seeds
+	$(MAKE) -C c_src fuzz-replay
+
+lint: test-deps
+	$(MAKE) -C c_src lint
+
+# The PLT holds erts, kernel and stdlib; dialyzer brings it up to date
+# by itself when OTP changes. Warnings make dialyzer exit 2.
+DIALYZER_PLT = $(BUILD)/dialyzer/erts_kernel_stdlib.plt
+DIALYZER_FLAGS = -Wunmatched_returns -Werror_handling -Wunknown
+
+$(DIALYZER_PLT):
+	@mkdir -p $(dir $@)
+	dialyzer --build_plt --apps erts kernel stdlib --output_plt $@.tmp \
+	  || [ $$? -eq 2 ]
+	mv $@.tmp $@
+
+# The beams are compiled afresh for it, with +debug_info: dialyzer needs
+# the abstract code, and ebin may hold beams built some other way.
+dialyzer: test-deps $(DIALYZER_PLT)
+	@rm -rf $(BUILD)/dialyzer/ebin && mkdir -p $(BUILD)/dialyzer/ebin
+	$(ERLC) $(ERLC_FLAGS) -o $(BUILD)/dialyzer/ebin $(ERL_SRC)
+	dialyzer --plt $(DIALYZER_PLT) $(DIALYZER_FLAGS) $(BUILD)/dialyzer/ebin
+
+# valgrind: priv/epcap-null (seccomp and the rlimit backend stop valgrind
+# itself: it does not know the seccomp call, and it refuses the lower
+# RLIMIT_NOFILE) over good capture files while a stream of commands
+# (test/fuzz/epcap_quality_helper.erl) arrives on stdin, held open
+# through a FIFO until the port exits; then over broken files, which end
+# the port with its own error. Any valgrind error or leak exits 99.
+VALGRIND = valgrind --quiet --vgdb=no --error-exitcode=99 --leak-check=full \
+	--show-leak-kinds=definite,indirect,possible \
+	--errors-for-leak-kinds=definite,indirect,possible --track-origins=yes
+VG = $(BUILD)/valgrind
+
+valgrind: test-deps all quality-helper
+	@rm -rf $(VG) && mkdir -p $(VG)
+	@$(QUALITY_HELPER) valgrind-inputs $(VG)
+	@set -e; for f in $(VG)/good-* $(VG)/bad-*; do \
+	  n=$$(basename $$f); rm -f $(VG)/in; mkfifo $(VG)/in; \
+	  timeout 600 $(VALGRIND) --log-file=$(VG)/$$n.vg priv/epcap-null \
+	    --credit 1 -r $$f < $(VG)/in > $(VG)/$$n.out 2> $(VG)/$$n.err & \
+	  pid=$$!; exec 3> $(VG)/in; \
+	  cat $(VG)/commands.bin >&3 2>/dev/null || true; \
+	  rc=0; wait $$pid || rc=$$?; exec 3>&-; \
+	  if [ -s $(VG)/$$n.vg ] || [ $$rc -eq 99 ]; then \
+	    cat $(VG)/$$n.vg $(VG)/$$n.err; \
+	    echo "valgrind: $$n: errors (exit $$rc)" >&2; exit 1; fi; \
+	  case $$n:$$rc in \
+	    good-*:0) $(QUALITY_HELPER) check-output $(VG)/$$n.out ;; \
+	    bad-*:66|bad-*:75) echo "valgrind: $$n: exit $$rc, $$(tail -n 1 $(VG)/$$n.err)" ;; \
+	    *) cat $(VG)/$$n.err; \
+	       echo "valgrind: $$n: unexpected exit $$rc" >&2; exit 1 ;; \
+	  esac; \
+	done
+	@echo "valgrind: no error, no leak"
+
+# What CI runs after the suites; about five minutes on two cores, most of
+# it the fuzzers (FUZZ_SECONDS each, two at a time) and the PLT.
+quality: check valgrind lint dialyzer fuzz-replay fuzz
+	@echo "make quality: no finding"
