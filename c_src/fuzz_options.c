@@ -63,8 +63,8 @@ static int parse(struct epcap_opts *o, int argc, char **argv, char *err,
         abort();
     if (memchr(err, '\0', errlen) == NULL)
         abort();
-    if (rc == -1 && err[0] == '\0')
-        abort();
+    if (rc == -1 && errlen > 1 && err[0] == '\0')
+        abort(); /* a one-byte buffer holds only the NUL */
     if (rc == 0)
         check_ok(o);
     return rc;
