@@ -27,7 +27,7 @@
 
 -define(PACKET_CASES, 500).
 -define(GARBAGE_CASES, 3000).
--define(PORT_CASES, 100).
+-define(PORT_CASES, 150).
 
 %% ---- EUnit entry points ----
 
@@ -404,18 +404,21 @@ source() ->
     oneof([[], [{interface, text()}], [{file, path()}]]).
 
 envs() ->
-    ?LET(N, frequency([{16, range(0, 3)}, {4, range(4, 16)}, {strict_weight(), range(17, 20)}]),
+    ?LET(N, frequency([{40, range(0, 3)}, {10, range(4, 16)}, {strict_weight(), range(17, 20)}]),
          vector(N, {env, env_text()})).
 
 %% Known mismatches are generated often in strict mode, and now and then
 %% otherwise (to see whether they are still there).
 strict_weight() ->
     case strict() of
-        true -> 3;
+        true -> 10;
         false -> 1
     end.
 
 option() ->
+    frequency([{40, valid_option()}, {strict_weight(), mismatch_option()}]).
+
+valid_option() ->
     frequency([
         {3, {snaplen, range(1, 262144)}},
         {2, {promiscuous, bool()}},
@@ -432,18 +435,19 @@ option() ->
         {2, {cluster_id, range(0, 255)}},
         {2, {cpu_affinity, cpus()}},
         {2, {datalink, oneof([range(0, 16#ffff), oneof(dlt_names())])}},
-        {strict_weight(), {datalink, text()}},
         {2, {tstamp_type, oneof(tstamp_names())}},
-        {strict_weight(), {tstamp_type, text()}},
         {2, {start_timeout, range(1, 100000)}},
         {2, {active, oneof([bool(), once, range(1, 1000)])}},
         {2, {max_queue, oneof([range(1, 1000000), range(1, 1 bsl 40)])}},
         {2, {max_queue_bytes, oneof([range(1, 1 bsl 30), range(1, 1 bsl 50)])}},
         {1, {stats_interval, range(1, 100000)}},
-        {strict_weight(), dump_option()},
-        {strict_weight(), {dump_files, range(1, 100000)}},
         {2, oneof([promiscuous, monitor, inject, verbose])}
     ]).
+
+%% Options known_mismatch/1 knows the port refuses.
+mismatch_option() ->
+    oneof([{datalink, text()}, {tstamp_type, text()}, dump_option(),
+           {dump_files, range(1, 100000)}]).
 
 dlt_names() -> ["EN10MB", "LINUX_SLL", "LINUX_SLL2", "RAW", "NULL", "LOOP",
                 "IEEE802_11", "IEEE802_11_RADIO", "PPP", "IPV4", "IPV6"].
@@ -456,8 +460,8 @@ cpus() -> non_empty(list(oneof([$0, $1, $7, $,, $-]))).
 %% Paths and names: printable, never empty, may start with "-" (an
 %% argument after its flag is never read as an option).
 path() ->
-    frequency([{5, text()}, {5, ?LET(T, text(), "/tmp/" ++ T)}, {1, "--"},
-               {1, "-x"}, {strict_weight(), "-"}]).
+    frequency([{20, text()}, {20, ?LET(T, text(), "/tmp/" ++ T)}, {2, "--"},
+               {2, "-x"}, {strict_weight(), "-"}]).
 
 text() -> non_empty(list(text_char())).
 
