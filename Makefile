@@ -188,7 +188,8 @@ clean:
 #                     (test/epcap_asan_SUITE, checked against tcpdump)
 #   make valgrind     memcheck over offline captures (priv/epcap-null)
 #   make lint         cppcheck and clang-tidy over c_src
-#   make dialyzer     dialyzer over ebin (PLT cached in _build/dialyzer)
+#   make dialyzer     dialyzer over src and examples (PLT cached in
+#                     _build/dialyzer)
 #   make fuzz         each libFuzzer harness for FUZZ_SECONDS (60)
 #   make fuzz-replay  the harnesses over their seeds and saved crashes
 #   make quality      all of the above (part of make test)
@@ -235,11 +236,12 @@ $(DIALYZER_PLT):
 	  || [ $$? -eq 2 ]
 	mv $@.tmp $@
 
-# The beams are compiled afresh for it, with +debug_info: dialyzer needs
+# The application (what goes into ebin) and the examples, which use its
+# API. The beams are compiled afresh, with +debug_info: dialyzer needs
 # the abstract code, and ebin may hold beams built some other way.
 dialyzer: test-deps $(DIALYZER_PLT)
 	@rm -rf $(BUILD)/dialyzer/ebin && mkdir -p $(BUILD)/dialyzer/ebin
-	$(ERLC) $(ERLC_FLAGS) -o $(BUILD)/dialyzer/ebin $(ERL_SRC)
+	$(ERLC) $(ERLC_FLAGS) -o $(BUILD)/dialyzer/ebin $(ERL_SRC) $(EX_SRC)
 	dialyzer --plt $(DIALYZER_PLT) $(DIALYZER_FLAGS) $(BUILD)/dialyzer/ebin
 
 # valgrind: priv/epcap-null (seccomp and the rlimit backend stop valgrind
