@@ -29,6 +29,10 @@
  * millisecond of 1 M packets/s traffic on a veth. 32 MiB holds 16 ms. */
 #define EPCAP_BUFFER_DEFAULT (32 * 1024 * 1024)
 
+/* How long a port that ends on its own (a fatal error) waits for the
+ * owner to close stdin, so a command in flight never meets a dead pipe. */
+#define EPCAP_LINGER_SECONDS 2
+
 /* Default timeout in milliseconds (see options_defaults). */
 #define EPCAP_TIMEOUT_DEFAULT 1
 
@@ -155,6 +159,8 @@ struct epcap {
     bool stdin_open;
     bool done;          /* capture over: eof, stop, or stdin closed */
     bool stopping;      /* STOP received: take what the kernel holds */
+    bool ready_sent;    /* the owner may be sending commands */
+    bool eof_sent;      /* a file is exhausted; wait for the owner */
     pid_t parent;       /* the process that started us */
     struct obuf out;
     struct ibuf in;
@@ -229,6 +235,7 @@ void epcap_warn(struct epcap *st, int err_code, const char *fmt, ...)
 void epcap_log(const struct epcap *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void epcap_send_ready(struct epcap *st);
+void epcap_linger(struct epcap *st);
 void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,
                  const void *body, size_t len);
 

@@ -79,10 +79,15 @@ static void capture_some(struct epcap *st)
         epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
                     st->is_file ? st->opt.file : st->opt.interface,
                     pcap_geterr(st->pcap));
-    if (n == 0 && st->is_file && !st->done) {
-        st->done = true;
-        if (st->output != OUTPUT_FRAMES)
+    if (n == 0 && st->is_file && !st->eof_sent) {
+        st->eof_sent = true;
+        /* A shell stream just ends. The owner of a frame stream is told,
+         * and may still ask for stats; it ends the port with STOP or by
+         * closing stdin, so none of its commands meets a dead pipe. */
+        if (st->output != OUTPUT_FRAMES) {
+            st->done = true;
             return;
+        }
         if (obuf_frame(&st->out, EPCAP_FRAME_EOF, NULL, 0, NULL, 0) < 0)
             epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
                         strerror(errno));
@@ -92,6 +97,8 @@ static void capture_some(struct epcap *st)
 /* Whether to read packets now; counts each transition to a pause. */
 static bool may_capture(struct epcap *st)
 {
+    if (st->eof_sent)
+        return false;
     bool no_credit = st->opt.credit >= 0 && st->credit <= 0;
     bool backed_up = obuf_pending(&st->out) >= EPCAP_OUT_HIGH;
 

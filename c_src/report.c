@@ -11,7 +11,10 @@
  * Syscalls: write (stderr and stdout), poll (draining stdout).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,9 +46,47 @@ void epcap_fatal(struct epcap *st, int exit_code, int err_code,
     fprintf(stderr, "epcap: %s\n", msg);
     if (st->frames && st->out.buf != NULL) {
         (void)epcap_error_frame(st, err_code, true, msg);
-        (void)obuf_drain(&st->out);
+        if (obuf_drain(&st->out) == 0 && st->ready_sent)
+            epcap_linger(st);
     }
     exit(exit_code);
+}
+
+/*
+ * Wait, bounded, for the owner to close stdin before exiting. The owner
+ * may be writing a command at this moment; if this process were gone, the
+ * write would fail with EPIPE and the Erlang VM would close the port and
+ * discard what it had not read yet: the very frame that says why. Reads
+ * and drops whatever arrives. Syscalls: ppoll, read.
+ */
+void epcap_linger(struct epcap *st)
+{
+    unsigned char buf[4096];
+    struct timespec left = {EPCAP_LINGER_SECONDS, 0};
+
+    (void)st;
+    for (;;) {
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int rc = ppoll(&pfd, 1, &left, NULL);
+        if (rc <= 0 && !(rc < 0 && errno == EINTR))
+            return; /* timed out, or poll failed: go anyway */
+        if (rc > 0) {
+            ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                return; /* the owner closed its end */
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        left.tv_sec -= t1.tv_sec - t0.tv_sec;
+        left.tv_nsec -= t1.tv_nsec - t0.tv_nsec;
+        while (left.tv_nsec < 0) {
+            left.tv_nsec += 1000000000L;
+            left.tv_sec--;
+        }
+        if (left.tv_sec < 0)
+            return;
+    }
 }
 
 int epcap_error_frame(struct epcap *st, int err_code, bool fatal,
@@ -106,6 +147,7 @@ void epcap_send_ready(struct epcap *st)
         obuf_drain(&st->out) < 0)
         epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM,
                     "stdout: writing the ready frame: %s", strerror(errno));
+    st->ready_sent = true;
 }
 
 void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,

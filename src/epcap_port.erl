@@ -234,6 +234,12 @@ start_error(undefined, Status, Config) ->
             {port_exit, Reason}
     end.
 
+%% A fatal ERROR frame while running: why the epcap process stops.
+fatal_reason(Code, "sandbox violation: " ++ _ = Msg) ->
+    {sandbox_violation, violation({Code, Msg})};
+fatal_reason(Code, Msg) ->
+    {Code, Msg}.
+
 violation({_, "sandbox violation: " ++ Rest}) ->
     [Name | _] = string:split(Rest, " "),
     case string:to_integer(Name) of
@@ -402,15 +408,19 @@ frame({packets, Records}, State) ->
     },
     {noreply, grant(deliver(Msgs, N, State1))};
 frame(eof, State) ->
-    %% Held packets go first: eof is always the last message.
+    %% Held packets go first: eof is always the last message. The port
+    %% waits for STOP, so no command of ours ever meets a dead pipe.
     State1 = deliver(State#state{active = true, eof = true}),
     State1#state.owner ! {epcap, eof},
+    _ = command(State1#state.port, stop, 0, []),
     {noreply, State1};
 frame({reply, Id, Status, Body}, State) ->
     {noreply, reply(Id, Status, Body, State)};
 frame({error, Code, true, Msg}, State) ->
+    %% The port waits for us to close it; what was captured before the
+    %% error still reaches the owner.
     logger:error("epcap: ~p: ~ts", [Code, Msg]),
-    {noreply, State#state{last_error = {Code, Msg}}};
+    {stop, fatal_reason(Code, Msg), deliver(State#state{active = true})};
 frame({error, Code, false, Msg}, State) ->
     logger:warning("epcap: ~p: ~ts", [Code, Msg]),
     {noreply, State};
