@@ -25,9 +25,11 @@
  *   PACKETS  one or more packet records, back to back:
  *              u64 seconds, u32 fraction (unit given by READY's precision),
  *              u32 caplen, u32 original length, caplen bytes of packet.
- *   EOF      empty. The capture file is exhausted; the port exits 0 after it.
- *   ERROR    u16 code (EPCAP_ERRORS), u8 fatal (1: the port exits after
- *            this frame), then the message.
+ *   EOF      empty. The capture file is exhausted; the port waits for STOP
+ *            or the end of stdin, then exits 0.
+ *   ERROR    u16 code (EPCAP_ERRORS), u8 fatal (1: the port ends after
+ *            this frame, once the owner closes stdin or 2 s have passed),
+ *            then the message.
  *   WARNING  u16 code (EPCAP_ERRORS), then the message. Capture goes on.
  *   REPLY    u32 id (copied from the command), u16 code (0 = ok, otherwise
  *            EPCAP_ERRORS), then a command-specific body.
