@@ -29,8 +29,9 @@
  * millisecond of 1 M packets/s traffic on a veth. 32 MiB holds 16 ms. */
 #define EPCAP_BUFFER_DEFAULT (32 * 1024 * 1024)
 
-/* How long a port that ends on its own (a fatal error) waits for the
- * owner to close stdin, so a command in flight never meets a dead pipe. */
+/* How long a port that ends on its own (end of a file, a fatal error)
+ * waits for the owner to stop it or close stdin, so a command in flight
+ * never meets a dead pipe. */
 #define EPCAP_LINGER_SECONDS 2
 
 /* Default timeout in milliseconds (see options_defaults). */
@@ -174,7 +175,8 @@ struct epcap {
     bool recheck_active;
     enum epcap_output output;
     bool nano;                  /* the handle gives nanosecond stamps */
-    struct timespec deadline;   /* -G: when to stop (CLOCK_MONOTONIC) */
+    struct timespec deadline;   /* when to stop (CLOCK_MONOTONIC) */
+    bool has_deadline;          /* --duration, or lingering after EOF */
     struct epcap_dump dump;
     bpf_u_int32 netmask;        /* for filters; looked up at open */
 };

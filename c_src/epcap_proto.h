@@ -26,7 +26,7 @@
  *              u64 seconds, u32 fraction (unit given by READY's precision),
  *              u32 caplen, u32 original length, caplen bytes of packet.
  *   EOF      empty. The capture file is exhausted; the port waits for STOP
- *            or the end of stdin, then exits 0.
+ *            or the end of stdin (2 s at most), then exits 0.
  *   ERROR    u16 code (EPCAP_ERRORS), u8 fatal (1: the port ends after
  *            this frame, once the owner closes stdin or 2 s have passed),
  *            then the message.

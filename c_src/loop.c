@@ -91,6 +91,14 @@ static void capture_some(struct epcap *st)
         if (obuf_frame(&st->out, EPCAP_FRAME_EOF, NULL, 0, NULL, 0) < 0)
             epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
                         strerror(errno));
+        /* ... but not forever: an owner that sends nothing gets the end
+         * after EPCAP_LINGER_SECONDS. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        now.tv_sec += EPCAP_LINGER_SECONDS;
+        if (!st->has_deadline || now.tv_sec < st->deadline.tv_sec)
+            st->deadline = now;
+        st->has_deadline = true;
     }
 }
 
@@ -221,6 +229,7 @@ static void loop_init(struct epcap *st)
     if (st->opt.duration > 0) {
         clock_gettime(CLOCK_MONOTONIC, &st->deadline);
         st->deadline.tv_sec += st->opt.duration;
+        st->has_deadline = true;
     }
 }
 
@@ -230,7 +239,7 @@ static const struct timespec *time_left(struct epcap *st,
 {
     struct timespec now;
 
-    if (st->opt.duration <= 0)
+    if (!st->has_deadline)
         return NULL;
     clock_gettime(CLOCK_MONOTONIC, &now);
     left->tv_sec = st->deadline.tv_sec - now.tv_sec;
