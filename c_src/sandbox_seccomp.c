@@ -284,9 +284,16 @@ static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
           SCMP_A2_32(SCMP_CMP_EQ, PACKET_RX_RING));
     /* pcap_inject is send(fd, buf, len, 0): no destination address, so
      * a packet cannot be redirected to another interface. */
-    if (st->opt.inject)
+    if (st->opt.inject) {
         ALLOW(SCMP_SYS(sendto), SCMP_A0_32(SCMP_CMP_EQ, fd),
               SCMP_A4_64(SCMP_CMP_EQ, 0));
+        /* Batches (control.c): one call for hundreds of packets. Its
+         * message headers are in memory seccomp cannot read, so a
+         * compromised port could name another interface of its network
+         * namespace in them (doc/SECURITY.md); only with inject. */
+        ALLOW(SCMP_SYS(sendmmsg), SCMP_A0_32(SCMP_CMP_EQ, fd),
+              SCMP_A3_32(SCMP_CMP_EQ, 0));
+    }
 }
 
 /* dump.c: writing the current dump file, and rotation: a new file in the
