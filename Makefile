@@ -248,8 +248,9 @@ dialyzer: test-deps $(DIALYZER_PLT)
 # itself: it does not know the seccomp call, and it refuses the lower
 # RLIMIT_NOFILE) over good capture files while a stream of commands
 # (test/fuzz/epcap_quality_helper.erl) arrives on stdin, held open
-# through a FIFO until the port exits; then over broken files, which end
-# the port with its own error. Any valgrind error or leak exits 99.
+# through a FIFO; once the EOF frame is out, STOP, as epcap_port sends
+# it. Then over broken files, which end the port with its own error.
+# Any valgrind error or leak exits 99.
 VALGRIND = valgrind --quiet --vgdb=no --error-exitcode=99 --leak-check=full \
 	--show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible --track-origins=yes
@@ -264,6 +265,9 @@ valgrind: test-deps all quality-helper
 	    --credit 1 -r $$f < $(VG)/in > $(VG)/$$n.out 2> $(VG)/$$n.err & \
 	  pid=$$!; exec 3> $(VG)/in; \
 	  cat $(VG)/commands.bin >&3 2>/dev/null || true; \
+	  while kill -0 $$pid 2>/dev/null && [ "$$(tail -c 5 $(VG)/$$n.out \
+	      | od -An -tx1 | tr -d ' \n')" != 0000000103 ]; do sleep 0.1; done; \
+	  cat $(VG)/stop.bin >&3 2>/dev/null || true; \
 	  rc=0; wait $$pid || rc=$$?; exec 3>&-; \
 	  if [ -s $(VG)/$$n.vg ] || [ $$rc -eq 99 ]; then \
 	    cat $(VG)/$$n.vg $(VG)/$$n.err; \

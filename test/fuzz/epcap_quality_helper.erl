@@ -17,8 +17,8 @@
 %%     fuzz_pcapfile.c's filter byte.</li>
 %% </ul>
 %%
-%% `valgrind-inputs DIR': capture files and a stream of commands for the
-%% valgrind run. `check-output FRAMES': the port's output of a valgrind run
+%% `valgrind-inputs DIR': capture files, a stream of commands and a STOP
+%% for the valgrind run. `check-output FRAMES': the port's output of a valgrind run
 %% holds READY, the replies to those commands, packets and EOF, in order.
 %%
 %% Run as `erl -noshell -pa ebin -pa _build/examples -pa _build/quality
@@ -150,6 +150,9 @@ valgrind_inputs(Dir) ->
     ok = filelib:ensure_path(Dir),
     ok = file:write_file(filename:join(Dir, "commands.bin"),
                          [command_frame(C) || C <- commands()]),
+    %% What the owner sends once it has seen EOF (PROTOCOL.md).
+    ok = file:write_file(filename:join(Dir, "stop.bin"),
+                         command_frame({stop, 8, []})),
     Sample = epcap_samplegen:sample_packets(),
     Big = [{1700000000, I, N, rand:bytes(N)} || {I, N} <- [{1, 262144}, {2, 70000}, {3, 0}]],
     ok = epcap_samplegen:write(filename:join(Dir, "good-sample.pcap"), Sample, #{}),
