@@ -7,12 +7,7 @@
  * allocate or wait for more than EPCAP_CMD_MAX bytes.
  */
 #include "epcap.h"
-
-static uint32_t get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
+#include "wire.h"
 
 /*
  * Decode the first frame of buf. CMD_OK: *cmd is filled and *used bytes
@@ -25,7 +20,7 @@ enum cmd_status cmd_decode(const unsigned char *buf, size_t len,
 {
     if (len < 4)
         return CMD_NEED_MORE;
-    uint32_t n = get32(buf);
+    uint32_t n = wire_get32(buf);
     if (n < EPCAP_CMD_MIN) {
         *why = "command frame shorter than tag and id";
         return CMD_BAD;
@@ -37,7 +32,7 @@ enum cmd_status cmd_decode(const unsigned char *buf, size_t len,
     if (len - 4 < n)
         return CMD_NEED_MORE;
     cmd->tag = buf[4];
-    cmd->id = get32(buf + 5);
+    cmd->id = wire_get32(buf + 5);
     cmd->body = buf + 4 + EPCAP_CMD_MIN;
     cmd->body_len = n - EPCAP_CMD_MIN;
     *used = 4 + (size_t)n;

@@ -18,26 +18,7 @@
 #include <sys/socket.h>
 
 #include "epcap.h"
-
-static uint32_t get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-    put32(p, (uint32_t)(v >> 32));
-    put32(p + 4, (uint32_t)v);
-}
+#include "wire.h"
 
 static void reply_error(struct epcap *st, uint32_t id, int code,
                         const char *msg)
@@ -92,7 +73,7 @@ static void inject_many(struct epcap *st, const unsigned char *p, size_t len,
         size_t end = off;
         while (n < INJECT_VECTOR && end < len) {
             iov[n].iov_base = (void *)(p + end + 4);
-            iov[n].iov_len = get32(p + end);
+            iov[n].iov_len = wire_get32(p + end);
             msgs[n].msg_hdr.msg_iov = &iov[n];
             msgs[n].msg_hdr.msg_iovlen = 1;
             end += 4 + iov[n].iov_len;
@@ -140,9 +121,9 @@ static void cmd_inject_batch(struct epcap *st, const struct epcap_cmd *cmd)
         return;
     }
     /* Check the whole layout first: a malformed batch sends nothing. */
-    while (off + 4 <= cmd->body_len && get32(cmd->body + off) <=
+    while (off + 4 <= cmd->body_len && wire_get32(cmd->body + off) <=
                                            cmd->body_len - off - 4)
-        off += 4 + get32(cmd->body + off);
+        off += 4 + wire_get32(cmd->body + off);
     if (off != cmd->body_len) {
         reply_error(st, cmd->id, EPCAP_E_BAD_COMMAND,
                     "inject batch: a packet length runs past the frame");
@@ -153,8 +134,8 @@ static void cmd_inject_batch(struct epcap *st, const struct epcap_cmd *cmd)
                     (char *)body + 8, &msglen, PCAP_ERRBUF_SIZE);
     } else {
         /* A capture file: libpcap refuses, and says why. */
-        for (off = 0; off < cmd->body_len; off += 4 + get32(cmd->body + off)) {
-            if (inject_one(st, cmd->body + off + 4, get32(cmd->body + off)) == 0) {
+        for (off = 0; off < cmd->body_len; off += 4 + wire_get32(cmd->body + off)) {
+            if (inject_one(st, cmd->body + off + 4, wire_get32(cmd->body + off)) == 0) {
                 sent++;
             } else if (failed++ == 0) {
                 const char *why = pcap_geterr(st->pcap);
@@ -163,8 +144,8 @@ static void cmd_inject_batch(struct epcap *st, const struct epcap_cmd *cmd)
             }
         }
     }
-    put32(body, sent);
-    put32(body + 4, failed);
+    wire_put32(body, sent);
+    wire_put32(body + 4, failed);
     epcap_reply(st, cmd->id,
                 failed == 0 ? EPCAP_E_OK : EPCAP_E_INJECT_FAILED, body,
                 8 + msglen);
@@ -208,7 +189,7 @@ static void cmd_stats(struct epcap *st, const struct epcap_cmd *cmd)
     };
     body[0] = valid ? 1 : 0;
     for (int i = 0; i < EPCAP_STATS_COUNTERS; i++)
-        put64(body + 1 + 8 * i, v[i]);
+        wire_put64(body + 1 + 8 * i, v[i]);
     epcap_reply(st, cmd->id, EPCAP_E_OK, body, sizeof(body));
 }
 
@@ -219,7 +200,7 @@ static void cmd_credit(struct epcap *st, const struct epcap_cmd *cmd)
                     "credit: body must be a u32");
         return;
     }
-    st->credit += get32(cmd->body);
+    st->credit += wire_get32(cmd->body);
     if (st->credit > EPCAP_CREDIT_MAX)
         st->credit = EPCAP_CREDIT_MAX;
 }

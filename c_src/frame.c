@@ -20,23 +20,9 @@
 #include <unistd.h>
 
 #include "epcap.h"
+#include "wire.h"
 
 #define NO_BATCH SIZE_MAX
-
-static inline unsigned char *put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-    return p + 4;
-}
-
-static inline unsigned char *put64(unsigned char *p, uint64_t v)
-{
-    p = put32(p, (uint32_t)(v >> 32));
-    return put32(p, (uint32_t)v);
-}
 
 int obuf_init(struct obuf *ob, int fd, size_t cap)
 {
@@ -95,7 +81,7 @@ void obuf_close_batch(struct obuf *ob)
 {
     if (ob->batch == NO_BATCH)
         return;
-    put32(ob->buf + ob->batch, (uint32_t)(ob->end - ob->batch - 4));
+    wire_put32(ob->buf + ob->batch, (uint32_t)(ob->end - ob->batch - 4));
     ob->batch = NO_BATCH;
 }
 
@@ -116,10 +102,10 @@ void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
         ob->end += EPCAP_FRAME_HEADER;
     }
     unsigned char *p = ob->buf + ob->end;
-    p = put64(p, (uint64_t)h->ts.tv_sec);
-    p = put32(p, (uint32_t)h->ts.tv_usec);
-    p = put32(p, caplen);
-    p = put32(p, h->len);
+    p = wire_put64(p, (uint64_t)h->ts.tv_sec);
+    p = wire_put32(p, (uint32_t)h->ts.tv_usec);
+    p = wire_put32(p, caplen);
+    p = wire_put32(p, h->len);
     memcpy(p, data, caplen);
     ob->end += EPCAP_RECORD_HEADER + caplen;
     if (ob->end - ob->batch - EPCAP_FRAME_HEADER >= EPCAP_BATCH_BYTES)
@@ -136,7 +122,7 @@ int obuf_frame(struct obuf *ob, uint8_t tag, const void *hdr, size_t hdrlen,
         if (obuf_drain(ob) < 0 || reserve(ob, n) < 0)
             return -1;
     }
-    unsigned char *p = put32(ob->buf + ob->end, (uint32_t)(n - 4));
+    unsigned char *p = wire_put32(ob->buf + ob->end, (uint32_t)(n - 4));
     *p++ = tag;
     if (hdrlen > 0)
         memcpy(p, hdr, hdrlen);

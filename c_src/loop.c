@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "epcap.h"
+#include "wire.h"
 
 #define IN_INITIAL (64 * 1024)
 #define EPCAP_PIPE_SIZE (1024 * 1024)
@@ -129,8 +130,7 @@ static bool may_capture(struct epcap *st)
 static void grow_input(struct epcap *st)
 {
     struct ibuf *in = &st->in;
-    size_t want = 4 + ((size_t)in->buf[0] << 24 | (size_t)in->buf[1] << 16 |
-                       (size_t)in->buf[2] << 8 | in->buf[3]);
+    size_t want = 4 + (size_t)wire_get32(in->buf);
 
     if (want <= in->cap)
         return;

@@ -13,26 +13,15 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
-#include <time.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "epcap.h"
+#include "wire.h"
 
 #define MSG_MAX 1024
-
-static void put16(unsigned char *p, uint16_t v)
-{
-    p[0] = (unsigned char)(v >> 8);
-    p[1] = (unsigned char)v;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
 
 void epcap_fatal(struct epcap *st, int exit_code, int err_code,
                  const char *fmt, ...)
@@ -94,7 +83,7 @@ int epcap_error_frame(struct epcap *st, int err_code, bool fatal,
 {
     unsigned char hdr[3];
 
-    put16(hdr, (uint16_t)err_code);
+    wire_put16(hdr, (uint16_t)err_code);
     hdr[2] = fatal ? 1 : 0;
     return obuf_frame(&st->out, EPCAP_FRAME_ERROR, hdr, sizeof(hdr), msg,
                       strlen(msg));
@@ -112,7 +101,7 @@ void epcap_warn(struct epcap *st, int err_code, const char *fmt, ...)
         fprintf(stderr, "epcap: warning: %s\n", msg);
     if (st->frames && st->out.buf != NULL) {
         unsigned char hdr[2];
-        put16(hdr, (uint16_t)err_code);
+        wire_put16(hdr, (uint16_t)err_code);
         (void)obuf_frame(&st->out, EPCAP_FRAME_WARNING, hdr, sizeof(hdr), msg,
                          strlen(msg));
     }
@@ -137,9 +126,9 @@ void epcap_send_ready(struct epcap *st)
     const char *name = st->is_file ? st->opt.file : st->opt.interface;
     int prec = pcap_get_tstamp_precision(st->pcap);
 
-    put16(hdr, EPCAP_PROTOCOL_VERSION);
-    put32(hdr + 2, (uint32_t)pcap_datalink(st->pcap));
-    put32(hdr + 6, (uint32_t)pcap_snapshot(st->pcap));
+    wire_put16(hdr, EPCAP_PROTOCOL_VERSION);
+    wire_put32(hdr + 2, (uint32_t)pcap_datalink(st->pcap));
+    wire_put32(hdr + 6, (uint32_t)pcap_snapshot(st->pcap));
     hdr[10] = prec == PCAP_TSTAMP_PRECISION_NANO ? 9 : 6;
     hdr[11] = st->is_file ? EPCAP_SOURCE_FILE : EPCAP_SOURCE_LIVE;
     if (obuf_frame(&st->out, EPCAP_FRAME_READY, hdr, sizeof(hdr), name,
@@ -155,8 +144,8 @@ void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,
 {
     unsigned char hdr[6];
 
-    put32(hdr, id);
-    put16(hdr + 4, code);
+    wire_put32(hdr, id);
+    wire_put16(hdr + 4, code);
     if (obuf_frame(&st->out, EPCAP_FRAME_REPLY, hdr, sizeof(hdr), body, len) <
         0)
         epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM,
