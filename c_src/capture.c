@@ -17,9 +17,9 @@
 #include "epcap.h"
 
 /* libpcap status -> protocol error code. */
-int capture_map_error(int status)
+int capture_map_error(int pcap_status)
 {
-    switch (status) {
+    switch (pcap_status) {
     case PCAP_ERROR_NO_SUCH_DEVICE: return EPCAP_E_NO_SUCH_DEVICE;
     case PCAP_ERROR_PERM_DENIED: return EPCAP_E_PERMISSION_DENIED;
     case PCAP_ERROR_PROMISC_PERM_DENIED:
@@ -234,6 +234,8 @@ void capture_open(struct epcap *st)
         open_file(st);
     else
         open_live(st);
+    st->nano = pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+    st->out.frac_unit = st->nano ? 1000000000L : 1000000L;
     lookup_netmask(st);
     if (st->opt.filter != NULL && capture_set_filter(st, st->opt.filter) < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",

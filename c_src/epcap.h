@@ -119,6 +119,7 @@ struct obuf {
     size_t end;     /* first free byte */
     size_t batch;   /* offset of the open PACKETS frame, or SIZE_MAX */
     int fd;
+    long frac_unit; /* fractions per second of the handle's stamps */
 };
 
 /* Input buffer: command frames read from stdin, not yet handled. */
@@ -180,6 +181,26 @@ struct epcap {
     struct epcap_dump dump;
     bpf_u_int32 netmask;        /* for filters; looked up at open */
 };
+
+/*
+ * A time stamp as the protocol promises it: seconds since 1970, not
+ * negative, and a fraction below one second in `unit' (10^6 or 10^9).
+ * A capture file may claim anything; the excess fraction is carried into
+ * the seconds and a time before 1970 becomes 0.
+ */
+static inline void epcap_ts_normalize(long *sec, long *frac, long unit)
+{
+    if (*frac >= unit || *frac < 0) {
+        *sec += *frac / unit;
+        *frac %= unit;
+        if (*frac < 0) {
+            *frac += unit;
+            (*sec)--;
+        }
+    }
+    if (*sec < 0)
+        *sec = *frac = 0;
+}
 
 /* options.c: argv -> opts. Returns 0, or -1 with a message in err. */
 int options_parse(struct epcap_opts *opt, int argc, char *argv[], char *err,

@@ -34,6 +34,7 @@ int obuf_init(struct obuf *ob, int fd, size_t cap)
     ob->end = 0;
     ob->batch = NO_BATCH;
     ob->fd = fd;
+    ob->frac_unit = 1000000000L;
     return 0;
 }
 
@@ -101,9 +102,11 @@ void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
         ob->buf[ob->end + 4] = EPCAP_FRAME_PACKETS;
         ob->end += EPCAP_FRAME_HEADER;
     }
+    long sec = (long)h->ts.tv_sec, frac = (long)h->ts.tv_usec;
+    epcap_ts_normalize(&sec, &frac, ob->frac_unit);
     unsigned char *p = ob->buf + ob->end;
-    p = wire_put64(p, (uint64_t)h->ts.tv_sec);
-    p = wire_put32(p, (uint32_t)h->ts.tv_usec);
+    p = wire_put64(p, (uint64_t)sec);
+    p = wire_put32(p, (uint32_t)frac);
     p = wire_put32(p, caplen);
     p = wire_put32(p, h->len);
     memcpy(p, data, caplen);

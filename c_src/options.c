@@ -241,9 +241,9 @@ static int set_number(const char *name, const char *v, long min, long max,
                       int *out, char *err, size_t errlen)
 {
     long n;
-    char want[64];
 
     if (parse_number(v, min, max, &n) < 0) {
+        char want[64];
         snprintf(want, sizeof(want), "an integer in %ld..%ld", min, max);
         return bad(err, errlen, name, v, want);
     }

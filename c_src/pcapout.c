@@ -107,6 +107,12 @@ size_t pcapout_write_packet(struct obuf *ob, enum epcap_output fmt, bool nano,
 {
     uint32_t caplen = h->caplen > EPCAP_SNAPLEN_MAX ? EPCAP_SNAPLEN_MAX
                                                     : h->caplen;
+    long sec = (long)h->ts.tv_sec, frac = (long)h->ts.tv_usec;
+    epcap_ts_normalize(&sec, &frac, nano ? 1000000000L : 1000000L);
+    struct pcap_pkthdr fixed = *h;
+    fixed.ts.tv_sec = sec;
+    fixed.ts.tv_usec = frac;
+    h = &fixed;
 
     if (fmt == OUTPUT_PCAP) {
         unsigned char *p = obuf_tail(ob, 16 + caplen);
