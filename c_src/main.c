@@ -43,11 +43,17 @@ int main(int argc, char *argv[])
         return EPCAP_EXIT_SOFTWARE;
     }
 
-    /* A usage error goes to stderr only: stdout may be a pipe to a
-     * program that expects frames (or, later, pcap) and nothing else. */
-    if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0)
+    /* A usage error also goes out as an ERROR frame when stdout carries
+     * frames (not a terminal, and nothing on the command line asked for
+     * pcap, a listing or a filter dump), so the Erlang side can say
+     * {badarg, Message}; otherwise stderr only. */
+    if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0) {
+        st.frames = !isatty(STDOUT_FILENO) && st.opt.write_file == NULL &&
+                    !st.opt.compile && !st.opt.list_interfaces &&
+                    !st.opt.list_datalinks && !st.opt.help && !st.opt.version;
         epcap_fatal(&st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
                     "%s (see epcap --help)", err);
+    }
     if (st.opt.write_file != NULL)
         st.output = st.opt.pcapng ? OUTPUT_PCAPNG : OUTPUT_PCAP;
     st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO);

@@ -68,6 +68,8 @@
 }.
 
 -define(START_TIMEOUT, 15000).
+%% The port takes at most this many -e options (options.c).
+-define(ENV_MAX, 16).
 %% Bounds on what the owner's mailbox may hold before capture pauses:
 %% about 50 MB of small packets or 48 MiB of large ones. Smaller queues
 %% leave the owner idle between credit grants and cost throughput.
@@ -227,7 +229,26 @@ string(_, Opt) ->
 nonempty([], Opt) -> throw({badarg, Opt});
 nonempty(S, _) -> S.
 
+%% What the port would refuse, refused here with the option's name.
+consistent(Opts) ->
+    Get = fun(K) -> proplists:get_value(K, Opts) end,
+    case Get(file) of
+        "-" -> throw({badarg, {file, "-"}});
+        _ -> ok
+    end,
+    Envs = [E || {env, _} = E <- Opts],
+    length(Envs) > ?ENV_MAX andalso throw({badarg, lists:nth(?ENV_MAX + 1, Envs)}),
+    Dump = [O || {K, _} = O <- Opts, lists:member(K, [dump_format, dump_size,
+                                                        dump_seconds, dump_files,
+                                                        dump_only])],
+    Dump =/= [] andalso Get(dump) =:= undefined andalso throw({badarg, hd(Dump)}),
+    Get(dump_files) =/= undefined andalso Get(dump_size) =:= undefined andalso
+        Get(dump_seconds) =:= undefined andalso
+        throw({badarg, {dump_files, Get(dump_files)}}),
+    ok.
+
 build(Opts) ->
+    consistent(Opts),
     Get = fun(K, D) -> proplists:get_value(K, Opts, D) end,
     File = Get(file, undefined),
     Iface = Get(interface, undefined),
@@ -269,7 +290,7 @@ build(Opts) ->
 %% grants follow the sizes actually seen.
 -spec initial_credit(config()) -> pos_integer().
 initial_credit(#{max_queue := Max, max_queue_bytes := Bytes, snaplen := Snap}) ->
-    min(Max, max(256, Bytes div min(Snap, 65536))).
+    min(?EPCAP_CREDIT_MAX, min(Max, max(256, Bytes div min(Snap, 65536)))).
 
 default_if_undefined(undefined) -> default;
 default_if_undefined(Name) -> Name.
