@@ -238,9 +238,11 @@ consistent(Opts) ->
     end,
     Envs = [E || {env, _} = E <- Opts],
     length(Envs) > ?ENV_MAX andalso throw({badarg, lists:nth(?ENV_MAX + 1, Envs)}),
-    Dump = [O || {K, _} = O <- Opts, lists:member(K, [dump_format, dump_size,
-                                                        dump_seconds, dump_files,
-                                                        dump_only])],
+    %% Only those that reach the port's command line need {dump, _}.
+    Dump = [O || {K, V} = O <- Opts,
+                 lists:member(K, [dump_size, dump_seconds, dump_files])
+                 orelse O =:= {dump_format, pcapng} orelse O =:= {dump_only, true},
+                 V =/= undefined],
     Dump =/= [] andalso Get(dump) =:= undefined andalso throw({badarg, hd(Dump)}),
     Get(dump_files) =/= undefined andalso Get(dump_size) =:= undefined andalso
         Get(dump_seconds) =:= undefined andalso
