@@ -109,17 +109,13 @@ size_t pcapout_write_packet(struct obuf *ob, enum epcap_output fmt, bool nano,
                                                     : h->caplen;
     long sec = (long)h->ts.tv_sec, frac = (long)h->ts.tv_usec;
     epcap_ts_normalize(&sec, &frac, nano ? 1000000000L : 1000000L);
-    struct pcap_pkthdr fixed = *h;
-    fixed.ts.tv_sec = sec;
-    fixed.ts.tv_usec = frac;
-    h = &fixed;
 
     if (fmt == OUTPUT_PCAP) {
         unsigned char *p = obuf_tail(ob, 16 + caplen);
         if (p == NULL)
             return 0;
-        p = put32(p, (uint32_t)h->ts.tv_sec);
-        p = put32(p, (uint32_t)h->ts.tv_usec);
+        p = put32(p, (uint32_t)sec);
+        p = put32(p, (uint32_t)frac);
         p = put32(p, caplen);
         p = put32(p, h->len);
         memcpy(p, data, caplen);
@@ -128,8 +124,8 @@ size_t pcapout_write_packet(struct obuf *ob, enum epcap_output fmt, bool nano,
     }
     uint32_t pad = (4 - caplen % 4) % 4;
     uint32_t len = 32 + caplen + pad;
-    uint64_t ts = (uint64_t)h->ts.tv_sec * (nano ? 1000000000u : 1000000u) +
-                  (uint64_t)h->ts.tv_usec;
+    uint64_t ts = (uint64_t)sec * (nano ? 1000000000u : 1000000u) +
+                  (uint64_t)frac;
     unsigned char *p = obuf_tail(ob, len);
     if (p == NULL)
         return 0;

@@ -287,13 +287,6 @@ settled_stats(Pid, Last, Tries) ->
         New -> timer:sleep(100), settled_stats(Pid, New, Tries - 1)
     end.
 
-%% The port's counters where the API has them (for the failure report).
-stats(Pid) ->
-    case erlang:function_exported(epcap, stats, 1) of
-        true -> catch epcap:stats(Pid);
-        false -> not_available
-    end.
-
 %% An interface without IPv4 has no netmask; a filter still compiles and
 %% the capture works.
 interface_without_ipv4(Config) ->
