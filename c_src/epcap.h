@@ -180,6 +180,7 @@ struct epcap {
     bool has_deadline;          /* --duration, or lingering after EOF */
     struct epcap_dump dump;
     bpf_u_int32 netmask;        /* for filters; looked up at open */
+    char *file_buf;             /* stdio buffer of a capture file */
 };
 
 /*

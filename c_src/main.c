@@ -94,6 +94,7 @@ int main(int argc, char *argv[])
 
     int rc = loop_run(&st);
     pcap_close(st.pcap);
+    free(st.file_buf); /* after pcap_close, which closes its FILE */
     options_free(&st.opt);
     obuf_free(&st.out);
     free(st.in.buf);

@@ -10,6 +10,20 @@
 %% end.
 %% '''
 %%
+%% With `{delivery, batch}' the owner gets one message per batch the
+%% port writes instead, `{epcap_batch, Ref, Batch}', with up to a few
+%% thousand packets in capture order; {@link batch_fold/3} walks it. One
+%% message per packet costs the VM far more than the capture itself, so
+%% this is the way to take millions of packets a second:
+%%
+%% ```
+%% {ok, Ref} = epcap:start_link([{file, "big.pcap"}, {delivery, batch}]),
+%% receive
+%%     {epcap_batch, Ref, Batch} ->
+%%         epcap:batch_fold(fun({packet, _, _, _, P}, N) -> N + 1 end, 0, Batch)
+%% end.
+%% '''
+%%
 %% `Time' is `{MegaSecs, Secs, MicroSecs}' by default, or an integer with
 %% `{time_unit, microsecond | nanosecond}'. `Length' is the length on the
 %% wire; `byte_size(Packet)' is what was captured (at most the snaplen).
@@ -38,12 +52,16 @@
     datalinks/1, datalinks/2,
     getopts/1,
     info/1,
-    child_spec/1
+    child_spec/1,
+    batch_fold/3,
+    batch_to_list/1,
+    batch_count/1
 ]).
 
--export_type([option/0]).
+-export_type([option/0, batch/0]).
 
 -type option() :: epcap_opts:option().
+-type batch() :: epcap_codec:batch().
 
 %% @equiv start([])
 -spec start() -> {ok, pid()} | {error, term()}.
@@ -367,3 +385,20 @@ child_spec(Options) ->
         type => worker,
         modules => [?MODULE, epcap_port]
     }.
+
+%% @doc Fold over the packets of a `{epcap_batch, Ref, Batch}' message in
+%% capture order. `Fun' gets each packet as the classic message
+%% `{packet, DataLinkType, Time, Length, Packet}', so code written for
+%% `{delivery, packet}' works unchanged on it. Each `Packet' is a
+%% sub-binary of the batch: keep one for long with `binary:copy/1', or
+%% the whole batch stays in memory.
+-spec batch_fold(fun((epcap_codec:message(), Acc) -> Acc), Acc, batch()) -> Acc.
+batch_fold(Fun, Acc, Batch) -> epcap_codec:batch_fold(Fun, Acc, Batch).
+
+%% @doc The packets of a batch as a list of classic messages.
+-spec batch_to_list(batch()) -> [epcap_codec:message()].
+batch_to_list(Batch) -> epcap_codec:batch_to_list(Batch).
+
+%% @doc How many packets a batch holds.
+-spec batch_count(batch()) -> non_neg_integer().
+batch_count(Batch) -> epcap_codec:batch_count(Batch).

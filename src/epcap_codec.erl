@@ -11,6 +11,10 @@
 -export([
     decode/1,
     packets/4,
+    batch/4,
+    batch_count/1,
+    batch_fold/3,
+    batch_to_list/1,
     encode_command/3,
     stats/1,
     batch_reply/1,
@@ -19,7 +23,7 @@
 ]).
 
 -export_type([frame/0, ready/0, time_unit/0, precision/0, message/0,
-              command/0]).
+              command/0, batch/0]).
 
 -type command() :: stop | inject | inject_batch | filter | stats | credit.
 
@@ -97,6 +101,50 @@ packets(Bin, DLT, microsecond, 9) -> us_ns(Bin, DLT);
 packets(Bin, DLT, microsecond, 6) -> us_us(Bin, DLT);
 packets(Bin, DLT, nanosecond, 9) -> ns_ns(Bin, DLT);
 packets(Bin, DLT, nanosecond, 6) -> ns_us(Bin, DLT).
+
+%% @doc A PACKETS frame kept whole, for `{delivery, batch}': one message
+%% to the owner carries every record, and the owner decodes them with
+%% {@link batch_fold/3} or {@link batch_to_list/1}. The records are
+%% checked here, in the epcap process, so a bad frame crashes it and not
+%% the owner. Treat the term as opaque.
+-type batch() :: {epcap_batch, non_neg_integer(), time_unit(), precision(),
+                  non_neg_integer(), binary()}.
+
+-spec batch(binary(), non_neg_integer(), time_unit(), precision()) -> batch().
+batch(Records, DLT, Unit, Prec) ->
+    {epcap_batch, DLT, Unit, Prec, count(Records, 0), Records}.
+
+count(<<_:96, C:32, _:32, _:C/binary, R/binary>>, N) -> count(R, N + 1);
+count(<<>>, N) -> N;
+count(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
+
+%% @doc How many packets a batch holds.
+-spec batch_count(batch()) -> non_neg_integer().
+batch_count({epcap_batch, _, _, _, N, _}) -> N.
+
+%% @doc The packets of a batch as the classic messages, in capture order.
+-spec batch_to_list(batch()) -> [message()].
+batch_to_list({epcap_batch, DLT, Unit, Prec, _, Records}) ->
+    packets(Records, DLT, Unit, Prec).
+
+%% @doc Fold over the packets of a batch in capture order; `Fun' gets
+%% each as the classic message `{packet, DataLinkType, Time, Length,
+%% Packet}'. No list is built, so this is the fastest way through.
+-spec batch_fold(fun((message(), Acc) -> Acc), Acc, batch()) -> Acc.
+batch_fold(Fun, Acc, {epcap_batch, DLT, Unit, Prec, _, Records}) ->
+    fold(Fun, Acc, Records, DLT, Unit, Prec).
+
+fold(Fun, Acc, <<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D, U, Pr) ->
+    fold(Fun, Fun({packet, D, time(S, F, U, Pr), L, P}, Acc), R, D, U, Pr);
+fold(_, Acc, <<>>, _, _, _) ->
+    Acc.
+
+time(S, F, timestamp, 9) -> {S div 1000000, S rem 1000000, F div 1000};
+time(S, F, timestamp, 6) -> {S div 1000000, S rem 1000000, F};
+time(S, F, microsecond, 9) -> S * 1000000 + F div 1000;
+time(S, F, microsecond, 6) -> S * 1000000 + F;
+time(S, F, nanosecond, 9) -> S * 1000000000 + F;
+time(S, F, nanosecond, 6) -> S * 1000000000 + F * 1000.
 
 %% One loop per (unit, precision) pair keeps the per-packet path to a
 %% single binary match and a tuple build.

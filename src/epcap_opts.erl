@@ -37,6 +37,7 @@
     | {exec, text()}
     | {start_timeout, pos_integer()}
     | {active, boolean() | once | pos_integer()}
+    | {delivery, packet | batch}
     | {max_queue, pos_integer()}
     | {max_queue_bytes, pos_integer()}
     | {stats_interval, pos_integer()}
@@ -60,6 +61,7 @@
     start_timeout := pos_integer(),
     inject := boolean(),
     active := boolean() | once | pos_integer(),
+    delivery := packet | batch,
     max_queue := pos_integer(),
     max_queue_bytes := pos_integer(),
     stats_interval := pos_integer() | undefined,
@@ -200,6 +202,7 @@ check(dump_files, V, _) when is_integer(V), V > 0, V =< 100000 -> V;
 check(dump_only, V, _) when is_boolean(V) -> V;
 check(active, V, _) when is_boolean(V); V =:= once -> V;
 check(active, V, _) when is_integer(V), V > 0 -> V;
+check(delivery, V, _) when V =:= packet; V =:= batch -> V;
 check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
 check(timeout, V, _) when V =:= immediate; V =:= infinity -> V;
 check(direction, V, _) when V =:= in; V =:= out; V =:= inout -> V;
@@ -272,6 +275,7 @@ build(Opts) ->
         start_timeout => Get(start_timeout, ?START_TIMEOUT),
         inject => Get(inject, false),
         active => Get(active, true),
+        delivery => Get(delivery, packet),
         max_queue => Get(max_queue, ?MAX_QUEUE),
         max_queue_bytes => Get(max_queue_bytes, ?MAX_QUEUE_BYTES),
         stats_interval => Get(stats_interval, undefined),

@@ -31,6 +31,9 @@
 %% How often to look at a full owner mailbox while the port is paused.
 -define(RECHECK_MS, 2).
 
+-type owner_message() :: epcap_codec:message()
+    | {epcap_batch, pid(), epcap_codec:batch()}.
+
 -record(state, {
     port :: port() | undefined,
     os_pid :: non_neg_integer() | undefined,
@@ -49,14 +52,20 @@
     next_id = 1 :: pos_integer(),
     %% Flow control.
     active :: true | false | once | pos_integer(),
-    held = queue:new() :: queue:queue(epcap_codec:message()),
+    delivery :: packet | batch,
+    %% Messages the active mode holds back, each with its packet count.
+    held = queue:new() :: queue:queue({pos_integer(), owner_message()}),
     held_count = 0 :: non_neg_integer(),
+    held_packets = 0 :: non_neg_integer(),
     credit = 0 :: non_neg_integer(),
     max_queue :: pos_integer(),
     max_queue_bytes :: pos_integer(),
     avg_size = 64 :: pos_integer(),
+    %% Packets per owner message: 1, or the recent size of a batch.
+    avg_batch = 1 :: pos_integer(),
     recheck = false :: boolean(),
-    eof = false :: boolean(),
+    eof = false :: boolean(),       % the port has read all of a file
+    eof_told = false :: boolean(),  % and the owner has {epcap, eof}
     sent = 0 :: non_neg_integer(),
     stats_timer :: reference() | undefined
 }).
@@ -115,6 +124,7 @@ init_it(Caller, Owner, Config, Link) ->
                 ready = Ready,
                 config = Config,
                 active = maps:get(active, Config),
+                delivery = maps:get(delivery, Config),
                 max_queue = maps:get(max_queue, Config),
                 max_queue_bytes = maps:get(max_queue_bytes, Config),
                 credit = epcap_opts:initial_credit(Config)
@@ -304,6 +314,21 @@ command(Port, Kind, Id, Body) ->
     end.
 
 %% @private
+handle_call({setopts, Opts}, _From, State) ->
+    case setopts(Opts, State) of
+        {ok, State1} ->
+            State2 = tell_eof(deliver(State1)),
+            case State2#state.port of
+                undefined when State2#state.held_count =:= 0 ->
+                    {stop, normal, ok, State2};
+                _ ->
+                    {reply, ok, State2}
+            end;
+        {error, _} = Error ->
+            {reply, Error, State}
+    end;
+handle_call(stop, _From, #state{port = undefined} = State) ->
+    {stop, normal, ok, flush(State)};
 handle_call(_, _From, #state{port = undefined} = State) ->
     {reply, {error, closed}, State};
 handle_call({send, _}, _From, #state{config = #{inject := false}} = State) ->
@@ -322,11 +347,6 @@ handle_call({set_filter, Expr}, From, State) ->
     {noreply, request(filter, Expr, From, State)};
 handle_call(stats, From, State) ->
     {noreply, request(stats, [], From, State)};
-handle_call({setopts, Opts}, _From, State) ->
-    case setopts(Opts, State) of
-        {ok, State1} -> {reply, ok, deliver(State1)};
-        {error, _} = Error -> {reply, Error, State}
-    end;
 handle_call(stop, From, #state{port = Port, stopping = []} = State) ->
     _ = command(Port, stop, 0, []),
     erlang:send_after(?STOP_TIMEOUT, self(), stop_timeout),
@@ -355,10 +375,16 @@ handle_cast(Msg, State) ->
 %% @private
 handle_info({Port, {data, Frame}}, #state{port = Port} = State) ->
     frame(epcap_codec:decode(Frame), State);
+handle_info({Port, {exit_status, 0}}, #state{port = Port} = State) ->
+    flush_exit(Port),
+    case waiting_owner(State) of
+        true -> {noreply, State#state{port = undefined}};
+        false -> {stop, normal, flush(State#state{port = undefined})}
+    end;
 handle_info({Port, {exit_status, Status}}, #state{port = Port} = State0) ->
     flush_exit(Port),
     %% Whatever is held was captured: the owner gets it before we go.
-    State = deliver(State0#state{active = true}),
+    State = flush(State0),
     Reason =
         case {epcap_codec:exit_reason(Status), State#state.last_error} of
             {normal, _} -> normal;
@@ -378,7 +404,10 @@ handle_info({'EXIT', Port, Reason}, #state{port = Port} = State) ->
         {false, undefined} -> {port_exit, Reason};
         {false, Error} -> Error
     end,
-    {stop, Why, deliver(State#state{port = undefined, active = true})};
+    case Why =:= normal andalso waiting_owner(State) of
+        true -> {noreply, State#state{port = undefined}};
+        false -> {stop, Why, flush(State#state{port = undefined})}
+    end;
 handle_info({'EXIT', _, normal}, State) ->
     {noreply, State};
 handle_info({'EXIT', _, Reason}, State) ->
@@ -398,25 +427,23 @@ handle_info(Msg, State) ->
     logger:warning("epcap: unexpected message ~p", [Msg]),
     {noreply, State}.
 
-frame({packets, Records}, State) ->
+frame({packets, Records}, #state{delivery = packet} = State) ->
     #state{datalink = DLT, time_unit = Unit, precision = Prec} = State,
     Msgs = epcap_codec:packets(Records, DLT, Unit, Prec),
     N = length(Msgs),
-    %% The size estimate rises at once and falls slowly, so a switch to
-    %% large packets can never be met with credit sized for small ones.
-    Avg = byte_size(Records) div N,
-    State1 = State#state{
-        credit = max(0, State#state.credit - N),
-        avg_size = max(Avg, (State#state.avg_size * 7 + Avg) div 8)
-    },
-    {noreply, grant(deliver(Msgs, N, State1))};
+    {noreply, grant(deliver(Msgs, N, received(N, byte_size(Records), State)))};
+frame({packets, Records}, State) ->
+    #state{datalink = DLT, time_unit = Unit, precision = Prec} = State,
+    Batch = epcap_codec:batch(Records, DLT, Unit, Prec),
+    N = epcap_codec:batch_count(Batch),
+    State1 = received(N, byte_size(Records), State),
+    State2 = State1#state{avg_batch = rising(N, State1#state.avg_batch)},
+    {noreply, grant(deliver([{epcap_batch, self(), Batch}], N, State2))};
 frame(eof, State) ->
-    %% Held packets go first: eof is always the last message. The port
-    %% waits for STOP, so no command of ours ever meets a dead pipe.
-    State1 = deliver(State#state{active = true, eof = true}),
-    State1#state.owner ! {epcap, eof},
-    _ = command(State1#state.port, stop, 0, []),
-    {noreply, State1};
+    %% The port waits for STOP, so no command of ours ever meets a dead
+    %% pipe. A passive owner still gets what is held only when it asks.
+    _ = command(State#state.port, stop, 0, []),
+    {noreply, tell_eof(deliver(State#state{eof = true}))};
 frame({reply, Id, Status, Body}, State) ->
     {noreply, reply(Id, Status, Body, State)};
 frame({error, Code, true, Msg}, State) ->
@@ -432,6 +459,30 @@ frame({warning, Code, Msg}, State) ->
     {noreply, State};
 frame({ready, _} = Frame, _State) ->
     erlang:error({protocol, {unexpected, Frame}}).
+
+%% Held packets go first: {epcap, eof} is always the last message.
+tell_eof(#state{eof = true, eof_told = false, held_count = 0} = State) ->
+    State#state.owner ! {epcap, eof},
+    State#state{eof_told = true};
+tell_eof(State) ->
+    State.
+
+%% The port has gone after the end of its file while a passive owner has
+%% packets held: this process stays until they are taken (or stop/1).
+waiting_owner(#state{eof = true, stopping = [], held_count = Held}) ->
+    Held > 0;
+waiting_owner(_) ->
+    false.
+%% The estimates rise at once and fall slowly, so a switch to large
+%% packets can never be met with credit sized for small ones.
+received(N, Bytes, State) ->
+    State#state{
+        credit = max(0, State#state.credit - N),
+        avg_size = rising(Bytes div N, State#state.avg_size)
+    }.
+
+rising(New, Avg) ->
+    max(New, (Avg * 7 + New) div 8).
 
 %% Replies: to a waiting caller, to the owner for periodic stats, or
 %% (id 0: a failed single inject, which has no caller) to the owner.
@@ -462,28 +513,33 @@ result(filter, bad_filter, Body, _) -> {error, {bad_filter, text(Body)}};
 result(stats, ok, Body, State) -> {ok, stats_map(Body, State)};
 result(_, Code, Body, _) -> {error, {Code, text(Body)}}.
 
-stats_map(Body, #state{sent = Sent, held_count = Held}) ->
+stats_map(Body, #state{sent = Sent, held_packets = Held}) ->
     (epcap_codec:stats(Body))#{owner_delivered => Sent, held => Held}.
 
 text(Bin) ->
     unicode:characters_to_list(Bin).
 
-%% Hand packets to the owner as far as the active mode allows; hold the
-%% rest. With nothing held, the common case, messages go straight out.
+%% Hand messages (N packets in all) to the owner as far as the active
+%% mode allows, which counts messages; hold the rest. With nothing held,
+%% the common case, messages go straight out.
 deliver(Msgs, N, #state{active = true, held_count = 0} = State) ->
     send_all(State#state.owner, Msgs),
     State#state{sent = State#state.sent + N};
-deliver(Msgs, N, #state{held = Held, held_count = C} = State) ->
-    deliver(State#state{held = queue:join(Held, queue:from_list(Msgs)),
-                        held_count = C + N}).
+deliver(Msgs, N, #state{held = Held} = State) ->
+    Items = case State#state.delivery of
+        packet -> [{1, M} || M <- Msgs];
+        batch -> [{N, M} || M <- Msgs]
+    end,
+    deliver(State#state{held = queue:join(Held, queue:from_list(Items)),
+                        held_count = State#state.held_count + length(Items),
+                        held_packets = State#state.held_packets + N}).
 
 deliver(#state{held_count = 0} = State) ->
     State;
 deliver(#state{active = false} = State) ->
     State;
-deliver(#state{active = true, held = Held, held_count = C} = State) ->
-    send_all(State#state.owner, queue:to_list(Held)),
-    State#state{held = queue:new(), held_count = 0, sent = State#state.sent + C};
+deliver(#state{active = true, held_count = C} = State) ->
+    take(C, State);
 deliver(#state{active = once} = State) ->
     passive(take(1, State));
 deliver(#state{active = N, held_count = C} = State) when is_integer(N) ->
@@ -496,8 +552,17 @@ deliver(#state{active = N, held_count = C} = State) when is_integer(N) ->
 
 take(K, #state{held = Held, held_count = C, owner = Owner} = State) ->
     {Out, Rest} = queue:split(K, Held),
-    send_all(Owner, queue:to_list(Out)),
-    State#state{held = Rest, held_count = C - K, sent = State#state.sent + K}.
+    Items = queue:to_list(Out),
+    send_all(Owner, [M || {_, M} <- Items]),
+    P = lists:sum([N || {N, _} <- Items]),
+    State#state{held = Rest, held_count = C - K,
+                held_packets = State#state.held_packets - P,
+                sent = State#state.sent + P}.
+
+%% Everything held goes to the owner, whatever the active mode: this
+%% process is about to end.
+flush(State) ->
+    tell_eof(deliver(State#state{active = true})).
 
 passive(#state{owner = Owner} = State) ->
     Owner ! {epcap_passive, self()},
@@ -515,10 +580,10 @@ grant(#state{port = undefined} = State) ->
     State;
 grant(#state{eof = true} = State) ->
     State;
-grant(#state{credit = Credit, held_count = Held} = State) ->
+grant(#state{credit = Credit, held_packets = Held} = State) ->
     Limit = min(State#state.max_queue,
                 max(1, State#state.max_queue_bytes div State#state.avg_size)),
-    Queued = Held + owner_queue(State),
+    Queued = Held + owner_queue(State) * State#state.avg_batch,
     Room = Limit - Queued - Credit,
     if
         Room >= Limit div 4, Room > 0 ->

@@ -2,7 +2,7 @@
 %% line of key=value pairs and halts. Not a test: nothing asserts on time.
 -module(epcap_bench).
 
--export([file/1, latency/1, inject/1, live/1]).
+-export([file/1, file_batch/1, latency/1, inject/1, live/1]).
 
 %% Read a capture file through epcap:start_link/1 and count what the
 %% owner receives until {epcap, eof}.
@@ -16,6 +16,29 @@ file([Path]) ->
     io:format("epcap ~s packets=~b bytes=~b seconds=~.3f~n",
               [Path, N, Bytes, Secs]),
     halt(0).
+
+%% The same with {delivery, batch}: the owner walks each batch with
+%% epcap:batch_fold/3, seeing every packet as the classic message.
+-spec file_batch([string()]) -> no_return().
+file_batch([Path]) ->
+    T0 = erlang:monotonic_time(microsecond),
+    {ok, _} = epcap:start_link([{file, Path}, {delivery, batch}]),
+    {N, Bytes} = count_batches({0, 0}),
+    T1 = erlang:monotonic_time(microsecond),
+    Secs = (T1 - T0) / 1.0e6,
+    io:format("epcap ~s packets=~b bytes=~b seconds=~.3f~n",
+              [Path, N, Bytes, Secs]),
+    halt(0).
+
+count_batches(Acc) ->
+    receive
+        {epcap_batch, _, Batch} ->
+            count_batches(epcap:batch_fold(
+                fun({packet, _, _, _, P}, {N, B}) -> {N + 1, B + byte_size(P)} end,
+                Acc, Batch));
+        {epcap, eof} -> Acc
+    after 30000 -> Acc
+    end.
 
 count(N, B) ->
     receive

@@ -117,6 +117,25 @@ many_records_test() ->
         epcap_codec:packets(iolist_to_binary(lists:nthtail(N, Recs)), 1, nanosecond, 9))
      || N <- [0, 1, 50, 200, 201]].
 
+%% A batch holds the same packets in every unit and precision, counted
+%% without decoding; a bad body is refused before the owner sees it.
+batch_test() ->
+    Recs = iolist_to_binary(
+        [<<S:64, F:32, (byte_size(P)):32, (byte_size(P) + 3):32, P/binary>>
+         || {S, F, P} <- [{1700000000 + I, I * 1000 + 7, binary:copy(<<I>>, I)}
+                          || I <- lists:seq(0, 99)]]),
+    [begin
+        B = epcap_codec:batch(Recs, 1, U, Prec),
+        Want = epcap_codec:packets(Recs, 1, U, Prec),
+        ?assertEqual(100, epcap_codec:batch_count(B)),
+        ?assertEqual(Want, epcap_codec:batch_to_list(B)),
+        ?assertEqual(Want, lists:reverse(
+            epcap_codec:batch_fold(fun(M, A) -> [M | A] end, [], B)))
+     end || U <- [timestamp, microsecond, nanosecond], Prec <- [6, 9]],
+    ?assertEqual(0, epcap_codec:batch_count(epcap_codec:batch(<<>>, 1, timestamp, 9))),
+    [?assertError({bad_frame, _}, epcap_codec:batch(R, 1, timestamp, 9))
+     || R <- [<<1>>, <<0:64, 0:32, 5:32, 5:32, 1, 2>>]].
+
 error_code_test() ->
     [?assertEqual(Atom, epcap_codec:error_code(N)) || {N, Atom} <- ?EPCAP_ERRORS],
     ?assertEqual({unknown, 9999}, epcap_codec:error_code(9999)).

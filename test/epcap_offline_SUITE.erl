@@ -16,7 +16,10 @@
     max_snaplen_packet_intact/1,
     many_packets/1,
     empty_file/1,
-    info_reports_file/1
+    info_reports_file/1,
+    batch_delivery_matches_packets/1,
+    batch_delivery_active_once/1,
+    passive_owner_outlives_eof/1
 ]).
 
 -define(FILTERS, [
@@ -27,7 +30,9 @@
 all() ->
     [formats_match_tcpdump, filters_match_tcpdump, default_time_is_timestamp,
      microsecond_time_unit, eof_is_last_and_process_exits,
-     max_snaplen_packet_intact, many_packets, empty_file, info_reports_file].
+     max_snaplen_packet_intact, many_packets, empty_file, info_reports_file,
+     batch_delivery_matches_packets, batch_delivery_active_once,
+     passive_owner_outlives_eof].
 
 init_per_suite(Config) ->
     case os:find_executable("tcpdump") of
@@ -84,6 +89,7 @@ collect(Acc) ->
 drain() ->
     receive
         {packet, _, _, _, _} = M -> [M | drain()];
+        {epcap_batch, _, _} = M -> [M | drain()];
         {epcap, _} = M -> [M | drain()]
     after 0 -> []
     end.
@@ -187,3 +193,89 @@ info_reports_file(Config) ->
     ?assertMatch(#{source := file, datalink := 1, precision := 9, version := 3}, Info),
     ?assertEqual(list_to_binary(File), maps:get(name, Info)),
     _ = collect([]).
+
+%% {delivery, batch}: the same packets, in the same order, with the same
+%% time stamps in every unit, whether walked with batch_fold/3 or listed
+%% with batch_to_list/1; every batch names its epcap process.
+batch_delivery_matches_packets(Config) ->
+    Many = filename:join(?config(priv_dir, Config), "batch-many.pcap"),
+    ok = epcap_samplegen:write_synthetic(Many, 50000, 60, #{}),
+    [begin
+        Opts = [{time_unit, Unit}, {filter, Filter}],
+        {Want, []} = capture(File, Opts),
+        {Pid, Batches} = capture_batches(File, Opts),
+        ?assert(Batches =/= [] orelse Want =:= []),
+        [?assertEqual(Pid, P) || {P, _} <- Batches],
+        Listed = lists:append([epcap:batch_to_list(B) || {_, B} <- Batches]),
+        Folded = lists:reverse(lists:foldl(
+            fun({_, B}, Acc) -> epcap:batch_fold(fun(M, A) -> [M | A] end, Acc, B) end,
+            [], Batches)),
+        ?assertEqual(length(Want), lists:sum([epcap:batch_count(B) || {_, B} <- Batches])),
+        ?assertEqual(Want, [{D, T, L, P} || {packet, D, T, L, P} <- Listed], {File, Unit}),
+        ?assertEqual(Listed, Folded)
+     end || File <- [Many | ?config(files, Config)],
+            Unit <- [timestamp, microsecond, nanosecond],
+            Filter <- ["", "udp"]].
+
+%% Active modes count messages, so {active, once} hands over one batch;
+%% stats count the packets in it. A bounded queue keeps the port paused
+%% (and able to answer stats) while the owner is passive.
+batch_delivery_active_once(Config) ->
+    File = ?config(long, Config),
+    {ok, Pid} = epcap:start_link([{file, File}, {delivery, batch}, {active, once},
+                                  {max_queue, 20000}]),
+    First = receive {epcap_batch, Pid, B} -> B after 5000 -> ct:fail(no_batch) end,
+    receive {epcap_passive, Pid} -> ok after 5000 -> ct:fail(not_passive) end,
+    receive {epcap_batch, Pid, _} -> ct:fail(batch_while_passive) after 200 -> ok end,
+    N1 = epcap:batch_count(First),
+    ?assert(N1 > 0),
+    {ok, #{owner_delivered := N1, held := Held}} = epcap:stats(Pid),
+    ?assert(Held > 0 andalso Held =< 20000, Held),
+    Ref = monitor(process, Pid),
+    ok = epcap:setopts(Pid, [{active, true}]),
+    {Pid, Rest} = collect_batches(Pid, []),
+    ?assertEqual(100000, N1 + lists:sum([epcap:batch_count(B) || {_, B} <- Rest])),
+    receive {'DOWN', Ref, process, Pid, normal} -> ok
+    after 5000 -> ct:fail(not_stopped)
+    end.
+
+%% A file read to its end while the owner is passive: what is held waits
+%% for the owner, and {epcap, eof} comes after it, never before.
+passive_owner_outlives_eof(Config) ->
+    File = filename:join(?config(priv_dir, Config), "passive.pcap"),
+    ok = epcap_samplegen:write_synthetic(File, 20000, 60, #{}),
+    {ok, Pid} = epcap:start_link([{file, File}, {active, 100}]),
+    Ref = monitor(process, Pid),
+    receive {epcap_passive, Pid} -> ok after 5000 -> ct:fail(not_passive) end,
+    %% Long enough for the port to read everything and exit.
+    timer:sleep(500),
+    Early = drain(),
+    ?assertEqual(100, length(Early)),
+    ?assertNot(lists:member({epcap, eof}, Early)),
+    ?assert(is_process_alive(Pid)),
+    ok = epcap:setopts(Pid, [{active, true}]),
+    ?assertEqual(19900, length(collect([]))),
+    receive {'DOWN', Ref, process, Pid, normal} -> ok
+    after 5000 -> ct:fail(not_stopped)
+    end,
+    ?assertEqual([], drain()).
+
+capture_batches(File, Extra) ->
+    {ok, Pid} = epcap:start_link([{file, File}, {delivery, batch} | Extra]),
+    Ref = monitor(process, Pid),
+    Result = collect_batches(Pid, []),
+    receive
+        {'DOWN', Ref, process, Pid, Reason} -> ?assertEqual(normal, Reason)
+    after 5000 -> ct:fail({epcap_still_running, Pid})
+    end,
+    ?assertEqual([], drain()),
+    Result.
+
+collect_batches(Pid, Acc) ->
+    receive
+        {epcap_batch, P, B} -> collect_batches(Pid, [{P, B} | Acc]);
+        {packet, _, _, _, _} = M -> ct:fail({packet_in_batch_mode, M});
+        {epcap, eof} -> {Pid, lists:reverse(Acc)}
+    after 10000 -> ct:fail({no_eof, length(Acc)})
+    end.
+

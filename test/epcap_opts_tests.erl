@@ -74,7 +74,7 @@ badarg_test_() ->
            {cluster_id, -1}, {interface, ""}, {interface, 42},
            {filter, 123}, {file, ""}, {env, "NOEQUALS"}, {env, "=x"},
            {cpu_affinity, "a"}, {promiscuous, yes}, {verbose, 9},
-           {start_timeout, 0}, {foo, bar}, foo, "eth0", {interface, "a\0b"}],
+           {start_timeout, 0}, {delivery, list}, {foo, bar}, foo, "eth0", {interface, "a\0b"}],
     [?_assertEqual({error, {badarg, B}}, epcap_opts:parse([B])) || B <- Bad].
 
 conflicts_test() ->

@@ -438,6 +438,7 @@ valid_option() ->
         {2, {tstamp_type, oneof(tstamp_names())}},
         {2, {start_timeout, range(1, 100000)}},
         {2, {active, oneof([bool(), once, range(1, 1000)])}},
+        {1, {delivery, oneof([packet, batch])}},
         {2, {max_queue, oneof([range(1, 1000000), range(1, 1 bsl 40)])}},
         {2, {max_queue_bytes, oneof([range(1, 1 bsl 30), range(1, 1 bsl 50)])}},
         {1, {stats_interval, range(1, 100000)}},
