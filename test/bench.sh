@@ -26,9 +26,9 @@ echo "libpcap: $(./priv/epcap --version | tail -1)"
 echo
 
 # 1. Capture files into an Erlang process, against tcpdump -r -w - | cat.
-printf '%-10s %14s %14s %12s %12s %7s\n' frame tcpdump_pps epcap_pps tcpdump_MBps epcap_MBps ratio
-file_rate() { # erl-command file -> microseconds
-    out=$($1 -eval "epcap_bench:file([\"$2\"])")
+printf '%-12s %14s %14s %12s %12s %7s\n' frame tcpdump_pps epcap_pps tcpdump_MBps epcap_MBps ratio
+file_rate() { # erl-command file [bench function] -> microseconds
+    out=$($1 -eval "epcap_bench:${3:-file}([\"$2\"])")
     n=$(echo "$out" | field packets)
     [ "$n" = "$COUNT" ] || { echo "bench: epcap delivered $n of $COUNT" >&2; exit 1; }
     echo "$out" | field seconds | awk '{printf "%d", $1 * 1000000}'
@@ -40,15 +40,20 @@ for size in 60 1514; do
     cat "$f" >/dev/null # warm the page cache for both
     t0=$(now); tcpdump -r "$f" -w - 2>/dev/null | cat >/dev/null; t1=$(now)
     td=$(( (t1 - t0) / 1000 ))
-    for vm in default tuned; do
-        if [ $vm = default ]; then ep=$(file_rate "$ERL" "$f"); else ep=$(file_rate "$ERL_TUNED" "$f"); fi
+    for vm in default tuned batch; do
+        case $vm in
+        default) ep=$(file_rate "$ERL" "$f") ;;
+        tuned) ep=$(file_rate "$ERL_TUNED" "$f") ;;
+        batch) ep=$(file_rate "$ERL" "$f" file_batch) ;;
+        esac
         awk -v n="$COUNT" -v s="$size" -v td="$td" -v ep="$ep" -v vm="$vm" 'BEGIN {
             tp = n / (td / 1e6); e = n / (ep / 1e6);
-            printf "%-10s %14.0f %14.0f %12.1f %12.1f %7.2f\n", s " " vm, tp, e,
+            printf "%-12s %14.0f %14.0f %12.1f %12.1f %7.2f\n", s " " vm, tp, e,
                    tp * s / 1e6, e * s / 1e6, e / tp }'
     done
 done
-echo "(default: erl +sbwt none; tuned: also +MMscs 1024)"
+echo "(default: erl +sbwt none, a message per packet; tuned: also +MMscs 1024;"
+echo " batch: default VM, {delivery, batch}, the owner walks each batch with epcap:batch_fold/3)"
 echo
 
 if [ "$(id -u)" != 0 ]; then

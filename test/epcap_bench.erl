@@ -69,8 +69,9 @@ latency([CountS]) ->
            end || I <- lists:seq(1, Count)],
     Ok = lists:sort([L || L <- Lat, is_integer(L)]),
     P = fun(Q) -> lists:nth(max(1, round(Q * length(Ok))), Ok) / 1000 end,
-    io:format("latency packets=~b lost=~b p50_us=~.1f p99_us=~.1f max_us=~.1f~n",
-              [Count, Count - length(Ok), P(0.50), P(0.99), P(1.0)]),
+    io:format("latency packets=~b lost=~b p50_us=~.1f p90_us=~.1f p99_us=~.1f "
+              "max_us=~.1f~n",
+              [Count, Count - length(Ok), P(0.50), P(0.90), P(0.99), P(1.0)]),
     halt(0).
 
 %% Inject Count frames of Size bytes in batches of Batch through
