@@ -20,6 +20,7 @@
     inject_failure_is_not_fatal/1,
     own_injections_not_captured/1,
     stats_invariant_after_burst/1,
+    stats_invariant_batch_delivery/1,
     file_stats/1,
     set_filter/1,
     set_filter_no_stale_packets/1,
@@ -45,6 +46,7 @@ groups() ->
      {live, [], [inject_arrives_byte_for_byte, inject_disabled,
                  batch_inject_arrives, inject_failure_is_not_fatal,
                  own_injections_not_captured, stats_invariant_after_burst,
+                 stats_invariant_batch_delivery,
                  set_filter, set_filter_no_stale_packets,
                  slow_owner_bounded_memory, active_modes, periodic_stats]}].
 
@@ -214,13 +216,34 @@ own_injections_not_captured(Config) ->
 %% received = delivered + dropped (as the kernel counts), and delivered
 %% equals what the owner actually got.
 stats_invariant_after_burst(Config) ->
+    burst_invariant(Config, [], fun() -> length(receive_packets(200000, 1000)) end).
+
+%% The same with {delivery, batch}: the packets come in order, and the
+%% counts are packets, not messages.
+stats_invariant_batch_delivery(Config) ->
+    burst_invariant(Config, [{delivery, batch}], fun() ->
+        Seqs = receive_batches(1000, []),
+        ?assertEqual(Seqs, lists:sort(Seqs)),
+        length(Seqs)
+    end).
+
+receive_batches(Ms, Acc) ->
+    receive
+        {epcap_batch, _, B} ->
+            receive_batches(Ms, epcap:batch_fold(
+                fun({packet, 1, _, 60, P}, A) -> [seq(P) | A] end, Acc, B))
+    after Ms -> lists:reverse(Acc)
+    end.
+
+burst_invariant(Config, Extra, Receive) ->
     Net = ?config(net, Config),
     N = 200000,
-    Rx = root_capture(Net, [{filter, filter()}]),
+    Rx = root_capture(Net, [{filter, filter()} | Extra]),
     Tx = ns_capture(Net, [{inject, true}, {filter, "ether proto 0x1"}]),
-    Frames = [to_root(Net, I, 60) || I <- lists:seq(1, 1000)],
-    [ok = epcap:send_batch(Tx, Frames) || _ <- lists:seq(1, N div 1000)],
-    Got = length(receive_packets(N, 1000)),
+    %% Each batch restarts the sequence: number them across batches.
+    [ok = epcap:send_batch(Tx, [to_root(Net, K * 1000 + I, 60) || I <- lists:seq(1, 1000)])
+     || K <- lists:seq(0, N div 1000 - 1)],
+    Got = Receive(),
     S = settled_stats(Rx),
     ct:pal("burst of ~b: owner got ~b, stats ~p", [N, Got, S]),
     #{received := R, dropped := D, delivered := Dl, owner_delivered := Od} = S,
