@@ -128,48 +128,12 @@ base_opts(Config) ->
 
 %% Run a capture to its end: {Packets, What arrived after eof}.
 capture(Config, File, Extra) ->
-    {ok, Pid} = epcap:start_link(Extra ++ [{file, File} | base_opts(Config)]),
-    Ref = monitor(process, Pid),
-    Packets = collect([]),
-    receive
-        {'DOWN', Ref, process, Pid, Reason} -> ?assertEqual(normal, Reason)
-    after 30000 -> ct:fail({epcap_still_running, Pid})
-    end,
-    {Packets, drain()}.
+    epcap_test_lib:file_capture(Extra ++ [{file, File} | base_opts(Config)]).
 
-collect(Acc) ->
-    receive
-        {packet, DLT, Time, Len, Data} -> collect([{DLT, Time, Len, Data} | Acc]);
-        {epcap, eof} -> lists:reverse(Acc)
-    after 30000 -> ct:fail({no_eof, length(Acc)})
-    end.
+collect([]) -> epcap_test_lib:file_packets().
 
-drain() ->
-    receive
-        {packet, _, _, _, _} = M -> [M | drain()];
-        {epcap, _} = M -> [M | drain()]
-    after 0 -> []
-    end.
-
-%% What tcpdump reads from File: [{NanoTime, Len, Data}].
 tcpdump(Config, File, Args) ->
-    Out = filename:join(?config(priv_dir, Config),
-                        "tcpdump-" ++ integer_to_list(erlang:unique_integer([positive]))),
-    Port = open_port({spawn_executable, os:find_executable("tcpdump")},
-                     [{args, ["--time-stamp-precision=nano", "-r", File, "-w", Out
-                              | Args]},
-                      exit_status, stderr_to_stdout]),
-    0 = wait_exit(Port),
-    {ok, #{precision := nano, packets := Ps}} = epcap_samplegen:read(Out),
-    ok = file:delete(Out),
-    [{S * 1000000000 + F, L, D} || {S, F, L, D} <- Ps].
-
-wait_exit(Port) ->
-    receive
-        {Port, {exit_status, S}} -> S;
-        {Port, {data, _}} -> wait_exit(Port)
-    after 30000 -> ct:fail(tcpdump_timeout)
-    end.
+    epcap_test_lib:tcpdump_read(?config(priv_dir, Config), File, Args).
 
 compare(Config, File, Filter) ->
     Want = tcpdump(Config, File, [Filter || Filter =/= ""]),

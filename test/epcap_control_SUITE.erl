@@ -117,19 +117,6 @@ receive_packets(N, Ms, Acc) ->
     after Ms -> lists:reverse(Acc)
     end.
 
-%% Stats once the counters stop moving (the kernel has settled).
-settled_stats(P) ->
-    settled_stats(P, undefined, 50).
-
-settled_stats(_, Last, 0) ->
-    Last;
-settled_stats(P, Last, Tries) ->
-    {ok, S} = epcap:stats(P),
-    case S =:= Last of
-        true -> S;
-        false -> timer:sleep(100), settled_stats(P, S, Tries - 1)
-    end.
-
 %%--------------------------------------------------------------------
 %% Injection
 
@@ -244,7 +231,7 @@ burst_invariant(Config, Extra, Receive) ->
     [ok = epcap:send_batch(Tx, [to_root(Net, K * 1000 + I, 60) || I <- lists:seq(1, 1000)])
      || K <- lists:seq(0, N div 1000 - 1)],
     Got = Receive(),
-    S = settled_stats(Rx),
+    S = epcap_test_lib:settled_stats(Rx),
     ct:pal("burst of ~b: owner got ~b, stats ~p", [N, Got, S]),
     #{received := R, dropped := D, delivered := Dl, owner_delivered := Od} = S,
     ?assertEqual(R, Dl + D),
@@ -372,7 +359,7 @@ slow_owner_bounded_memory(Config) ->
     receive {woke, Count} -> ct:pal("owner got ~b after waking", [Count])
     after 30000 -> ct:fail(owner_never_caught_up)
     end,
-    S = settled_stats(Rx),
+    S = epcap_test_lib:settled_stats(Rx),
     ct:pal("stats ~p", [S]),
     ?assert(maps:get(dropped, S) > 0),
     ?assert(maps:get(credit_stalls, S) > 0),

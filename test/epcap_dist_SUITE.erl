@@ -175,19 +175,6 @@ collect(Pid, N, Deadline, Acc) ->
     after Left -> lists:reverse(Acc)
     end.
 
-%% Stats once the counters stop moving.
-settled_stats(Pid) ->
-    settled_stats(Pid, undefined, 50).
-
-settled_stats(_, Last, 0) ->
-    Last;
-settled_stats(Pid, Last, Tries) ->
-    {ok, S} = epcap:stats(Pid),
-    case S =:= Last of
-        true -> S;
-        false -> timer:sleep(100), settled_stats(Pid, S, Tries - 1)
-    end.
-
 ppid(OsPid) ->
     {ok, Bin} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/stat"),
     {Pos, 1} = lists:last(binary:matches(Bin, <<")">>)),
@@ -235,7 +222,7 @@ burst_arrives_at_remote_owner(Config) ->
                 ?assertEqual(byte_size(Frame), Len),
                 Seq
             end || {1, _Time, Len, Frame} <- Got],
-    S = settled_stats(Pid),
+    S = epcap_test_lib:settled_stats(Pid),
     ct:pal("burst of ~b through ~p: got ~b, stats ~p", [?BURST, Node, length(Got), S]),
     ?assertEqual(length(Got), length(Seqs), not_all_udp_on_ethernet),
     ?assertEqual(lists:seq(1, ?BURST), Seqs),

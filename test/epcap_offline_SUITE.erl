@@ -67,50 +67,16 @@ scale(Packets, nano) ->
     [{S, U * 1000 + (I rem 997), L, D}
      || {I, {S, U, L, D}} <- lists:zip(lists:seq(1, length(Packets)), Packets)].
 
-%% Run epcap over a file; return {Packets, AfterEof} where AfterEof is
-%% whatever arrived after {epcap, eof} until the epcap process exited.
+%% Run epcap over a file to its end: {Packets, what came after eof}.
 capture(File, Extra) ->
-    {ok, Pid} = epcap:start_link([{file, File} | Extra]),
-    Ref = monitor(process, Pid),
-    Packets = collect([]),
-    receive
-        {'DOWN', Ref, process, Pid, Reason} -> ?assertEqual(normal, Reason)
-    after 5000 -> ct:fail({epcap_still_running, Pid})
-    end,
-    {Packets, drain()}.
+    epcap_test_lib:file_capture([{file, File} | Extra]).
 
-collect(Acc) ->
-    receive
-        {packet, DLT, Time, Len, Data} -> collect([{DLT, Time, Len, Data} | Acc]);
-        {epcap, eof} -> lists:reverse(Acc)
-    after 10000 -> ct:fail({no_eof, length(Acc)})
-    end.
+collect([]) -> epcap_test_lib:file_packets().
 
-drain() ->
-    receive
-        {packet, _, _, _, _} = M -> [M | drain()];
-        {epcap_batch, _, _} = M -> [M | drain()];
-        {epcap, _} = M -> [M | drain()]
-    after 0 -> []
-    end.
+drain() -> epcap_test_lib:drain_messages().
 
-%% What tcpdump reads: [{NanoTime, Len, Data}].
 tcpdump(File, Filter, Dir) ->
-    Out = filename:join(Dir, "tcpdump-" ++ integer_to_list(erlang:unique_integer([positive])) ++ ".pcap"),
-    Args = ["--time-stamp-precision=nano", "-r", File, "-w", Out] ++
-        [Filter || Filter =/= ""],
-    Port = open_port({spawn_executable, os:find_executable("tcpdump")},
-                     [{args, Args}, exit_status, stderr_to_stdout]),
-    0 = wait_exit(Port),
-    {ok, #{precision := nano, packets := Ps}} = epcap_samplegen:read(Out),
-    [{S * 1000000000 + F, L, D} || {S, F, L, D} <- Ps].
-
-wait_exit(Port) ->
-    receive
-        {Port, {exit_status, S}} -> S;
-        {Port, {data, _}} -> wait_exit(Port)
-    after 30000 -> ct:fail(tcpdump_timeout)
-    end.
+    epcap_test_lib:tcpdump_read(Dir, File, [Filter || Filter =/= ""]).
 
 compare(File, Filter, Config) ->
     Want = tcpdump(File, Filter, ?config(priv_dir, Config)),

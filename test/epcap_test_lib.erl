@@ -12,6 +12,10 @@
 %% fails or times out. Traffic only ever goes to loopback or to the
 %% addresses of these namespaces.
 %%
+%% Capture files: `file_capture/1' runs epcap over a file to its end and
+%% `tcpdump_read/3' reads the same file through tcpdump, for the suites
+%% that compare the two packet by packet.
+%%
 %% Processes: `port_os_pids/0' lists the priv/epcap processes started by
 %% this VM (descendants of its OS pid, so a concurrent test run of another
 %% engineer is never counted), `wait_gone/2' polls /proc for one of them.
@@ -40,6 +44,11 @@
     stop_linked_epcaps/0,
     collect/2,
     flush_packets/0,
+    settled_stats/1,
+    file_capture/1,
+    file_packets/0,
+    drain_messages/0,
+    tcpdump_read/3,
     udp/1,
     ts_us/1,
     random_port/0,
@@ -432,3 +441,71 @@ parse_ip(Addr) ->
 pcap_global_header() ->
     <<16#a1b2c3d4:32/little, 2:16/little, 4:16/little, 0:32/little,
       0:32/little, 65535:32/little, 1:32/little>>.
+
+%%--------------------------------------------------------------------
+%% Statistics
+
+%% @doc `epcap:stats/1' once the counters stop moving (the kernel has
+%% settled), or after five seconds the last seen.
+settled_stats(Pid) ->
+    settled_stats(Pid, undefined, 50).
+
+settled_stats(_, Last, 0) ->
+    Last;
+settled_stats(Pid, Last, Tries) ->
+    {ok, S} = epcap:stats(Pid),
+    case S =:= Last of
+        true -> S;
+        false -> timer:sleep(100), settled_stats(Pid, S, Tries - 1)
+    end.
+
+%%--------------------------------------------------------------------
+%% Capture files
+
+%% @doc Run epcap with `Opts' (which name a file) to its end:
+%% `{Packets, After}', Packets as `{DLT, Time, Len, Data}' and After
+%% whatever reached this process after `{epcap, eof}' until the epcap
+%% process exited (normally, or the case fails).
+file_capture(Opts) ->
+    {ok, Pid} = epcap:start_link(Opts),
+    Ref = monitor(process, Pid),
+    Packets = file_packets(),
+    receive
+        {'DOWN', Ref, process, Pid, normal} -> ok;
+        {'DOWN', Ref, process, Pid, Reason} -> ct:fail({epcap_exit, Reason})
+    after 30000 -> ct:fail({epcap_still_running, Pid})
+    end,
+    {Packets, drain_messages()}.
+
+%% @doc The packets that arrive until `{epcap, eof}', in order.
+file_packets() ->
+    file_packets([]).
+
+file_packets(Acc) ->
+    receive
+        {packet, DLT, Time, Len, Data} -> file_packets([{DLT, Time, Len, Data} | Acc]);
+        {epcap, eof} -> lists:reverse(Acc)
+    after 30000 -> ct:fail({no_eof, length(Acc)})
+    end.
+
+%% @doc Every epcap message already in the mailbox.
+drain_messages() ->
+    receive
+        {packet, _, _, _, _} = M -> [M | drain_messages()];
+        {epcap_batch, _, _} = M -> [M | drain_messages()];
+        {epcap, _} = M -> [M | drain_messages()]
+    after 0 -> []
+    end.
+
+%% @doc What tcpdump reads from `File' with extra `Args' (a filter):
+%% `[{NanoTime, Len, Data}]'. Its output goes to a file in `Dir'.
+tcpdump_read(Dir, File, Args) ->
+    Out = filename:join(Dir, "tcpdump-" ++
+                        integer_to_list(erlang:unique_integer([positive]))),
+    {0, _} = run("tcpdump",
+                 ["--time-stamp-precision=nano", "-r", File, "-w", Out | Args],
+                 30000),
+    {ok, #{precision := nano, packets := Ps}} = epcap_samplegen:read(Out),
+    ok = file:delete(Out),
+    [{S * 1000000000 + F, L, D} || {S, F, L, D} <- Ps].
+
