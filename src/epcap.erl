@@ -28,7 +28,9 @@
 %% `{time_unit, microsecond | nanosecond}'. `Length' is the length on the
 %% wire; `byte_size(Packet)' is what was captured (at most the snaplen).
 %% Reading a file with `{file, Path}' ends with the message
-%% `{epcap, eof}', after which the epcap process exits normally.
+%% `{epcap, eof}', after which the epcap process exits normally. It
+%% comes after every packet: an owner in `{active, once | N}' that has
+%% packets held gets them (through `setopts/2') before it.
 %%
 %% `start'/`start_link' return `{ok, Pid}' only once the port is capturing
 %% (handle active, filter applied), or `{error, Reason}' with a structured
