@@ -4,8 +4,8 @@
 #
 # Without root: filter compilation (checked against `tcpdump -d` on the
 # same link type and snaplen), option errors, a capture file read back
-# packet by packet, and examples/sniff.exs on that file. As root: UDP on
-# loopback captured with keyword options, with both time units, and
+# packet by packet (a message each, and in batches), and
+# examples/sniff.exs on that file. As root: UDP on loopback captured with keyword options, with both time units, and
 # examples/sniff.exs capturing live.
 
 defmodule EpcapTest do
@@ -19,7 +19,14 @@ defmodule EpcapTest do
       flunk("CI=true but not running as root: the live epcap tests cannot be skipped under CI")
     end
 
-    dir = Path.join(System.tmp_dir!(), "epcap_exunit_#{System.unique_integer([:positive])}")
+    # The OS pid too: unique_integer starts afresh in every VM, and two
+    # runs at once must not remove each other's files.
+    dir =
+      Path.join(
+        System.tmp_dir!(),
+        "epcap_exunit_#{System.pid()}_#{System.unique_integer([:positive])}"
+      )
+
     File.mkdir_p!(dir)
     on_exit(fn -> File.rm_rf!(dir) end)
     {:ok, dir: dir}
@@ -135,6 +142,28 @@ defmodule EpcapTest do
     udp = until_eof()
     assert length(udp) == length(Enum.filter(String.split(out, "\n"), &(&1 =~ ~r/^\d+\.\d{6} /)))
     assert Enum.all?(udp, fn {:packet, 1, t, _, _} -> is_integer(t) end)
+  end
+
+  test "delivery: :batch gives the same packets, walked with batch_fold/3", %{dir: dir} do
+    file = sample_file(dir)
+    assert {:ok, _} = :epcap.start_link(file: file)
+    want = until_eof()
+
+    assert {:ok, pid} = :epcap.start_link(file: file, delivery: :batch)
+    got = batches_until_eof(pid, [])
+    assert got == want
+  end
+
+  defp batches_until_eof(pid, acc) do
+    receive do
+      {:epcap_batch, ^pid, batch} ->
+        batches_until_eof(pid, :epcap.batch_fold(fn p, a -> [p | a] end, acc, batch))
+
+      {:epcap, :eof} ->
+        Enum.reverse(acc)
+    after
+      5_000 -> flunk("no {:epcap, :eof} after #{length(acc)} packets")
+    end
   end
 
   test "examples/sniff.exs prints every packet of a capture file", %{dir: dir} do
