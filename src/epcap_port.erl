@@ -473,6 +473,7 @@ waiting_owner(#state{eof = true, stopping = [], held_count = Held}) ->
     Held > 0;
 waiting_owner(_) ->
     false.
+
 %% The estimates rise at once and fall slowly, so a switch to large
 %% packets can never be met with credit sized for small ones.
 received(N, Bytes, State) ->
