@@ -60,6 +60,7 @@ static void open_file(struct epcap *st)
     if (fp == NULL)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s: %s",
                     st->opt.file, strerror(err));
+    /* Only a speed-up: without the memory, stdio's own buffer serves. */
     st->file_buf = malloc(FILE_BUF_SIZE);
     if (st->file_buf != NULL)
         (void)setvbuf(fp, st->file_buf, _IOFBF, FILE_BUF_SIZE);

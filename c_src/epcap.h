@@ -259,7 +259,6 @@ void epcap_warn(struct epcap *st, int err_code, const char *fmt, ...)
 void epcap_log(const struct epcap *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void epcap_send_ready(struct epcap *st);
-void epcap_linger(struct epcap *st);
 void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,
                  const void *body, size_t len);
 

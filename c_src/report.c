@@ -23,24 +23,6 @@
 
 #define MSG_MAX 1024
 
-void epcap_fatal(struct epcap *st, int exit_code, int err_code,
-                 const char *fmt, ...)
-{
-    char msg[MSG_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "epcap: %s\n", msg);
-    if (st->frames && st->out.buf != NULL) {
-        (void)epcap_error_frame(st, err_code, true, msg);
-        if (obuf_drain(&st->out) == 0 && st->ready_sent)
-            epcap_linger(st);
-    }
-    exit(exit_code);
-}
-
 /*
  * Wait, bounded, for the owner to close stdin before exiting. The owner
  * may be writing a command at this moment; if this process were gone, the
@@ -48,12 +30,11 @@ void epcap_fatal(struct epcap *st, int exit_code, int err_code,
  * discard what it had not read yet: the very frame that says why. Reads
  * and drops whatever arrives. Syscalls: ppoll, read.
  */
-void epcap_linger(struct epcap *st)
+static void linger(void)
 {
     unsigned char buf[4096];
     struct timespec left = {EPCAP_LINGER_SECONDS, 0};
 
-    (void)st;
     for (;;) {
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
         struct timespec t0, t1;
@@ -76,6 +57,24 @@ void epcap_linger(struct epcap *st)
         if (left.tv_sec < 0)
             return;
     }
+}
+
+void epcap_fatal(struct epcap *st, int exit_code, int err_code,
+                 const char *fmt, ...)
+{
+    char msg[MSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "epcap: %s\n", msg);
+    if (st->frames && st->out.buf != NULL) {
+        (void)epcap_error_frame(st, err_code, true, msg);
+        if (obuf_drain(&st->out) == 0 && st->ready_sent)
+            linger();
+    }
+    exit(exit_code);
 }
 
 int epcap_error_frame(struct epcap *st, int err_code, bool fatal,

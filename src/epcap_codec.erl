@@ -95,12 +95,19 @@ text(Bin) ->
 %% (nanoseconds). Each packet is a sub-binary of the frame: no copy.
 -spec packets(binary(), non_neg_integer(), time_unit(), precision()) ->
     [message()].
-packets(Bin, DLT, timestamp, 9) -> ts_ns(Bin, DLT);
-packets(Bin, DLT, timestamp, 6) -> ts_us(Bin, DLT);
-packets(Bin, DLT, microsecond, 9) -> us_ns(Bin, DLT);
-packets(Bin, DLT, microsecond, 6) -> us_us(Bin, DLT);
-packets(Bin, DLT, nanosecond, 9) -> ns_ns(Bin, DLT);
-packets(Bin, DLT, nanosecond, 6) -> ns_us(Bin, DLT).
+packets(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D, U, Pr) ->
+    [{packet, D, time(S, F, U, Pr), L, P} | packets(R, D, U, Pr)];
+packets(<<>>, _, _, _) -> [];
+packets(Bad, _, _, _) -> erlang:error({bad_frame, {packets, Bad}}).
+
+%% The time stamp in the owner's unit, from seconds and a fraction in
+%% the port's precision (6 or 9 digits).
+time(S, F, timestamp, 9) -> {S div 1000000, S rem 1000000, F div 1000};
+time(S, F, timestamp, 6) -> {S div 1000000, S rem 1000000, F};
+time(S, F, microsecond, 9) -> S * 1000000 + F div 1000;
+time(S, F, microsecond, 6) -> S * 1000000 + F;
+time(S, F, nanosecond, 9) -> S * 1000000000 + F;
+time(S, F, nanosecond, 6) -> S * 1000000000 + F * 1000.
 
 %% @doc A PACKETS frame kept whole, for `{delivery, batch}': one message
 %% to the owner carries every record, and the owner decodes them with
@@ -138,45 +145,6 @@ fold(Fun, Acc, <<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D, U, Pr) ->
     fold(Fun, Fun({packet, D, time(S, F, U, Pr), L, P}, Acc), R, D, U, Pr);
 fold(_, Acc, <<>>, _, _, _) ->
     Acc.
-
-time(S, F, timestamp, 9) -> {S div 1000000, S rem 1000000, F div 1000};
-time(S, F, timestamp, 6) -> {S div 1000000, S rem 1000000, F};
-time(S, F, microsecond, 9) -> S * 1000000 + F div 1000;
-time(S, F, microsecond, 6) -> S * 1000000 + F;
-time(S, F, nanosecond, 9) -> S * 1000000000 + F;
-time(S, F, nanosecond, 6) -> S * 1000000000 + F * 1000.
-
-%% One loop per (unit, precision) pair keeps the per-packet path to a
-%% single binary match and a tuple build.
-ts_ns(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
-    [{packet, D, {S div 1000000, S rem 1000000, F div 1000}, L, P} | ts_ns(R, D)];
-ts_ns(<<>>, _) -> [];
-ts_ns(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
-
-ts_us(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
-    [{packet, D, {S div 1000000, S rem 1000000, F}, L, P} | ts_us(R, D)];
-ts_us(<<>>, _) -> [];
-ts_us(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
-
-us_ns(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
-    [{packet, D, S * 1000000 + F div 1000, L, P} | us_ns(R, D)];
-us_ns(<<>>, _) -> [];
-us_ns(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
-
-us_us(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
-    [{packet, D, S * 1000000 + F, L, P} | us_us(R, D)];
-us_us(<<>>, _) -> [];
-us_us(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
-
-ns_ns(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
-    [{packet, D, S * 1000000000 + F, L, P} | ns_ns(R, D)];
-ns_ns(<<>>, _) -> [];
-ns_ns(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
-
-ns_us(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D) ->
-    [{packet, D, S * 1000000000 + F * 1000, L, P} | ns_us(R, D)];
-ns_us(<<>>, _) -> [];
-ns_us(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
 
 %% @doc Encode a command for the port; `{packet, 4}' adds the length.
 %% `inject_batch' takes a list of packets and prefixes each with its size.

@@ -375,16 +375,8 @@ handle_cast(Msg, State) ->
 %% @private
 handle_info({Port, {data, Frame}}, #state{port = Port} = State) ->
     frame(epcap_codec:decode(Frame), State);
-handle_info({Port, {exit_status, 0}}, #state{port = Port} = State) ->
+handle_info({Port, {exit_status, Status}}, #state{port = Port} = State) ->
     flush_exit(Port),
-    case waiting_owner(State) of
-        true -> {noreply, State#state{port = undefined}};
-        false -> {stop, normal, flush(State#state{port = undefined})}
-    end;
-handle_info({Port, {exit_status, Status}}, #state{port = Port} = State0) ->
-    flush_exit(Port),
-    %% Whatever is held was captured: the owner gets it before we go.
-    State = flush(State0),
     Reason =
         case {epcap_codec:exit_reason(Status), State#state.last_error} of
             {normal, _} -> normal;
@@ -392,7 +384,7 @@ handle_info({Port, {exit_status, Status}}, #state{port = Port} = State0) ->
             {_, {_, _} = Error} -> Error;
             {Why, undefined} -> {port_exit, Why}
         end,
-    {stop, Reason, State#state{port = undefined}};
+    port_gone(Reason, State);
 handle_info({'DOWN', Ref, process, _, _}, #state{owner_mon = Ref} = State) ->
     {stop, normal, State};
 handle_info({'EXIT', Port, Reason}, #state{port = Port} = State) ->
@@ -404,10 +396,7 @@ handle_info({'EXIT', Port, Reason}, #state{port = Port} = State) ->
         {false, undefined} -> {port_exit, Reason};
         {false, Error} -> Error
     end,
-    case Why =:= normal andalso waiting_owner(State) of
-        true -> {noreply, State#state{port = undefined}};
-        false -> {stop, Why, flush(State#state{port = undefined})}
-    end;
+    port_gone(Why, State);
 handle_info({'EXIT', _, normal}, State) ->
     {noreply, State};
 handle_info({'EXIT', _, Reason}, State) ->
@@ -467,8 +456,17 @@ tell_eof(#state{eof = true, eof_told = false, held_count = 0} = State) ->
 tell_eof(State) ->
     State.
 
-%% The port has gone after the end of its file while a passive owner has
-%% packets held: this process stays until they are taken (or stop/1).
+%% The port has gone: this process ends with Why, and whatever is held
+%% was captured, so the owner gets it first. Only after the normal end of
+%% a file, with a passive owner and packets held, does it stay until they
+%% are taken (or stop/1).
+port_gone(Why, State0) ->
+    State = State0#state{port = undefined},
+    case Why =:= normal andalso waiting_owner(State) of
+        true -> {noreply, State};
+        false -> {stop, Why, flush(State)}
+    end.
+
 waiting_owner(#state{eof = true, stopping = [], held_count = Held}) ->
     Held > 0;
 waiting_owner(_) ->
