@@ -8,22 +8,18 @@
 %% owner receives until {epcap, eof}.
 -spec file([string()]) -> no_return().
 file([Path]) ->
-    T0 = erlang:monotonic_time(microsecond),
-    {ok, _} = epcap:start_link([{file, Path}]),
-    {N, Bytes} = count(0, 0),
-    T1 = erlang:monotonic_time(microsecond),
-    Secs = (T1 - T0) / 1.0e6,
-    io:format("epcap ~s packets=~b bytes=~b seconds=~.3f~n",
-              [Path, N, Bytes, Secs]),
-    halt(0).
+    read_file(Path, [], fun() -> count(0, 0) end).
 
 %% The same with {delivery, batch}: the owner walks each batch with
 %% epcap:batch_fold/3, seeing every packet as the classic message.
 -spec file_batch([string()]) -> no_return().
 file_batch([Path]) ->
+    read_file(Path, [{delivery, batch}], fun() -> count_batches({0, 0}) end).
+
+read_file(Path, Opts, Count) ->
     T0 = erlang:monotonic_time(microsecond),
-    {ok, _} = epcap:start_link([{file, Path}, {delivery, batch}]),
-    {N, Bytes} = count_batches({0, 0}),
+    {ok, _} = epcap:start_link([{file, Path} | Opts]),
+    {N, Bytes} = Count(),
     T1 = erlang:monotonic_time(microsecond),
     Secs = (T1 - T0) / 1.0e6,
     io:format("epcap ~s packets=~b bytes=~b seconds=~.3f~n",
