@@ -53,18 +53,12 @@ end_per_testcase(_Case, _Config) ->
 run(Opts) ->
     {ok, P} = epcap:start_link(Opts),
     Ref = monitor(process, P),
-    N = count(0),
+    N = length(epcap_test_lib:file_packets()),
     receive {'DOWN', Ref, process, P, normal} -> ok
     after 10000 -> ct:fail(not_stopped)
     end,
     N.
 
-count(N) ->
-    receive
-        {packet, _, _, _, _} -> count(N + 1);
-        {epcap, eof} -> N
-    after 20000 -> ct:fail({no_eof, N})
-    end.
 
 read(File) ->
     {ok, #{packets := Ps}} = epcap_samplegen:read(File),
