@@ -59,7 +59,6 @@ run(Opts) ->
     end,
     N.
 
-
 read(File) ->
     {ok, #{packets := Ps}} = epcap_samplegen:read(File),
     Ps.
