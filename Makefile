@@ -1,5 +1,9 @@
 # epcap: a privilege-separated libpcap port for Erlang/OTP and Elixir.
 #
+#   make          build the port (priv/epcap), the Erlang application and
+#                 its EEP-48 docs; installs nothing (this is what Mix runs
+#                 for a dependency), and names the Debian packages the
+#                 port needs when one is missing
 #   make run      build, then sniff the embedded sample capture
 #                 (make run IFACE=lo FILTER='icmp' captures live, as root)
 #   make test     build and run every test (C units, EUnit, Common Test),
@@ -11,7 +15,8 @@
 #                 capabilities, recommended); make setuid: setuid root
 #                 instead. CAPTURE_GROUP=grp limits either to one group.
 #
-# Missing Debian packages are installed with apt-get when run as root.
+# make run, make test and the quality targets install missing Debian
+# packages with apt-get when run as root; make (all) never does.
 
 ERL ?= erl
 ERLC ?= erlc
@@ -25,6 +30,9 @@ BUILD_PKGS = gcc make pkg-config libpcap-dev libcap-ng-dev libseccomp-dev \
 	erlang-edoc erlang-dialyzer
 TEST_PKGS = $(BUILD_PKGS) libcmocka-dev tcpdump tshark iproute2 \
 	iputils-ping procps util-linux libcap2-bin sudo elixir
+# test/epcap_dep_SUITE: epcap as a dependency of a rebar3 and a Mix
+# project, through a local git clone.
+TEST_PKGS += rebar3 git passwd
 # make check, fuzz, valgrind, lint, dialyzer and the PropEr properties.
 TEST_PKGS += clang libclang-rt-14-dev valgrind cppcheck clang-tidy \
 	erlang-proper erlang-proper-dev
@@ -33,10 +41,11 @@ ERL_SRC = $(wildcard src/*.erl)
 ERL_BEAM = $(patsubst src/%.erl,ebin/%.beam,$(ERL_SRC))
 EX_SRC = $(wildcard examples/*.erl)
 
-.PHONY: all port erlang examples deps test-deps test unit eunit ct exunit proto \
-	proto-check run bench docs clean setcap setuid
+.PHONY: all port variants chunks erlang examples deps test-deps test unit \
+	eunit ct exunit proto proto-check run bench docs clean setcap setuid
 
-all: deps port erlang
+# Safe as a dependency's build: nothing is installed here.
+all: port erlang chunks
 
 # Install what is missing; say what to install when we may not.
 define ensure_pkgs
@@ -66,7 +75,19 @@ test-deps:
 port:
 	$(MAKE) -C c_src
 
+# The other sandbox backends, for tests (_build/variants, never shipped).
+variants:
+	$(MAKE) -C c_src variants
+
 erlang: $(ERL_BEAM) ebin/epcap.app
+
+# EEP-48 docs in doc/chunks and inside the beams (tools/edoc_chunks.escript).
+chunks: $(BUILD)/chunks.stamp
+
+$(BUILD)/chunks.stamp: $(ERL_BEAM)
+	@mkdir -p $(BUILD)
+	escript tools/edoc_chunks.escript ebin
+	@touch $@
 
 ebin/%.beam: src/%.erl include/epcap_proto.hrl
 	@mkdir -p ebin
@@ -94,7 +115,7 @@ $(SAMPLE): examples
 	$(ERL) -noshell -pa ebin -pa $(EX_EBIN) \
 	  -eval 'ok = epcap_samplegen:cli([sample, "$(SAMPLE)"]), halt().'
 
-run: all examples $(SAMPLE)
+run: deps all examples $(SAMPLE)
 	@EPCAP_FILE="$(if $(IFACE),,$(SAMPLE))" EPCAP_IFACE="$(IFACE)" \
 	  EPCAP_FILTER="$(FILTER)" EPCAP_COUNT="$(COUNT)" \
 	  $(ERL) -noshell -pa ebin -pa $(EX_EBIN) -eval 'sniff:run()'
@@ -108,7 +129,7 @@ eunit: erlang examples
 	$(ERL) -noshell -pa ebin -pa $(BUILD)/test -env EPCAP_ROOT $(CURDIR) -eval \
 	  'Ms = [list_to_atom(filename:basename(F, ".beam")) || F <- filelib:wildcard("$(BUILD)/test/*.beam")], halt(case eunit:test(Ms, []) of ok -> 0; _ -> 1 end).'
 
-ct: erlang examples
+ct: port variants erlang examples
 	@mkdir -p $(BUILD)/ct_logs
 	ct_run -noshell -sname ct_$$$$ -dir test -logdir $(BUILD)/ct_logs \
 	  -include $(CURDIR)/include -pa $(CURDIR)/ebin -pa $(CURDIR)/$(EX_EBIN) \
@@ -120,34 +141,53 @@ exunit: erlang examples
 	elixir -pa ebin -pa $(EX_EBIN) \
 	  -r test/elixir/test_helper.exs -r test/elixir/epcap_test.exs
 
-test: test-deps all proto-check unit eunit ct exunit quality
+test: test-deps all variants proto-check unit eunit ct exunit quality
 	@echo "make test: all suites passed"
 
-bench: all examples
+bench: deps all examples
 	sh test/bench.sh
 
 # A long live run under seccomp with stats, filter changes and injection;
 # not part of make test. make soak MINUTES=30
 MINUTES ?= 5
-soak: all examples
+soak: deps all examples
 	sh test/soak.sh $(MINUTES)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the OTP application
-# under lib/erlang/lib, the port on PATH, the man page.
+# where this machine's erl looks for libraries (code:lib_dir(), on Debian
+# /usr/lib/erlang/lib; ERL_LIBDIR=... to choose), the port also as
+# PREFIX/lib/epcap/epcap (a program of its own that releases can use with
+# {progname, Path}; make install-setcap gives it file capabilities) and
+# on PATH as PREFIX/bin/epcap, and the man page.
 PREFIX ?= /usr/local
 VSN = $(shell sed -n 's/.*{vsn, "\(.*\)"}.*/\1/p' src/epcap.app.src)
-APPDIR = $(DESTDIR)$(PREFIX)/lib/erlang/lib/epcap-$(VSN)
+ERL_LIBDIR ?= $(shell $(ERL) -noshell -eval 'io:format("~s~n", [code:lib_dir()]), halt().')
+APPDIR = $(DESTDIR)$(ERL_LIBDIR)/epcap-$(VSN)
+PORTDIR = $(PREFIX)/lib/epcap
 
 install: all
 	install -d $(APPDIR)/ebin $(APPDIR)/priv $(APPDIR)/include \
-	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	  $(APPDIR)/doc/chunks $(DESTDIR)$(PORTDIR) $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 ebin/*.beam ebin/epcap.app $(APPDIR)/ebin
 	install -m 0755 priv/epcap $(APPDIR)/priv
 	install -m 0644 include/*.hrl $(APPDIR)/include
-	ln -sf $(PREFIX)/lib/erlang/lib/epcap-$(VSN)/priv/epcap $(DESTDIR)$(PREFIX)/bin/epcap
+	if [ -d doc/chunks ]; then install -m 0644 doc/chunks/*.chunk $(APPDIR)/doc/chunks; fi
+	install -m $(CAPTURE_MODE) priv/epcap $(DESTDIR)$(PORTDIR)/epcap
+	ln -sf $(PORTDIR)/epcap $(DESTDIR)$(PREFIX)/bin/epcap
 	install -m 0644 doc/epcap.1 $(DESTDIR)$(PREFIX)/share/man/man1/epcap.1
 
-.PHONY: install
+# The installed port may capture (file capabilities), for every user or
+# only CAPTURE_GROUP's. A rebuild or an upgrade of an application using
+# epcap leaves it alone; make install replaces it and clears them.
+install-setcap:
+	$(call require_root)
+	chown root:$(or $(CAPTURE_GROUP),root) $(DESTDIR)$(PORTDIR)/epcap
+	chmod $(CAPTURE_MODE) $(DESTDIR)$(PORTDIR)/epcap
+	setcap $(SETCAP_CAPS) $(DESTDIR)$(PORTDIR)/epcap
+	getcap $(DESTDIR)$(PORTDIR)/epcap
+
+.PHONY: install install-setcap
 
 docs: erlang
 	$(ERL) -noshell -eval 'edoc:application(epcap, ".", [{dir, "doc/edoc"}]), halt().'
@@ -179,14 +219,14 @@ setuid: port
 
 clean:
 	$(MAKE) -C c_src clean
-	rm -rf ebin $(BUILD)
+	rm -rf ebin doc/chunks $(BUILD)
 
 # ---- Quality: sanitizers, fuzzing, valgrind, lint, dialyzer ----------
 #
-#   make check        ASan+UBSan: the C unit tests, and priv/epcap-asan
+#   make check        ASan+UBSan: the C unit tests, and _build/variants/epcap-asan
 #                     reading capture files through epcap
 #                     (test/epcap_asan_SUITE, checked against tcpdump)
-#   make valgrind     memcheck over offline captures (priv/epcap-null)
+#   make valgrind     memcheck over offline captures (_build/variants/epcap-null)
 #   make lint         cppcheck and clang-tidy over c_src
 #   make dialyzer     dialyzer over src and examples (PLT cached in
 #                     _build/dialyzer)
@@ -211,7 +251,7 @@ quality-helper: erlang examples
 
 check: test-deps all examples
 	$(MAKE) -C c_src check
-	EPCAP_ASAN=$(CURDIR)/priv/epcap-asan $(MAKE) ct SUITE=epcap_asan_SUITE
+	EPCAP_ASAN=$(CURDIR)/_build/variants/epcap-asan $(MAKE) ct SUITE=epcap_asan_SUITE
 
 fuzz-seeds: quality-helper
 	@$(QUALITY_HELPER) seeds $(BUILD)/fuzz/seeds test/protocol_vectors.txt
@@ -244,7 +284,7 @@ dialyzer: test-deps $(DIALYZER_PLT)
 	$(ERLC) $(ERLC_FLAGS) -o $(BUILD)/dialyzer/ebin $(ERL_SRC) $(EX_SRC)
 	dialyzer --plt $(DIALYZER_PLT) $(DIALYZER_FLAGS) $(BUILD)/dialyzer/ebin
 
-# valgrind: priv/epcap-null (seccomp and the rlimit backend stop valgrind
+# valgrind: _build/variants/epcap-null (seccomp and the rlimit backend stop valgrind
 # itself: it does not know the seccomp call, and it refuses the lower
 # RLIMIT_NOFILE) over good capture files while a stream of commands
 # (test/fuzz/epcap_quality_helper.erl) arrives on stdin, held open
@@ -256,12 +296,12 @@ VALGRIND = valgrind --quiet --vgdb=no --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect,possible --track-origins=yes
 VG = $(BUILD)/valgrind
 
-valgrind: test-deps all quality-helper
+valgrind: test-deps all variants quality-helper
 	@rm -rf $(VG) && mkdir -p $(VG)
 	@$(QUALITY_HELPER) valgrind-inputs $(VG)
 	@set -e; for f in $(VG)/good-* $(VG)/bad-*; do \
 	  n=$$(basename $$f); rm -f $(VG)/in; mkfifo $(VG)/in; \
-	  timeout 600 $(VALGRIND) --log-file=$(VG)/$$n.vg priv/epcap-null \
+	  timeout 600 $(VALGRIND) --log-file=$(VG)/$$n.vg _build/variants/epcap-null \
 	    --credit 1 -r $$f < $(VG)/in > $(VG)/$$n.out 2> $(VG)/$$n.err & \
 	  pid=$$!; exec 3> $(VG)/in; \
 	  cat $(VG)/commands.bin >&3 2>/dev/null || true; \

@@ -1,5 +1,5 @@
 %% Offline captures through the port built with AddressSanitizer and
-%% UndefinedBehaviorSanitizer (priv/epcap-asan, `make check'). Every case
+%% UndefinedBehaviorSanitizer (_build/variants/epcap-asan, `make check'). Every case
 %% reads generated capture files through epcap:start_link/1 with
 %% `{progname, Asan}', checks what arrives against tcpdump reading the same
 %% file, and then checks that the sanitizers wrote no report.
@@ -14,7 +14,7 @@
 %%   report anything; end_per_testcase fails the case if any file is there.
 %%   A report also makes the port exit 86, which epcap turns into a
 %%   non-normal exit that the case sees.
-%% * priv/epcap-asan is the null-sandbox variant: LeakSanitizer's exit
+%% * epcap-asan is the null-sandbox variant: LeakSanitizer's exit
 %%   check clones a tracer thread and reads /proc, which seccomp traps and
 %%   the rlimit backend's limits refuse.
 %% * As root the port chroots into an empty directory, where there is no

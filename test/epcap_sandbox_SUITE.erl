@@ -8,8 +8,9 @@
 %% Erlang cases run the option through a wrapper script given as
 %% `progname', since it is not an Erlang option.
 %%
-%% Living with it: every backend built here (priv/epcap-seccomp,
-%% priv/epcap-rlimit, priv/epcap-null; `{progname, Path}' picks one) runs
+%% Living with it: every backend built here (_build/variants/epcap-seccomp,
+%% epcap-rlimit and epcap-null, made by `make variants' and never shipped;
+%% `{progname, Path}' picks one) runs
 %% the same live capture of many packets on a veth, with stats, a filter
 %% change and an injection while it runs, and writes to a regular file as
 %% stdout without being killed (the classic port died of SIGXFSZ there).
@@ -98,8 +99,8 @@ end_per_testcase(_Case, Config) ->
     ok.
 
 variant(Mode) ->
-    filename:join(filename:dirname(epcap_opts:default_progname()),
-                  "epcap-" ++ atom_to_list(Mode)).
+    Root = filename:dirname(filename:dirname(epcap_opts:default_progname())),
+    filename:join([Root, "_build", "variants", "epcap-" ++ atom_to_list(Mode)]).
 
 x86_64() ->
     lists:prefix("x86_64", erlang:system_info(system_architecture)).
