@@ -256,7 +256,7 @@ int epcap_error_frame(struct epcap *st, int err_code, bool fatal,
                       const char *msg);
 void epcap_warn(struct epcap *st, int err_code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void epcap_log(const struct epcap *st, int level, const char *fmt, ...)
+void epcap_log(struct epcap *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void epcap_send_ready(struct epcap *st);
 void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,

@@ -163,7 +163,8 @@ enum epcap_source {
     X(18, INJECT_FAILED, "inject_failed")                                  \
     X(19, INJECT_DISABLED, "inject_disabled") /* started without inject */ \
     X(20, BAD_COMMAND, "bad_command") /* a command body is malformed */  \
-    X(21, DUMP, "dump")                  /* a dump file cannot be written */
+    X(21, DUMP, "dump")                  /* a dump file cannot be written */ \
+    X(22, LOG, "log")       /* -v logging in a WARNING frame: not a problem */
 
 #define EPCAP_ERROR_ENUM(num, name, atom) EPCAP_E_##name = num,
 enum epcap_error { EPCAP_E_OK = 0, EPCAP_ERRORS(EPCAP_ERROR_ENUM) };

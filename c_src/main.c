@@ -56,7 +56,9 @@ int main(int argc, char *argv[])
     }
     if (st.opt.write_file != NULL)
         st.output = st.opt.pcapng ? OUTPUT_PCAPNG : OUTPUT_PCAP;
-    st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO);
+    /* -L prints lines, so its errors go to stderr like the other listings. */
+    st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO) &&
+                !st.opt.list_datalinks;
     if (st.opt.can_capture)
         return privs_can_capture() ? EPCAP_EXIT_OK : EPCAP_EXIT_NOPERM;
     if (st.opt.compile)

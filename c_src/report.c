@@ -1,9 +1,13 @@
 /*
  * report.c: how the port tells its owner and the user what happened.
  *
- * Every fatal path ends here: the message goes to stderr as
- * "epcap: what: why", and, when stdout carries frames, also as an ERROR
- * frame so the Erlang side can return {error, {Code, Message}}. Pending
+ * Every fatal path ends here. When stdout carries frames (the port runs
+ * under Erlang) the message is an ERROR frame, so the Erlang side can
+ * return {error, {Code, Message}} or log it with logger; otherwise, or
+ * when the frame cannot be written, it goes to stderr as
+ * "epcap: what: why". Warnings and -v logging follow the same rule
+ * (WARNING frames; logging with the code EPCAP_E_LOG): nothing of ours
+ * reaches the Erlang VM's console. Pending
  * output (packets already captured) is written out before the error, so
  * nothing captured is lost. The exit code is one of EPCAP_EXITS, never an
  * errno.
@@ -22,6 +26,8 @@
 #include "wire.h"
 
 #define MSG_MAX 1024
+
+static int warning_frame(struct epcap *st, int err_code, const char *msg);
 
 /*
  * Wait, bounded, for the owner to close stdin before exiting. The owner
@@ -68,11 +74,13 @@ void epcap_fatal(struct epcap *st, int exit_code, int err_code,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "epcap: %s\n", msg);
-    if (st->frames && st->out.buf != NULL) {
-        (void)epcap_error_frame(st, err_code, true, msg);
-        if (obuf_drain(&st->out) == 0 && st->ready_sent)
+    if (st->frames && st->out.buf != NULL &&
+        epcap_error_frame(st, err_code, true, msg) == 0 &&
+        obuf_drain(&st->out) == 0) {
+        if (st->ready_sent)
             linger();
+    } else {
+        fprintf(stderr, "epcap: %s\n", msg);
     }
     exit(exit_code);
 }
@@ -96,27 +104,34 @@ void epcap_warn(struct epcap *st, int err_code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (st->opt.verbose > 0 || !st->frames)
+    if (warning_frame(st, err_code, msg) < 0)
         fprintf(stderr, "epcap: warning: %s\n", msg);
-    if (st->frames && st->out.buf != NULL) {
-        unsigned char hdr[2];
-        wire_put16(hdr, (uint16_t)err_code);
-        (void)obuf_frame(&st->out, EPCAP_FRAME_WARNING, hdr, sizeof(hdr), msg,
-                         strlen(msg));
-    }
 }
 
-void epcap_log(const struct epcap *st, int level, const char *fmt, ...)
+/* A WARNING frame queued for the owner; -1 when stdout carries none. */
+static int warning_frame(struct epcap *st, int err_code, const char *msg)
 {
+    unsigned char hdr[2];
+
+    if (!st->frames || st->out.buf == NULL)
+        return -1;
+    wire_put16(hdr, (uint16_t)err_code);
+    return obuf_frame(&st->out, EPCAP_FRAME_WARNING, hdr, sizeof(hdr), msg,
+                      strlen(msg));
+}
+
+void epcap_log(struct epcap *st, int level, const char *fmt, ...)
+{
+    char msg[MSG_MAX];
     va_list ap;
 
     if (st->opt.verbose < level)
         return;
     va_start(ap, fmt);
-    fputs("epcap: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (warning_frame(st, EPCAP_E_LOG, msg) < 0)
+        fprintf(stderr, "epcap: %s\n", msg);
 }
 
 void epcap_send_ready(struct epcap *st)

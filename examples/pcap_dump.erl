@@ -197,7 +197,7 @@ write_all(Fd, Cap, EpcapOpts, #{count := Count, duration := Duration}) ->
 %% (every message carries it) and the snaplen the one asked for.
 header_fields(Cap, EpcapOpts, S) ->
     case epcap:info(Cap) of
-        #{datalink := Dlt, snaplen := Snap} ->
+        {ok, #{datalink := Dlt, snaplen := Snap}} ->
             S#{linktype => linktype(Dlt), snaplen => Snap};
         {error, closed} ->
             S#{linktype => undefined,

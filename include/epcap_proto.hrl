@@ -46,7 +46,8 @@
     {18, inject_failed},
     {19, inject_disabled},
     {20, bad_command},
-    {21, dump}
+    {21, dump},
+    {22, log}
 ]).
 -define(EPCAP_EXITS, [
     {0, normal},

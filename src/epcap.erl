@@ -116,7 +116,8 @@ start_on(Owner, Options, Link) ->
     end.
 
 node_option(Options) when is_list(Options) ->
-    case lists:keyfind(node, 1, Options) of
+    %% The last one wins, as with every option.
+    case lists:keyfind(node, 1, lists:reverse(Options)) of
         false -> {ok, node()};
         {node, N} when is_atom(N) -> {ok, N};
         Bad -> {error, Bad}
@@ -220,7 +221,7 @@ compile(Filter) ->
     {ok, [string()]} | {error, term()}.
 compile(Filter, Options) ->
     try
-        Prog = proplists:get_value(progname, Options, epcap_opts:default_progname()),
+        Prog = epcap_opts:progname(Options),
         Args = ["--compile" | compile_args(Options)] ++
             ["--", unicode:characters_to_list(Filter)],
         Port = open_port({spawn_executable, Prog},
@@ -271,7 +272,7 @@ strip(Msg) -> Msg.
 %% with `inet' tuples (`undefined' where there is none).
 -spec interfaces() -> {ok, [map()]} | {error, term()}.
 interfaces() ->
-    case run_port(epcap_opts:default_progname(), ["-D"]) of
+    case run_port(epcap_opts:progname([]), ["-D"]) of
         {0, Lines} -> {ok, parse_interfaces(Lines, [])};
         {Status, Lines} -> {error, {port_exit, Status, strip(lists:flatten(Lines))}}
     end.
@@ -316,20 +317,42 @@ datalinks(Interface) ->
 datalinks(Interface, Options) ->
     case epcap_opts:parse([{interface, Interface} | Options]) of
         {ok, Config} ->
-            [Exe | Args] = epcap_opts:command(Config, []),
-            %% The flow-control credit and the rest are harmless here.
-            case run_port(Exe, Args ++ ["-L"]) of
-                {0, Lines} ->
-                    {ok, [begin
-                              [N, Name, Desc] = string:split(L, "\t", all),
-                              {list_to_integer(N), Name, Desc}
-                          end || L <- Lines]};
-                {_, Lines} ->
-                    {error, {capture, strip(lists:flatten(Lines))}}
+            ok = epcap_opts:log_warnings(Config),
+            %% Run as a capture would be: sudo only if it must, and the
+            %% real reason first when the port cannot be run at all.
+            case epcap_port:exec_prefix(Config) of
+                {ok, Prefix} -> list_datalinks(Config, Prefix);
+                {error, _} = Error -> Error
             end;
         {error, _} = Error ->
             Error
     end.
+
+list_datalinks(#{argv := Argv, progname := Prog} = Config, Prefix) ->
+    %% The flow-control credit and the rest are harmless here.
+    [Exe | Args] = epcap_opts:command(Config#{argv := ["-L" | Argv]}, Prefix),
+    case run_port(Exe, Args) of
+        {0, Lines} ->
+            {ok, [begin
+                      [N, Name, Desc] = string:split(L, "\t", all),
+                      {list_to_integer(N), Name, Desc}
+                  end || L <- Lines]};
+        {{exec, _, _} = Exec, _} ->
+            {error, Exec};
+        {_, Lines} ->
+            Msg = strip(lists:flatten(Lines)),
+            case is_permission(Msg) of
+                true -> {error, {permission_denied, epcap_port:with_hint(Msg, Prog)}};
+                false -> {error, {capture, Msg}}
+            end
+    end.
+
+%% The port's message for a permission problem carries its hint; libpcap's
+%% own words otherwise.
+is_permission(Msg) ->
+    lists:any(fun(S) -> string:find(Msg, S) =/= nomatch end,
+              ["to capture without root", "Operation not permitted",
+               "ermission denied", "don't have permission"]).
 
 %% Run the port program for a listing; its lines and exit status.
 run_port(Exe, Args) ->
@@ -353,20 +376,25 @@ collect_lines(Port, Acc) ->
     end.
 
 %% @doc The port's command line for these options: `[Cmd | Argv]', with
-%% the `exec' prefix if one is given. `{error, {badarg, Option}}' for an
-%% unknown option or a bad value.
+%% the `exec' prefix if one is given. `{error, {badarg, Option}}' for a
+%% bad value; an unknown option is left out, with a warning.
 -spec getopts([option()] | map()) -> [string()] | {error, {badarg, term()}}.
 getopts(Options) ->
     case epcap_opts:parse(Options) of
-        {ok, Config} -> epcap_opts:command(Config, []);
-        {error, _} = Error -> Error
+        {ok, Config} ->
+            ok = epcap_opts:log_warnings(Config),
+            epcap_opts:command(Config, []);
+        {error, _} = Error ->
+            Error
     end.
 
-%% @doc What the port reported when it started: `datalink', `snaplen',
-%% `precision' (6 or 9 digits), `source' (`live' or `file'), `name',
-%% protocol `version', and its `os_pid'. `{error, closed}' once the
-%% capture has ended (a short file may be read before this is asked).
--spec info(pid()) -> map() | {error, closed}.
+%% @doc What the port reported when it started, as `{ok, Map}' (like
+%% {@link stats/1}): `datalink', `snaplen', `precision' (6 or 9 digits),
+%% `source' (`live' or `file'), `name', protocol `version', and `os_pid',
+%% the port program's own pid (not sudo's, when it runs through sudo).
+%% `{error, closed}' once the capture has ended (a short file may be read
+%% before this is asked).
+-spec info(pid()) -> {ok, map()} | {error, closed}.
 info(Ref) -> epcap_port:call(Ref, info).
 
 %% @doc A child specification for a supervisor: the child captures for

@@ -1,56 +1,85 @@
 %% @doc Pure validation of epcap options and their translation into the
 %% port's command line.
 %%
-%% Every classic epcap option is accepted; strings may be charlists or
-%% binaries (Elixir). An unknown option or a bad value gives
-%% `{error, {badarg, Option}}'. Nothing here spawns or reads anything, so
-%% the result of a bad call is the same on every machine.
+%% Every classic epcap option is accepted with the classic's meaning, so
+%% classic callers run unchanged:
+%%
+%% <ul>
+%% <li>an unknown option is ignored, with one warning (a wrapper may pass
+%%   its own options through, as the classic sniff example does with
+%%   `{format, [hex]}');</li>
+%% <li>numbers may be given as strings (`{snaplen, "64"}');</li>
+%% <li>when an option is repeated the last one wins (`env' adds up);</li>
+%% <li>`{timeout, -1}' means `infinity';</li>
+%% <li>a `{buffer, N}' below the minimum is raised to it, with a warning;</li>
+%% <li>`{chroot, Dir}', `{user, U}' and `{group, G}' reach the port only
+%%   when the Erlang VM runs as root (the port refuses them from anyone
+%%   else); otherwise each is ignored with a warning.</li>
+%% </ul>
+%%
+%% A bad value of a known option is `{error, {badarg, Option}}'.
+%% Strings may be charlists or binaries (Elixir).
+%%
+%% Defaults come from the application environment: any option set there
+%% (`progname', `exec', `start_timeout', ... in sys.config or Elixir's
+%% config/runtime.exs) applies to every start, and the caller's options
+%% override it. {@link parse/2} is pure: what {@link parse/1} reads from
+%% the VM (that environment, whether it runs as root) is its argument,
+%% and the warnings come back in the configuration (`warnings') for the
+%% caller to log.
 -module(epcap_opts).
 
 -include("epcap_proto.hrl").
 
--export([parse/1, argv/1, command/2, default_progname/0, initial_credit/1]).
+-export([parse/1, parse/2, context/0, argv/1, command/2, default_progname/0,
+         progname/1,
+         initial_credit/1, log_warnings/1, vm_is_root/0]).
 
--export_type([config/0, option/0]).
+-export_type([config/0, option/0, context/0]).
 
 -type text() :: string() | binary().
+%% A number may also be given as a string of digits (classic).
+-type num(T) :: T | text().
 -type option() ::
     {interface, text()}
     | {file, text()}
     | {filter, text()}
-    | {snaplen, 1..262144}
+    | {snaplen, num(1..262144)}
     | {promiscuous, boolean()}
     | {monitor, boolean()}
-    | {timeout, non_neg_integer() | immediate | infinity}
-    | {buffer, 65536..2147483647}
+    | {timeout, num(-1 | non_neg_integer()) | immediate | infinity}
+    | {buffer, num(0..2147483647)}
     | {direction, in | out | inout}
     | {time_unit, timestamp | microsecond | nanosecond}
     | {user, text()}
     | {group, text()}
     | {chroot, text()}
     | {env, text()}
-    | {verbose, boolean() | non_neg_integer()}
+    | {verbose, boolean() | num(0..5)}
     | {inject, boolean()}
-    | {cluster_id, 0..255}
+    | {cluster_id, num(0..255)}
     | {cpu_affinity, text()}
     | {progname, text()}
     | {exec, text()}
-    | {start_timeout, pos_integer()}
+    | {start_timeout, num(pos_integer())}
     | {active, boolean() | once | pos_integer()}
     | {delivery, packet | batch}
-    | {max_queue, pos_integer()}
-    | {max_queue_bytes, pos_integer()}
-    | {stats_interval, pos_integer()}
+    | {max_queue, num(pos_integer())}
+    | {max_queue_bytes, num(pos_integer())}
+    | {stats_interval, num(pos_integer())}
     | {node, node()}
     | {datalink, non_neg_integer() | text()}
     | {tstamp_type, text()}
     | {dump, text()}
     | {dump_format, pcap | pcapng}
-    | {dump_size, pos_integer()}
-    | {dump_seconds, pos_integer()}
-    | {dump_files, pos_integer()}
+    | {dump_size, num(pos_integer())}
+    | {dump_seconds, num(pos_integer())}
+    | {dump_files, num(pos_integer())}
     | {dump_only, boolean()}
-    | promiscuous | monitor | inject | verbose.
+    | promiscuous | monitor | inject | verbose
+    %% Anything else is ignored, with a warning (classic callers pass
+    %% their own options through).
+    | {atom(), term()} | atom().
 
 -type config() :: #{
     argv := [string()],
@@ -66,8 +95,20 @@
     max_queue_bytes := pos_integer(),
     stats_interval := pos_integer() | undefined,
     snaplen := pos_integer(),
-    dump := string() | undefined
+    dump := string() | undefined,
+    monitor := boolean(),
+    chroot := string() | undefined,
+    warnings := [string()],
+    %% The caller's own options, as given (epcap_port parses them again
+    %% without monitor mode where a link has none).
+    options := [term()],
+    %% The exec prefix chosen for a start (epcap_port).
+    prefix => [string()]
 }.
+
+%% What parse/2 needs to know about the VM: defaults from the application
+%% environment, and whether the VM runs as root.
+-type context() :: #{defaults := [option()], root := boolean()}.
 
 -define(START_TIMEOUT, 15000).
 %% The port takes at most this many -e options (options.c).
@@ -78,20 +119,130 @@
 -define(MAX_QUEUE, 200000).
 -define(MAX_QUEUE_BYTES, 48 * 1024 * 1024).
 
-%% @doc Validate options. The first occurrence of an option wins, as with
-%% `proplists:get_value/2', except `env', which may be repeated.
+%% The smallest kernel buffer the port takes (options.c).
+-define(BUFFER_MIN, 65536).
+%% Option names, for telling an unknown option from a bad value.
+-define(KNOWN, [interface, file, filter, snaplen, promiscuous, monitor,
+                timeout, buffer, direction, time_unit, user, group, chroot,
+                env, verbose, inject, cluster_id, cpu_affinity, progname,
+                exec, start_timeout, active, delivery, max_queue,
+                max_queue_bytes, stats_interval, node, datalink, tstamp_type,
+                dump, dump_format, dump_size, dump_seconds, dump_files,
+                dump_only]).
+%% Options whose value is an integer, given as a string by classic callers.
+-define(NUMERIC, [snaplen, timeout, buffer, cluster_id, start_timeout,
+                  max_queue, max_queue_bytes, stats_interval, dump_size,
+                  dump_seconds, dump_files, verbose]).
+
+%% @doc Validate options with the defaults of the application environment
+%% and the VM's identity (see {@link context/0}).
 -spec parse([option()] | map()) -> {ok, config()} | {error, {badarg, term()}}.
-parse(Options) when is_map(Options) ->
-    parse(maps:to_list(Options));
-parse(Options) when is_list(Options) ->
+parse(Options) ->
+    parse(Options, context()).
+
+%% @doc Validate options. When an option is repeated the last one wins, as
+%% in the classic epcap, except `env', which adds up.
+-spec parse([option()] | map(), context()) ->
+    {ok, config()} | {error, {badarg, term()}}.
+parse(Options, Context) when is_map(Options) ->
+    parse(maps:to_list(Options), Context);
+parse(Options, #{defaults := Defaults, root := Root}) when is_list(Options) ->
     try
-        Normal = [normalize(O) || O <- Options],
-        {ok, build(dedup(Normal))}
+        {Known, Unknown} = lists:partition(fun known/1, Defaults ++ Options),
+        Normal = [normalize(O) || O <- Known],
+        {Opts, Warnings} = privileged(dedup(Normal), Root),
+        Config = build(Opts),
+        {ok, Config#{warnings := [unknown_warning(U) || U <- Unknown]
+                                 ++ buffer_warning(Normal) ++ Warnings,
+                     options := Options}}
     catch
         throw:{badarg, _} = Bad -> {error, Bad}
     end;
-parse(Options) ->
+parse(Options, _) ->
     {error, {badarg, Options}}.
+
+%% @doc What {@link parse/1} reads from the VM: every known option set in
+%% the application environment of `epcap' (loaded if it is not), and
+%% whether this VM runs as root.
+-spec context() -> context().
+context() ->
+    _ = application:load(epcap),
+    Env = application:get_all_env(epcap),
+    #{defaults => [{K, V} || {K, V} <- Env, lists:member(K, ?KNOWN)],
+      root => vm_is_root()}.
+
+%% @doc Whether the Erlang VM runs as root (effective uid 0). Asked once
+%% per VM: an Erlang VM does not change its identity.
+-spec vm_is_root() -> boolean().
+vm_is_root() ->
+    case persistent_term:get({?MODULE, root}, undefined) of
+        undefined ->
+            Root = effective_uid() =:= 0,
+            persistent_term:put({?MODULE, root}, Root),
+            Root;
+        Root ->
+            Root
+    end.
+
+%% /proc/self/status where there is one (its "Uid:" line: real,
+%% effective, ...), else id(1).
+effective_uid() ->
+    case file:read_file("/proc/self/status") of
+        {ok, Status} ->
+            case re:run(Status, "^Uid:\\s+\\d+\\s+(\\d+)", [multiline,
+                        {capture, all_but_first, list}]) of
+                {match, [Uid]} -> list_to_integer(Uid);
+                nomatch -> id_u()
+            end;
+        {error, _} ->
+            id_u()
+    end.
+
+id_u() ->
+    case string:to_integer(os:cmd("id -u")) of
+        {Uid, _} when is_integer(Uid) -> Uid;
+        _ -> -1
+    end.
+
+%% @doc Log the warnings of a parsed configuration with `logger', one
+%% event each.
+-spec log_warnings(config()) -> ok.
+log_warnings(#{warnings := Warnings}) ->
+    [logger:warning("epcap: ~ts", [W], #{domain => [epcap]}) || W <- Warnings],
+    ok.
+
+known(Atom) when is_atom(Atom) ->
+    lists:member(Atom, [promiscuous, monitor, inject, verbose]);
+known({Key, _}) when is_atom(Key) ->
+    lists:member(Key, ?KNOWN);
+known(_) ->
+    false.
+
+unknown_warning(Opt) ->
+    lists:flatten(io_lib:format("unknown option ignored: ~tp", [Opt])).
+
+buffer_warning(Normal) ->
+    case lists:keyfind(buffer, 1, lists:reverse(Normal)) of
+        {buffer, {raised, N}} ->
+            [lists:flatten(io_lib:format(
+                "{buffer, ~b} is below the minimum: ~b bytes used",
+                [N, ?BUFFER_MIN]))];
+        _ ->
+            []
+    end.
+
+%% The port refuses -u, -g and -d from a caller that is not root (it may
+%% hold privileges the caller has not: a caller must not choose its
+%% identity or root). The classic passed them to sudo; as the VM's own
+%% user they are dropped here, with a warning each, and nothing is made.
+privileged(Opts, true) ->
+    {Opts, []};
+privileged(Opts, false) ->
+    Dropped = [O || {K, _} = O <- Opts, lists:member(K, [user, group, chroot])],
+    {Opts -- Dropped,
+     [lists:flatten(io_lib:format(
+          "~tp ignored: only a VM running as root may give it to the port",
+          [O])) || O <- Dropped]}.
 
 %% @doc The port's arguments for a validated configuration.
 -spec argv(config()) -> [string()].
@@ -122,6 +273,20 @@ find_executable(Cmd) ->
             Cmd
     end.
 
+%% @doc The port program for these options: the last `progname' in them,
+%% else the application environment's, else {@link default_progname/0}.
+-spec progname([option()]) -> string().
+progname(Options) ->
+    case lists:keyfind(progname, 1, lists:reverse(Options)) of
+        {progname, P} -> unicode:characters_to_list(P);
+        false ->
+            _ = application:load(epcap),
+            case application:get_env(epcap, progname) of
+                {ok, P} -> unicode:characters_to_list(P);
+                undefined -> default_progname()
+            end
+    end.
+
 %% @doc Where the port program lives when `progname' is not given.
 -spec default_progname() -> string().
 default_progname() ->
@@ -143,22 +308,41 @@ normalize(Atom) when
 ->
     {Atom, true};
 normalize({Key, Value} = Opt) when is_atom(Key) ->
-    {Key, check(Key, Value, Opt)};
+    {Key, check(Key, number(Key, Value), Opt)};
 normalize(Opt) ->
     throw({badarg, Opt}).
 
+%% A number given as a string, as the classic took it ("64", <<"64">>).
+number(Key, Value) when is_binary(Value) ->
+    case lists:member(Key, ?NUMERIC) of
+        true -> number(Key, binary_to_list(Value));
+        false -> Value
+    end;
+number(Key, [C | _] = Value) when is_integer(C) ->
+    case lists:member(Key, ?NUMERIC) andalso string:to_integer(Value) of
+        {N, ""} -> N;
+        _ -> Value
+    end;
+number(_, Value) ->
+    Value.
+
+%% The last occurrence of each option, in the order of the last ones;
+%% every env.
 dedup(Opts) ->
-    dedup(Opts, #{}, []).
+    dedup(lists:reverse(Opts), #{}, []).
 
 dedup([], _, Acc) ->
-    lists:reverse(Acc);
+    Acc;
 dedup([{env, _} = O | T], Seen, Acc) ->
     dedup(T, Seen, [O | Acc]);
 dedup([{K, _} = O | T], Seen, Acc) ->
     case maps:is_key(K, Seen) of
         true -> dedup(T, Seen, Acc);
-        false -> dedup(T, Seen#{K => true}, [O | Acc])
+        false -> dedup(T, Seen#{K => true}, [unraise(O) | Acc])
     end.
+
+unraise({buffer, {raised, _}}) -> {buffer, ?BUFFER_MIN};
+unraise(O) -> O.
 
 check(K, V, Opt) when
     K =:= interface; K =:= file; K =:= user; K =:= group; K =:= chroot;
@@ -182,7 +366,8 @@ check(env, V, Opt) ->
 check(exec, V, Opt) ->
     string:lexemes(string(V, Opt), " \t");
 check(snaplen, V, _) when is_integer(V), V >= 1, V =< 262144 -> V;
-check(buffer, V, _) when is_integer(V), V >= 65536, V =< 2147483647 -> V;
+check(buffer, V, _) when is_integer(V), V >= ?BUFFER_MIN, V =< 2147483647 -> V;
+check(buffer, V, _) when is_integer(V), V >= 0, V < ?BUFFER_MIN -> {raised, V};
 check(cluster_id, V, _) when is_integer(V), V >= 0, V =< 255 -> V;
 check(K, V, _) when
     (K =:= start_timeout orelse K =:= max_queue orelse
@@ -203,6 +388,7 @@ check(dump_only, V, _) when is_boolean(V) -> V;
 check(active, V, _) when is_boolean(V); V =:= once -> V;
 check(active, V, _) when is_integer(V), V > 0 -> V;
 check(delivery, V, _) when V =:= packet; V =:= batch -> V;
+check(timeout, -1, _) -> infinity;
 check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
 check(timeout, V, _) when V =:= immediate; V =:= infinity -> V;
 check(direction, V, _) when V =:= in; V =:= out; V =:= inout -> V;
@@ -280,7 +466,11 @@ build(Opts) ->
         max_queue_bytes => Get(max_queue_bytes, ?MAX_QUEUE_BYTES),
         stats_interval => Get(stats_interval, undefined),
         snaplen => Get(snaplen, ?EPCAP_SNAPLEN_DEFAULT),
-        dump => Get(dump, undefined)
+        dump => Get(dump, undefined),
+        monitor => Get(monitor, false),
+        chroot => Get(chroot, undefined),
+        warnings => [],
+        options => []
     },
     %% Flow control is on whenever packets come to the owner: the port
     %% reads only what it has credit for (see epcap_port). A port that only

@@ -18,7 +18,7 @@
 
 -include("epcap_proto.hrl").
 
--export([start/3, stop/1, call/2]).
+-export([start/3, stop/1, call/2, exec_prefix/1, with_hint/2]).
 -export([init_it/4]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
@@ -76,16 +76,35 @@
 start(Owner, Options, Link) when is_pid(Owner) ->
     case epcap_opts:parse(Options) of
         {ok, Config} ->
-            %% Each frame becomes thousands of messages built on this
-            %% heap: a 2 MB minimum spares a garbage collection per
-            %% frame (about a fifth of the time per packet, measured).
-            proc_lib:start(?MODULE, init_it, [self(), Owner, Config, Link],
-                infinity, [{min_heap_size, 256 * 1024}]);
+            ok = epcap_opts:log_warnings(Config),
+            case make_chroot(Config) of
+                ok ->
+                    %% Each frame becomes thousands of messages built on
+                    %% this heap: a 2 MB minimum spares a garbage
+                    %% collection per frame (about a fifth of the time per
+                    %% packet, measured).
+                    proc_lib:start(?MODULE, init_it,
+                        [self(), Owner, Config, Link], infinity,
+                        [{min_heap_size, 256 * 1024}]);
+                {error, _} = Error ->
+                    Error
+            end;
         {error, _} = Error ->
             Error
     end;
 start(Owner, _, _) ->
     {error, {badarg, {owner, Owner}}}.
+
+%% The classic made a missing {chroot, Dir}; the option only gets here
+%% when the VM runs as root (epcap_opts), and the port checks what it
+%% finds there (an empty directory is all it needs).
+make_chroot(#{chroot := undefined}) ->
+    ok;
+make_chroot(#{chroot := Dir}) ->
+    case filelib:ensure_path(Dir) of
+        ok -> ok;
+        {error, Why} -> {error, {chroot, Dir, Why}}
+    end.
 
 %% @doc Flush, stop the port and wait for it to exit.
 -spec stop(pid()) -> ok.
@@ -109,13 +128,13 @@ call(Pid, Request) ->
 init_it(Caller, Owner, Config, Link) ->
     process_flag(trap_exit, true),
     case open(Config) of
-        {ok, Port, Ready} ->
+        {ok, Port, Ready, Prefix} ->
             Link andalso link(Caller),
             proc_lib:init_ack({ok, self()}),
             #{datalink := DLT, precision := Prec} = Ready,
             State0 = #state{
                 port = Port,
-                os_pid = os_pid(Port),
+                os_pid = os_pid(Port, Prefix, maps:get(progname, Config)),
                 owner = Owner,
                 owner_mon = monitor(process, Owner),
                 datalink = DLT,
@@ -141,7 +160,33 @@ init(_) ->
     {stop, use_epcap_start}.
 
 open(Config) ->
-    [Exe | Args] = epcap_opts:command(Config, default_exec(Config)),
+    case exec_prefix(Config) of
+        {ok, Prefix} ->
+            case spawn_port(Config, Prefix) of
+                {error, {rfmon_not_supported, Msg}} when
+                    map_get(monitor, Config)
+                ->
+                    %% The classic ignored monitor mode where the link has
+                    %% none (a wired interface): a warning, not a failure.
+                    logger:warning("epcap: monitor mode ignored: ~ts", [Msg],
+                                   #{domain => [epcap]}),
+                    spawn_port(without_monitor(Config), Prefix);
+                Result ->
+                    Result
+            end;
+        {error, _} = Error ->
+            Error
+    end.
+
+%% The option list again with {monitor, false} last: the last one wins.
+without_monitor(#{options := Options} = Config) ->
+    {ok, C} = epcap_opts:parse(Options ++ [{monitor, false}]),
+    maps:merge(Config, maps:with([argv, monitor], C));
+without_monitor(Config) ->
+    Config.
+
+spawn_port(Config, Prefix) ->
+    [Exe | Args] = epcap_opts:command(Config, Prefix),
     try
         open_port({spawn_executable, Exe}, [
             {args, Args}, {packet, 4}, binary, exit_status, use_stdio
@@ -150,44 +195,120 @@ open(Config) ->
         Port ->
             Deadline = erlang:monotonic_time(millisecond) +
                 maps:get(start_timeout, Config),
-            handshake(Port, Config, Deadline, undefined)
+            case handshake(Port, Config#{prefix => Prefix}, Deadline,
+                           undefined) of
+                {ok, Port, Ready} -> {ok, Port, Ready, Prefix};
+                Error -> Error
+            end
     catch
         error:Why ->
             {error, {exec, Exe, Why}}
     end.
 
-%% No exec prefix when the port can capture by itself (root, setuid,
-%% file capabilities) or reads a file; otherwise sudo, if there is one.
-default_exec(#{source := {file, _}}) ->
-    [];
-default_exec(#{progname := Prog}) ->
-    case can_capture(Prog) of
-        true -> [];
-        false ->
+%% @doc How the port is to be run for this configuration: `{ok, Prefix}'
+%% (the command to put before it: none, sudo, or what `exec' says), or
+%% the real reason it cannot be, first: `{exec, Path, Posix}' when the
+%% port program is missing or not executable, before any thought of sudo;
+%% `{permission_denied, Msg}' when it cannot capture by itself and
+%% `sudo -n' refuses it (sudo's own words, never on the console).
+%%
+%% With no `exec': none when the port can capture by itself (root, setuid,
+%% file capabilities) or reads a file; otherwise `sudo -n', if sudo
+%% allows it.
+-spec exec_prefix(epcap_opts:config()) ->
+    {ok, [string()]} | {error, term()}.
+exec_prefix(#{exec := default, source := {file, _}, progname := Prog}) ->
+    case executable(Prog) of
+        ok -> {ok, []};
+        Error -> Error
+    end;
+exec_prefix(#{exec := default, progname := Prog}) ->
+    case can_capture([], Prog) of
+        {ok, true} ->
+            {ok, []};
+        {ok, false} ->
             case os:find_executable("sudo") of
-                false -> [];
-                _ -> ["sudo", "-n"]
+                false -> {ok, []};
+                Sudo -> sudo_prefix([Sudo, "-n"], Prog)
+            end;
+        {error, _} = Error ->
+            Error
+    end;
+exec_prefix(#{exec := [], progname := Prog}) ->
+    case executable(Prog) of
+        ok -> {ok, []};
+        Error -> Error
+    end;
+exec_prefix(#{exec := [Cmd | _] = Prefix, progname := Prog}) ->
+    case filename:basename(Cmd) of
+        "sudo" ->
+            %% Run by root: only that the program exists can be known here.
+            case file:read_file_info(Prog) of
+                {ok, _} -> sudo_prefix(Prefix, Prog);
+                {error, Why} -> {error, {exec, Prog, Why}}
+            end;
+        _ ->
+            {ok, Prefix}
+    end.
+
+%% The port program can be spawned by this VM's user.
+executable(Prog) ->
+    case can_capture([], Prog) of
+        {ok, _} -> ok;
+        {error, _} = Error -> Error
+    end.
+
+%% Ask sudo once, its stderr captured: the answer, or its message. -n
+%% keeps it from ever asking for a password.
+sudo_prefix(Prefix, Prog) ->
+    case can_capture(Prefix, Prog) of
+        {ok, true} ->
+            {ok, Prefix};
+        {ok, false, Output} ->
+            Why = case string:trim(Output) of
+                "" -> "sudo -n refused";
+                Text -> "sudo -n refused: " ++ Text
+            end,
+            {error, {permission_denied, with_hint("cannot capture: " ++ Why,
+                                                  Prog)}};
+        {ok, false} ->
+            {error, {permission_denied,
+                     with_hint("cannot capture, even through sudo", Prog)}};
+        {error, _} = Error ->
+            Error
+    end.
+
+%% `Prog --can-capture' (exit 0: it can, 77: it cannot), through Prefix.
+%% With a prefix, a status other than 0 and 77 is the prefix's own
+%% refusal, returned with its output.
+can_capture(Prefix, Prog) ->
+    [Exe | Args] = Prefix ++ [Prog],
+    try open_port({spawn_executable, Exe}, [
+            {args, Args ++ ["--can-capture"]}, exit_status,
+            stderr_to_stdout, binary
+        ])
+    of
+        Port ->
+            unlink(Port),
+            case wait_exit(Port, 5000, []) of
+                {0, _} -> {ok, true};
+                {77, _} -> {ok, false};
+                {_, Out} when Prefix =/= [] -> {ok, false, Out};
+                {_, _} -> {ok, false}
             end
-    end.
-
-can_capture(Prog) ->
-    try
-        Port = open_port({spawn_executable, Prog}, [
-            {args, ["--can-capture"]}, exit_status, stderr_to_stdout
-        ]),
-        unlink(Port),
-        wait_exit(Port, 5000) =:= 0
     catch
-        error:_ -> false
+        error:Why -> {error, {exec, Exe, Why}}
     end.
 
-wait_exit(Port, Timeout) ->
+wait_exit(Port, Timeout, Acc) ->
     receive
-        {Port, {exit_status, S}} -> S;
-        {Port, {data, _}} -> wait_exit(Port, Timeout)
+        {Port, {exit_status, S}} ->
+            {S, unicode:characters_to_list(lists:reverse(Acc))};
+        {Port, {data, D}} ->
+            wait_exit(Port, Timeout, [D | Acc])
     after Timeout ->
         close(Port),
-        timeout
+        {timeout, ""}
     end.
 
 handshake(Port, Config, Deadline, LastError) ->
@@ -201,7 +322,7 @@ handshake(Port, Config, Deadline, LastError) ->
                     close(Port),
                     {error, {protocol_version, V, ?EPCAP_PROTOCOL_VERSION}};
                 {warning, Code, Msg} ->
-                    logger:warning("epcap: ~p: ~ts", [Code, Msg]),
+                    port_log(Code, Msg),
                     handshake(Port, Config, Deadline, LastError);
                 {error, Code, _Fatal, Msg} ->
                     handshake(Port, Config, Deadline, {Code, Msg});
@@ -226,8 +347,8 @@ handshake(Port, Config, Deadline, LastError) ->
 %% The structured reasons of a failed start.
 start_error(LastError, Status, _) when Status =:= ?SANDBOX_EXIT ->
     {sandbox_violation, violation(LastError)};
-start_error({permission_denied, Msg}, _, _) ->
-    {permission_denied, with_hint(Msg)};
+start_error({permission_denied, Msg}, _, #{progname := Prog}) ->
+    {permission_denied, with_hint(Msg, Prog)};
 start_error({bad_filter, Msg}, _, _) ->
     {bad_filter, Msg};
 start_error({no_such_device, _}, _, #{source := {interface, Name}}) ->
@@ -238,11 +359,12 @@ start_error({dump, Msg}, _, #{dump := Path}) ->
     {dump, Path, Msg};
 start_error({Code, Msg}, _, _) ->
     {Code, Msg};
-start_error(undefined, Status, Config) ->
-    case {maps:get(exec, Config), epcap_codec:exit_reason(Status)} of
-        {default, {status, 1}} ->
-            %% sudo -n refused before the port ever ran.
-            {permission_denied, with_hint("cannot capture: sudo -n refused")};
+start_error(undefined, Status, #{progname := Prog} = Config) ->
+    case {maps:get(prefix, Config, []), epcap_codec:exit_reason(Status)} of
+        {[_ | _], {status, 1}} ->
+            %% The prefix (sudo) refused before the port ever ran.
+            {permission_denied, with_hint("cannot capture: sudo -n refused",
+                                          Prog)};
         {_, Reason} ->
             {port_exit, Reason}
     end.
@@ -262,23 +384,66 @@ violation({_, "sandbox violation: " ++ Rest}) ->
 violation(_) ->
     unknown.
 
-%% Which of the three ways to capture to set up (doc/SECURITY.md); the
-%% port's own message may already say so.
-with_hint(Msg) ->
-    case string:find(Msg, "make setcap") of
-        nomatch ->
-            Msg ++ "; to capture without root, give the port file "
-            "capabilities (make setcap, recommended) or make it setuid "
-            "root (make setuid), or run it through sudo "
+%% @doc The reason first, then which of the ways to capture to set up.
+%% The port's own hint (for a source tree: make setcap) is replaced by
+%% one that fits where the port is: a source tree with its Makefile, or a
+%% release or an installed copy, which have no make targets.
+-spec with_hint(string(), string()) -> string().
+with_hint(Msg, Prog) ->
+    [Cause | _] = string:split(Msg, "; to capture without root"),
+    Cause ++ "; to capture without root, " ++ hint(Prog).
+
+hint(Prog) ->
+    Top = filename:dirname(filename:dirname(Prog)),
+    case filelib:is_regular(filename:join(Top, "Makefile")) andalso
+        filelib:is_regular(filename:join([Top, "c_src", "main.c"])) of
+        true ->
+            "give the port file capabilities (make setcap, recommended) "
+            "or make it setuid root (make setuid), or run it through sudo "
             "({exec, \"sudo -n\"} with a sudoers rule); see doc/SECURITY.md";
-        _ ->
-            Msg
+        false ->
+            "give " ++ Prog ++ " file capabilities (setcap "
+            "cap_net_raw,cap_net_admin+ep, as root), or use a port installed "
+            "with them ({progname, Path} in the epcap application "
+            "environment), or run it through sudo ({exec, \"sudo -n\"} "
+            "with a sudoers rule); see epcap's README, \"Releases\""
     end.
 
-os_pid(Port) ->
+%% The port program's own pid. Through a prefix (sudo) the Erlang port's
+%% process is the prefix: the program is the descendant whose argv[0] is
+%% Prog (Linux's /proc; elsewhere the prefix's pid).
+os_pid(Port, Prefix, Prog) ->
     case erlang:port_info(Port, os_pid) of
-        {os_pid, Pid} -> Pid;
+        {os_pid, Pid} when Prefix =:= [] -> Pid;
+        {os_pid, Pid} -> descendant([Pid], Prog, 4, Pid);
         undefined -> undefined
+    end.
+
+descendant(_, _, 0, Default) ->
+    Default;
+descendant([], _, _, Default) ->
+    Default;
+descendant(Pids, Prog, Depth, Default) ->
+    Children = lists:append([children(P) || P <- Pids]),
+    case [C || C <- Children, argv0(C) =:= Prog] of
+        [Found | _] -> Found;
+        [] -> descendant(Children, Prog, Depth - 1, Default)
+    end.
+
+children(Pid) ->
+    P = integer_to_list(Pid),
+    case file:read_file(filename:join(["/proc", P, "task", P, "children"])) of
+        {ok, Bin} -> [binary_to_integer(C) || C <- string:lexemes(Bin, " \n")];
+        {error, _} -> []
+    end.
+
+argv0(Pid) ->
+    case file:read_file(filename:join(["/proc", integer_to_list(Pid), "cmdline"])) of
+        {ok, Bin} ->
+            [First | _] = binary:split(Bin, <<0>>),
+            unicode:characters_to_list(First);
+        {error, _} ->
+            undefined
     end.
 
 close(Port) ->
@@ -354,7 +519,7 @@ handle_call(stop, From, #state{port = Port, stopping = []} = State) ->
 handle_call(stop, From, #state{stopping = Waiting} = State) ->
     {noreply, State#state{stopping = [From | Waiting]}};
 handle_call(info, _From, #state{ready = Ready, os_pid = OsPid} = State) ->
-    {reply, Ready#{os_pid => OsPid}, State};
+    {reply, {ok, Ready#{os_pid => OsPid}}, State};
 handle_call(Request, _From, State) ->
     {reply, {error, {unknown_call, Request}}, State}.
 
@@ -444,7 +609,7 @@ frame({error, Code, false, Msg}, State) ->
     logger:warning("epcap: ~p: ~ts", [Code, Msg]),
     {noreply, State};
 frame({warning, Code, Msg}, State) ->
-    logger:warning("epcap: ~p: ~ts", [Code, Msg]),
+    port_log(Code, Msg),
     {noreply, State};
 frame({ready, _} = Frame, _State) ->
     erlang:error({protocol, {unexpected, Frame}}).
@@ -455,6 +620,14 @@ tell_eof(#state{eof = true, eof_told = false, held_count = 0} = State) ->
     State#state{eof_told = true};
 tell_eof(State) ->
     State.
+
+%% What the port says besides packets becomes a logger event (it writes
+%% nothing to the VM's stderr while it speaks frames): its -v logging at
+%% info, warnings as warnings.
+port_log(log, Msg) ->
+    logger:info("epcap: ~ts", [Msg], #{domain => [epcap]});
+port_log(Code, Msg) ->
+    logger:warning("epcap: ~p: ~ts", [Code, Msg], #{domain => [epcap]}).
 
 %% The port has gone: this process ends with Why, and whatever is held
 %% was captured, so the owner gets it first. Only after the normal end of

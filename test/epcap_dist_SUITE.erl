@@ -242,7 +242,7 @@ burst_arrives_at_remote_owner(Config) ->
 port_runs_on_the_peer(Config) ->
     Node = ?config(node, Config),
     {ok, Pid} = epcap:start_link([{node, Node}, {interface, "lo"}, {filter, "udp port 9"}]),
-    #{os_pid := OsPid, source := live} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid, source := live}} = epcap:info(Pid),
     PeerOs = peer_os_pid(Node),
     Ancestors = ancestors(OsPid),
     ?assert(lists:member(PeerOs, Ancestors), {ancestors, Ancestors, peer, PeerOs}),
@@ -259,7 +259,7 @@ node_down_linked_caller(Config) ->
     process_flag(trap_exit, true),
     {ok, Pid} = epcap:start_link([{node, Node}, {interface, "lo"}, {filter, "udp port 9"}]),
     ?assert(linked_to(Pid)),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     T0 = erlang:monotonic_time(millisecond),
     ok = peer:stop(?config(peer, Config)),
     receive
@@ -276,7 +276,7 @@ node_killed_monitor(Config) ->
     {ok, Pid} = epcap:start([{node, Node}, {interface, "lo"}, {filter, "udp port 9"}]),
     ?assertNot(linked_to(Pid)),
     Ref = monitor(process, Pid),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     PeerOs = peer_os_pid(Node),
     T0 = erlang:monotonic_time(millisecond),
     epcap_test_lib:kill("KILL", PeerOs),
@@ -297,7 +297,7 @@ owner_death_stops_remote_port(Config) ->
                            receive never -> ok end end),
     {ok, Pid} = epcap:start(Owner, [{node, Node}, {interface, "lo"}, {filter, filter(Port)}]),
     Ref = monitor(process, Pid),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     1 = erpc:call(Node, ?MODULE, send_burst, [Port, 1, <<"one">>]),
     receive {owner_got, {packet, 1, _, _, F}} ->
             ?assertMatch(#{payload := <<"one", 1:32>>}, epcap_test_lib:udp(F))

@@ -187,7 +187,7 @@ binary_strings_file(Config) ->
 binary_strings_live(_Config) ->
     {ok, Pid} = epcap:start_link([{interface, <<"lo">>},
                                   {filter, <<"icmp">>}]),
-    ?assertMatch(#{name := <<"lo">>, source := live}, epcap:info(Pid)),
+    ?assertMatch({ok, #{name := <<"lo">>, source := live}}, epcap:info(Pid)),
     ok = epcap:stop(Pid).
 
 %% A caller of start_link that does not trap exits survives every kind

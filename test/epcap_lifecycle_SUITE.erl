@@ -122,7 +122,7 @@ spawn_owner(Config) ->
     end),
     receive
         {Owner, {ok, Pid}} ->
-            #{os_pid := OsPid} = epcap:info(Pid),
+            {ok, #{os_pid := OsPid}} = epcap:info(Pid),
             ?assert(epcap_test_lib:os_alive(OsPid)),
             ?assertEqual([OsPid], epcap_test_lib:port_os_pids()),
             {Owner, Pid, OsPid};
@@ -152,7 +152,7 @@ assert_down(Mon, Pid) ->
 
 stop_leaves_nothing(Config) ->
     {ok, Pid} = epcap:start_link(lo_opts(Config)),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     ok = epcap:stop(Pid),
     assert_stopped(Pid, OsPid),
     %% Stopping again is harmless.
@@ -177,7 +177,7 @@ start_other_owner(Config) ->
     Payload = send_lo(Config),
     owner_gets(Owner, Payload),
     ?assertEqual([], collect(1, 50)),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     Mon = monitor(process, Pid),
     T0 = erlang:monotonic_time(millisecond),
     exit(Owner, kill),
@@ -194,7 +194,7 @@ start_link_other_owner(Config) ->
     Payload = send_lo(Config),
     owner_gets(Owner, Payload),
     ?assertEqual([], collect(1, 50)),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     Mon = monitor(process, Pid),
     %% The owner (not the linked caller) goes: the capture ends, normally,
     %% so the linked caller lives on.
@@ -233,7 +233,7 @@ owner_gets(Owner, Payload) ->
 port_sigkill(Config) ->
     {ok, Pid} = epcap:start(lo_opts(Config)),
     Mon = monitor(process, Pid),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     epcap_test_lib:kill("KILL", OsPid),
     receive
         {'DOWN', Mon, process, Pid, Why} ->
@@ -245,7 +245,7 @@ port_sigkill(Config) ->
 port_sigterm(Config) ->
     {ok, Pid} = epcap:start(lo_opts(Config)),
     Mon = monitor(process, Pid),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     Payloads = [send_lo(Config) || _ <- lists:seq(1, 3)],
     Got = collect(3, 2000),
     ?assertEqual(Payloads, payloads(Got)),
@@ -262,7 +262,7 @@ port_sigterm(Config) ->
 port_sigterm_delivers_captured(Config) ->
     {ok, Pid} = epcap:start(lo_opts(Config)),
     Mon = monitor(process, Pid),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     epcap_test_lib:kill("STOP", OsPid),
     Payloads =
         try
@@ -284,7 +284,7 @@ port_sigterm_delivers_captured(Config) ->
 restart_same_interface(Config) ->
     [begin
          {ok, Pid} = epcap:start_link(lo_opts(Config)),
-         #{os_pid := OsPid} = epcap:info(Pid),
+         {ok, #{os_pid := OsPid}} = epcap:info(Pid),
          P = send_lo(Config),
          ?assertEqual([P], payloads(collect(1, 2000))),
          ok = epcap:stop(Pid),
@@ -295,7 +295,7 @@ restart_same_interface(Config) ->
 start_stop_cycles(Config) ->
     [begin
          {ok, Pid} = epcap:start_link(lo_opts(Config)),
-         #{os_pid := OsPid} = epcap:info(Pid),
+         {ok, #{os_pid := OsPid}} = epcap:info(Pid),
          ok = epcap:stop(Pid),
          assert_stopped(Pid, OsPid)
      end || _ <- lists:seq(1, 20)],
@@ -311,7 +311,7 @@ file_eof_ends_process(Config) ->
     [begin
          {ok, Pid} = epcap:start_link([{file, File}]),
          Mon = monitor(process, Pid),
-         #{os_pid := OsPid} = epcap:info(Pid),
+         {ok, #{os_pid := OsPid}} = epcap:info(Pid),
          ?assertEqual(50, length(collect(50, 5000)), {round, Round}),
          receive {epcap, eof} -> ok
          after 5000 -> ct:fail({no_eof, Round})

@@ -91,8 +91,8 @@ payload_integrity_in_netns(Config) ->
     Net = ?config(net, Config),
     Port = epcap_test_lib:random_port(),
     {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)}]),
-    #{datalink := ?DLT_EN10MB, source := live, os_pid := OsPid} =
-        Info = epcap:info(Pid),
+    {ok, #{datalink := ?DLT_EN10MB, source := live, os_pid := OsPid} = Info} =
+        epcap:info(Pid),
     ?assertEqual(list_to_binary(maps:get(ns_if, Net)), maps:get(name, Info)),
     ?assert(is_integer(OsPid)),
     Sizes = [1, 100, 1400, 1472],
@@ -155,7 +155,7 @@ snaplen_truncates(Config) ->
     Net = ?config(net, Config),
     Port = epcap_test_lib:random_port(),
     {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)}, {snaplen, 100}]),
-    ?assertMatch(#{snaplen := 100}, epcap:info(Pid)),
+    ?assertMatch({ok, #{snaplen := 100}}, epcap:info(Pid)),
     Payload = rand:bytes(1000),
     send_root(Net, Port, [Payload]),
     [{packet, ?DLT_EN10MB, _, Len, Frame}] = collect(1, 2000),
@@ -180,7 +180,7 @@ timeout_infinity(Config) ->
     Net = ?config(net, Config),
     {ok, Pid} = start_ns(Net, [{filter, "udp"}, {timeout, infinity},
                                {buffer, 65536}]),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     ok = epcap:stop(Pid),
     ?assertNot(is_process_alive(Pid)),
     ?assertEqual(ok, epcap_test_lib:wait_gone(OsPid, 1000)).
@@ -205,7 +205,7 @@ loopback_max_udp(_Config) ->
     {ok, Port} = inet:port(R),
     {ok, Pid} = epcap:start_link([{interface, "lo"},
                                   {filter, dport_filter(Port)}]),
-    ?assertMatch(#{datalink := ?DLT_EN10MB}, epcap:info(Pid)),
+    ?assertMatch({ok, #{datalink := ?DLT_EN10MB}}, epcap:info(Pid)),
     Payload = rand:bytes(65507),
     S = epcap_test_lib:udp_socket("127.0.0.1"),
     ok = gen_udp:send(S, {127, 0, 0, 1}, Port, Payload),
@@ -235,7 +235,7 @@ burst_while_port_paused(Config) ->
     Net = ?config(net, Config),
     Port = epcap_test_lib:random_port(),
     {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)}]),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     epcap_test_lib:kill("STOP", OsPid),
     Tag =
         try
@@ -366,7 +366,7 @@ timeout_delivers(Net, Timeout) ->
     send_root(Net, Port, Payloads),
     Pkts = collect(3, 1000),
     ?assertEqual(Payloads, [maps:get(payload, packet_udp(P)) || P <- Pkts]),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     ok = epcap:stop(Pid),
     ?assertEqual(ok, epcap_test_lib:wait_gone(OsPid, 1000)).
 
@@ -384,7 +384,7 @@ time_unit_times(Net, Unit) ->
     [?assert(is_integer(T), {not_integer, T}) || T <- Ts],
     ?assertEqual(Ts, lists:sort(Ts)),
     Unit =:= nanosecond andalso
-        ?assertMatch(#{precision := 9}, epcap:info(Pid)),
+        ?assertMatch({ok, #{precision := 9}}, epcap:info(Pid)),
     ok = epcap:stop(Pid),
     Ts.
 

@@ -121,7 +121,7 @@ eof_is_last_and_process_exits(Config) ->
     File = ?config(long, Config),
     {ok, Pid} = epcap:start_link([{file, File}]),
     Ref = monitor(process, Pid),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     _ = collect([]),
     receive {'DOWN', Ref, process, Pid, normal} -> ok
     after 5000 -> ct:fail(not_stopped)
@@ -155,7 +155,7 @@ empty_file(Config) ->
 info_reports_file(Config) ->
     File = ?config(long, Config),
     {ok, Pid} = epcap:start_link([{file, File}]),
-    Info = epcap:info(Pid),
+    {ok, Info} = epcap:info(Pid),
     ?assertMatch(#{source := file, datalink := 1, precision := 9, version := 3}, Info),
     ?assertEqual(list_to_binary(File), maps:get(name, Info)),
     _ = collect([]).

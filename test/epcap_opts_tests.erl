@@ -3,9 +3,19 @@
 
 -include_lib("eunit/include/eunit.hrl").
 
+%% As a VM running as root, with nothing in the application environment.
+-define(ROOT, #{defaults => [], root => true}).
+-define(USER, #{defaults => [], root => false}).
+
+parse(Opts) ->
+    epcap_opts:parse(Opts, ?ROOT).
+
 %% Every command line starts with the flow-control credit.
 argv(Opts) ->
-    {ok, C} = epcap_opts:parse(Opts),
+    argv(Opts, ?ROOT).
+
+argv(Opts, Context) ->
+    {ok, C} = epcap_opts:parse(Opts, Context),
     ["--credit", N | Rest] = epcap_opts:argv(C),
     ?assertEqual(epcap_opts:initial_credit(C), list_to_integer(N)),
     Rest.
@@ -60,29 +70,81 @@ binaries_test() ->
                  argv([{interface, <<"lo">>}, {filter, <<"icmp">>}])),
     ?assertEqual(["-r", "/tmp/f.pcap"], argv(#{file => <<"/tmp/f.pcap">>})).
 
-first_wins_env_repeats_test() ->
-    ?assertEqual(["-s", "10", "-e", "A=1", "-e", "B=2"],
-                 argv([{snaplen, 10}, {env, "A=1"}, {snaplen, 20}, {env, "B=2"}])).
+%% The classic took the last of a repeated option.
+last_wins_env_repeats_test() ->
+    ?assertEqual(["-e", "A=1", "-s", "20", "-e", "B=2"],
+                 argv([{snaplen, 10}, {env, "A=1"}, {snaplen, 20}, {env, "B=2"}])),
+    ?assertEqual([], argv([promiscuous, {promiscuous, false}])),
+    ?assertEqual(["-i", "eth1"], argv([{interface, "eth0"}, {interface, "eth1"}])).
 
 empty_filter_test() ->
     ?assertEqual([], argv([{filter, ""}])).
 
 badarg_test_() ->
-    Bad = [{snaplen, 0}, {snaplen, 262145}, {snaplen, -1}, {snaplen, "10"},
-           {buffer, 1}, {buffer, 2147483648}, {timeout, -1}, {timeout, soon},
+    Bad = [{snaplen, 0}, {snaplen, 262145}, {snaplen, -1}, {snaplen, "ten"},
+           {snaplen, "0"}, {buffer, -1}, {buffer, 2147483648}, {timeout, -2},
+           {timeout, soon}, {timeout, "-5"},
            {direction, up}, {time_unit, hours}, {cluster_id, 256},
            {cluster_id, -1}, {interface, ""}, {interface, 42},
            {filter, 123}, {file, ""}, {env, "NOEQUALS"}, {env, "=x"},
            {cpu_affinity, "a"}, {promiscuous, yes}, {verbose, 9},
-           {start_timeout, 0}, {delivery, list}, {foo, bar}, foo, "eth0", {interface, "a\0b"}],
-    [?_assertEqual({error, {badarg, B}}, epcap_opts:parse([B])) || B <- Bad].
+           {start_timeout, 0}, {delivery, list}, {interface, "a\0b"}],
+    [?_assertEqual({error, {badarg, B}}, parse([B])) || B <- Bad].
+
+%% Classic callers pass their own options through: ignored, one warning
+%% each; the known ones still count.
+unknown_options_test() ->
+    {ok, C} = parse([{format, [hex]}, foo, "eth0", {a, b, c},
+                     {interface, "lo"}]),
+    ?assertEqual(["-i", "lo"], tl(tl(epcap_opts:argv(C)))),
+    #{warnings := W} = C,
+    ?assertEqual(4, length(W)),
+    ?assert(lists:all(fun(M) -> string:find(M, "unknown option") =/= nomatch end, W)).
+
+numeric_strings_test() ->
+    ?assertEqual(["-s", "64", "-B", "1048576", "-t", "250", "--cluster-id", "2"],
+                 argv([{snaplen, "64"}, {buffer, <<"1048576">>}, {timeout, "250"},
+                       {cluster_id, "2"}])),
+    ?assertEqual(["-t", "infinity"], argv([{timeout, "-1"}])).
+
+timeout_minus_one_is_infinity_test() ->
+    ?assertEqual(["-t", "infinity"], argv([{timeout, -1}])).
+
+small_buffer_raised_test() ->
+    {ok, C} = parse([{buffer, 1024}]),
+    ?assertEqual(["-B", "65536"], tl(tl(epcap_opts:argv(C)))),
+    ?assertMatch(#{warnings := [_]}, C),
+    {ok, C0} = parse([{buffer, 0}]),
+    ?assertEqual(["-B", "65536"], tl(tl(epcap_opts:argv(C0)))),
+    ?assertMatch({ok, #{warnings := []}}, parse([{buffer, 65536}])).
+
+%% The port refuses -u, -g and -d from a caller that is not root: as
+%% another user they are dropped with a warning each.
+identity_options_need_root_test() ->
+    Opts = [{user, "nobody"}, {group, "nogroup"}, {chroot, "/var/empty"},
+            {interface, "lo"}],
+    ?assertEqual(["-u", "nobody", "-g", "nogroup", "-d", "/var/empty", "-i", "lo"],
+                 argv(Opts, ?ROOT)),
+    ?assertMatch({ok, #{chroot := "/var/empty", warnings := []}},
+                 epcap_opts:parse(Opts, ?ROOT)),
+    ?assertEqual(["-i", "lo"], argv(Opts, ?USER)),
+    ?assertMatch({ok, #{chroot := undefined, warnings := [_, _, _]}},
+                 epcap_opts:parse(Opts, ?USER)).
+
+%% Defaults from the application environment; the caller's win.
+app_env_defaults_test() ->
+    Ctx = #{defaults => [{progname, "/opt/epcap"}, {exec, "sudo -n"},
+                         {snaplen, 100}], root => false},
+    {ok, C} = epcap_opts:parse([{snaplen, 200}], Ctx),
+    ?assertMatch(#{progname := "/opt/epcap", exec := ["sudo", "-n"],
+                   snaplen := 200}, C).
 
 conflicts_test() ->
     ?assertMatch({error, {badarg, {file, _}}},
-                 epcap_opts:parse([{file, "a"}, {interface, "lo"}])),
+                 parse([{file, "a"}, {interface, "lo"}])),
     ?assertMatch({error, {badarg, {direction, in}}},
-                 epcap_opts:parse([{file, "a"}, {direction, in}])),
-    ?assertEqual({error, {badarg, notalist}}, epcap_opts:parse(notalist)).
+                 parse([{file, "a"}, {direction, in}])),
+    ?assertEqual({error, {badarg, notalist}}, parse(notalist)).
 
 command_test() ->
     {ok, C} = epcap_opts:parse([{progname, "/p/epcap"}, {interface, "lo"}]),

@@ -48,7 +48,7 @@ supervisor_shutdown_stops_port(Config) ->
                              {active, false}]),
     {ok, Sup} = supervisor:start_link(?MODULE, [Spec]),
     [{epcap, Pid, worker, _}] = supervisor:which_children(Sup),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     unlink(Sup),
     Ref = monitor(process, Sup),
     exit(Sup, shutdown),

@@ -139,7 +139,7 @@ assert_captures(Config, Pid) ->
 %% The port program's own OS process: the port's, or the child of the
 %% sudo the port runs.
 port_process(Pid) ->
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     port_process(OsPid, 50).
 
 port_process(OsPid, Tries) ->

@@ -301,24 +301,28 @@ collect_port(P, Acc) ->
 %% Known disagreements between epcap_opts (Erlang) and options.c (the
 %% port): epcap_opts accepts the option list, the port refuses the argv.
 %% Each is a finding to fix on one side; see the notes.
+%% The value an option has for epcap_opts: the last one given.
+last_value(Key, Opts) ->
+    proplists:get_value(Key, lists:reverse(Opts)).
+
 known_mismatch(Opts) ->
     Checks = [
         %% options.c refuses "-r -" (stdin is the command channel);
         %% epcap_opts:check(file, ...) takes any non-empty string.
-        {file_dash, fun() -> proplists:get_value(file, Opts) =:= "-" end},
+        {file_dash, fun() -> last_value(file, Opts) =:= "-" end},
         %% options.c keeps at most 16 -e variables; epcap_opts has no limit.
         {env_count, fun() -> length(proplists:get_all_values(env, Opts)) > 16 end},
         %% options.c knows only libpcap's link type names; epcap_opts takes
         %% any name.
         {datalink_name, fun() ->
-             case proplists:get_value(datalink, Opts) of
+             case last_value(datalink, Opts) of
                  D when is_list(D) -> not lists:member(D, dlt_names());
                  _ -> false
              end
          end},
         %% options.c knows only libpcap's time stamp type names.
         {tstamp_type_name, fun() ->
-             case proplists:get_value(tstamp_type, Opts) of
+             case last_value(tstamp_type, Opts) of
                  undefined -> false;
                  T -> not lists:member(T, tstamp_names())
              end
@@ -327,7 +331,7 @@ known_mismatch(Opts) ->
         %% dump_files, needs dump_size or dump_seconds); epcap_opts checks
         %% neither.
         {dump_without_path, fun() ->
-             proplists:get_value(dump, Opts) =:= undefined andalso
+             last_value(dump, Opts) =:= undefined andalso
                  lists:any(fun(K) -> dump_arg(K, Opts) end, dump_keys())
          end},
         {dump_ring_without_rotation, fun() ->
@@ -353,10 +357,10 @@ credit(Opts) ->
 
 dump_keys() -> [dump_format, dump_size, dump_seconds, dump_files, dump_only].
 
-%% Whether the first K in Opts puts a flag on the command line
+%% Whether the last K in Opts puts a flag on the command line
 %% (dump_format pcap and dump_only false do not).
 dump_arg(K, Opts) ->
-    case proplists:get_value(K, Opts) of
+    case last_value(K, Opts) of
         undefined -> false;
         pcap -> false;
         false -> false;
@@ -364,7 +368,7 @@ dump_arg(K, Opts) ->
     end.
 
 %% Valid options: each generator stays inside what epcap_opts documents.
-%% The first occurrence of a key wins in epcap_opts, so duplicates are
+%% The last occurrence of a key wins in epcap_opts, so duplicates are
 %% harmless and generated on purpose.
 options() ->
     ?LET({Source, Opts, Dump, Envs, Filter},

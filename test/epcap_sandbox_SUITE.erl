@@ -345,7 +345,7 @@ limits_in_place(Config) ->
     Mode = ?config(mode, Config),
     #{root_if := If} = ?config(net, Config),
     {ok, Pid} = epcap:start([{progname, variant(Mode)}, {interface, If}]),
-    #{os_pid := OsPid} = epcap:info(Pid),
+    {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     Proc = "/proc/" ++ integer_to_list(OsPid),
     {ok, Status} = file:read_file(Proc ++ "/status"),
     {ok, Limits} = file:read_file(Proc ++ "/limits"),

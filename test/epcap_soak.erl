@@ -16,7 +16,7 @@ run([Iface, SrcMac, DstMac, Minutes, TrafgenCmd]) ->
     {ok, P} = epcap:start_link([{interface, Iface}, {inject, true},
                                 {filter, "ether proto 0x88b5"},
                                 {stats_interval, 1000}]),
-    #{os_pid := OsPid} = epcap:info(P),
+    {ok, #{os_pid := OsPid}} = epcap:info(P),
     Gen = spawn_link(fun() -> os:cmd(TrafgenCmd) end),
     Frame = <<(mac(DstMac))/binary, (mac(SrcMac))/binary, 16#88b6:16, 0:(46 * 8)>>,
     End = erlang:monotonic_time(second) + list_to_integer(Minutes) * 60,

@@ -222,7 +222,7 @@ defmodule EpcapTest do
                snaplen: 64
              )
 
-    assert %{snaplen: 64, precision: 9, source: :live} = :epcap.info(pid)
+    assert {:ok, %{snaplen: 64, precision: 9, source: :live}} = :epcap.info(pid)
     {:ok, tx} = :gen_udp.open(0, [:binary, ip: @lo])
     :ok = :gen_udp.send(tx, @lo, port, :binary.copy(<<"e">>, 1000))
     assert_receive {:packet, 1, t, len, frame}, 2_000
