@@ -21,7 +21,7 @@
 
 #include "epcap_proto.h"
 
-#define EPCAP_VERSION "1.0.0"
+#define EPCAP_VERSION "2.0.0"
 
 /* Kernel capture buffer when none is given. libpcap falls back to
  * TPACKET_V2 in immediate mode, with one ring frame per packet sized for

@@ -282,7 +282,12 @@ sudo_prefix(Prefix, Prog) ->
 %% With a prefix, a status other than 0 and 77 is the prefix's own
 %% refusal, returned with its output.
 can_capture(Prefix, Prog) ->
-    [Exe | Args] = Prefix ++ [Prog],
+    [Cmd | Args] = Prefix ++ [Prog],
+    Exe = case filename:pathtype(Cmd) =:= relative andalso
+               os:find_executable(Cmd) of
+        Path when is_list(Path) -> Path;
+        _ -> Cmd
+    end,
     try open_port({spawn_executable, Exe}, [
             {args, Args ++ ["--can-capture"]}, exit_status,
             stderr_to_stdout, binary
@@ -360,9 +365,13 @@ start_error({dump, Msg}, _, #{dump := Path}) ->
 start_error({Code, Msg}, _, _) ->
     {Code, Msg};
 start_error(undefined, Status, #{progname := Prog} = Config) ->
-    case {maps:get(prefix, Config, []), epcap_codec:exit_reason(Status)} of
-        {[_ | _], {status, 1}} ->
-            %% The prefix (sudo) refused before the port ever ran.
+    Sudo = case maps:get(prefix, Config, []) of
+        [Cmd | _] -> filename:basename(Cmd) =:= "sudo";
+        [] -> false
+    end,
+    case {Sudo, epcap_codec:exit_reason(Status)} of
+        {true, {status, 1}} ->
+            %% sudo refused before the port ever ran.
             {permission_denied, with_hint("cannot capture: sudo -n refused",
                                           Prog)};
         {_, Reason} ->
