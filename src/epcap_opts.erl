@@ -208,7 +208,7 @@ id_u() ->
 %% event each.
 -spec log_warnings(config()) -> ok.
 log_warnings(#{warnings := Warnings}) ->
-    [logger:warning("epcap: ~ts", [W], #{domain => [epcap]}) || W <- Warnings],
+    [logger:warning("epcap: ~ts", [W]) || W <- Warnings],
     ok.
 
 known(Atom) when is_atom(Atom) ->

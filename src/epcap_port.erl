@@ -168,8 +168,7 @@ open(Config) ->
                 ->
                     %% The classic ignored monitor mode where the link has
                     %% none (a wired interface): a warning, not a failure.
-                    logger:warning("epcap: monitor mode ignored: ~ts", [Msg],
-                                   #{domain => [epcap]}),
+                    logger:warning("epcap: monitor mode ignored: ~ts", [Msg]),
                     spawn_port(without_monitor(Config), Prefix);
                 Result ->
                     Result
@@ -634,9 +633,9 @@ tell_eof(State) ->
 %% nothing to the VM's stderr while it speaks frames): its -v logging at
 %% info, warnings as warnings.
 port_log(log, Msg) ->
-    logger:info("epcap: ~ts", [Msg], #{domain => [epcap]});
+    logger:info("epcap: ~ts", [Msg]);
 port_log(Code, Msg) ->
-    logger:warning("epcap: ~p: ~ts", [Code, Msg], #{domain => [epcap]}).
+    logger:warning("epcap: ~p: ~ts", [Code, Msg]).
 
 %% The port has gone: this process ends with Why, and whatever is held
 %% was captured, so the owner gets it first. Only after the normal end of

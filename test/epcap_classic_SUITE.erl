@@ -81,11 +81,12 @@ end_per_testcase(_Case, _Config) ->
     epcap_test_lib:flush_packets(),
     ok.
 
-%% @private logger handler callback.
-log(#{msg := Msg, meta := Meta}, #{config := #{to := To}}) ->
-    case maps:get(domain, Meta, []) of
-        [epcap | _] -> To ! {warning, text(Msg)};
-        _ -> ok
+%% @private logger handler callback: epcap's events (they start so).
+log(#{msg := Msg}, #{config := #{to := To}}) ->
+    Text = text(Msg),
+    case string:prefix(Text, "epcap") of
+        nomatch -> ok;
+        _ -> To ! {warning, Text}
     end.
 
 text({string, S}) -> unicode:characters_to_list(S);

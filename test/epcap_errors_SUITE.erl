@@ -30,6 +30,9 @@
     failed_start_link_sends_no_exit/1,
     exec_failure_is_port_exit/1,
     missing_exec_reason/1,
+    port_not_runnable_before_sudo/1,
+    datalinks_permission_denied/1,
+    port_messages_are_logger_events/1,
     start_timeout/1
 ]).
 
@@ -42,7 +45,9 @@ all() ->
      badarg_values, badarg_every_start_function, badarg_owner,
      binary_strings_file, binary_strings_live,
      failed_start_link_keeps_caller, failed_start_link_sends_no_exit,
-     exec_failure_is_port_exit, missing_exec_reason, start_timeout].
+     exec_failure_is_port_exit, missing_exec_reason,
+     port_not_runnable_before_sudo, datalinks_permission_denied,
+     port_messages_are_logger_events, start_timeout].
 
 init_per_suite(Config) ->
     Config.
@@ -51,7 +56,8 @@ end_per_suite(_Config) ->
     ok.
 
 init_per_testcase(Case, Config) when
-    Case =:= bad_filter_live; Case =:= binary_strings_live
+    Case =:= bad_filter_live; Case =:= binary_strings_live;
+    Case =:= datalinks_permission_denied
 ->
     epcap_test_lib:require_root(Config);
 init_per_testcase(_Case, Config) ->
@@ -272,6 +278,71 @@ missing_exec_reason(Config) ->
     ?assertMatch({error, _}, Result),
     {error, Reason} = Result,
     ?assert(documented_reason(Reason), {undocumented_reason, Reason}).
+
+%% A port program that is missing or not executable is said so, for a
+%% live capture too, before any sudo fallback could blur it.
+port_not_runnable_before_sudo(Config) ->
+    Missing = filename:join(?config(priv_dir, Config), "no-such-epcap"),
+    ?assertEqual({error, {exec, Missing, enoent}},
+                 failed_start([{progname, Missing}, {interface, "lo"}])),
+    ?assertEqual({error, {exec, Missing, enoent}},
+                 failed_start([{progname, Missing}, {interface, "lo"},
+                               {exec, "sudo -n"}])),
+    NotExec = filename:join(?config(priv_dir, Config), "not-executable"),
+    {ok, _} = file:copy(epcap_opts:default_progname(), NotExec),
+    ok = file:change_mode(NotExec, 8#644),
+    ?assertEqual({error, {exec, NotExec, eacces}},
+                 failed_start([{progname, NotExec}, {interface, "lo"}])),
+    ?assertEqual({error, {exec, NotExec, eacces}},
+                 epcap:datalinks("lo", [{progname, NotExec}])).
+
+%% Opening an interface without the right: permission_denied, with the
+%% fixes, not a generic capture error. The port runs as nobody.
+datalinks_permission_denied(_Config) ->
+    R = epcap:datalinks("lo", [{exec, "setpriv --reuid=nobody --regid=nogroup "
+                                      "--clear-groups"}]),
+    ct:log("~p", [R]),
+    ?assertMatch({error, {permission_denied, _}}, R),
+    {error, {permission_denied, Msg}} = R,
+    ?assertNotEqual(nomatch, string:find(Msg, "make setcap")),
+    ?assertMatch({ok, [{_, _, _} | _]}, epcap:datalinks("lo")).
+
+%% Under Erlang the port's own messages (a fatal error, -v logging) are
+%% logger events or the returned error; no line of the port reaches the
+%% VM's console. A VM of its own, whose console is read here.
+port_messages_are_logger_events(Config) ->
+    File = pcap_file(Config, "verbose.pcap", []),
+    Expr = lists:flatten(io_lib:format(
+        "ok = logger:update_formatter_config(default, "
+        "#{template => [\"LOGGER \", msg, \"\\n\"]}),"
+        "{ok, _} = epcap:start_link([{file, ~p}, {verbose, 2}]),"
+        "receive {epcap, eof} -> ok end,"
+        "{error, {bad_filter, _}} = epcap:start_link([{file, ~p}, {filter, \"tcp port\"}]),"
+        "io:format(\"DONE~~n\"), halt().", [File, File])),
+    Erl = os:find_executable("erl"),
+    Ebin = filename:dirname(code:which(epcap)),
+    Port = open_port({spawn_executable, Erl},
+                     [{args, ["-noshell", "-pa", Ebin, "-kernel", "logger_level",
+                              "info", "-eval", Expr]},
+                      exit_status, stderr_to_stdout, binary, hide]),
+    Out = collect_output(Port, []),
+    ct:log("~s", [Out]),
+    ?assertNotEqual(nomatch, string:find(Out, "DONE")),
+    %% logger's lines start with LOGGER here; the port's own would start
+    %% with "epcap: ".
+    ?assertEqual([], [L || L <- string:split(Out, "\n", all),
+                           string:prefix(L, "epcap:") =/= nomatch]),
+    %% The -v logging arrived, as info events.
+    ?assertNotEqual(nomatch, string:find(Out, "LOGGER epcap: sandbox:")).
+
+collect_output(Port, Acc) ->
+    receive
+        {Port, {data, D}} -> collect_output(Port, [D | Acc]);
+        {Port, {exit_status, _}} ->
+            unicode:characters_to_list(iolist_to_binary(lists:reverse(Acc)))
+    after 20000 ->
+        ct:fail({timeout, lists:reverse(Acc)})
+    end.
 
 %% A port that is not ready in time: {error, timeout}, and the port,
 %% once it does run, finds its input closed and goes away.
