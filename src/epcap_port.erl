@@ -180,9 +180,7 @@ open(Config) ->
 %% The option list again with {monitor, false} last: the last one wins.
 without_monitor(#{options := Options} = Config) ->
     {ok, C} = epcap_opts:parse(Options ++ [{monitor, false}]),
-    maps:merge(Config, maps:with([argv, monitor], C));
-without_monitor(Config) ->
-    Config.
+    maps:merge(Config, maps:with([argv, monitor], C)).
 
 spawn_port(Config, Prefix) ->
     [Exe | Args] = epcap_opts:command(Config, Prefix),

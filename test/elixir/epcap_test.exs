@@ -108,7 +108,7 @@ defmodule EpcapTest do
   test "bad options give {:error, {:badarg, option}} and no exit signal" do
     Process.flag(:trap_exit, true)
     assert {:error, {:badarg, {:snaplen, 0}}} = :epcap.start_link(interface: "lo", snaplen: 0)
-    assert {:error, {:badarg, {:bogus, 1}}} = :epcap.start_link(interface: "lo", bogus: 1)
+    assert {:error, {:badarg, {:snaplen, "x"}}} = :epcap.start_link(interface: "lo", snaplen: "x")
     assert {:error, {:badarg, {:interface, ""}}} = :epcap.start_link(interface: "")
 
     assert {:error, {:badarg, {:time_unit, :second}}} =
