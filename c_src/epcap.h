@@ -164,15 +164,6 @@ struct epcap_dump {
     struct obuf out;
 };
 
-/* How the port was started (privs_start.c). */
-enum epcap_start {
-    START_PLAIN,     /* no privilege: the caller's own process */
-    START_ROOT,      /* real uid 0 */
-    START_SUDO,      /* real uid 0 through sudo: the caller is SUDO_UID */
-    START_SETUID,    /* setuid root */
-    START_FILE_CAPS, /* file capabilities (or setgid) */
-};
-
 /* Who asked for this capture, decided before anything else is read. */
 struct epcap_caller {
     enum epcap_start mode;

@@ -72,7 +72,7 @@ bool policy_inject_allowed(void)
 int policy_check_options(struct epcap *st, char *err, size_t errlen)
 {
     struct epcap_opts *o = &st->opt;
-    bool privileged = st->caller.mode != START_PLAIN;
+    bool privileged = st->caller.mode != EPCAP_START_PLAIN;
 
     if (st->caller.root)
         return 0;

@@ -54,11 +54,11 @@ static const unsigned net_caps[] = {CAP_NET_RAW, CAP_NET_ADMIN};
 const char *privs_start_name(enum epcap_start mode)
 {
     switch (mode) {
-    case START_ROOT: return "root";
-    case START_SUDO: return "sudo";
-    case START_SETUID: return "setuid";
-    case START_FILE_CAPS: return "file-capabilities";
-    case START_PLAIN: return "unprivileged";
+    case EPCAP_START_ROOT: return "root";
+    case EPCAP_START_SUDO: return "sudo";
+    case EPCAP_START_SETUID: return "setuid";
+    case EPCAP_START_FILE_CAPS: return "file-capabilities";
+    case EPCAP_START_PLAIN: return "unprivileged";
     }
     return "unknown";
 }
@@ -102,7 +102,7 @@ static void identify(struct epcap *st)
     if (c->uid == 0) {
         long su = env_id("SUDO_UID"), sg = env_id("SUDO_GID");
         if (su > 0) {
-            c->mode = START_SUDO;
+            c->mode = EPCAP_START_SUDO;
             c->uid = (uid_t)su;
             struct passwd *pw = getpwuid(c->uid);
             if (sg < 0 && pw == NULL)
@@ -111,15 +111,15 @@ static void identify(struct epcap *st)
                             "passwd entry", (unsigned)c->uid);
             c->gid = sg >= 0 ? (gid_t)sg : pw->pw_gid;
         } else {
-            c->mode = START_ROOT;
+            c->mode = EPCAP_START_ROOT;
         }
     } else if (geteuid() == 0) {
-        c->mode = START_SETUID;
+        c->mode = EPCAP_START_SETUID;
     } else if (kernel_says_secure() || geteuid() != c->uid ||
                getegid() != c->gid) {
-        c->mode = START_FILE_CAPS;
+        c->mode = EPCAP_START_FILE_CAPS;
     } else {
-        c->mode = START_PLAIN;
+        c->mode = EPCAP_START_PLAIN;
     }
     c->root = c->uid == 0;
 }
@@ -189,7 +189,7 @@ static void become(struct epcap *st)
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
                     "start: prctl(PR_SET_KEEPCAPS): %s", strerror(errno));
 #endif
-    if (st->caller.mode == START_SUDO)
+    if (st->caller.mode == EPCAP_START_SUDO)
         caller_groups(st);
     if (setresgid(c->gid, c->gid, c->gid) < 0 ||
         setresuid(c->uid, c->uid, c->uid) < 0)
@@ -270,7 +270,7 @@ void privs_start(struct epcap *st)
 {
     identify(st);
     default_signals(st);
-    if (st->caller.mode == START_ROOT || st->caller.mode == START_PLAIN)
+    if (st->caller.mode == EPCAP_START_ROOT || st->caller.mode == EPCAP_START_PLAIN)
         return;
     /* The caller chose our environment; libpcap and NSS must not read
      * it (SUDO_* was read above). */
@@ -289,7 +289,7 @@ void privs_start(struct epcap *st)
  * them. A root or plain start is left as it is. */
 void privs_net(struct epcap *st, bool on)
 {
-    if (st->caller.mode == START_ROOT || st->caller.mode == START_PLAIN)
+    if (st->caller.mode == EPCAP_START_ROOT || st->caller.mode == EPCAP_START_PLAIN)
         return;
     if (capng_get_caps_process() != 0)
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,

@@ -266,7 +266,7 @@ static int drop_child(void)
     struct passwd *pw = getpwnam("nobody");
 
     init_state(&st);
-    st.caller.mode = START_ROOT;
+    st.caller.mode = EPCAP_START_ROOT;
     st.caller.root = true;
     st.opt.user = "nobody";
     if (pw == NULL)
@@ -301,7 +301,7 @@ static int root_target_child(void)
     struct epcap st;
 
     init_state(&st);
-    st.caller.mode = START_ROOT;
+    st.caller.mode = EPCAP_START_ROOT;
     st.caller.root = true;
     st.opt.user = "root";
     privs_drop(&st); /* exits */
@@ -375,7 +375,7 @@ static int setuid_start_child(void)
         setresgid(pw->pw_gid, 0, 0) < 0 || setresuid(pw->pw_uid, 0, 0) < 0)
         return 31;
     privs_start(&st);
-    int rc = st.caller.mode != START_SETUID
+    int rc = st.caller.mode != EPCAP_START_SETUID
                  ? 32
                  : check_caller(&st, pw->pw_uid, pw->pw_gid, path);
     if (getenv("PATH") != NULL)
@@ -405,7 +405,7 @@ static int sudo_start_child(void)
     if (setenv("SUDO_UID", uid, 1) < 0 || setenv("SUDO_GID", gid, 1) < 0)
         return 31;
     privs_start(&st);
-    if (st.caller.mode != START_SUDO)
+    if (st.caller.mode != EPCAP_START_SUDO)
         return 32;
     /* nobody's own groups, not root's */
     gid_t groups[64];
@@ -432,7 +432,7 @@ static int root_start_child(void)
     if (unsetenv("SUDO_UID") < 0)
         return 30;
     privs_start(&st);
-    if (st.caller.mode != START_ROOT || !st.caller.root || geteuid() != 0)
+    if (st.caller.mode != EPCAP_START_ROOT || !st.caller.root || geteuid() != 0)
         return 31;
     return 0;
 }
