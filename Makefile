@@ -11,12 +11,18 @@
 #                 fuzzing (test/fuzz/README.md)
 #   make bench    throughput against tcpdump on the same files
 #   make docs     edoc into doc/edoc
-#   make setcap   as root: let priv/epcap capture without sudo (file
-#                 capabilities, recommended); make setuid: setuid root
-#                 instead. CAPTURE_GROUP=grp limits either to one group.
+#   make setcap   as root: let the members of group epcap capture with
+#                 priv/epcap (file capabilities, recommended); make setuid:
+#                 setuid root instead. CAPTURE_GROUP=grp picks the group,
+#                 CAPTURE_WORLD=yes gives it to every local user, INJECT=yes
+#                 lets callers who are not root inject (doc/SECURITY.md).
 #
 # make run, make test and the quality targets install missing Debian
 # packages with apt-get when run as root; make (all) never does.
+
+# `sudo make test` (or run) acts as root: a port that sees SUDO_UID with
+# a real uid of 0 takes the user in it for its caller (doc/SECURITY.md).
+unexport SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND
 
 ERL ?= erl
 ERLC ?= erlc
@@ -173,49 +179,87 @@ install: all
 	install -m 0755 priv/epcap $(APPDIR)/priv
 	install -m 0644 include/*.hrl $(APPDIR)/include
 	if [ -d doc/chunks ]; then install -m 0644 doc/chunks/*.chunk $(APPDIR)/doc/chunks; fi
-	install -m $(CAPTURE_MODE) priv/epcap $(DESTDIR)$(PORTDIR)/epcap
+	install -m 0755 priv/epcap $(DESTDIR)$(PORTDIR)/epcap
 	ln -sf $(PORTDIR)/epcap $(DESTDIR)$(PREFIX)/bin/epcap
 	install -m 0644 doc/epcap.1 $(DESTDIR)$(PREFIX)/share/man/man1/epcap.1
 
-# The installed port may capture (file capabilities), for every user or
-# only CAPTURE_GROUP's. A rebuild or an upgrade of an application using
-# epcap leaves it alone; make install replaces it and clears them.
+# The installed port may capture (file capabilities), as make setcap does
+# for priv/epcap: for the members of CAPTURE_GROUP (epcap, made if
+# missing), or every local user with CAPTURE_WORLD=yes; INJECT as there.
+# A rebuild or an upgrade of an application using epcap leaves it alone;
+# make install replaces it and clears them.
 install-setcap:
 	$(call require_root)
-	chown root:$(or $(CAPTURE_GROUP),root) $(DESTDIR)$(PORTDIR)/epcap
-	chmod $(CAPTURE_MODE) $(DESTDIR)$(PORTDIR)/epcap
+	$(call capture_access,0,$(DESTDIR)$(PORTDIR)/epcap)
 	setcap $(SETCAP_CAPS) $(DESTDIR)$(PORTDIR)/epcap
 	getcap $(DESTDIR)$(PORTDIR)/epcap
+	$(call inject_policy)
 
 .PHONY: install install-setcap
 
 docs: erlang
 	$(ERL) -noshell -eval 'edoc:application(epcap, ".", [{dir, "doc/edoc"}]), halt().'
 
-# The three ways to be allowed to capture are in doc/SECURITY.md. Both
-# targets change the built binary in place; a rebuild replaces it and
-# drops them. chown and chmod come first: a chown clears file
-# capabilities and the setuid bit.
+# The ways to be allowed to capture are in doc/SECURITY.md. Both targets
+# change the built binary in place; a rebuild replaces it and drops them.
+# chown and chmod come first: a chown clears file capabilities and the
+# setuid bit.
+#
+# By default the port goes to one group (created if missing, as Debian's
+# wireshark group for dumpcap): only its members may run it. CAPTURE_WORLD=yes
+# gives it to every local user, who may then see every local user's
+# traffic (loopback included). Injection by callers who are not root is
+# off unless INJECT=yes, which writes the machine-wide policy file
+# $(INJECT_POLICY); INJECT=no removes it.
 SETCAP_CAPS ?= cap_net_raw,cap_net_admin+ep
-CAPTURE_GROUP ?=
-CAPTURE_MODE = $(if $(CAPTURE_GROUP),0750,0755)
+CAPTURE_GROUP ?= epcap
+CAPTURE_WORLD ?= no
+INJECT ?= no
+INJECT_POLICY = /etc/epcap/inject
+CAPTURE_OWNER = root:$(if $(filter yes,$(CAPTURE_WORLD)),root,$(CAPTURE_GROUP))
+CAPTURE_MODE = $(if $(filter yes,$(CAPTURE_WORLD)),0755,0750)
 
 define require_root
 	@[ "$$(id -u)" = 0 ] || { echo "make $@: run as root" >&2; exit 1; }
 endef
 
+define capture_access
+	@if [ "$(CAPTURE_WORLD)" = yes ]; then \
+	  echo "make $@: WARNING: every local user may run priv/epcap and capture" \
+	    "all traffic the interfaces carry, other users' loopback traffic" \
+	    "included" >&2; \
+	elif ! getent group $(CAPTURE_GROUP) >/dev/null; then \
+	  groupadd --system $(CAPTURE_GROUP) && \
+	  echo "make $@: created group $(CAPTURE_GROUP); add users with" \
+	    "usermod -aG $(CAPTURE_GROUP) USER"; \
+	fi
+	chown $(CAPTURE_OWNER) $(or $(2),priv/epcap)
+	chmod $(1)$(patsubst 0%,%,$(CAPTURE_MODE)) $(or $(2),priv/epcap)
+endef
+
+define inject_policy
+	@if [ "$(INJECT)" = yes ]; then \
+	  install -d -o root -g root -m 0755 $(dir $(INJECT_POLICY)) && \
+	  install -o root -g root -m 0644 /dev/null $(INJECT_POLICY) && \
+	  echo "make $@: callers who are not root may inject ($(INJECT_POLICY))"; \
+	elif [ -e $(INJECT_POLICY) ]; then \
+	  rm -f $(INJECT_POLICY) && \
+	  echo "make $@: removed $(INJECT_POLICY): only root may inject"; \
+	fi
+endef
+
 setcap: port
 	$(call require_root)
-	chown root:$(or $(CAPTURE_GROUP),root) priv/epcap
-	chmod $(CAPTURE_MODE) priv/epcap
+	$(call capture_access,0)
 	setcap $(SETCAP_CAPS) priv/epcap
 	getcap priv/epcap
+	$(call inject_policy)
 
 setuid: port
 	$(call require_root)
-	chown root:$(or $(CAPTURE_GROUP),root) priv/epcap
-	chmod 4$(patsubst 0%,%,$(CAPTURE_MODE)) priv/epcap
+	$(call capture_access,4)
 	ls -l priv/epcap
+	$(call inject_policy)
 
 clean:
 	$(MAKE) -C c_src clean

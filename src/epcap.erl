@@ -392,6 +392,10 @@ getopts(Options) ->
 %% {@link stats/1}): `datalink', `snaplen', `precision' (6 or 9 digits),
 %% `source' (`live' or `file'), `name', protocol `version', and `os_pid',
 %% the port program's own pid (not sudo's, when it runs through sudo).
+%% How it was started and what it kept (doc/SECURITY.md): `start'
+%% (`root', `sudo', `setuid', `file_capabilities' or `unprivileged'), the
+%% `uid' and `gid' it runs as now that every capability is gone, `chroot'
+%% (in an empty root or not) and `inject' (whether INJECT is allowed).
 %% `{error, closed}' once the capture has ended (a short file may be read
 %% before this is asked).
 -spec info(pid()) -> {ok, map()} | {error, closed}.

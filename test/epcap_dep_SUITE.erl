@@ -24,7 +24,8 @@
 %%     `make setcap', and sudo's words stay off the console), file
 %%     capabilities on the release's own copy, a port installed with
 %%     `make install' and `make install-setcap' named in sys.config
-%%     (`progname'), and sudo with a sudoers rule for the release's copy.
+%%     (`progname'; given to the user's group), and sudo with a sudoers rule
+%%     for the release's copy.
 %%     Each reads a capture file and a live interface (lo, a few UDP
 %%     datagrams the probe sends itself) and reports the port's pid, which
 %%     must be the port program, not sudo.
@@ -410,9 +411,11 @@ release_file_capabilities(Config) ->
 %% (make install-setcap), which outlives the release; sys.config names it.
 release_system_port(Config) ->
     Prefix = filename:join(?config(tmp, Config), "prefix"),
+    %% Given to the user's own group, as to a group of capturers.
     sh_ok(?config(src, Config),
           "make install install-setcap PREFIX=" ++ Prefix ++
-          " ERL_LIBDIR=" ++ Prefix ++ "/lib/erlang/lib", Config),
+          " ERL_LIBDIR=" ++ Prefix ++ "/lib/erlang/lib CAPTURE_GROUP=" ++
+          ?config(user, Config), Config),
     Installed = filename:join([Prefix, "lib", "epcap", "epcap"]),
     ?assertMatch({0, _}, epcap_test_lib:run("getcap", [Installed])),
     set_sys_config(Config, [{progname, Installed}]),
