@@ -11,6 +11,9 @@
 #                 fuzzing (test/fuzz/README.md)
 #   make bench    throughput against tcpdump on the same files
 #   make docs     edoc into doc/edoc
+#   make install  the application where erl looks, the port in
+#                 PREFIX/lib/epcap (make install-setcap: with file
+#                 capabilities, for group epcap), the man page
 #   make setcap   as root: let the members of group epcap capture with
 #                 priv/epcap (file capabilities, recommended); make setuid:
 #                 setuid root instead. CAPTURE_GROUP=grp picks the group,

@@ -396,6 +396,10 @@ console(Out) ->
 %% Recipe 1: file capabilities on the release's own copy.
 release_file_capabilities(Config) ->
     Port = release_port(Config),
+    %% As the README says: the capturers' group (the user's own here),
+    %% then the capabilities.
+    epcap_test_lib:run_ok("chown", ["root:" ++ ?config(user, Config), Port]),
+    ok = file:change_mode(Port, 8#750),
     epcap_test_lib:run_ok("setcap", ["cap_net_raw,cap_net_admin+ep", Port]),
     try
         {#{file := File, live := Live}, _} = probe(Config),
@@ -404,7 +408,9 @@ release_file_capabilities(Config) ->
         {ok, _, Exe} = Live,
         ?assertEqual(Port, Exe)
     after
-        epcap_test_lib:run_ok("setcap", ["-r", Port])
+        epcap_test_lib:run_ok("setcap", ["-r", Port]),
+        epcap_test_lib:run_ok("chown", ["root:root", Port]),
+        ok = file:change_mode(Port, 8#755)
     end.
 
 %% Recipe 2: a port installed by make install with file capabilities
