@@ -214,11 +214,9 @@ spawn_port(Config, Prefix) ->
 %% allows it.
 -spec exec_prefix(epcap_opts:config()) ->
     {ok, [string()]} | {error, term()}.
-exec_prefix(#{exec := default, source := {file, _}, progname := Prog}) ->
-    case executable(Prog) of
-        ok -> {ok, []};
-        Error -> Error
-    end;
+exec_prefix(#{exec := default, source := {file, _}}) ->
+    %% Nothing to fall back on: spawning it says {exec, Path, Posix}.
+    {ok, []};
 exec_prefix(#{exec := default, progname := Prog}) ->
     case can_capture([], Prog) of
         {ok, true} ->
@@ -231,11 +229,8 @@ exec_prefix(#{exec := default, progname := Prog}) ->
         {error, _} = Error ->
             Error
     end;
-exec_prefix(#{exec := [], progname := Prog}) ->
-    case executable(Prog) of
-        ok -> {ok, []};
-        Error -> Error
-    end;
+exec_prefix(#{exec := []}) ->
+    {ok, []};
 exec_prefix(#{exec := [Cmd | _] = Prefix, progname := Prog}) ->
     case filename:basename(Cmd) of
         "sudo" ->
@@ -246,13 +241,6 @@ exec_prefix(#{exec := [Cmd | _] = Prefix, progname := Prog}) ->
             end;
         _ ->
             {ok, Prefix}
-    end.
-
-%% The port program can be spawned by this VM's user.
-executable(Prog) ->
-    case can_capture([], Prog) of
-        {ok, _} -> ok;
-        {error, _} = Error -> Error
     end.
 
 %% Ask sudo once, its stderr captured: the answer, or its message. -n
