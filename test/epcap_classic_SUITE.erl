@@ -1,7 +1,8 @@
 %% @doc The classic epcap API, called the way its README and its sniff
 %% example call it, unchanged.
 %%
-%%   * the README's calls: start/0,1 and start_link/0,1 with the classic
+%%   * the README's calls: start/0,1 and start_link/0,1 (the /0 forms on
+%%     libpcap's first device) with the classic
 %%     option list (every option of its Types, with the classic's value
 %%     forms), send/2 with {inject, true}, the PF_RING example
 %%     ({cluster_id, 2}, {cpu_affinity, "1,3,5-7"}) and the strace
@@ -197,7 +198,15 @@ readme_live_calls(_Config) ->
     ok = epcap:stop(Ref2),
     {ok, Ref3} = epcap:start_link([{interface, "lo"}, {filter, Filter},
                                    {timeout, infinity}, {time_unit, timestamp}]),
-    ok = epcap:stop(Ref3).
+    ok = epcap:stop(Ref3),
+    %% epcap:start() and epcap:start_link(): libpcap's first device,
+    %% whatever it is here, stopped at once.
+    {ok, Ref4} = epcap:start(),
+    ?assertMatch({ok, #{source := live}}, epcap:info(Ref4)),
+    ok = epcap:stop(Ref4),
+    {ok, Ref5} = epcap:start_link(),
+    ok = epcap:stop(Ref5),
+    epcap_test_lib:flush_packets().
 
 %% epcap:start_link([{interface, "lo"}, {cluster_id, 2},
 %%                   {cpu_affinity, "1,3,5-7"}]).
