@@ -42,6 +42,11 @@
 #define EPCAP_INJECT_POLICY "/etc/epcap/inject"
 #endif
 
+/* Address space the port may still map once restricted (RLIMIT_AS,
+ * sandbox_rlimit.c): the loop allocates nothing large; this bounds what
+ * libpcap's filter compiler may take for a FILTER command. */
+#define EPCAP_AS_HEADROOM (1024ULL * 1024 * 1024)
+
 /* How long a port that ends on its own (end of a file, a fatal error)
  * waits for the owner to stop it or close stdin, so a command in flight
  * never meets a dead pipe. */
@@ -217,6 +222,7 @@ struct epcap {
     struct epcap_dump dump;
     bpf_u_int32 netmask;        /* for filters; looked up at open */
     char *file_buf;             /* stdio buffer of a capture file */
+    unsigned long long mapped;  /* address space before the drop (bytes) */
 };
 
 /*

@@ -329,7 +329,12 @@ int loop_run(struct epcap *st)
         capture_some(st);
     }
     dump_flush(st);
-    if (obuf_drain(&st->out) < 0 && errno != EPIPE)
+    if (obuf_drain(&st->out) < 0 && errno == ETIMEDOUT)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM,
+                    "stdout: the reader took nothing for %d s after the end "
+                    "was asked; %zu bytes not written",
+                    EPCAP_LINGER_SECONDS, obuf_pending(&st->out));
+    if (obuf_pending(&st->out) > 0 && errno != EPIPE)
         epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
                     strerror(errno));
     if (st->output != OUTPUT_FRAMES)
