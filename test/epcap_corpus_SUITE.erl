@@ -1,6 +1,6 @@
 %% A corpus of capture files the project writes itself (epcap_corpus),
-%% one for each kind
-%% of file that has gone wrong before (issue 12): truncated headers and
+%% one for each kind of file that has gone wrong before (issue 12):
+%% truncated headers and
 %% records, bad lengths, stamps after 2038 and at the edges of their
 %% fields, micro- and nanosecond, either byte order, raw IP and link types
 %% with libpcap's upper bits, a D-Bus packet larger than 256 KiB, pcapng
