@@ -32,7 +32,6 @@
 
 #include "epcap.h"
 
-#define DUMP_FLAGS (O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
 #define DUMP_MODE 0644
 
 static void name_of(const struct epcap_dump *d, unsigned seq, char *out,
@@ -85,7 +84,7 @@ static int open_next(struct epcap *st, unsigned seq)
     name_of(d, seq, name, sizeof(name));
     if (unlinkat(d->dirfd, name, 0) < 0 && errno != ENOENT)
         return -1;
-    int fd = openat(d->dirfd, name, DUMP_FLAGS, DUMP_MODE);
+    int fd = openat(d->dirfd, name, EPCAP_DUMP_OPEN_FLAGS, DUMP_MODE);
     if (fd < 0)
         return -1;
     if (d->fd < 0) {

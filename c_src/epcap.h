@@ -9,6 +9,7 @@
 #ifndef EPCAP_H
 #define EPCAP_H
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -165,7 +166,12 @@ struct pcapw {
     uint32_t snaplen;
 };
 
-/* dump.c: capture files written by the port (dumpcap -w). */
+/* dump.c: capture files written by the port (dumpcap -w). Every file is
+ * new (its name unlinked first), never reached through a symlink; the
+ * seccomp filter pins openat to exactly these flags. */
+#define EPCAP_DUMP_OPEN_FLAGS \
+    (O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
+
 struct epcap_dump {
     int dirfd;           /* the directory, opened before privileges go */
     int fd;              /* the current file; always this number, or -1 */

@@ -79,9 +79,14 @@ int main(int argc, char *argv[])
         return EPCAP_EXIT_OK;
     }
 
-    epcap_log(&st, 1, "start: %s, caller uid %u gid %u",
+    epcap_log(&st, 1, "start: %s, caller uid %u gid %u; %s",
               privs_start_name(st.caller.mode), (unsigned)st.caller.uid,
-              (unsigned)st.caller.gid);
+              (unsigned)st.caller.gid,
+              st.caller.root ? "root's rights until the capture is open"
+              : st.caller.mode == EPCAP_START_PLAIN
+                  ? "no privilege"
+                  : "the caller's rights, CAP_NET_RAW and CAP_NET_ADMIN "
+                    "permitted until the capture is open");
     capture_open(&st);
     if (st.opt.list_datalinks)
         return listing_datalinks(&st);

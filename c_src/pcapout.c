@@ -271,7 +271,9 @@ void pcapout_open(struct epcap *st)
                   0644);
     if (fd < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s: %s", path,
-                    strerror(errno));
+                    errno == ELOOP ? "is a symbolic link; epcap does not "
+                                     "write through one"
+                                   : strerror(errno));
     if (dup2(fd, STDOUT_FILENO) < 0)
         epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "dup2: %s",
                     strerror(errno));
