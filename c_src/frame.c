@@ -194,6 +194,10 @@ int obuf_write_all(struct obuf *ob, const void *p, size_t n)
             struct pollfd pfd = {.fd = ob->fd, .events = POLLOUT};
             if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
                 return -1;
+            if (signals_terminated()) {
+                errno = EINTR; /* SIGTERM, SIGINT: a stuck reader */
+                return -1;
+            }
             continue;
         }
         if (w < 0)

@@ -66,15 +66,29 @@ static void linger(void)
  * error. Errors here are ignored: the exit that follows reports the
  * first one. Runs once, even if writing fails and calls back here.
  */
+static void drain_until_signal(struct obuf *ob)
+{
+    obuf_close_batch(ob);
+    for (;;) {
+        /* A reader that never reads must not hold the exit forever:
+         * SIGTERM or SIGINT ends the wait. */
+        if (obuf_flush(ob) <= 0 || signals_terminated())
+            return;
+        struct pollfd pfd = {.fd = ob->fd, .events = POLLOUT};
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+            return;
+    }
+}
+
 static void save_what_is_held(struct epcap *st)
 {
     if (st->exiting)
         return;
     st->exiting = true;
     if (st->dump.fd >= 0 && st->dump.out.buf != NULL)
-        (void)obuf_drain(&st->dump.out);
+        drain_until_signal(&st->dump.out);
     if (st->output != OUTPUT_FRAMES && st->out.buf != NULL)
-        (void)obuf_drain(&st->out);
+        drain_until_signal(&st->out);
 }
 
 void epcap_fatal(struct epcap *st, int exit_code, int err_code,
