@@ -181,6 +181,8 @@ FILE *filehead_open(FILE *fp, struct epcap_filehead *fh)
     if (out == NULL) {
         free(h->buf);
         free(h);
+        return NULL;
     }
+    fh->stream = h;
     return out;
 }
