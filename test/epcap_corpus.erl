@@ -51,6 +51,16 @@ files() ->
      {"ng-sections.pcapng", micro,
       <<(ng(little, [{idb, 1, 6} | epbs(0, micro, Good)]))/binary,
         (ng(big, [{idb, 1, 6} | epbs(0, micro, Good)]))/binary>>},
+     %% A second section of another link type.
+     {"ng-sections-linktypes.pcapng", micro,
+      <<(ng(little, [{idb, 1, 6} | epbs(0, micro, Good)]))/binary,
+        (ng(little, [{idb, 101, 6} | epbs(0, micro, ip_packets(Good))]))/binary>>},
+     %% if_tsoffset: a pcapng stamp after 2038 (seconds still in 32 bits,
+     %% so the pcap output tcpdump writes can hold them).
+     {"ng-tsoffset.pcapng", micro,
+      ng(little, [{idb, 1, 6, 16#80000000} | epbs(0, micro, Good)])},
+     %% if_tsresol 2^-20: binary fractions, finer than a microsecond.
+     {"ng-binres.pcapng", nano, ng(big, [{idb, 1, 16#80 bor 20} | epbs(0, 1 bsl 20, Good)])},
      {"ng-trunc.pcapng", micro,
       begin B = ng(little, [{idb, 1, 6} | epbs(0, micro, Good)]),
             binary:part(B, 0, byte_size(B) - 9) end}].
@@ -116,6 +126,11 @@ ng(E, Blocks) ->
 ng_block(E, {idb, LinkType, Resol}) ->
     block(E, 1, [u16(E, LinkType), u16(E, 0), u32(E, 262144),
                  u16(E, 9), u16(E, 1), <<Resol, 0, 0, 0>>, u16(E, 0), u16(E, 0)]);
+ng_block(E, {idb, LinkType, Resol, Offset}) ->
+    Off = case E of little -> <<Offset:64/little>>; big -> <<Offset:64/big>> end,
+    block(E, 1, [u16(E, LinkType), u16(E, 0), u32(E, 262144),
+                 u16(E, 9), u16(E, 1), <<Resol, 0, 0, 0>>,
+                 u16(E, 14), u16(E, 8), Off, u16(E, 0), u16(E, 0)]);
 ng_block(E, {epb, If, Ts, Len, Data}) ->
     Pad = (4 - byte_size(Data) rem 4) rem 4,
     block(E, 6, [u32(E, If), u32(E, Ts bsr 32), u32(E, Ts band 16#FFFFFFFF),
@@ -127,5 +142,5 @@ block(E, Type, Body) ->
     [u32(E, Type), u32(E, Len), B, u32(E, Len)].
 
 epbs(If, Prec, Packets) ->
-    Unit = case Prec of micro -> 1000000; nano -> 1000000000 end,
+    Unit = case Prec of micro -> 1000000; nano -> 1000000000; N -> N end,
     [{epb, If, S * Unit + F, L, D} || {S, F, L, D} <- Packets].
