@@ -127,18 +127,53 @@ int pcapout_write_header(struct obuf *ob, const struct pcapw *w)
                                    : pcap_header(ob, w);
 }
 
-/* A record that does not fit the buffer goes out on its own, in pieces:
- * the header, the packet, the padding and trailer (pcapng). */
-static size_t write_big(struct obuf *ob, const unsigned char *hdr,
-                        size_t hlen, const unsigned char *data,
-                        size_t caplen, const unsigned char *tail,
-                        size_t tlen)
+/* A record: its header, the packet, and (pcapng) padding and trailer,
+ * appended to the buffer; one that does not fit goes out on its own, in
+ * pieces. Its size, or 0 if writing it failed (the next flush of this
+ * buffer reports the error). */
+static size_t put_record(struct obuf *ob, const unsigned char *hdr,
+                         size_t hlen, const unsigned char *data,
+                         size_t caplen, const unsigned char *tail,
+                         size_t tlen)
 {
-    if (obuf_write_all(ob, hdr, hlen) < 0 ||
-        obuf_write_all(ob, data, caplen) < 0 ||
-        (tlen > 0 && obuf_write_all(ob, tail, tlen) < 0))
-        return 0; /* the next flush of this buffer reports the error */
-    return hlen + caplen + tlen;
+    size_t n = hlen + caplen + tlen;
+    unsigned char *o = obuf_tail(ob, n);
+
+    if (o == NULL) {
+        if (obuf_write_all(ob, hdr, hlen) < 0 ||
+            obuf_write_all(ob, data, caplen) < 0 ||
+            (tlen > 0 && obuf_write_all(ob, tail, tlen) < 0))
+            return 0;
+        return n;
+    }
+    memcpy(o, hdr, hlen);
+    memcpy(o + hlen, data, caplen);
+    if (tlen > 0)
+        memcpy(o + hlen + caplen, tail, tlen);
+    ob->end += n;
+    return n;
+}
+
+static size_t pcapng_record(struct obuf *ob, const struct pcapw *w,
+                            uint64_t sec, uint32_t frac,
+                            const struct pcap_pkthdr *h,
+                            const unsigned char *data)
+{
+    uint32_t pad = (4 - h->caplen % 4) % 4;
+    uint32_t len = 32 + h->caplen + pad;
+    uint64_t ts = sec * (w->nano ? 1000000000u : 1000000u) + frac;
+    unsigned char hdr[28], tail[8] = {0};
+    unsigned char *p = hdr;
+
+    p = put32(p, PCAPNG_EPB);
+    p = put32(p, len);
+    p = put32(p, 0); /* interface 0 */
+    p = put32(p, (uint32_t)(ts >> 32));
+    p = put32(p, (uint32_t)ts);
+    p = put32(p, h->caplen);
+    put32(p, h->len);
+    put32(tail + pad, len);
+    return put_record(ob, hdr, sizeof(hdr), data, h->caplen, tail, pad + 4);
 }
 
 /*
@@ -153,46 +188,19 @@ size_t pcapout_write_packet(struct obuf *ob, const struct pcapw *w,
                             const struct pcap_pkthdr *h,
                             const unsigned char *data)
 {
-    uint32_t caplen = h->caplen;
     uint64_t sec = (uint64_t)h->ts.tv_sec;
     uint32_t frac = (uint32_t)(w->scale_down ? h->ts.tv_usec / 1000
                                              : h->ts.tv_usec);
-    unsigned char hdr[28], tail[8] = {0};
-
-    if (w->fmt == OUTPUT_PCAP) {
-        unsigned char *p = hdr;
-        p = put32(p, (uint32_t)sec);
-        p = put32(p, frac);
-        p = put32(p, caplen);
-        put32(p, h->len);
-        unsigned char *o = obuf_tail(ob, 16 + (size_t)caplen);
-        if (o == NULL)
-            return write_big(ob, hdr, 16, data, caplen, NULL, 0);
-        memcpy(o, hdr, 16);
-        memcpy(o + 16, data, caplen);
-        ob->end += 16 + (size_t)caplen;
-        return 16 + (size_t)caplen;
-    }
-    uint32_t pad = (4 - caplen % 4) % 4;
-    uint32_t len = 32 + caplen + pad;
-    uint64_t ts = sec * (w->nano ? 1000000000u : 1000000u) + frac;
+    unsigned char hdr[16];
     unsigned char *p = hdr;
-    p = put32(p, PCAPNG_EPB);
-    p = put32(p, len);
-    p = put32(p, 0); /* interface 0 */
-    p = put32(p, (uint32_t)(ts >> 32));
-    p = put32(p, (uint32_t)ts);
-    p = put32(p, caplen);
+
+    if (w->fmt == OUTPUT_PCAPNG)
+        return pcapng_record(ob, w, sec, frac, h, data);
+    p = put32(p, (uint32_t)sec);
+    p = put32(p, frac);
+    p = put32(p, h->caplen);
     put32(p, h->len);
-    put32(tail + pad, len);
-    unsigned char *o = obuf_tail(ob, len);
-    if (o == NULL)
-        return write_big(ob, hdr, 28, data, caplen, tail, pad + 4);
-    memcpy(o, hdr, 28);
-    memcpy(o + 28, data, caplen);
-    memcpy(o + 28 + caplen, tail, pad + 4);
-    ob->end += len;
-    return len;
+    return put_record(ob, hdr, sizeof(hdr), data, h->caplen, NULL, 0);
 }
 
 int pcapout_header(struct epcap *st)

@@ -42,6 +42,12 @@ files() ->
       pcap(little, micro, 128 * 1024 * 1024, 231,
            [{1700000000, 1, 300000, rand:bytes(300000)},
             {1700000001, 2, 100, rand:bytes(100)}])},
+     %% 6 MiB: more than the port's output buffer, so the record is
+     %% written on its own.
+     {"dbus-huge.pcap", nano,
+      pcap(big, nano, 128 * 1024 * 1024, 231,
+           [{1700000000, 5, 6 * 1024 * 1024, rand:bytes(6 * 1024 * 1024)},
+            {1700000001, 6, 100, rand:bytes(100)}])},
      %% pcapng.
      {"ng-micro.pcapng", micro, ng(little, [{idb, 1, 6} | epbs(0, micro, Good)])},
      {"ng-nano-be.pcapng", nano, ng(big, [{idb, 1, 9} | epbs(0, nano, nano(Good))])},
