@@ -39,6 +39,7 @@
     erlang_matches_tcpdump/1,
     damage_ends_file_not_caller/1,
     link_types_in_written_files/1,
+    dump_matches_shell/1,
     several_link_types_against_tshark/1
 ]).
 
@@ -48,7 +49,8 @@ all() ->
     [shell_matches_tcpdump, shell_precision_option,
      shell_write_file_matches_stdout, pcapng_output_reads_back,
      erlang_matches_tcpdump, damage_ends_file_not_caller,
-     link_types_in_written_files, several_link_types_against_tshark].
+     link_types_in_written_files, dump_matches_shell,
+     several_link_types_against_tshark].
 
 init_per_suite(Config) ->
     case {os:find_executable("tcpdump"), os:find_executable("tshark")} of
@@ -272,6 +274,29 @@ link_types_in_written_files(Config) ->
                                   {"sll.pcap", 113, 113},
                                   {"ipv4.pcap", 228, 228},
                                   {"micro-be.pcap", 1, 1}]].
+
+%% A dump file written while the Erlang side reads the file holds what
+%% `-r F -w -' writes, byte for byte: the same header, the file's own
+%% precision, every good packet before any damage, nothing cut.
+dump_matches_shell(Config) ->
+    Dir = filename:join(?config(priv_dir, Config), "dumps-all"),
+    ok = filelib:ensure_path(Dir),
+    ok = file:change_mode(Dir, 8#1777),
+    ok = file:change_mode(?config(priv_dir, Config), 8#755),
+    [begin
+         Dump = filename:join(Dir, Name),
+         {ok, Pid} = epcap:start_link([{file, Path}, {dump, Dump}]),
+         Ref = monitor(process, Pid),
+         {_, End} = read_all(Pid, []),
+         receive {'DOWN', Ref, process, Pid, normal} -> ok
+         after 10000 -> ct:fail({not_stopped, Name})
+         end,
+         {S, Shell} = shell(Config, Path, []),
+         ?assertEqual(S =:= 0, End =:= eof, Name),
+         {ok, Written} = file:read_file(Dump),
+         ?assertEqual(Shell, Written, Name)
+     end || {Name, Path, _} <- ?config(corpus, Config),
+            Name =/= "trunc-file-header.pcap"].
 
 ng_linktype(<<16#0a0d0d0a:32/little, ShbLen:32/little, Rest/binary>>) ->
     Skip = ShbLen - 8,
