@@ -15,6 +15,10 @@
 #
 # Missing Debian packages are installed with apt-get when run as root.
 
+# `sudo make test` (or run) acts as root: a port that sees SUDO_UID with
+# a real uid of 0 takes the user in it for its caller (doc/SECURITY.md).
+unexport SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND
+
 ERL ?= erl
 ERLC ?= erlc
 ERLC_FLAGS = -Wall +warnings_as_errors +debug_info -I include

@@ -148,9 +148,9 @@ static void configure(struct epcap *st)
 static void activate(struct epcap *st)
 {
     const char *dev = st->opt.interface;
-    privs_net(st, true);
+    privs_net_raise(st);
     int rc = pcap_activate(st->pcap);
-    privs_net(st, false);
+    privs_net_done(st);
 
     if (rc > 0) {
         epcap_warn(st, capture_map_error(rc), "%s: %s", dev,

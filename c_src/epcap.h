@@ -349,11 +349,12 @@ int capture_set_filter(struct epcap *st, const char *expr);
 void capture_recheck_done(struct epcap *st);
 int capture_map_error(int pcap_status);
 
-/* privs_start.c: the first act, becoming the caller; privs_net around
- * pcap_activate. privs.c: the final drop once the handle is open. Both
+/* privs_start.c: the first act, becoming the caller; privs_net_raise
+ * for pcap_activate, privs_net_done once no interface is to be opened. privs.c: the final drop once the handle is open. Both
  * exit on failure. */
 void privs_start(struct epcap *st);
-void privs_net(struct epcap *st, bool on);
+void privs_net_raise(struct epcap *st);
+void privs_net_done(struct epcap *st);
 const char *privs_start_name(enum epcap_start mode);
 void privs_drop(struct epcap *st);
 bool privs_can_capture(void);

@@ -48,7 +48,8 @@
 #include "epcap.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-const char *__asan_default_options(void);
+/* ASan's hook, so the name is the sanitizer's, not ours. */
+const char *__asan_default_options(void); // NOLINT(bugprone-reserved-identifier)
 
 /* The port's largest allocation is its output buffer (main.c's size,
  * made once in LLVMFuzzerInitialize); the input buffer holds at most one
@@ -62,7 +63,7 @@ _Static_assert(EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX <=
                "the output buffer must fit under the fuzzer's limit");
 _Static_assert(4 + (size_t)EPCAP_CMD_MAX <= (size_t)ALLOC_LIMIT_MB * 1024 * 1024,
                "a command must fit under the fuzzer's limit");
-const char *__asan_default_options(void)
+const char *__asan_default_options(void) // NOLINT(bugprone-reserved-identifier)
 {
     return "max_allocation_size_mb=64:allocator_may_return_null=0";
 }

@@ -124,7 +124,7 @@ static void pick_target(struct epcap *st, struct target *t)
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
                     "user: the port does not run as root after opening; "
                     "give an unprivileged user with -u");
-    if (t->gid == 0 && by_root)
+    if (t->gid == 0)
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
                     "group: the port does not keep gid 0 after opening; "
                     "give a group with -g");
