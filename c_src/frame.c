@@ -210,3 +210,37 @@ int obuf_drain(struct obuf *ob)
             return -1;
     }
 }
+
+/*
+ * Write n bytes straight to the descriptor, after everything pending:
+ * for a record too large for the buffer (a shell stream or dump file may
+ * carry packets up to libpcap's largest snaplen, 128 MiB for D-Bus).
+ * Waits for the pipe as long as it takes; -1 with errno on error.
+ */
+int obuf_write_all(struct obuf *ob, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    if (obuf_drain(ob) < 0)
+        return -1;
+    while (n > 0) {
+        ssize_t w = write(ob->fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pfd = {.fd = ob->fd, .events = POLLOUT};
+            if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+                return -1;
+            if (signals_terminated()) {
+                errno = EINTR; /* SIGTERM, SIGINT: a stuck reader */
+                return -1;
+            }
+            continue;
+        }
+        if (w < 0)
+            return -1;
+        b += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}

@@ -42,7 +42,13 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
                       const unsigned char *data)
 {
     struct epcap *st = (struct epcap *)user;
+    struct pcap_pkthdr fixed;
 
+    if (st->is_file && !st->head.pcapng) {
+        fixed = *h;
+        epcap_ts_fix(&fixed, st->ts_up);
+        h = &fixed;
+    }
     if (st->recheck_active && pcap_offline_filter(&st->recheck, h, data) == 0)
         return; /* taken in under the old filter */
     if (st->dump.fd >= 0)
