@@ -378,6 +378,8 @@ bool policy_inject_allowed(void);
 void signals_init(struct epcap *st);
 void signals_watch_parent(struct epcap *st);
 bool signals_terminated(void);
+void signals_window_open(bool exit_now);
+void signals_window_close(void);
 const sigset_t *signals_poll_mask(void);
 
 /* control.c: carry out one command from stdin. */

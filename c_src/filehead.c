@@ -144,9 +144,11 @@ static ssize_t head_read(void *cookie, char *out, size_t n)
         h->pos += k;
         return (ssize_t)k;
     }
+    /* EINTR from SIGTERM or SIGINT (signals_window_open) ends the read:
+     * libpcap reports an error, and the loop sees the request. */
     for (;;) {
         ssize_t r = read(h->fd, out, n);
-        if (r >= 0 || errno != EINTR)
+        if (r >= 0 || errno != EINTR || signals_terminated())
             return r;
     }
 }

@@ -74,7 +74,13 @@ static void capture_some(struct epcap *st)
 
     if (st->opt.credit >= 0 && st->is_file && st->credit < count)
         count = (int)st->credit;
+    /* A file may be a FIFO or a device that blocks in read: SIGTERM and
+     * SIGINT get in there too (signals.c), and end it as in ppoll. */
+    if (st->is_file)
+        signals_window_open(false);
     int n = pcap_dispatch(st->pcap, count, on_packet, (unsigned char *)st);
+    if (st->is_file)
+        signals_window_close();
 
     obuf_close_batch(&st->out);
     dump_flush(st);
@@ -82,6 +88,10 @@ static void capture_some(struct epcap *st)
      * comes next passed the kernel's current filter. */
     if (n >= 0 && st->recheck_active)
         capture_recheck_done(st);
+    if (n == PCAP_ERROR && st->is_file && signals_terminated()) {
+        st->done = true; /* the read was interrupted by the request */
+        return;
+    }
     if (n == PCAP_ERROR)
         epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
                     st->is_file ? st->opt.file : st->opt.interface,

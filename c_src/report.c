@@ -63,32 +63,20 @@ static void linger(void)
  * Before a fatal exit, write out what was captured: the header and every
  * packet a shell stream (-w) holds, and the current dump file's buffer,
  * as tcpdump writes every good packet of a damaged file before its
- * error. Errors here are ignored: the exit that follows reports the
- * first one. Runs once, even if writing fails and calls back here.
+ * error. obuf_drain waits for the reader, but once SIGTERM or SIGINT
+ * asks for the end only EPCAP_LINGER_SECONDS more. Errors here are
+ * ignored: the exit that follows reports the first one. Runs once, even
+ * if writing fails and calls back here.
  */
-static void drain_until_signal(struct obuf *ob)
-{
-    obuf_close_batch(ob);
-    for (;;) {
-        /* A reader that never reads must not hold the exit forever:
-         * SIGTERM or SIGINT ends the wait. */
-        if (obuf_flush(ob) <= 0 || signals_terminated())
-            return;
-        struct pollfd pfd = {.fd = ob->fd, .events = POLLOUT};
-        if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-            return;
-    }
-}
-
 static void save_what_is_held(struct epcap *st)
 {
     if (st->exiting)
         return;
     st->exiting = true;
     if (st->dump.fd >= 0 && st->dump.out.buf != NULL)
-        drain_until_signal(&st->dump.out);
+        (void)obuf_drain(&st->dump.out);
     if (st->output != OUTPUT_FRAMES && st->out.buf != NULL)
-        drain_until_signal(&st->out);
+        (void)obuf_drain(&st->out);
 }
 
 void epcap_fatal(struct epcap *st, int exit_code, int err_code,

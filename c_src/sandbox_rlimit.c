@@ -115,8 +115,14 @@ void sandbox_limit_memory(struct epcap *st)
         epcap_log(st, 1, "sandbox: RLIMIT_AS not set: no /proc/self/statm");
         return;
     }
-    set_limit(st, RLIMIT_AS, "RLIMIT_AS",
-              (rlim_t)(st->mapped + EPCAP_AS_HEADROOM));
+    /* Never above what the caller already set: a hard limit cannot be
+     * raised, and the caller's own is theirs to keep. */
+    rlim_t want = (rlim_t)(st->mapped + EPCAP_AS_HEADROOM);
+    struct rlimit now;
+    if (getrlimit(RLIMIT_AS, &now) == 0 && now.rlim_max != RLIM_INFINITY &&
+        now.rlim_max < want)
+        want = now.rlim_max;
+    set_limit(st, RLIMIT_AS, "RLIMIT_AS", want);
 }
 
 void sandbox_limit_resources(struct epcap *st)
