@@ -97,6 +97,7 @@ int main(int argc, char *argv[])
         return listing_datalinks(&st);
     pcapout_open(&st);
     dump_prepare(&st);
+    sandbox_measure_memory(&st);
     privs_drop(&st);
     signals_watch_parent(&st); /* a credential change clears it */
     dump_start(&st);

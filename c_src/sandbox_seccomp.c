@@ -570,6 +570,7 @@ void sandbox_apply(struct epcap *st)
     if (st->opt.verbose >= 3)
         (void)seccomp_export_pfc(ctx, STDERR_FILENO);
 
+    sandbox_limit_memory(st);
     restrict_paths(st); /* before the limits: it needs a descriptor */
     sandbox_limit_resources(st);
     int rc = seccomp_load(ctx);

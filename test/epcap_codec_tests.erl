@@ -1,5 +1,5 @@
 %% EUnit tests of the pure codec, driven by the shared protocol vectors
-%% (test/protocol_vectors.txt, also read by c_src/test_vectors.c).
+%% (test/protocol_vectors.txt, also read by test/c/test_vectors.c).
 -module(epcap_codec_tests).
 
 -include_lib("eunit/include/eunit.hrl").

@@ -38,6 +38,9 @@
     parent_death_ends_a_blocked_start/1,
     command_stream_bounded/1,
     forged_sigsys_ignored/1,
+    fifo_read_stays_killable/1,
+    stuck_reader_stays_killable/1,
+    long_filter_compile_stays_killable/1,
     inject_needs_the_installer/1,
     normal_use_works/1,
     erlang_sees_the_start/1
@@ -52,7 +55,8 @@ all() ->
      symlinked_dumps_replaced, buffer_bounded,
      blocked_start_is_the_caller_and_killable,
      parent_death_ends_a_blocked_start, command_stream_bounded,
-     forged_sigsys_ignored,
+     forged_sigsys_ignored, fifo_read_stays_killable,
+     stuck_reader_stays_killable, long_filter_compile_stays_killable,
      inject_needs_the_installer, normal_use_works, erlang_sees_the_start].
 
 %%--------------------------------------------------------------------
@@ -76,8 +80,7 @@ init_per_suite(Config) ->
             sh_ok("chown " ++ user() ++ ":" ++ user() ++ " " ++ Home ++
                   " && chmod 700 " ++ Home),
             Bins = maps:from_list([{K, install(Dir, K)} || K <- ?KINDS]),
-            Sudoers = "/etc/sudoers.d/epcap-hostile-" ++
-                      integer_to_list(erlang:unique_integer([positive])),
+            Sudoers = "/etc/sudoers.d/epcap-hostile-" ++ os:getpid(),
             ok = file:write_file(Sudoers, [user(), " ALL=(root) NOPASSWD: ",
                                            maps:get(sudo, Bins), "\n"]),
             ok = file:change_mode(Sudoers, 8#440),
@@ -386,6 +389,72 @@ forged_sigsys_ignored(Config) ->
                        "kill -SYS $p; wait $p; echo rc=$?"),
          ?assertEqual("rc=0", string:trim(Out))
      end || K <- [setuid, caps]].
+
+%% A capture file that is a FIFO whose writer stops mid-stream: SIGTERM
+%% still ends the port, and what it read is written out first.
+fifo_read_stays_killable(Config) ->
+    [begin
+         Fifo = file_in(Config, "fifo-mid-" ++ atom_to_list(K)),
+         Out = file_in(Config, "fifo-mid-" ++ atom_to_list(K) ++ ".pcap"),
+         sh_ok("mkfifo " ++ Fifo ++ " && chown " ++ user() ++ " " ++ Fifo),
+         {0, _} = sh("((cat " ++ ?config(sample, Config) ++ "; sleep 20) > " ++
+                     Fifo ++ ") </dev/null >/dev/null 2>&1 &"),
+         {0, _} = sh(as_user(Config, K) ++ " -r " ++ Fifo ++ " -w " ++ Out ++
+                     " </dev/null >/dev/null 2>&1 &"),
+         Pid = wait_port_pid(Fifo, 50),
+         timer:sleep(500),
+         sh_ok("kill -TERM " ++ integer_to_list(Pid)),
+         ?assertEqual(ok, epcap_test_lib:wait_gone(Pid, 3000)),
+         {ok, #{packets := Ps}} = epcap_samplegen:read(Out),
+         ?assertEqual(50, length(Ps))
+     end || K <- [setuid, caps]].
+
+%% A reader that takes nothing: SIGTERM ends the port EPCAP_LINGER_SECONDS
+%% (2 s) later, whatever is still held.
+stuck_reader_stays_killable(Config) ->
+    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    {ok, UPort} = inet:port(S),
+    [begin
+         Marker = "udp dst port " ++ integer_to_list(UPort),
+         {0, _} = sh("(" ++ as_user(Config, K) ++ " -i lo -w - " ++ Marker ++
+                     " </dev/null 2>/dev/null | sleep 30) >/dev/null 2>&1 &"),
+         Pid = wait_port_pid(Marker, 50),
+         timer:sleep(300),
+         [ok = gen_udp:send(S, {127, 0, 0, 1}, UPort, binary:copy(<<0>>, 1400))
+          || _ <- lists:seq(1, 400)],
+         timer:sleep(300),
+         sh_ok("kill -TERM " ++ integer_to_list(Pid)),
+         ?assertEqual(ok, epcap_test_lib:wait_gone(Pid, 5000))
+     end || K <- [setuid, caps]],
+    gen_udp:close(S).
+
+%% A FILTER command that libpcap takes minutes to compile: SIGTERM ends
+%% the port at once, with status 0.
+long_filter_compile_stays_killable(Config) ->
+    Expr = lists:join(" or ", ["port " ++ integer_to_list(N)
+                               || N <- lists:seq(1, 1400)]),
+    [begin
+         Bin = maps:get(K, ?config(bins, Config)),
+         Port = open_port({spawn_executable, os:find_executable("setpriv")},
+                          [{args, ["--reuid=" ++ user(), "--regid=" ++ user(),
+                                   "--init-groups", "--", Bin, "-i", "lo"]},
+                           {packet, 4}, binary, exit_status]),
+         receive {Port, {data, <<1, _/binary>>}} -> ok
+         after 10000 -> ct:fail(no_ready)
+         end,
+         true = port_command(Port, [<<4, 7:32>>, Expr]),
+         timer:sleep(1500),
+         {os_pid, OsPid} = erlang:port_info(Port, os_pid),
+         sh_ok("kill -TERM " ++ integer_to_list(OsPid)),
+         ?assertEqual(0, port_exit(Port, 3000))
+     end || K <- [setuid, caps]].
+
+port_exit(Port, Ms) ->
+    receive
+        {Port, {exit_status, S}} -> S;
+        {Port, {data, _}} -> port_exit(Port, Ms)
+    after Ms -> ct:fail(still_running)
+    end.
 
 %% Injection is root's unless the installer wrote the policy file; a file
 %% someone else could have written does not count.
