@@ -61,8 +61,25 @@ if [ "$(id -u)" != 0 ]; then
     exit 0
 fi
 
-# 2. Latency on lo, immediate mode, light load.
-$ERL -eval 'epcap_bench:latency(["3000"])'
+# 2. Latency on lo at light load (a datagram a millisecond), each reader
+#    in turn, alternated over rounds, against a plain C libpcap reader
+#    (the floor) and a NIF thread sending to the owner (the peer); both
+#    are built here from test/bench/, for the benchmark only.
+ERTS_INC=$(erl -noshell -eval 'io:format("~s/erts-~s/include", [code:root_dir(), erlang:system_info(version)]), halt().')
+cc -O2 -Wall -Wextra -o _build/test/lat_reader test/bench/lat_reader.c -lpcap
+cc -O2 -Wall -Wextra -fPIC -shared -I"$ERTS_INC" -o _build/test/epcap_nif_peer.so \
+    test/bench/epcap_nif_peer.c -lpcap
+erlc -o _build/test test/bench/epcap_nif_peer.erl
+LAT_COUNT=${BENCH_LAT_COUNT:-1000}
+LAT_ROUNDS=${BENCH_LAT_ROUNDS:-5}
+echo "latency: kernel time stamp to the reader, $LAT_COUNT datagrams on lo, one a millisecond;"
+echo "medians of $LAT_ROUNDS alternated rounds; x_c: ratio to the C reader of the same round"
+$ERL -eval "epcap_bench:latency([\"$LAT_COUNT\", \"$LAT_ROUNDS\", \"_build/test/lat_reader\",
+    \"c\", \"nif\", \"pipe\", \"port\", \"immediate\", \"default\"])" | grep -v '^latency '
+echo "(c: test/bench/lat_reader.c, libpcap immediate mode blocked in poll; nif: test/bench/epcap_nif_peer.c,"
+echo " a libpcap thread sending each packet with enif_send, as a NIF binding does; pipe: priv/epcap -w -"
+echo " into the C reader; port: the owner owns the epcap port itself; immediate: {timeout, immediate};"
+echo " default: no option)"
 echo
 
 # 3. Live capture: 1 M frames sent by trafgen at the full speed of one
