@@ -29,11 +29,14 @@ TEST_PKGS = $(BUILD_PKGS) libcmocka-dev tcpdump tshark iproute2 \
 TEST_PKGS += clang libclang-rt-14-dev valgrind cppcheck clang-tidy \
 	erlang-proper erlang-proper-dev
 
+# make bench only: the live burst's generator and the injection peer.
+BENCH_PKGS = $(BUILD_PKGS) tcpdump iproute2 netsniff-ng tcpreplay
+
 ERL_SRC = $(wildcard src/*.erl)
 ERL_BEAM = $(patsubst src/%.erl,ebin/%.beam,$(ERL_SRC))
 EX_SRC = $(wildcard examples/*.erl)
 
-.PHONY: all port erlang examples deps test-deps test unit eunit ct exunit proto \
+.PHONY: all port erlang examples deps test-deps bench-deps test unit eunit ct exunit proto \
 	proto-check run bench docs clean setcap setuid
 
 all: deps port erlang
@@ -123,7 +126,10 @@ exunit: erlang examples
 test: test-deps all proto-check unit eunit ct exunit quality
 	@echo "make test: all suites passed"
 
-bench: all examples
+bench-deps:
+	$(call ensure_pkgs,$(BENCH_PKGS))
+
+bench: bench-deps all examples
 	sh test/bench.sh
 
 # A long live run under seccomp with stats, filter changes and injection;
