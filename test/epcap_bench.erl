@@ -220,16 +220,23 @@ frame(Dst, Src, Seq, Size) ->
 
 %% Live capture on Iface into this process while Cmd (a traffic generator
 %% sending Count frames) runs; then the stats. Prints owner count,
-%% received, dropped, and the generator's wall time.
+%% received, dropped, and the generator's wall time. An optional fourth
+%% argument adds epcap options (an Erlang list, as text).
 -spec live([string()]) -> no_return().
-live([Iface, CountS, Cmd]) ->
+live([Iface, CountS, Cmd | Extra]) ->
     Count = list_to_integer(CountS),
-    {ok, P} = epcap:start_link([{interface, Iface}, {filter, "ether proto 0x88b5"}]),
+    Opts = case Extra of
+        [] -> [];
+        [Spec] -> {ok, T, _} = erl_scan:string(Spec ++ "."),
+                  {ok, O} = erl_parse:parse_term(T), O
+    end,
+    {ok, P} = epcap:start_link([{interface, Iface}, {filter, "ether proto 0x88b5"} | Opts]),
     Self = self(),
     T0 = erlang:monotonic_time(microsecond),
     spawn_link(fun() -> Out = os:cmd(Cmd), Self ! {sent, Out, erlang:monotonic_time(microsecond)} end),
     {N, T1} = live_count(0, undefined),
     {ok, S} = settle(P, undefined),
+    io:format(standard_error, "stats ~p~n", [S]),
     io:format("live owner=~b received=~b dropped=~b delivered=~b sent=~b "
               "seconds=~.3f~n",
               [N, maps:get(received, S), maps:get(dropped, S),
