@@ -7,11 +7,17 @@
 #                 fuzzing (test/fuzz/README.md)
 #   make bench    throughput against tcpdump on the same files
 #   make docs     edoc into doc/edoc
-#   make setcap   as root: let priv/epcap capture without sudo (file
-#                 capabilities, recommended); make setuid: setuid root
-#                 instead. CAPTURE_GROUP=grp limits either to one group.
+#   make setcap   as root: let the members of group epcap capture with
+#                 priv/epcap (file capabilities, recommended); make setuid:
+#                 setuid root instead. CAPTURE_GROUP=grp picks the group,
+#                 CAPTURE_WORLD=yes gives it to every local user, INJECT=yes
+#                 lets callers who are not root inject (doc/SECURITY.md).
 #
 # Missing Debian packages are installed with apt-get when run as root.
+
+# `sudo make test` (or run) acts as root: a port that sees SUDO_UID with
+# a real uid of 0 takes the user in it for its caller (doc/SECURITY.md).
+unexport SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND
 
 ERL ?= erl
 ERLC ?= erlc
@@ -158,30 +164,66 @@ install: all
 docs: erlang
 	$(ERL) -noshell -eval 'edoc:application(epcap, ".", [{dir, "doc/edoc"}]), halt().'
 
-# The three ways to be allowed to capture are in doc/SECURITY.md. Both
-# targets change the built binary in place; a rebuild replaces it and
-# drops them. chown and chmod come first: a chown clears file
-# capabilities and the setuid bit.
+# The ways to be allowed to capture are in doc/SECURITY.md. Both targets
+# change the built binary in place; a rebuild replaces it and drops them.
+# chown and chmod come first: a chown clears file capabilities and the
+# setuid bit.
+#
+# By default the port goes to one group (created if missing, as Debian's
+# wireshark group for dumpcap): only its members may run it. CAPTURE_WORLD=yes
+# gives it to every local user, who may then see every local user's
+# traffic (loopback included). Injection by callers who are not root is
+# off unless INJECT=yes, which writes the machine-wide policy file
+# $(INJECT_POLICY); INJECT=no removes it.
 SETCAP_CAPS ?= cap_net_raw,cap_net_admin+ep
-CAPTURE_GROUP ?=
-CAPTURE_MODE = $(if $(CAPTURE_GROUP),0750,0755)
+CAPTURE_GROUP ?= epcap
+CAPTURE_WORLD ?= no
+INJECT ?= no
+INJECT_POLICY = /etc/epcap/inject
+CAPTURE_OWNER = root:$(if $(filter yes,$(CAPTURE_WORLD)),root,$(CAPTURE_GROUP))
+CAPTURE_MODE = $(if $(filter yes,$(CAPTURE_WORLD)),0755,0750)
 
 define require_root
 	@[ "$$(id -u)" = 0 ] || { echo "make $@: run as root" >&2; exit 1; }
 endef
 
+define capture_access
+	@if [ "$(CAPTURE_WORLD)" = yes ]; then \
+	  echo "make $@: WARNING: every local user may run priv/epcap and capture" \
+	    "all traffic the interfaces carry, other users' loopback traffic" \
+	    "included" >&2; \
+	elif ! getent group $(CAPTURE_GROUP) >/dev/null; then \
+	  groupadd --system $(CAPTURE_GROUP) && \
+	  echo "make $@: created group $(CAPTURE_GROUP); add users with" \
+	    "usermod -aG $(CAPTURE_GROUP) USER"; \
+	fi
+	chown $(CAPTURE_OWNER) priv/epcap
+	chmod $(1)$(patsubst 0%,%,$(CAPTURE_MODE)) priv/epcap
+endef
+
+define inject_policy
+	@if [ "$(INJECT)" = yes ]; then \
+	  install -d -o root -g root -m 0755 $(dir $(INJECT_POLICY)) && \
+	  install -o root -g root -m 0644 /dev/null $(INJECT_POLICY) && \
+	  echo "make $@: callers who are not root may inject ($(INJECT_POLICY))"; \
+	elif [ -e $(INJECT_POLICY) ]; then \
+	  rm -f $(INJECT_POLICY) && \
+	  echo "make $@: removed $(INJECT_POLICY): only root may inject"; \
+	fi
+endef
+
 setcap: port
 	$(call require_root)
-	chown root:$(or $(CAPTURE_GROUP),root) priv/epcap
-	chmod $(CAPTURE_MODE) priv/epcap
+	$(call capture_access,0)
 	setcap $(SETCAP_CAPS) priv/epcap
 	getcap priv/epcap
+	$(call inject_policy)
 
 setuid: port
 	$(call require_root)
-	chown root:$(or $(CAPTURE_GROUP),root) priv/epcap
-	chmod 4$(patsubst 0%,%,$(CAPTURE_MODE)) priv/epcap
+	$(call capture_access,4)
 	ls -l priv/epcap
+	$(call inject_policy)
 
 clean:
 	$(MAKE) -C c_src clean

@@ -1,9 +1,10 @@
 /*
  * capture.c: opening the libpcap handle and setting its filter.
  *
- * Runs first, with every privilege the process was started with (root,
- * setuid or file capabilities): CAP_NET_RAW and CAP_NET_ADMIN for a live
- * interface, the invoking user's rights for a file. Every libpcap failure
+ * Runs as the caller (privs_start.c): a root caller with root's rights;
+ * anyone else with their own rights and CAP_NET_RAW and CAP_NET_ADMIN
+ * made effective only around pcap_activate. A caller who is not root may
+ * open only network interfaces (policy.c). Every libpcap failure
  * becomes an ERROR frame with a stable code and libpcap's own message, and
  * the port exits with EPCAP_EXIT_OPEN.
  *
@@ -47,19 +48,16 @@ int capture_map_error(int pcap_status)
  * records, a third of the port's time on large packets. */
 #define FILE_BUF_SIZE (1024 * 1024)
 
-/* The file is opened with the invoking user's rights, never root's: a
- * setuid port must not read for a user what the user could not. */
+/* The process is the caller by now (privs_start), so the file is opened,
+ * and its header parsed, with the caller's rights and no capability. */
 static void open_file(struct epcap *st)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
 
-    struct privs_saved saved = privs_user_begin(st);
     FILE *fp = fopen(st->opt.file, "rb");
-    int err = errno;
-    privs_user_end(st, saved);
     if (fp == NULL)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s: %s",
-                    st->opt.file, strerror(err));
+                    st->opt.file, strerror(errno));
     /* Only a speed-up: without the memory, stdio's own buffer serves. */
     st->file_buf = malloc(FILE_BUF_SIZE);
     if (st->file_buf != NULL)
@@ -129,7 +127,9 @@ static void configure(struct epcap *st)
 static void activate(struct epcap *st)
 {
     const char *dev = st->opt.interface;
+    privs_net(st, true);
     int rc = pcap_activate(st->pcap);
+    privs_net(st, false);
 
     if (rc > 0) {
         epcap_warn(st, capture_map_error(rc), "%s: %s", dev,
@@ -158,8 +158,13 @@ static void open_live(struct epcap *st)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
 
+    char why[160];
+
     if (st->opt.interface == NULL)
         st->opt.interface = default_device(st);
+    if (!policy_device_allowed(st, st->opt.interface, why, sizeof(why)))
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_NO_SUCH_DEVICE, "%.64s: %s",
+                    st->opt.interface, why);
     st->pcap = pcap_create(st->opt.interface, errbuf);
     if (st->pcap == NULL)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s",

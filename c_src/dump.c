@@ -3,13 +3,16 @@
  * port, as dumpcap -w does, with rotation by size and time and a ring of
  * files, besides (or instead of) delivering packets to the owner.
  *
- * Privileges: the directory is opened by dump_prepare() while the process
- * still has its start-up identity (but with the invoking user's rights,
- * never a setuid root's), before any chroot. Every file, the first one
- * included, is created by dump_start()/rotation with openat() on that
- * directory after privileges are dropped, so files belong to the
- * unprivileged user, and the sandbox needs no path lookup: only openat,
- * unlinkat and dup2 pinned to the directory and the dump descriptor.
+ * Privileges: the directory is opened by dump_prepare() as the caller
+ * (privs_start.c), before any chroot. Every file, the first one included,
+ * is created by dump_start()/rotation with openat() on that directory
+ * after privileges are dropped, so files belong to the user the port runs
+ * as, and the sandbox needs no path lookup: only openat, unlinkat and
+ * dup2 pinned to the directory and the dump descriptor.
+ *
+ * Each file is new: whatever has its name is removed first, then the
+ * file is created with O_EXCL | O_NOFOLLOW. A symlink or a hard link
+ * someone planted under that name is removed, never written through.
  *
  * The current file always sits on the same descriptor number (dup2), so
  * the sandbox can pin write() to it.
@@ -29,7 +32,6 @@
 
 #include "epcap.h"
 
-#define DUMP_FLAGS (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
 #define DUMP_MODE 0644
 
 static void name_of(const struct epcap_dump *d, unsigned seq, char *out,
@@ -66,13 +68,10 @@ void dump_prepare(struct epcap *st)
     d->rotating = o->dump_size > 0 || o->dump_seconds > 0;
     d->format = o->dump_pcapng ? OUTPUT_PCAPNG : OUTPUT_PCAP;
 
-    struct privs_saved saved = privs_user_begin(st);
     d->dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int err = errno;
-    privs_user_end(st, saved);
     if (d->dirfd < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_DUMP, "dump: %s: %s",
-                    o->dump_file, strerror(err));
+                    o->dump_file, strerror(errno));
     d->fd = -1;
 }
 
@@ -83,7 +82,9 @@ static int open_next(struct epcap *st, unsigned seq)
     char name[sizeof(d->stem) + sizeof(d->ext) + 16];
 
     name_of(d, seq, name, sizeof(name));
-    int fd = openat(d->dirfd, name, DUMP_FLAGS, DUMP_MODE);
+    if (unlinkat(d->dirfd, name, 0) < 0 && errno != ENOENT)
+        return -1;
+    int fd = openat(d->dirfd, name, EPCAP_DUMP_OPEN_FLAGS, DUMP_MODE);
     if (fd < 0)
         return -1;
     if (d->fd < 0) {

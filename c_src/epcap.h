@@ -9,6 +9,7 @@
 #ifndef EPCAP_H
 #define EPCAP_H
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -28,6 +29,18 @@
  * the interface MTU; at libpcap's 2 MiB default that ring holds about a
  * millisecond of 1 M packets/s traffic on a veth. 32 MiB holds 16 ms. */
 #define EPCAP_BUFFER_DEFAULT (32 * 1024 * 1024)
+
+/* The most kernel buffer (-B) a caller who is not root may ask for:
+ * pinned memory per port, about half a second of 1 M packets/s in
+ * immediate mode. Root may ask for more. */
+#define EPCAP_BUFFER_MAX_USER (128 * 1024 * 1024)
+
+/* Present (regular, owned by root, writable by no one else): callers
+ * who are not root may inject. The installer's choice (make setcap
+ * INJECT=yes). */
+#ifndef EPCAP_INJECT_POLICY
+#define EPCAP_INJECT_POLICY "/etc/epcap/inject"
+#endif
 
 /* How long a port that ends on its own (end of a file, a fatal error)
  * waits for the owner to stop it or close stdin, so a command in flight
@@ -137,7 +150,12 @@ struct epcap_cmd {
     size_t body_len;
 };
 
-/* dump.c: capture files written by the port (dumpcap -w). */
+/* dump.c: capture files written by the port (dumpcap -w). Every file is
+ * new (its name unlinked first), never reached through a symlink; the
+ * seccomp filter pins openat to exactly these flags. */
+#define EPCAP_DUMP_OPEN_FLAGS \
+    (O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
+
 struct epcap_dump {
     int dirfd;           /* the directory, opened before privileges go */
     int fd;              /* the current file; always this number, or -1 */
@@ -152,8 +170,26 @@ struct epcap_dump {
     struct obuf out;
 };
 
+/* Who asked for this capture, decided before anything else is read. */
+struct epcap_caller {
+    enum epcap_start mode;
+    uid_t uid;           /* the caller's; the process's own until the drop */
+    gid_t gid;
+    bool root;           /* uid 0: may use -u, -g, -d, -e, any source */
+    bool bounding_empty; /* emptied at the start (CAP_SETPCAP was held) */
+};
+
+/* What privs_drop() left, for -v and the READY frame. */
+struct epcap_ran_as {
+    uid_t uid;
+    gid_t gid;
+    bool chroot;
+};
+
 struct epcap {
     struct epcap_opts opt;
+    struct epcap_caller caller;
+    struct epcap_ran_as ran_as;
     pcap_t *pcap;
     int pcap_fd;        /* selectable fd for live captures, else -1 */
     bool is_file;
@@ -240,7 +276,7 @@ void dump_packet(struct epcap *st, const struct pcap_pkthdr *h,
 void dump_flush(struct epcap *st);
 
 /* listing.c: -D and -L. */
-int listing_interfaces(void);
+int listing_interfaces(const struct epcap *st);
 int listing_datalinks(struct epcap *st);
 
 /* cmd.c: command frames from stdin (pure: no I/O). */
@@ -268,20 +304,23 @@ int capture_set_filter(struct epcap *st, const char *expr);
 void capture_recheck_done(struct epcap *st);
 int capture_map_error(int pcap_status);
 
-/* privs.c: the privileges of the start, and giving them up. Exits on
- * failure. privs_init before opening; privs_user_begin/end around opening
- * a capture file; privs_drop once the handle is open. */
-struct privs_saved {
-    uid_t euid;
-    gid_t egid;
-};
-void privs_init(struct epcap *st);
-struct privs_saved privs_user_begin(struct epcap *st);
-void privs_user_end(struct epcap *st, struct privs_saved saved);
+/* privs_start.c: the first act, becoming the caller; privs_net around
+ * pcap_activate. privs.c: the final drop once the handle is open. Both
+ * exit on failure. */
+void privs_start(struct epcap *st);
+void privs_net(struct epcap *st, bool on);
+const char *privs_start_name(enum epcap_start mode);
 void privs_drop(struct epcap *st);
 bool privs_can_capture(void);
 /* What a permission error tells the user to set up (doc/SECURITY.md). */
 extern const char *const privs_permission_hint;
+
+/* policy.c: what a caller who is not root may ask for. */
+int policy_check_options(struct epcap *st, char *err, size_t errlen);
+void policy_clamp_buffer(struct epcap *st);
+bool policy_device_allowed(const struct epcap *st, const char *name,
+                           char *why, size_t len);
+bool policy_inject_allowed(void);
 
 /* signals.c: termination flags and parent-death notice. */
 void signals_init(struct epcap *st);
@@ -298,6 +337,10 @@ int compile_main(struct epcap *st);
 
 /* loop.c: the event loop. Returns the exit code. */
 int loop_run(struct epcap *st);
+/* Handle the whole command frames at the head of st->in and make room for
+ * the next (never more than a command's maximum). -1 with *why on a
+ * protocol error. */
+int loop_decode_commands(struct epcap *st, const char **why);
 void loop_tune_output(void);
 
 #endif

@@ -20,8 +20,11 @@
  *
  *   READY    u16 version, u32 datalink, u32 snaplen, u8 tstamp precision
  *            (6 = microseconds, 9 = nanoseconds), u8 source (EPCAP_SOURCE_*),
- *            then the interface name or file path.
- *            Sent once, after the handle is active and the filter is set.
+ *            u8 start (EPCAP_START_*: how the port was started), u32 uid
+ *            and u32 gid it runs as now, u8 flags (EPCAP_READY_*), then
+ *            the interface name or file path.
+ *            Sent once, after the handle is active, the filter set and
+ *            every privilege given up.
  *   PACKETS  one or more packet records, back to back:
  *              u64 seconds, u32 fraction (unit given by READY's precision),
  *              u32 caplen, u32 original length, caplen bytes of packet.
@@ -69,7 +72,7 @@
 #ifndef EPCAP_PROTO_H
 #define EPCAP_PROTO_H
 
-#define EPCAP_PROTOCOL_VERSION 3
+#define EPCAP_PROTOCOL_VERSION 4
 
 /* Bytes before the body of every frame: the length and the tag. */
 #define EPCAP_FRAME_HEADER 5
@@ -137,6 +140,21 @@ enum epcap_source {
     EPCAP_SOURCE_LIVE = 0, /* a live interface */
     EPCAP_SOURCE_FILE = 1, /* a capture file */
 };
+
+/* READY's start byte: how the port was started (doc/SECURITY.md). */
+enum epcap_start {
+    EPCAP_START_PLAIN = 0,     /* no privilege: the caller's own process */
+    EPCAP_START_ROOT = 1,      /* real uid 0 */
+    EPCAP_START_SUDO = 2,      /* real uid 0 through sudo: SUDO_UID's */
+    EPCAP_START_SETUID = 3,    /* setuid root */
+    EPCAP_START_FILE_CAPS = 4, /* file capabilities (or setgid) */
+};
+
+/* READY's flags: the port runs in an empty (or -d) root; INJECT is
+ * allowed (--inject, and for a caller who is not root the installer's
+ * policy). */
+#define EPCAP_READY_CHROOT 1
+#define EPCAP_READY_INJECT 2
 
 /*
  * Error codes: X(number, C name, Erlang atom). The atom is what the owner

@@ -30,6 +30,13 @@
  * more than it was given, the credit stays within [0, EPCAP_CREDIT_MAX],
  * and the counters only move as the commands say.
  *
+ * A second pass on a fresh state feeds the same stream through the port's
+ * own input buffer (loop_decode_commands), in reads of what fits, as
+ * loop.c's read_commands does. ASan's max_allocation_size_mb (below) makes
+ * any allocation larger than the protocol's largest command a finding:
+ * no byte sequence, in any state (after STOP included), may make the port
+ * allocate more.
+ *
  * Not part of the port: built only by `make fuzz` (c_src/Makefile).
  */
 #include <fcntl.h>
@@ -41,6 +48,25 @@
 #include "epcap.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+/* ASan's hook, so the name is the sanitizer's, not ours. */
+const char *__asan_default_options(void); // NOLINT(bugprone-reserved-identifier)
+
+/* The port's largest allocation is its output buffer (main.c's size,
+ * made once in LLVMFuzzerInitialize); the input buffer holds at most one
+ * command of EPCAP_CMD_MAX (4 MiB) and its length prefix, which the loop
+ * below checks exactly. ASan refuses anything above 64 MiB (libFuzzer's
+ * own buffers take 20): 4 GiB asked for by a hostile length is a finding
+ * even on a machine that could have given it. */
+#define ALLOC_LIMIT_MB 64
+_Static_assert(EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX <=
+                   (size_t)ALLOC_LIMIT_MB * 1024 * 1024,
+               "the output buffer must fit under the fuzzer's limit");
+_Static_assert(4 + (size_t)EPCAP_CMD_MAX <= (size_t)ALLOC_LIMIT_MB * 1024 * 1024,
+               "a command must fit under the fuzzer's limit");
+const char *__asan_default_options(void) // NOLINT(bugprone-reserved-identifier)
+{
+    return "max_allocation_size_mb=64:allocator_may_return_null=0";
+}
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 enum {
@@ -141,6 +167,45 @@ static void check(const struct epcap *st, const struct epcap_counters *before,
         abort();
 }
 
+/* The port's input path: reads of what fits into st.in, each followed by
+ * loop_decode_commands, until the stream is done, corrupt or used up. */
+static void through_input_buffer(const unsigned char *data, size_t size)
+{
+    struct epcap st;
+    size_t off = 1;
+    const char *why = NULL;
+
+    setup(&st, data[0]);
+    st.in.cap = 64 * 1024;
+    st.in.buf = malloc(st.in.cap);
+    if (st.in.buf == NULL)
+        die("fuzz_cmd: malloc");
+    while (!st.done && off < size) {
+        size_t n = st.in.cap - st.in.len;
+        if (n > size - off)
+            n = size - off;
+        memcpy(st.in.buf + st.in.len, data + off, n);
+        st.in.len += n;
+        off += n;
+        if (loop_decode_commands(&st, &why) < 0) {
+            if (why == NULL)
+                abort();
+            break;
+        }
+        if (st.in.len > 4 + (size_t)EPCAP_CMD_MAX ||
+            st.in.cap > 4 + (size_t)EPCAP_CMD_MAX)
+            abort();
+        if (obuf_pending(&st.out) >= EPCAP_OUT_HIGH && obuf_flush(&st.out) < 0)
+            die("fuzz_cmd: flush");
+    }
+    if (obuf_drain(&st.out) < 0)
+        die("fuzz_cmd: drain");
+    out = st.out;
+    free(st.in.buf);
+    capture_recheck_done(&st);
+    pcap_close(st.pcap);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     struct epcap st;
@@ -148,6 +213,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
     if (size == 0)
         return 0;
+    through_input_buffer(data, size);
     setup(&st, data[0]);
     while (!st.done) {
         struct epcap_cmd cmd;

@@ -2,7 +2,8 @@
  * listing.c: -D (interfaces) and -L (link types of an interface).
  *
  * -D needs no privilege: pcap_findalldevs reads what the kernel tells any
- * user. Its output is for people and for epcap:interfaces/0 alike: one
+ * user, and runs as the caller. A caller who is not root is shown only
+ * the sources it may open. Its output is for people and for epcap:interfaces/0 alike: one
  * line per interface, "NAME<TAB>FLAGS<TAB>DESCRIPTION", then one line per
  * address starting with a tab: "<TAB>FAMILY<TAB>ADDRESS<TAB>NETMASK
  * <TAB>BROADCAST" (empty fields as "-"). FLAGS is a comma-separated list
@@ -56,8 +57,11 @@ static void print_flags(bpf_u_int32 f)
         printf("-");
 }
 
-int listing_interfaces(void)
+/* A caller who is not root sees only what it may open (policy.c). */
+int listing_interfaces(const struct epcap *st)
 {
+    char why[160];
+
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     pcap_if_t *all = NULL;
 
@@ -66,6 +70,8 @@ int listing_interfaces(void)
         return EPCAP_EXIT_OPEN;
     }
     for (pcap_if_t *d = all; d != NULL; d = d->next) {
+        if (!policy_device_allowed(st, d->name, why, sizeof(why)))
+            continue;
         printf("%s\t", d->name);
         print_flags(d->flags);
         printf("\t%s\n", d->description ? d->description : "-");

@@ -125,24 +125,32 @@ static bool may_capture(struct epcap *st)
     return true;
 }
 
-/* Make room for the frame at the head of the input buffer: its length
- * has been bounded by cmd_decode before this is called. */
-static void grow_input(struct epcap *st)
+/* Make room for the frame at the head of the input buffer. Its length
+ * is bounded here, whatever happened before: after a STOP the decoder
+ * has not looked at what follows, and nothing may make the port allocate
+ * more than the protocol's largest command. */
+static int grow_input(struct epcap *st, const char **why)
 {
     struct ibuf *in = &st->in;
-    size_t want = 4 + (size_t)wire_get32(in->buf);
+    uint32_t n = wire_get32(in->buf);
+    size_t want = 4 + (size_t)n;
 
+    if (n < EPCAP_CMD_MIN || n > EPCAP_CMD_MAX) {
+        *why = "command frame length out of bounds";
+        return -1;
+    }
     if (want <= in->cap)
-        return;
+        return 0;
     unsigned char *p = realloc(in->buf, want);
     if (p == NULL)
         epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
                     "stdin: out of memory for a %zu-byte command", want);
     in->buf = p;
     in->cap = want;
+    return 0;
 }
 
-static void decode_commands(struct epcap *st)
+int loop_decode_commands(struct epcap *st, const char **why)
 {
     struct ibuf *in = &st->in;
     size_t off = 0;
@@ -150,12 +158,10 @@ static void decode_commands(struct epcap *st)
     while (!st->done) {
         struct epcap_cmd cmd;
         size_t used = 0;
-        const char *why = NULL;
         enum cmd_status rc =
-            cmd_decode(in->buf + off, in->len - off, &cmd, &used, &why);
+            cmd_decode(in->buf + off, in->len - off, &cmd, &used, why);
         if (rc == CMD_BAD)
-            epcap_fatal(st, EPCAP_EXIT_PROTOCOL, EPCAP_E_SYSTEM,
-                        "stdin: protocol error: %s", why);
+            return -1;
         if (rc == CMD_NEED_MORE)
             break;
         control_handle(st, &cmd);
@@ -163,8 +169,11 @@ static void decode_commands(struct epcap *st)
     }
     memmove(in->buf, in->buf + off, in->len - off);
     in->len -= off;
-    if (in->len >= 4)
-        grow_input(st);
+    if (st->done)
+        in->len = 0; /* after STOP nothing more is read or kept */
+    else if (in->len >= 4)
+        return grow_input(st, why);
+    return 0;
 }
 
 static void read_commands(struct epcap *st)
@@ -189,7 +198,10 @@ static void read_commands(struct epcap *st)
         return;
     }
     in->len += (size_t)n;
-    decode_commands(st);
+    const char *why = NULL;
+    if (loop_decode_commands(st, &why) < 0)
+        epcap_fatal(st, EPCAP_EXIT_PROTOCOL, EPCAP_E_SYSTEM,
+                    "stdin: protocol error: %s", why);
 }
 
 static void flush_output(struct epcap *st)

@@ -26,6 +26,19 @@ static void print_version(void)
            pcap_lib_version());
 }
 
+/* A usage error also goes out as an ERROR frame when stdout carries
+ * frames (not a terminal, and nothing on the command line asked for pcap,
+ * a listing or a filter dump), so the Erlang side can say
+ * {badarg, Message}; otherwise stderr only. */
+static void usage_error(struct epcap *st, const char *err)
+{
+    st->frames = !isatty(STDOUT_FILENO) && st->opt.write_file == NULL &&
+                 !st->opt.compile && !st->opt.list_interfaces &&
+                 !st->opt.list_datalinks && !st->opt.help && !st->opt.version;
+    epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG, "%s (see epcap --help)",
+                err);
+}
+
 int main(int argc, char *argv[])
 {
     struct epcap st;
@@ -37,32 +50,27 @@ int main(int argc, char *argv[])
     st.dump.dirfd = -1;
     st.stdin_open = true;
     st.parent = getppid();
+    /* First: become the caller, keeping only what capture needs. */
+    privs_start(&st);
+    signals_watch_parent(&st);
     if (obuf_init(&st.out, STDOUT_FILENO,
                   EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0) {
         fputs("epcap: out of memory\n", stderr);
         return EPCAP_EXIT_SOFTWARE;
     }
-
-    /* A usage error also goes out as an ERROR frame when stdout carries
-     * frames (not a terminal, and nothing on the command line asked for
-     * pcap, a listing or a filter dump), so the Erlang side can say
-     * {badarg, Message}; otherwise stderr only. */
-    if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0) {
-        st.frames = !isatty(STDOUT_FILENO) && st.opt.write_file == NULL &&
-                    !st.opt.compile && !st.opt.list_interfaces &&
-                    !st.opt.list_datalinks && !st.opt.help && !st.opt.version;
-        epcap_fatal(&st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
-                    "%s (see epcap --help)", err);
-    }
+    if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0 ||
+        policy_check_options(&st, err, sizeof(err)) < 0)
+        usage_error(&st, err);
     if (st.opt.write_file != NULL)
         st.output = st.opt.pcapng ? OUTPUT_PCAPNG : OUTPUT_PCAP;
     st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO);
+    policy_clamp_buffer(&st);
     if (st.opt.can_capture)
         return privs_can_capture() ? EPCAP_EXIT_OK : EPCAP_EXIT_NOPERM;
     if (st.opt.compile)
         return compile_main(&st);
     if (st.opt.list_interfaces)
-        return listing_interfaces();
+        return listing_interfaces(&st);
     if (st.opt.help || st.opt.version) {
         if (st.opt.help)
             options_usage(stdout);
@@ -71,9 +79,14 @@ int main(int argc, char *argv[])
         return EPCAP_EXIT_OK;
     }
 
-    signals_init(&st);
-    signals_watch_parent(&st);
-    privs_init(&st);
+    epcap_log(&st, 1, "start: %s, caller uid %u gid %u; %s",
+              privs_start_name(st.caller.mode), (unsigned)st.caller.uid,
+              (unsigned)st.caller.gid,
+              st.caller.root ? "root's rights until the capture is open"
+              : st.caller.mode == EPCAP_START_PLAIN
+                  ? "no privilege"
+                  : "the caller's rights, CAP_NET_RAW and CAP_NET_ADMIN "
+                    "permitted until the capture is open");
     capture_open(&st);
     if (st.opt.list_datalinks)
         return listing_datalinks(&st);
@@ -82,6 +95,7 @@ int main(int argc, char *argv[])
     privs_drop(&st);
     signals_watch_parent(&st); /* a credential change clears it */
     dump_start(&st);
+    signals_init(&st);
     loop_tune_output();
     sandbox_apply(&st);
     if (st.opt.sandbox_selftest != NULL)

@@ -180,13 +180,16 @@ void pcapout_open(struct epcap *st)
 
     if (path == NULL || strcmp(path, "-") == 0)
         return;
-    struct privs_saved saved = privs_user_begin(st);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int err = errno;
-    privs_user_end(st, saved);
+    /* As the caller (privs_start.c); never through a symlink in the last
+     * component, which another user could have planted in a shared
+     * directory. An existing file is truncated, as tcpdump -w does. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                  0644);
     if (fd < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s: %s", path,
-                    strerror(err));
+                    errno == ELOOP ? "is a symbolic link; epcap does not "
+                                     "write through one"
+                                   : strerror(errno));
     if (dup2(fd, STDOUT_FILENO) < 0)
         epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "dup2: %s",
                     strerror(errno));

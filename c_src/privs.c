@@ -1,25 +1,13 @@
 /*
- * privs.c: the privileges the port starts with, and giving them up.
+ * privs.c: giving up what is left once the handle is open.
  *
- * The port may capture because it was started in one of three ways
- * (doc/SECURITY.md):
- *
- *   sudo               real and effective uid 0, every capability;
- *                      becomes "nobody" unless -u says otherwise
- *   setuid root        real uid the user's, effective uid 0;
- *                      becomes the invoking user
- *   file capabilities  the user's own uid, with CAP_NET_RAW and
- *                      CAP_NET_ADMIN from the file (make setcap);
- *                      stays the invoking user, loses the capabilities
- *
- * privs_init() runs first, before anything is opened: a setuid or
- * file-capability start (AT_SECURE) gets an empty environment, plus only
- * the -e variables libpcap documents. privs_user_begin()/privs_user_end()
- * bracket the opening of a capture file, so it is opened with the invoking
- * user's rights, never root's. privs_drop() runs once, after the handle is
+ * By the time this runs, privs_start.c has made the process its caller:
+ * a root caller still has root's rights; sudo, setuid and
+ * file-capability callers are themselves, with at most CAP_NET_RAW and
+ * CAP_NET_ADMIN permitted. privs_drop() runs once, after the handle is
  * open and before any packet or command is handled: one linear sequence,
  * every step checked, every failure fatal, because a port that silently
- * keeps root is worse than no port:
+ * keeps a privilege is worse than no port:
  *
  *   pick the user and group         (reads /etc/passwd: before chroot)
  *   chroot into an empty directory  (needs CAP_SYS_CHROOT; skipped without)
@@ -44,7 +32,6 @@
 #include <string.h>
 #include <unistd.h>
 #ifdef __linux__
-#include <sys/auxv.h>
 #include <sys/prctl.h>
 #endif
 
@@ -71,69 +58,6 @@ struct target {
     uid_t uid;
     gid_t gid;
 };
-
-/* ---- before opening ---- */
-
-/* Started setuid, setgid or with file capabilities: the caller chose
- * our environment and may not be trusted with it. */
-static bool secure_start(void)
-{
-#ifdef __linux__
-    return getauxval(AT_SECURE) != 0;
-#else
-    return issetugid() != 0;
-#endif
-}
-
-/*
- * Runs with the privileges of the start. libpcap itself reads no variable
- * on Linux; the ones it documents elsewhere (PF_RING's PCAP_PF_RING_*,
- * the mmap patch's PCAP_FRAMES) all begin with PCAP_, which is all a
- * secure start may set. Everything inherited is dropped.
- */
-void privs_init(struct epcap *st)
-{
-    if (!secure_start())
-        return;
-    for (int i = 0; i < st->opt.env_count; i++)
-        if (strncmp(st->opt.env[i], "PCAP_", 5) != 0)
-            epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
-                        "env: %.*s: only PCAP_* variables may be set when "
-                        "the port runs setuid or with file capabilities",
-                        (int)strcspn(st->opt.env[i], "="), st->opt.env[i]);
-    if (clearenv() != 0)
-        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
-                    "env: clearenv failed");
-}
-
-/*
- * Open a capture file as the invoking user: a setuid binary switches its
- * effective ids to the real ones (which also empties the effective
- * capability set) and back after. File capabilities grant no file access
- * (CAP_NET_RAW, CAP_NET_ADMIN), and under sudo the invoking user is root.
- */
-struct privs_saved privs_user_begin(struct epcap *st)
-{
-    struct privs_saved saved = {geteuid(), getegid()};
-
-    if (saved.euid == getuid() && saved.egid == getgid())
-        return saved;
-    if (setegid(getgid()) < 0 || seteuid(getuid()) < 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "file: switching to uid %u: %s", (unsigned)getuid(),
-                    strerror(errno));
-    return saved;
-}
-
-void privs_user_end(struct epcap *st, struct privs_saved saved)
-{
-    if (geteuid() == saved.euid && getegid() == saved.egid)
-        return;
-    if (seteuid(saved.euid) < 0 || setegid(saved.egid) < 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "file: switching back to uid %u: %s",
-                    (unsigned)saved.euid, strerror(errno));
-}
 
 /* ---- choosing who to become ---- */
 
@@ -179,26 +103,28 @@ static void lookup_group(struct epcap *st, const char *group,
                     "group: no such group: %s", group);
 }
 
-/* The invoking user by default; "nobody" when that is root. Never root
- * again: uid 0 without capabilities still owns most of the system's files. */
+/* A caller who is not root stays itself (policy.c refused -u and -g).
+ * A root caller becomes -u/-g, or "nobody". Never root again: uid 0
+ * without capabilities still owns most of the system's files. */
 static void pick_target(struct epcap *st, struct target *t)
 {
-    bool by_root = getuid() == 0;
+    bool by_root = st->caller.root;
     const char *user = st->opt.user;
 
-    if (user == NULL && by_root)
-        user = DEFAULT_ROOT_USER;
     t->uid = getuid();
     t->gid = getgid();
-    if (user != NULL)
-        lookup_user(st, user, t);
+    if (!by_root)
+        return;
+    if (user == NULL)
+        user = DEFAULT_ROOT_USER;
+    lookup_user(st, user, t);
     if (st->opt.group != NULL)
         lookup_group(st, st->opt.group, t);
     if (t->uid == 0)
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
                     "user: the port does not run as root after opening; "
                     "give an unprivileged user with -u");
-    if (t->gid == 0 && by_root)
+    if (t->gid == 0)
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
                     "group: the port does not keep gid 0 after opening; "
                     "give a group with -g");
@@ -231,6 +157,7 @@ static void chroot_empty(struct epcap *st)
     if (chdir(dir) < 0 || rmdir(dir) < 0 || chroot(".") < 0 || chdir("/") < 0)
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
                     "chroot: %s: %s", dir, strerror(errno));
+    st->ran_as.chroot = true;
     epcap_log(st, 1, "privs: chroot into an empty directory (was %s)", dir);
 }
 
@@ -250,6 +177,7 @@ static void enter_chroot(struct epcap *st)
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM, "chroot: %s: %s%s",
                     dir, strerror(errno),
                     errno == EPERM ? " (needs root or CAP_SYS_CHROOT)" : "");
+    st->ran_as.chroot = true;
     epcap_log(st, 1, "privs: chroot into %s", dir);
 }
 
@@ -258,6 +186,8 @@ static void enter_chroot(struct epcap *st)
  * it can only ever limit what an execve could gain, and none can. */
 static bool empty_bounding_set(struct epcap *st)
 {
+    if (st->caller.bounding_empty)
+        return true;
     if (!have(CAP_SETPCAP)) {
         epcap_log(st, 1, "privs: bounding set kept: CAP_SETPCAP not held");
         return false;
@@ -432,6 +362,8 @@ void privs_drop(struct epcap *st)
     clear_caps(st);
     seal(st);
     prove(st, &t, bounding_empty);
+    st->ran_as.uid = t.uid;
+    st->ran_as.gid = t.gid;
     epcap_log(st, 1, "privs: running as uid %u gid %u, no capabilities",
               (unsigned)t.uid, (unsigned)t.gid);
 }

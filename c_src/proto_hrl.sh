@@ -10,8 +10,8 @@ cat <<'HEAD'
 HEAD
 # Plain numeric #defines.
 sed -n 's/^#define \(EPCAP_[A-Z_]*\) \([0-9][0-9]*\|([0-9 *+]*)\)$/-define(\1, \2)./p' "$hdr"
-# Enumerators: NAME = N, inside the frame, command and source enums.
-sed -n 's/^ *\(EPCAP_\(FRAME\|CMD\|SOURCE\)_[A-Z_]*\) = \([0-9][0-9]*\),.*/-define(\1, \3)./p' "$hdr"
+# Enumerators: NAME = N, inside the frame, command, source and start enums.
+sed -n 's/^ *\(EPCAP_\(FRAME\|CMD\|SOURCE\|START\)_[A-Z_]*\) = \([0-9][0-9]*\),.*/-define(\1, \3)./p' "$hdr"
 # X-macro tables -> lists of {Number, Atom}.
 table() {
     printf -- '-define(%s, [\n' "$1"

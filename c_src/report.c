@@ -121,15 +121,21 @@ void epcap_log(const struct epcap *st, int level, const char *fmt, ...)
 
 void epcap_send_ready(struct epcap *st)
 {
-    unsigned char hdr[12];
+    unsigned char hdr[22];
     const char *name = st->is_file ? st->opt.file : st->opt.interface;
     int prec = pcap_get_tstamp_precision(st->pcap);
+    uint8_t flags = (st->ran_as.chroot ? EPCAP_READY_CHROOT : 0) |
+                    (st->opt.inject ? EPCAP_READY_INJECT : 0);
 
     wire_put16(hdr, EPCAP_PROTOCOL_VERSION);
     wire_put32(hdr + 2, (uint32_t)pcap_datalink(st->pcap));
     wire_put32(hdr + 6, (uint32_t)pcap_snapshot(st->pcap));
     hdr[10] = prec == PCAP_TSTAMP_PRECISION_NANO ? 9 : 6;
     hdr[11] = st->is_file ? EPCAP_SOURCE_FILE : EPCAP_SOURCE_LIVE;
+    hdr[12] = (uint8_t)st->caller.mode;
+    wire_put32(hdr + 13, (uint32_t)st->ran_as.uid);
+    wire_put32(hdr + 17, (uint32_t)st->ran_as.gid);
+    hdr[21] = flags;
     if (obuf_frame(&st->out, EPCAP_FRAME_READY, hdr, sizeof(hdr), name,
                    strlen(name)) < 0 ||
         obuf_drain(&st->out) < 0)

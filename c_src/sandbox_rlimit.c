@@ -258,8 +258,7 @@ static long try_i386(struct epcap *st)
  * flags as dump.c, so only Landlock (not the seccomp pin) can refuse. */
 static long try_dump_path(struct epcap *st, const char *path)
 {
-    int fd = openat(st->dump.dirfd, path,
-                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = openat(st->dump.dirfd, path, EPCAP_DUMP_OPEN_FLAGS, 0644);
     if (fd >= 0) {
         (void)unlinkat(st->dump.dirfd, path, 0);
         close(fd);

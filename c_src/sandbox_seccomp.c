@@ -315,7 +315,7 @@ static void allow_dump(struct epcap *st, scmp_filter_ctx ctx)
     if (!st->dump.rotating)
         return;
     ALLOW(SCMP_SYS(openat), SCMP_A0_32(SCMP_CMP_EQ, dir),
-          SCMP_A2_32(SCMP_CMP_EQ, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC));
+          SCMP_A2_32(SCMP_CMP_EQ, EPCAP_DUMP_OPEN_FLAGS));
 #ifdef __NR_dup2
     ALLOW(SCMP_SYS(dup2), SCMP_A0_32(SCMP_CMP_EQ, next),
           SCMP_A1_32(SCMP_CMP_EQ, fd));

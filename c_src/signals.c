@@ -1,10 +1,14 @@
 /*
  * signals.c: termination requests and the death of the parent.
  *
- * SIGTERM and SIGINT only set a flag: the loop sees it, writes out what it
- * holds, and exits 0, so nothing already captured is lost. Both signals
- * stay blocked except inside ppoll, so a signal can never slip in between
- * checking the flag and going to sleep. SIGPIPE is ignored: a closed stdout
+ * Until signals_init() runs, just before the sandbox and the loop,
+ * SIGTERM and SIGINT keep their default action (privs_start.c resets
+ * them): nothing is captured yet, and a start blocked in open() or read()
+ * of a FIFO (-r, -w, --dump) must end when asked. From then on they only
+ * set a flag: the loop sees it, writes out what it holds, and exits 0, so
+ * nothing already captured is lost. Both signals stay blocked except
+ * inside ppoll, so a signal can never slip in between checking the flag
+ * and going to sleep. SIGPIPE is ignored: a closed stdout
  * shows up as EPIPE from write and ends the port through the normal path.
  *
  * On Linux the kernel sends SIGTERM when the parent (the Erlang VM, or

@@ -71,6 +71,8 @@ static void expect_output(struct epcap *st, FILE *tmp, const char *name)
     fclose(tmp);
 }
 
+/* The live vector: a setuid start running as uid and gid 1000 that may
+ * inject; the file vector: root's start dropped to 65534 in a chroot. */
 static void ready(int dlt, int snaplen, int prec, const char *name,
                   bool file, const char *vec)
 {
@@ -78,6 +80,10 @@ static void ready(int dlt, int snaplen, int prec, const char *name,
     FILE *tmp;
 
     setup_state(&st, &tmp);
+    st.caller.mode = file ? EPCAP_START_ROOT : EPCAP_START_SETUID;
+    st.ran_as.uid = st.ran_as.gid = file ? 65534 : 1000;
+    st.ran_as.chroot = file;
+    st.opt.inject = !file;
     st.pcap = pcap_open_dead_with_tstamp_precision(dlt, snaplen, prec);
     assert_non_null(st.pcap);
     st.is_file = file;

@@ -1,6 +1,6 @@
 %% Generated from c_src/epcap_proto.h by c_src/proto_hrl.sh: do not edit.
 %% The protocol is described in doc/PROTOCOL.md.
--define(EPCAP_PROTOCOL_VERSION, 3).
+-define(EPCAP_PROTOCOL_VERSION, 4).
 -define(EPCAP_FRAME_HEADER, 5).
 -define(EPCAP_RECORD_HEADER, 20).
 -define(EPCAP_SNAPLEN_MAX, 262144).
@@ -11,6 +11,8 @@
 -define(EPCAP_FILTER_MAX, (64 * 1024)).
 -define(EPCAP_CREDIT_MAX, 2147483647).
 -define(EPCAP_STATS_COUNTERS, 10).
+-define(EPCAP_READY_CHROOT, 1).
+-define(EPCAP_READY_INJECT, 2).
 -define(EPCAP_FRAME_READY, 1).
 -define(EPCAP_FRAME_PACKETS, 2).
 -define(EPCAP_FRAME_EOF, 3).
@@ -25,6 +27,11 @@
 -define(EPCAP_CMD_CREDIT, 6).
 -define(EPCAP_SOURCE_LIVE, 0).
 -define(EPCAP_SOURCE_FILE, 1).
+-define(EPCAP_START_PLAIN, 0).
+-define(EPCAP_START_ROOT, 1).
+-define(EPCAP_START_SUDO, 2).
+-define(EPCAP_START_SETUID, 3).
+-define(EPCAP_START_FILE_CAPS, 4).
 -define(EPCAP_ERRORS, [
     {1, badarg},
     {2, no_such_device},

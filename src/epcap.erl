@@ -364,7 +364,11 @@ getopts(Options) ->
 
 %% @doc What the port reported when it started: `datalink', `snaplen',
 %% `precision' (6 or 9 digits), `source' (`live' or `file'), `name',
-%% protocol `version', and its `os_pid'. `{error, closed}' once the
+%% protocol `version', and its `os_pid'. How it was started and what it
+%% kept (doc/SECURITY.md): `start' (`root', `sudo', `setuid',
+%% `file_capabilities' or `unprivileged'), the `uid' and `gid' it runs as
+%% now that every capability is gone, `chroot' (in an empty root or not)
+%% and `inject' (whether INJECT is allowed). `{error, closed}' once the
 %% capture has ended (a short file may be read before this is asked).
 -spec info(pid()) -> map() | {error, closed}.
 info(Ref) -> epcap_port:call(Ref, info).

@@ -35,10 +35,17 @@
     snaplen := non_neg_integer(),
     precision := precision(),
     source := live | file,
+    start := start(),
+    uid := non_neg_integer(),
+    gid := non_neg_integer(),
+    chroot := boolean(),
+    inject := boolean(),
     name := binary()
 }.
+-type start() :: unprivileged | root | sudo | setuid | file_capabilities.
 -type frame() ::
     {ready, ready()}
+    | {ready_version, non_neg_integer()}
     | {packets, binary()}
     | eof
     | {error, atom(), boolean(), string()}
@@ -53,14 +60,26 @@
 -spec decode(binary()) -> frame().
 decode(<<?EPCAP_FRAME_PACKETS, Records/binary>>) ->
     {packets, Records};
+decode(<<?EPCAP_FRAME_READY, Version:16, _/binary>>) when
+    Version =/= ?EPCAP_PROTOCOL_VERSION
+->
+    %% Another port's layout: only the version is known to be there.
+    {ready_version, Version};
 decode(<<?EPCAP_FRAME_READY, Version:16, DLT:32, Snaplen:32, Prec:8, Source:8,
-        Name/binary>>) when Prec =:= 6; Prec =:= 9 ->
+        Start:8, Uid:32, Gid:32, Flags:8, Name/binary>>) when
+    (Prec =:= 6 orelse Prec =:= 9), Flags < 4
+->
     {ready, #{
         version => Version,
         datalink => DLT,
         snaplen => Snaplen,
         precision => Prec,
         source => source(Source),
+        start => start(Start),
+        uid => Uid,
+        gid => Gid,
+        chroot => Flags band ?EPCAP_READY_CHROOT =/= 0,
+        inject => Flags band ?EPCAP_READY_INJECT =/= 0,
         name => Name
     }};
 decode(<<?EPCAP_FRAME_EOF>>) ->
@@ -78,6 +97,13 @@ decode(<<?EPCAP_FRAME_REPLY, Id:32, Code:16, Body/binary>>) ->
     {reply, Id, Status, Body};
 decode(Frame) ->
     erlang:error({bad_frame, Frame}).
+
+start(?EPCAP_START_PLAIN) -> unprivileged;
+start(?EPCAP_START_ROOT) -> root;
+start(?EPCAP_START_SUDO) -> sudo;
+start(?EPCAP_START_SETUID) -> setuid;
+start(?EPCAP_START_FILE_CAPS) -> file_capabilities;
+start(N) -> erlang:error({bad_frame, {start, N}}).
 
 source(?EPCAP_SOURCE_LIVE) -> live;
 source(?EPCAP_SOURCE_FILE) -> file;

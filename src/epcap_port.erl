@@ -195,9 +195,9 @@ handshake(Port, Config, Deadline, LastError) ->
     receive
         {Port, {data, Frame}} ->
             case epcap_codec:decode(Frame) of
-                {ready, #{version := ?EPCAP_PROTOCOL_VERSION} = Ready} ->
+                {ready, Ready} ->
                     {ok, Port, Ready};
-                {ready, #{version := V}} ->
+                {ready_version, V} ->
                     close(Port),
                     {error, {protocol_version, V, ?EPCAP_PROTOCOL_VERSION}};
                 {warning, Code, Msg} ->
@@ -447,6 +447,8 @@ frame({warning, Code, Msg}, State) ->
     logger:warning("epcap: ~p: ~ts", [Code, Msg]),
     {noreply, State};
 frame({ready, _} = Frame, _State) ->
+    erlang:error({protocol, {unexpected, Frame}});
+frame({ready_version, _} = Frame, _State) ->
     erlang:error({protocol, {unexpected, Frame}}).
 
 %% Held packets go first: {epcap, eof} is always the last message.

@@ -27,12 +27,19 @@ out(Name) ->
 ready_test() ->
     ?assertEqual(
         {ready, #{version => ?EPCAP_PROTOCOL_VERSION, datalink => 1, snaplen => 262144,
-                  precision => 9, source => live, name => <<"lo">>}},
+                  precision => 9, source => live, start => setuid,
+                  uid => 1000, gid => 1000, chroot => false, inject => true,
+                  name => <<"lo">>}},
         out(ready)),
     ?assertMatch(
         {ready, #{datalink := 113, snaplen := 65535, precision := 6,
-                  source := file, name := <<"/tmp/x.pcap">>}},
-        out(ready_file_micro)).
+                  source := file, start := root, uid := 65534, gid := 65534,
+                  chroot := true, inject := false,
+                  name := <<"/tmp/x.pcap">>}},
+        out(ready_file_micro)),
+    %% Another version's READY: only its version is read.
+    ?assertEqual({ready_version, 3},
+                 epcap_codec:decode(<<1, 3:16, 1:32, 65535:32, 9, 0, "lo">>)).
 
 packets_test() ->
     {packets, One} = out(packets_one),
@@ -99,7 +106,13 @@ frame(IoData) ->
 bad_frames_test_() ->
     [?_assertError({bad_frame, _}, epcap_codec:decode(F))
      || F <- [<<>>, <<0>>, <<99, 1, 2>>, <<?EPCAP_FRAME_READY, 1>>,
-              <<?EPCAP_FRAME_READY, 1:16, 1:32, 1:32, 7, 0>>,
+              <<?EPCAP_FRAME_READY, ?EPCAP_PROTOCOL_VERSION:16, 1:32, 1:32, 7, 0>>,
+              %% a start mode, flags or a header that do not exist
+              <<?EPCAP_FRAME_READY, ?EPCAP_PROTOCOL_VERSION:16, 1:32, 1:32, 9, 0,
+                9, 0:32, 0:32, 0>>,
+              <<?EPCAP_FRAME_READY, ?EPCAP_PROTOCOL_VERSION:16, 1:32, 1:32, 9, 0,
+                1, 0:32, 0:32, 8>>,
+              <<?EPCAP_FRAME_READY, ?EPCAP_PROTOCOL_VERSION:16, 1:32, 1:32, 9, 0>>,
               <<?EPCAP_FRAME_EOF, 0>>, <<?EPCAP_FRAME_ERROR, 1>>]] ++
     [?_assertError({bad_frame, _}, epcap_codec:packets(R, 1, timestamp, 9))
      || R <- [<<1>>, <<0:64, 0:32, 5:32, 5:32, 1, 2>>]].

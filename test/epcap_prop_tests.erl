@@ -198,10 +198,17 @@ records_like() ->
          iolist_to_binary([Good, Tail])).
 
 is_frame({ready, #{version := V, datalink := D, snaplen := S, precision := P,
-                   source := Src, name := N} = M}) ->
-    map_size(M) =:= 6 andalso is_u(V, 16) andalso is_u(D, 32) andalso
+                   source := Src, start := Start, uid := U, gid := G,
+                   chroot := C, inject := I, name := N} = M}) ->
+    map_size(M) =:= 11 andalso V =:= ?EPCAP_PROTOCOL_VERSION andalso
+        is_u(D, 32) andalso
         is_u(S, 32) andalso (P =:= 6 orelse P =:= 9) andalso
-        (Src =:= live orelse Src =:= file) andalso is_binary(N);
+        (Src =:= live orelse Src =:= file) andalso
+        lists:member(Start, [unprivileged, root, sudo, setuid,
+                             file_capabilities]) andalso
+        is_u(U, 32) andalso is_u(G, 32) andalso is_boolean(C) andalso
+        is_boolean(I) andalso is_binary(N);
+is_frame({ready_version, V}) -> is_u(V, 16) andalso V =/= ?EPCAP_PROTOCOL_VERSION;
 is_frame({packets, B}) -> is_binary(B);
 is_frame(eof) -> true;
 is_frame({error, Code, Fatal, Msg}) ->

@@ -1,0 +1,441 @@
+%% @doc A hostile local caller against every privileged install.
+%%
+%% doc/SECURITY.md's rule: a caller who is not root gets capture (and,
+%% where the installer allowed it, injection) on network interfaces, reads
+%% only files they can read, writes only files they can write, and
+%% nothing else, whatever the options, environment, stdin and files.
+%%
+%% The suite installs three copies of priv/epcap in a temporary directory
+%% (setuid root, file capabilities, and a plain copy behind a sudoers rule)
+%% and runs them as a throwaway user `epcaph', through `setpriv' (and
+%% `sudo -n' for the sudo copy), trying each class of attack the security
+%% review found: libpcap sources that are not network interfaces (with a
+%% canary file that must never appear), root-only options, symlinks planted
+%% under -w and dump names (first and rotated), kernel memory, a start
+%% blocked on a FIFO, the command stream's allocation bound, and injection
+%% without the installer's consent. Each attack must be refused and leave
+%% nothing behind; normal use by the same user must still work.
+%%
+%% Needs root (users, sudoers, capabilities): skipped otherwise, a failure
+%% under CI=true.
+-module(epcap_hostile_SUITE).
+
+-include_lib("common_test/include/ct.hrl").
+-include_lib("stdlib/include/assert.hrl").
+-include_lib("kernel/include/file.hrl").
+
+-export([all/0, init_per_suite/1, end_per_suite/1,
+         init_per_testcase/2, end_per_testcase/2]).
+-export([
+    special_sources_refused/1,
+    listing_shows_only_interfaces/1,
+    root_only_options_refused/1,
+    no_path_oracle/1,
+    symlinked_write_refused/1,
+    symlinked_dumps_replaced/1,
+    buffer_bounded/1,
+    blocked_start_is_the_caller_and_killable/1,
+    parent_death_ends_a_blocked_start/1,
+    command_stream_bounded/1,
+    inject_needs_the_installer/1,
+    normal_use_works/1,
+    erlang_sees_the_start/1
+]).
+
+-define(USER, "epcaph").
+-define(KINDS, [setuid, caps, sudo]).
+-define(POLICY, "/etc/epcap/inject").
+
+all() ->
+    [special_sources_refused, listing_shows_only_interfaces,
+     root_only_options_refused, no_path_oracle, symlinked_write_refused,
+     symlinked_dumps_replaced, buffer_bounded,
+     blocked_start_is_the_caller_and_killable,
+     parent_death_ends_a_blocked_start, command_stream_bounded,
+     inject_needs_the_installer, normal_use_works, erlang_sees_the_start].
+
+%%--------------------------------------------------------------------
+%% Fixtures
+
+init_per_suite(Config) ->
+    case epcap_test_lib:require_root(Config) of
+        {skip, _} = Skip ->
+            Skip;
+        Config1 ->
+            [need(E) || E <- ["setpriv", "setcap", "sudo", "visudo",
+                              "useradd", "userdel", "mkfifo"]],
+            ensure_user(),
+            Dir = string:trim(sh_ok("mktemp -d /tmp/epcap-hostile.XXXXXX")),
+            ok = file:change_mode(Dir, 8#755),
+            Home = filename:join(Dir, "home"),
+            RootOnly = filename:join(Dir, "rootonly"),
+            ok = file:make_dir(Home),
+            ok = file:make_dir(RootOnly),
+            ok = file:change_mode(RootOnly, 8#700),
+            sh_ok("chown " ++ ?USER ++ ":" ++ ?USER ++ " " ++ Home ++
+                  " && chmod 700 " ++ Home),
+            Bins = maps:from_list([{K, install(Dir, K)} || K <- ?KINDS]),
+            Sudoers = "/etc/sudoers.d/epcap-hostile-" ++
+                      integer_to_list(erlang:unique_integer([positive])),
+            ok = file:write_file(Sudoers, [?USER, " ALL=(root) NOPASSWD: ",
+                                           maps:get(sudo, Bins), "\n"]),
+            ok = file:change_mode(Sudoers, 8#440),
+            sh_ok("visudo -c -q -f " ++ Sudoers),
+            Sample = filename:join(Home, "sample.pcap"),
+            ok = epcap_samplegen:write_synthetic(Sample, 50, 60, #{}),
+            Secret = filename:join(RootOnly, "secret.pcap"),
+            ok = epcap_samplegen:write_synthetic(Secret, 5, 60, #{}),
+            ok = file:change_mode(Secret, 8#600),
+            sh_ok("chown " ++ ?USER ++ " " ++ Sample),
+            SavedPolicy = file:read_file_info(?POLICY),
+            _ = file:delete(?POLICY),
+            [{dir, Dir}, {home, Home}, {rootonly, RootOnly}, {bins, Bins},
+             {sudoers, Sudoers}, {sample, Sample}, {secret, Secret},
+             {saved_policy, SavedPolicy} | Config1]
+    end.
+
+end_per_suite(Config) ->
+    _ = file:delete(?config(sudoers, Config)),
+    case ?config(saved_policy, Config) of
+        {ok, _} -> sh_ok("install -o root -g root -m 0644 /dev/null " ++ ?POLICY);
+        _ -> _ = file:delete(?POLICY)
+    end,
+    case ?config(dir, Config) of
+        "/tmp/epcap-hostile." ++ _ = Dir -> sh("rm -rf " ++ Dir);
+        _ -> ok
+    end,
+    sh("pkill -KILL -u " ++ ?USER),
+    sh("userdel " ++ ?USER),
+    ok.
+
+init_per_testcase(_Case, Config) ->
+    Canary = "/tmp/epcap-hostile-canary-" ++
+             integer_to_list(erlang:unique_integer([positive])),
+    [{canary, Canary} | Config].
+
+end_per_testcase(_Case, Config) ->
+    _ = file:delete(?POLICY),
+    ?assertEqual({error, enoent}, file:read_file_info(?config(canary, Config))),
+    ok.
+
+need(Exe) ->
+    os:find_executable(Exe) =/= false orelse ct:fail({not_installed, Exe}).
+
+ensure_user() ->
+    case sh("id -u " ++ ?USER) of
+        {0, _} -> ok;
+        _ -> sh_ok("useradd --system --user-group --no-create-home "
+                   "--shell /usr/sbin/nologin " ++ ?USER)
+    end.
+
+%% chmod before setcap: a chmod may clear capabilities.
+install(Dir, Kind) ->
+    Sub = filename:join(Dir, atom_to_list(Kind)),
+    ok = file:make_dir(Sub),
+    ok = file:change_mode(Sub, 8#755),
+    Bin = filename:join(Sub, "epcap"),
+    {ok, _} = file:copy(epcap_opts:default_progname(), Bin),
+    ok = file:change_mode(Bin, 8#755),
+    case Kind of
+        caps -> sh_ok("setcap cap_net_raw,cap_net_admin+ep " ++ Bin);
+        setuid -> ok = file:change_mode(Bin, 8#4755);
+        sudo -> ok
+    end,
+    Bin.
+
+%%--------------------------------------------------------------------
+%% Helpers
+
+sh(Cmd) -> epcap_test_lib:run("sh", ["-c", Cmd], 30000).
+
+sh_ok(Cmd) ->
+    case sh(Cmd) of
+        {0, Out} -> Out;
+        {S, Out} -> ct:fail({command_failed, Cmd, S, Out})
+    end.
+
+q(S) -> "'" ++ S ++ "'".
+
+%% The command line that runs the copy of Kind as the hostile user.
+as_user(Config, Kind) ->
+    Bin = maps:get(Kind, ?config(bins, Config)),
+    Who = "setpriv --reuid=" ++ ?USER ++ " --regid=" ++ ?USER ++
+          " --init-groups -- ",
+    case Kind of
+        sudo -> Who ++ "sudo -n " ++ Bin;
+        _ -> Who ++ Bin
+    end.
+
+%% Run the port as the hostile user with these arguments; stdin empty.
+port(Config, Kind, Args) ->
+    sh(as_user(Config, Kind) ++ " " ++ Args ++ " </dev/null 2>&1").
+
+assert_refused(Status, {S, Out}, Words) ->
+    ct:log("~p", [{S, Out}]),
+    ?assertEqual(Status, S),
+    [?assertNotEqual(nomatch, string:find(Out, W)) || W <- Words],
+    Out.
+
+uid() -> list_to_integer(string:trim(sh_ok("id -u " ++ ?USER))).
+
+file_in(Config, Name) -> filename:join(?config(home, Config), Name).
+
+exists(Path) -> element(1, file:read_link_info(Path)) =:= ok.
+
+proc_status(OsPid) ->
+    {ok, B} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/status"),
+    maps:from_list([list_to_tuple([string:trim(F) || F <- string:split(L, ":")])
+                    || L <- string:split(binary_to_list(B), "\n", all),
+                       string:find(L, ":") =/= nomatch]).
+
+%% The OS pid of the epcap program whose command line mentions Marker.
+wait_port_pid(Marker, Tries) when Tries > 0 ->
+    Out = sh_ok("pgrep -f -- " ++ q("epcap.*" ++ Marker) ++ " || true"),
+    Pids = [list_to_integer(P) || P <- string:lexemes(Out, "\n")],
+    Ours = [P || P <- Pids, is_port_program(P)],
+    case Ours of
+        [P | _] -> P;
+        [] -> timer:sleep(100), wait_port_pid(Marker, Tries - 1)
+    end;
+wait_port_pid(Marker, _) ->
+    ct:fail({port_not_found, Marker}).
+
+is_port_program(Pid) ->
+    case file:read_link("/proc/" ++ integer_to_list(Pid) ++ "/exe") of
+        {ok, Exe} -> filename:basename(Exe) =:= "epcap";
+        _ -> false
+    end.
+
+%%--------------------------------------------------------------------
+%% Cases
+
+%% libpcap opens more than network interfaces, by name; one of them
+%% (D-Bus's unixexec: transport) runs a program. None may be opened by a
+%% caller who is not root, and the canary program never runs.
+special_sources_refused(Config) ->
+    Canary = ?config(canary, Config),
+    Exec = "dbus://unixexec:path=/bin/sh,argv0=sh,argv1=-c,argv2=touch%20" ++
+           Canary,
+    Sources = [Exec, "dbus-system", "dbus-session", "bluetooth-monitor",
+               "bluetooth0", "nflog", "nfqueue", "usbmon0", "usbmon1",
+               "rpcap://127.0.0.1/lo", "dpdk:0", "nosuchif9", "lo:0",
+               "../lo"],
+    [begin
+         assert_refused(66, port(Config, K, "-i " ++ q(S) ++ " -c 1"),
+                        ["network interface"]),
+         assert_refused(66, port(Config, K, "-L -i " ++ q(S)),
+                        ["network interface"])
+     end || K <- ?KINDS, S <- Sources],
+    timer:sleep(200),
+    ?assertNot(exists(Canary)).
+
+%% -D shows a caller who is not root only what it may open; root sees
+%% libpcap's other sources too (when this libpcap has them).
+listing_shows_only_interfaces(Config) ->
+    Root = sh_ok(maps:get(sudo, ?config(bins, Config)) ++ " -D"),
+    [begin
+         {0, Out} = port(Config, K, "-D"),
+         ?assertNotEqual(nomatch, string:find(Out, "lo\t")),
+         ?assertNotEqual(nomatch, string:find(Out, "any\t")),
+         [?assertEqual(nomatch, string:find(Out, Special))
+          || Special <- ["dbus", "nflog", "nfqueue", "bluetooth", "usbmon"]]
+     end || K <- ?KINDS],
+    ct:log("root's listing:~n~s", [Root]),
+    ?assertNotEqual(nomatch, string:find(Root, "lo\t")).
+
+%% -u, -g, -d and -e beyond PCAP_* are root's: a usage error, and the
+%% -w file of the same command line is never created.
+root_only_options_refused(Config) ->
+    Cases = [{"-u root", "only root"}, {"-u 0", "only root"},
+             {"-u nobody", "only root"}, {"-g disk", "only root"},
+             {"-g 0", "only root"}, {"-d /", "only root"},
+             {"-e LD_PRELOAD=/tmp/x.so", "PCAP_"},
+             {"-e FOO=1", "PCAP_"}],
+    [begin
+         Out = file_in(Config, "never-" ++ atom_to_list(K) ++ ".pcap"),
+         assert_refused(64, port(Config, K, Opt ++ " -i lo -c 1 -w " ++ Out),
+                        [Word]),
+         ?assertNot(exists(Out))
+     end || K <- ?KINDS, {Opt, Word} <- Cases],
+    %% PCAP_* is allowed (libpcap's documented prefix).
+    [?assertMatch({0, _}, port(Config, K, "-e PCAP_X=1 -r " ++
+                               ?config(sample, Config) ++ " -w /dev/null"))
+     || K <- ?KINDS].
+
+%% What -d answers does not depend on the path: nothing is learnt about
+%% directories the caller cannot see.
+no_path_oracle(Config) ->
+    Paths = ["/root", "/root/x", "/root/.ssh", "/nonexistent",
+             "/etc/passwd", ?config(rootonly, Config), "/"],
+    [begin
+         Outs = [element(2, port(Config, K, "-d " ++ P ++ " -i lo -c 1"))
+                 || P <- Paths],
+         ?assertEqual(1, length(lists:usort(Outs)), Outs)
+     end || K <- ?KINDS].
+
+%% -w never writes through a symlink in the last component.
+symlinked_write_refused(Config) ->
+    Target = file_in(Config, "keep"),
+    ok = file:write_file(Target, <<"KEEP">>),
+    sh_ok("chown " ++ ?USER ++ " " ++ Target),
+    [begin
+         Link = file_in(Config, "w-" ++ atom_to_list(K) ++ ".pcap"),
+         ok = file:make_symlink(Target, Link),
+         assert_refused(66, port(Config, K, "-r " ++ ?config(sample, Config) ++
+                                 " -w " ++ Link), ["symbolic link"]),
+         ?assertEqual({ok, <<"KEEP">>}, file:read_file(Target))
+     end || K <- ?KINDS].
+
+%% A dump file is always new: a symlink planted under its name, first or
+%% rotated, is replaced by a regular file and its target left alone.
+symlinked_dumps_replaced(Config) ->
+    Target = file_in(Config, "keep-dump"),
+    ok = file:write_file(Target, <<"KEEP">>),
+    sh_ok("chown " ++ ?USER ++ " " ++ Target),
+    [begin
+         Stem = "d-" ++ atom_to_list(K),
+         Names = [Stem ++ ".pcap" | [Stem ++ "_0000" ++ integer_to_list(N) ++
+                                     ".pcap" || N <- [1, 2, 3]]],
+         [ok = file:make_symlink(Target, file_in(Config, N)) || N <- Names],
+         {0, _} = port(Config, K, "-r " ++ ?config(sample, Config) ++
+                       " -w /dev/null --dump " ++ file_in(Config, Stem ++ ".pcap")),
+         {0, _} = port(Config, K, "-r " ++ ?config(sample, Config) ++
+                       " -w /dev/null --dump-size 1 --dump " ++
+                       file_in(Config, Stem ++ ".pcap")),
+         [begin
+              {ok, Info} = file:read_link_info(file_in(Config, N)),
+              ?assertEqual(regular, Info#file_info.type),
+              ?assertEqual(uid(), Info#file_info.uid)
+          end || N <- Names],
+         ?assertEqual({ok, <<"KEEP">>}, file:read_file(Target))
+     end || K <- ?KINDS].
+
+%% -B beyond the limit is lowered, with a warning that says so.
+buffer_bounded(Config) ->
+    [begin
+         {S, Out} = port(Config, K, "-i lo -B 2147483647 --duration 1 -w /dev/null"),
+         ct:log("~p", [{S, Out}]),
+         ?assertEqual(0, S),
+         ?assertNotEqual(nomatch, string:find(Out, "lowered to 134217728"))
+     end || K <- ?KINDS].
+
+%% A start blocked opening a FIFO: already the caller (every uid, no
+%% effective capability, at most CAP_NET_RAW and CAP_NET_ADMIN
+%% permitted, no_new_privs), so the capture file will be opened and its
+%% header parsed with the caller's rights; and SIGTERM or SIGINT end it.
+blocked_start_is_the_caller_and_killable(Config) ->
+    Uid = integer_to_list(uid()),
+    [begin
+         Fifo = file_in(Config, "fifo-" ++ atom_to_list(K) ++ Sig),
+         sh_ok("mkfifo " ++ Fifo ++ " && chown " ++ ?USER ++ " " ++ Fifo),
+         {0, _} = sh(as_user(Config, K) ++ " -r " ++ Fifo ++
+                     " -w /dev/null </dev/null >/dev/null 2>&1 &"),
+         Pid = wait_port_pid(Fifo, 50),
+         St = proc_status(Pid),
+         ct:log("~s ~s: ~p", [K, Sig, St]),
+         ?assertEqual([Uid, Uid, Uid, Uid],
+                      string:lexemes(maps:get("Uid", St), "\t ")),
+         ?assertEqual("0000000000000000", maps:get("CapEff", St)),
+         ?assertEqual(0, list_to_integer(maps:get("CapPrm", St), 16)
+                         band bnot 16#3000),
+         ?assertEqual("1", maps:get("NoNewPrivs", St)),
+         sh_ok("kill -" ++ Sig ++ " " ++ integer_to_list(Pid)),
+         ?assertEqual(ok, epcap_test_lib:wait_gone(Pid, 3000))
+     end || K <- ?KINDS, Sig <- ["TERM", "INT"]].
+
+%% The parent's death ends a start blocked on a FIFO too.
+parent_death_ends_a_blocked_start(Config) ->
+    [begin
+         Fifo = file_in(Config, "fifo-parent-" ++ atom_to_list(K)),
+         sh_ok("mkfifo " ++ Fifo ++ " && chown " ++ ?USER ++ " " ++ Fifo),
+         {0, Out} = sh("sh -c '" ++ as_user(Config, K) ++ " -r " ++ Fifo ++
+                       " -w /dev/null </dev/null >/dev/null 2>&1 & "
+                       "exec sleep 30' >/dev/null 2>&1 & echo $!"),
+         Parent = string:trim(Out),
+         Pid = wait_port_pid(Fifo, 50),
+         sh_ok("kill -KILL " ++ Parent),
+         ?assertEqual(ok, epcap_test_lib:wait_gone(Pid, 3000))
+     end || K <- [setuid, caps]].
+
+%% STOP, then a length of 4 GiB: the port stops, allocating nothing for
+%% it (under a 1 GiB address-space limit the old code died "out of
+%% memory").
+command_stream_bounded(Config) ->
+    [begin
+         {S, Out} = sh("(printf '\\000\\000\\000\\005\\001\\000\\000\\000\\000"
+                       "\\377\\377\\377\\377'; sleep 1) | "
+                       "(ulimit -v 1048576; exec " ++ as_user(Config, K) ++
+                       " -r " ++ ?config(sample, Config) ++ ") 2>&1"),
+         ?assertEqual(0, S, Out),
+         ?assertEqual(nomatch, string:find(Out, "out of memory"))
+     end || K <- ?KINDS].
+
+%% Injection is root's unless the installer wrote the policy file; a file
+%% someone else could have written does not count.
+inject_needs_the_installer(Config) ->
+    Cmd = "-i lo --inject --duration 1 -w /dev/null",
+    [assert_refused(64, port(Config, K, Cmd), ["only root", "INJECT=yes"])
+     || K <- ?KINDS],
+    sh_ok("install -d -m 0755 /etc/epcap && "
+          "install -o root -g root -m 0664 /dev/null " ++ ?POLICY),
+    [assert_refused(64, port(Config, K, Cmd), ["only root"]) || K <- ?KINDS],
+    sh_ok("chmod 0644 " ++ ?POLICY),
+    [?assertMatch({0, _}, port(Config, K, Cmd)) || K <- ?KINDS].
+
+%% What the caller may do still works: capture on lo into its own file
+%% (owned by it), read its own capture file; a root-only file and a
+%% root-only directory stay closed.
+normal_use_works(Config) ->
+    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    {ok, UPort} = inet:port(S),
+    [begin
+         Out = file_in(Config, "cap-" ++ atom_to_list(K) ++ ".pcap"),
+         {0, _} = sh(as_user(Config, K) ++ " -i lo -c 3 -w " ++ Out ++
+                     " udp dst port " ++ integer_to_list(UPort) ++
+                     " </dev/null >/dev/null 2>&1 &"),
+         Pid = wait_port_pid(Out, 50),
+         send_until_gone(S, UPort, Pid, 100),
+         {ok, Info} = file:read_file_info(Out),
+         ?assertEqual(uid(), Info#file_info.uid),
+         {ok, #{packets := Ps}} = epcap_samplegen:read(Out),
+         ?assertEqual(3, length(Ps)),
+         Copy = file_in(Config, "copy-" ++ atom_to_list(K) ++ ".pcap"),
+         {0, _} = port(Config, K, "-r " ++ ?config(sample, Config) ++
+                       " -w " ++ Copy),
+         {ok, #{packets := Ps2}} = epcap_samplegen:read(Copy),
+         ?assertEqual(50, length(Ps2)),
+         assert_refused(66, port(Config, K, "-r " ++ ?config(secret, Config) ++
+                                 " -w /dev/null"), ["Permission denied"]),
+         Closed = filename:join(?config(rootonly, Config),
+                                atom_to_list(K) ++ ".pcap"),
+         assert_refused(66, port(Config, K, "-r " ++ ?config(sample, Config) ++
+                                 " -w " ++ Closed), ["Permission denied"]),
+         ?assertNot(exists(Closed))
+     end || K <- ?KINDS],
+    gen_udp:close(S).
+
+send_until_gone(S, UPort, Pid, Tries) when Tries > 0 ->
+    ok = gen_udp:send(S, {127, 0, 0, 1}, UPort, <<"hostile-suite">>),
+    case epcap_test_lib:wait_gone(Pid, 100) of
+        ok -> ok;
+        _ -> send_until_gone(S, UPort, Pid, Tries - 1)
+    end;
+send_until_gone(_, _, Pid, _) ->
+    ct:fail({still_running, Pid}).
+
+%% The Erlang side is told how the port started and who it runs as.
+erlang_sees_the_start(Config) ->
+    Uid = uid(),
+    Expect = #{setuid => setuid, caps => file_capabilities, sudo => sudo},
+    [begin
+         Bin = maps:get(K, ?config(bins, Config)),
+         Exec = "setpriv --reuid=" ++ ?USER ++ " --regid=" ++ ?USER ++
+                " --init-groups" ++ case K of sudo -> " sudo -n"; _ -> "" end,
+         {ok, Pid} = epcap:start([{progname, Bin}, {exec, Exec},
+                                  {interface, "lo"}, {filter, "udp port 9"}]),
+         Info = epcap:info(Pid),
+         ct:log("~s: ~p", [K, Info]),
+         ?assertMatch(#{uid := Uid, chroot := false, inject := false}, Info),
+         ?assertEqual(maps:get(K, Expect), maps:get(start, Info)),
+         ok = epcap:stop(Pid)
+     end || K <- ?KINDS].
