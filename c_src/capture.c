@@ -110,8 +110,8 @@ static void configure(struct epcap *st)
     if (o->timeout_mode == TIMEOUT_IMMEDIATE)
         (void)pcap_set_immediate_mode(p, 1);
     else
-        (void)pcap_set_timeout(p, o->timeout_mode == TIMEOUT_MS ? o->timeout_ms
-                                                                : 0);
+        (void)pcap_set_timeout(p, o->timeout_mode == TIMEOUT_INFINITY
+                                      ? 0 : o->timeout_ms);
     if (o->tstamp_type >= 0 && pcap_set_tstamp_type(p, o->tstamp_type) != 0)
         epcap_warn(st, EPCAP_E_TSTAMP_TYPE_NOT_SUPPORTED,
                    "%s: time stamp type %s not supported", o->interface,
@@ -215,6 +215,10 @@ int capture_set_filter(struct epcap *st, const char *expr)
      * packets the ring took in under the old filter (live only: a file
      * is filtered in userland by libpcap already). */
     capture_recheck_done(st);
+    if (fastlane_set_filter(st, expr) < 0) {
+        pcap_freecode(&prog);
+        return -1;
+    }
     if (st->is_file || st->pcap_fd < 0) {
         pcap_freecode(&prog);
     } else {
@@ -256,6 +260,10 @@ void capture_open(struct epcap *st)
         open_file(st);
     else
         open_live(st);
+    /* The adaptive default's immediate-mode lane (fastlane.c), opened
+     * while the privileges to capture are still held. */
+    if (!st->is_file && st->opt.timeout_mode == TIMEOUT_ADAPTIVE)
+        fastlane_open(st);
     st->nano = pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO;
     st->out.frac_unit = st->nano ? 1000000000L : 1000000L;
     lookup_netmask(st);

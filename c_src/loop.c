@@ -45,6 +45,8 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
 
     if (st->recheck_active && pcap_offline_filter(&st->recheck, h, data) == 0)
         return; /* taken in under the old filter */
+    if (st->fl.pcap != NULL && !fastlane_accept(st, h, data))
+        return; /* the other lane's copy of a packet already delivered */
     if (st->dump.fd >= 0)
         dump_packet(st, h, data);
     if (st->opt.dump_only)
@@ -59,7 +61,30 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
         st->done = true;
     if (st->done || obuf_pending(&st->out) >= EPCAP_OUT_HIGH ||
         (st->opt.credit >= 0 && --st->credit <= 0))
-        pcap_breakloop(st->pcap);
+        pcap_breakloop(st->cur);
+}
+
+static bool has_room(const struct epcap *st)
+{
+    return !st->done && obuf_pending(&st->out) < EPCAP_OUT_HIGH &&
+           (st->opt.credit < 0 || st->credit > 0);
+}
+
+/* The adaptive default's immediate-mode lane first (fastlane.c): it
+ * holds the newest packets at light load. */
+static void capture_fast_lane(struct epcap *st)
+{
+    if (!fastlane_reads_a(st))
+        return;
+    st->cur = st->fl.pcap;
+    st->fl.lane = FL_LANE_A;
+    int n = pcap_dispatch(st->fl.pcap, -1, on_packet, (unsigned char *)st);
+    if (n == PCAP_ERROR)
+        epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
+                    st->opt.interface, pcap_geterr(st->fl.pcap));
+    fastlane_after_a(st, n < 0 ? 0 : n);
+    st->cur = st->pcap;
+    st->fl.lane = FL_LANE_B;
 }
 
 static void capture_some(struct epcap *st)
@@ -68,7 +93,10 @@ static void capture_some(struct epcap *st)
 
     if (st->opt.credit >= 0 && st->is_file && st->credit < count)
         count = (int)st->credit;
-    int n = pcap_dispatch(st->pcap, count, on_packet, (unsigned char *)st);
+    capture_fast_lane(st);
+    int n = has_room(st)
+        ? pcap_dispatch(st->pcap, count, on_packet, (unsigned char *)st)
+        : PCAP_ERROR_BREAK;
 
     obuf_close_batch(&st->out);
     dump_flush(st);
@@ -281,24 +309,47 @@ void loop_tune_output(void)
 #endif
 }
 
+/* The adaptive default looks at the rate every millisecond while its
+ * immediate-mode lane is off (fastlane.c); otherwise wait as asked. */
+static const struct timespec *fast_lane_wait(const struct epcap *st,
+                                             const struct timespec *wait,
+                                             struct timespec *left)
+{
+    long long ns = fastlane_wait_ns(st);
+
+    if (ns < 0)
+        return wait;
+    if (wait != NULL && (long long)wait->tv_sec * 1000000000LL + wait->tv_nsec < ns)
+        return wait;
+    left->tv_sec = (time_t)(ns / 1000000000LL);
+    left->tv_nsec = (long)(ns % 1000000000LL);
+    return left;
+}
+
 int loop_run(struct epcap *st)
 {
     loop_init(st);
+    st->cur = st->pcap;
+    st->fl.lane = FL_LANE_B;
     bool commands = st->stdin_open;
 
     while (!st->done && !signals_terminated()) {
-        struct pollfd fds[3];
-        nfds_t n = 0;
+        struct pollfd fds[4];
+        nfds_t n = 0, live = 0;
         bool capture = may_capture(st);
         bool file_ready = st->is_file && capture;
         const struct timespec zero = {0, 0};
         struct timespec left;
-        const struct timespec *wait = time_left(st, &left);
+        const struct timespec *wait = fast_lane_wait(st, time_left(st, &left),
+                                                     &left);
 
         if (commands)
             fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
         if (obuf_pending(&st->out) > 0)
             fds[n++] = (struct pollfd){.fd = STDOUT_FILENO, .events = POLLOUT};
+        live = n;
+        if (capture && fastlane_reads_a(st))
+            fds[n++] = (struct pollfd){.fd = st->fl.fd, .events = POLLIN};
         if (capture && !st->is_file)
             fds[n++] = (struct pollfd){.fd = st->pcap_fd, .events = POLLIN};
         if (ppoll(fds, n, file_ready ? &zero : wait, signals_poll_mask()) < 0) {
@@ -314,9 +365,12 @@ int loop_run(struct epcap *st)
         }
         if (st->done)
             break;
-        if (file_ready || (n > 0 && fds[n - 1].fd == st->pcap_fd &&
-                           fds[n - 1].revents != 0))
+        bool ready = file_ready;
+        for (nfds_t i = live; i < n; i++)
+            ready = ready || fds[i].revents != 0;
+        if (ready)
             capture_some(st);
+        fastlane_tick(st);
         flush_output(st);
     }
     /* SIGTERM, SIGINT or STOP: what the kernel has already captured is

@@ -34,8 +34,9 @@
 
 #include "sandbox.h"
 
-/* loop.c polls at most stdin, stdout and the capture descriptor. */
-#define POLL_FDS_MAX 3
+/* loop.c polls at most stdin, stdout and the two capture descriptors
+ * (the adaptive default has two rings, fastlane.c). */
+#define POLL_FDS_MAX 4
 
 #ifdef SANDBOX_RLIMIT
 const char *sandbox_name(void)

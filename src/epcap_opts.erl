@@ -21,7 +21,7 @@
     | {snaplen, 1..262144}
     | {promiscuous, boolean()}
     | {monitor, boolean()}
-    | {timeout, non_neg_integer() | immediate | infinity}
+    | {timeout, adaptive | non_neg_integer() | immediate | infinity}
     | {buffer, 65536..2147483647}
     | {direction, in | out | inout}
     | {time_unit, timestamp | microsecond | nanosecond}
@@ -204,7 +204,7 @@ check(active, V, _) when is_boolean(V); V =:= once -> V;
 check(active, V, _) when is_integer(V), V > 0 -> V;
 check(delivery, V, _) when V =:= packet; V =:= batch -> V;
 check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
-check(timeout, V, _) when V =:= immediate; V =:= infinity -> V;
+check(timeout, V, _) when V =:= adaptive; V =:= immediate; V =:= infinity -> V;
 check(direction, V, _) when V =:= in; V =:= out; V =:= inout -> V;
 check(time_unit, V, _) when
     V =:= timestamp; V =:= microsecond; V =:= nanosecond
