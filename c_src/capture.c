@@ -261,8 +261,11 @@ void capture_open(struct epcap *st)
     else
         open_live(st);
     /* The adaptive default's immediate-mode lane (fastlane.c), opened
-     * while the privileges to capture are still held. */
-    if (!st->is_file && st->opt.timeout_mode == TIMEOUT_ADAPTIVE)
+     * while the privileges to capture are still held. Not with inject:
+     * the kernel hides a socket's own packets from that socket only, so
+     * a second socket would capture what the port injects. */
+    if (!st->is_file && st->opt.timeout_mode == TIMEOUT_ADAPTIVE &&
+        !st->opt.inject)
         fastlane_open(st);
     st->nano = pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO;
     st->out.frac_unit = st->nano ? 1000000000L : 1000000L;

@@ -211,7 +211,8 @@ struct fastlane {
     int fd;
     enum fl_mode mode;
     bool capturing;        /* A's kernel filter is the real one */
-    bool a_pending;        /* BULK: A's ring may still hold packets */
+    bool burst;            /* this read of A found a burst */
+    int a_run;             /* packets in this read of A */
     bool met;              /* DRAIN: B has reached A's return */
     int lane;              /* the lane being read now */
     long long back_ns;     /* DRAIN: when A came back (CLOCK_REALTIME) */
@@ -350,8 +351,9 @@ void fastlane_open(struct epcap *st);
 int fastlane_set_filter(struct epcap *st, const char *expr);
 bool fastlane_accept(struct epcap *st, const struct pcap_pkthdr *h,
                      const unsigned char *data);
-void fastlane_after_a(struct epcap *st, int n);
-void fastlane_tick(struct epcap *st);
+void fastlane_before_a(struct epcap *st);
+void fastlane_after_a(struct epcap *st);
+void fastlane_tick(struct epcap *st, bool reading);
 bool fastlane_reads_a(const struct epcap *st);
 long long fastlane_wait_ns(const struct epcap *st);
 int capture_map_error(int pcap_status);

@@ -26,7 +26,9 @@
  * rejects everything; B alone), DRAIN (A capturing again but not read
  * until B has delivered everything older, so nothing is skipped or
  * reordered on the way back). FAST -> BULK when one read of A finds
- * FL_BURST packets waiting (the reader is falling behind a slot ring);
+ * more than FL_BURST packets waiting (the reader is falling behind a
+ * slot ring, which may have lost newer ones: the read stops there, A's
+ * ring is emptied unread, and B, which has them all, goes on);
  * BULK -> DRAIN when B brings fewer than FL_QUIET packets in FL_WINDOW;
  * DRAIN -> FAST once B yields a packet stamped after A came back, or B
  * has been silent for FL_DRAIN_MAX.
@@ -124,8 +126,17 @@ bool fastlane_accept(struct epcap *st, const struct pcap_pkthdr *h,
     int lane = fl->lane;
     struct fl_entry e = entry_of(st, h, data);
 
-    if (lane == FL_LANE_B)
+    if (lane == FL_LANE_B) {
         fl->window_pkts++;
+    } else if (fl->mode == FL_FAST && ++fl->a_run > FL_BURST) {
+        /* A burst: the immediate ring is falling behind and may already
+         * have lost newer packets. Deliver nothing more from it, so
+         * nothing is ever delivered past a gap; the block ring has them
+         * all. */
+        pcap_breakloop(fl->pcap);
+        fl->burst = true;
+        return false;
+    }
     if (fl->mode == FL_DRAIN && lane == FL_LANE_B &&
         e.ts >= fl->back_ns + FL_DRAIN_MARGIN_NS)
         fl->met = true;
@@ -180,34 +191,54 @@ static void switch_failed(struct epcap *st, const char *what)
                 st->opt.interface, what, strerror(errno));
 }
 
-/* After one read of lane A that took n packets. */
-void fastlane_after_a(struct epcap *st, int n)
+static void discard(unsigned char *user, const struct pcap_pkthdr *h,
+                    const unsigned char *data)
+{
+    (void)user;
+    (void)h;
+    (void)data;
+}
+
+/* Before a read of lane A. */
+void fastlane_before_a(struct epcap *st)
+{
+    st->fl.a_run = 0;
+}
+
+/* After a read of lane A: on a burst, A stops taking packets and what
+ * its ring still holds is thrown away (the block ring has every one). */
+void fastlane_after_a(struct epcap *st)
 {
     struct fastlane *fl = &st->fl;
 
-    if (fl->mode == FL_FAST && n >= FL_BURST) {
-        if (attach_reject(fl) < 0)
-            switch_failed(st, "to bulk");
-        fl->mode = FL_BULK;
-        fl->a_pending = true; /* what A already holds is still read */
-        fl->window_start = now_ns(CLOCK_MONOTONIC);
-        fl->window_pkts = 0;
-        epcap_log(st, 2, "fast lane: burst, block ring only");
-    } else if (n == 0 && fl->mode == FL_BULK) {
-        fl->a_pending = false;
-    }
+    if (!fl->burst)
+        return;
+    fl->burst = false;
+    if (attach_reject(fl) < 0)
+        switch_failed(st, "to bulk");
+    while (pcap_dispatch(fl->pcap, -1, discard, NULL) > 0)
+        ;
+    fl->mode = FL_BULK;
+    fl->window_start = now_ns(CLOCK_MONOTONIC);
+    fl->window_pkts = 0;
+    epcap_log(st, 2, "fast lane: burst, block ring only");
 }
 
-/* Called every loop turn: time-based transitions. */
-void fastlane_tick(struct epcap *st)
+/* Called every loop turn: time-based transitions. While the loop is not
+ * reading (no credit, output backed up) the clocks stand still: a quiet
+ * window then says nothing about the traffic. */
+void fastlane_tick(struct epcap *st, bool reading)
 {
     struct fastlane *fl = &st->fl;
     long long now = now_ns(CLOCK_MONOTONIC);
 
     if (fl->pcap == NULL)
         return;
-    if (fl->mode == FL_BULK && !fl->a_pending &&
-        now - fl->window_start >= FL_WINDOW_NS) {
+    if (!reading) {
+        fl->window_start = fl->drain_start = now;
+        return;
+    }
+    if (fl->mode == FL_BULK && now - fl->window_start >= FL_WINDOW_NS) {
         if (fl->window_pkts < FL_QUIET) {
             if (attach_real(fl) < 0)
                 switch_failed(st, "back to fast");
@@ -236,8 +267,7 @@ bool fastlane_reads_a(const struct epcap *st)
 {
     const struct fastlane *fl = &st->fl;
 
-    return fl->pcap != NULL &&
-           (fl->mode == FL_FAST || (fl->mode == FL_BULK && fl->a_pending));
+    return fl->pcap != NULL && fl->mode == FL_FAST;
 }
 
 /* Nanoseconds the loop may sleep before fastlane_tick has work; -1: none. */

@@ -78,11 +78,12 @@ static void capture_fast_lane(struct epcap *st)
         return;
     st->cur = st->fl.pcap;
     st->fl.lane = FL_LANE_A;
-    int n = pcap_dispatch(st->fl.pcap, -1, on_packet, (unsigned char *)st);
-    if (n == PCAP_ERROR)
+    fastlane_before_a(st);
+    if (pcap_dispatch(st->fl.pcap, -1, on_packet, (unsigned char *)st) ==
+        PCAP_ERROR)
         epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
                     st->opt.interface, pcap_geterr(st->fl.pcap));
-    fastlane_after_a(st, n < 0 ? 0 : n);
+    fastlane_after_a(st);
     st->cur = st->pcap;
     st->fl.lane = FL_LANE_B;
 }
@@ -370,7 +371,7 @@ int loop_run(struct epcap *st)
             ready = ready || fds[i].revents != 0;
         if (ready)
             capture_some(st);
-        fastlane_tick(st);
+        fastlane_tick(st, capture);
         flush_output(st);
     }
     /* SIGTERM, SIGINT or STOP: what the kernel has already captured is
