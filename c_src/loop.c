@@ -335,7 +335,7 @@ int loop_run(struct epcap *st)
     bool commands = st->stdin_open;
 
     while (!st->done && !signals_terminated()) {
-        struct pollfd fds[4];
+        struct pollfd fds[3];
         nfds_t n = 0, live = 0;
         bool capture = may_capture(st);
         bool file_ready = st->is_file && capture;
@@ -349,9 +349,11 @@ int loop_run(struct epcap *st)
         if (obuf_pending(&st->out) > 0)
             fds[n++] = (struct pollfd){.fd = STDOUT_FILENO, .events = POLLOUT};
         live = n;
+        /* The adaptive default's immediate ring, while it is on, sees
+         * every packet first; the block ring's copies are read with it. */
         if (capture && fastlane_reads_a(st))
             fds[n++] = (struct pollfd){.fd = st->fl.fd, .events = POLLIN};
-        if (capture && !st->is_file)
+        else if (capture && !st->is_file)
             fds[n++] = (struct pollfd){.fd = st->pcap_fd, .events = POLLIN};
         if (ppoll(fds, n, file_ready ? &zero : wait, signals_poll_mask()) < 0) {
             if (errno == EINTR)

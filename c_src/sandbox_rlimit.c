@@ -34,9 +34,9 @@
 
 #include "sandbox.h"
 
-/* loop.c polls at most stdin, stdout and the two capture descriptors
- * (the adaptive default has two rings, fastlane.c). */
-#define POLL_FDS_MAX 4
+/* loop.c polls at most stdin, stdout and one capture descriptor (the
+ * adaptive default's two rings are polled one at a time, fastlane.c). */
+#define POLL_FDS_MAX 3
 
 #ifdef SANDBOX_RLIMIT
 const char *sandbox_name(void)
