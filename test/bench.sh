@@ -75,11 +75,12 @@ LAT_ROUNDS=${BENCH_LAT_ROUNDS:-5}
 echo "latency: kernel time stamp to the reader, $LAT_COUNT datagrams on lo, one a millisecond;"
 echo "medians of $LAT_ROUNDS alternated rounds; x_c: ratio to the C reader of the same round"
 $ERL -eval "epcap_bench:latency([\"$LAT_COUNT\", \"$LAT_ROUNDS\", \"_build/test/lat_reader\",
-    \"c\", \"nif\", \"pipe\", \"port\", \"immediate\", \"default\"])" | grep -v '^latency '
+    \"c\", \"nif\", \"pipe\", \"port\", \"immediate\", \"default\", \"timeout_1ms=[{timeout, 1}]\"])" \
+    | grep -v '^latency '
 echo "(c: test/bench/lat_reader.c, libpcap immediate mode blocked in poll; nif: test/bench/epcap_nif_peer.c,"
 echo " a libpcap thread sending each packet with enif_send, as a NIF binding does; pipe: priv/epcap -w -"
 echo " into the C reader; port: the owner owns the epcap port itself; immediate: {timeout, immediate};"
-echo " default: no option)"
+echo " default: no option (adaptive); timeout_1ms: {timeout, 1}, libpcap's block ring alone)"
 echo
 
 # 3. Live capture: 1 M frames sent by trafgen at the full speed of one
@@ -131,13 +132,21 @@ sleep 1
 kill -INT $tp; wait $tp 2>/dev/null || true
 tdc=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$DIR/td-live.err")
 tdd=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$DIR/td-live.err")
-out=$($ERL_TUNED -eval "epcap_bench:live([\"$R\", \"$LCOUNT\", \"$GEN\"])")
+printf '%-26s %10s %10s %10s\n' capture sent captured dropped
+printf '%-26s %10s %10s %10s\n' "tcpdump -B 32768" "$LCOUNT" "$tdc" "$tdd"
+# The default (adaptive), and the two libpcap modes it switches between.
+for opts in "[]" "[{timeout, 1}]" "[{timeout, immediate}]"; do
+    out=$($ERL_TUNED -eval "epcap_bench:live([\"$R\", \"$LCOUNT\", \"$GEN\", \"$opts\"])" 2>/dev/null)
+    case $opts in
+    "[]") name="epcap -> Erlang, default" ;;
+    *1*) name="epcap, {timeout, 1}" ;;
+    *) name="epcap, {timeout, immediate}" ;;
+    esac
+    printf '%-26s %10s %10s %10s   (kernel received %s, owner got %s)\n' "$name" "$LCOUNT" \
+        "$(echo "$out" | field delivered)" "$(echo "$out" | field dropped)" \
+        "$(echo "$out" | field received)" "$(echo "$out" | field owner)"
+done
 sysctl -qw net.core.netdev_max_backlog="$BACKLOG"
-printf '%-22s %10s %10s %10s\n' capture sent captured dropped
-printf '%-22s %10s %10s %10s\n' "tcpdump -B 32768" "$LCOUNT" "$tdc" "$tdd"
-printf '%-22s %10s %10s %10s   (kernel received %s, owner got %s)\n' "epcap -> Erlang" "$LCOUNT" \
-    "$(echo "$out" | field delivered)" "$(echo "$out" | field dropped)" \
-    "$(echo "$out" | field received)" "$(echo "$out" | field owner)"
 echo
 
 # 4. Injection through a veth into a namespace, counted there,

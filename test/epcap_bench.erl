@@ -236,7 +236,6 @@ live([Iface, CountS, Cmd | Extra]) ->
     spawn_link(fun() -> Out = os:cmd(Cmd), Self ! {sent, Out, erlang:monotonic_time(microsecond)} end),
     {N, T1} = live_count(0, undefined),
     {ok, S} = settle(P, undefined),
-    io:format(standard_error, "stats ~p~n", [S]),
     io:format("live owner=~b received=~b dropped=~b delivered=~b sent=~b "
               "seconds=~.3f~n",
               [N, maps:get(received, S), maps:get(dropped, S),
