@@ -144,6 +144,8 @@ lat_mode(port, Filter, Count, _, Send) ->
         {ready, #{precision := Pr}} = epcap_codec:decode(F), Pr
     after 5000 -> exit(port_ready)
     end,
+    %% Credit for the whole run: no flow control on this path.
+    true = port_command(P, epcap_codec:encode_command(credit, 0, Count)),
     Ns = lat_owner(Count, Send, fun(I) -> lat_port(P, Prec, I) end),
     port_close(P),
     Ns;
