@@ -51,6 +51,9 @@ count(N, B) ->
 %%   pipe       priv/epcap -t immediate -w - into that reader: the port's hop
 %%   nif        test/bench/epcap_nif_peer.c: a NIF thread, enif_send to us
 %%   port       this process owns the epcap port itself (no epcap process)
+%%   direct     epcap:open/1 and recv/2 with {timeout, immediate}: the same,
+%%              through the API (epcap_direct)
+%%   direct_default  the same with no timeout option
 %%   immediate  epcap:start_link with {timeout, immediate}
 %%   default    epcap:start_link with no timeout option
 %%   Name=Opts  epcap:start_link with the options in Opts (an Erlang list)
@@ -74,6 +77,8 @@ mode("nif") -> {"nif", nif};
 mode("port") -> {"port", port};
 mode("immediate") -> {"immediate", {epcap, [{timeout, immediate}]}};
 mode("default") -> {"default", {epcap, []}};
+mode("direct") -> {"direct", {direct, [{timeout, immediate}]}};
+mode("direct_default") -> {"direct_default", {direct, []}};
 mode(Spec) ->
     [Name, Opts] = string:split(Spec, "="),
     {ok, Toks, _} = erl_scan:string(Opts ++ "."),
@@ -149,6 +154,12 @@ lat_mode(port, Filter, Count, _, Send) ->
     Ns = lat_owner(Count, Send, fun(I) -> lat_port(P, Prec, I) end),
     port_close(P),
     Ns;
+lat_mode({direct, Opts}, Filter, Count, _, Send) ->
+    {ok, C} = epcap:open([{interface, "lo"}, {filter, Filter},
+                          {time_unit, nanosecond} | Opts]),
+    Ns = lat_owner(Count, Send, fun(I) -> lat_direct(C, I) end),
+    ok = epcap:close(C),
+    Ns;
 lat_mode({epcap, Opts}, Filter, Count, _, Send) ->
     {ok, E} = epcap:start_link([{interface, "lo"}, {filter, Filter},
                                 {time_unit, nanosecond} | Opts]),
@@ -170,6 +181,17 @@ lat_port(P, Prec, I) ->
                 _ -> lat_port(P, Prec, I)
             end
     after 1000 -> lost
+    end.
+
+lat_direct(C, I) ->
+    case epcap:recv(C, 1000) of
+        {ok, Pkts} ->
+            Now = os:system_time(nanosecond),
+            case [T || {packet, _, T, _, <<_:42/binary, J:32>>} <- Pkts, J =:= I] of
+                [T | _] -> Now - T;
+                [] -> lat_direct(C, I)
+            end;
+        {error, timeout} -> lost
     end.
 
 %% This process sends, waits for its packet, sleeps a millisecond.
