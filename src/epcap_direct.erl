@@ -6,8 +6,9 @@
 %% (README, Latency).
 %%
 %% The owner asks for packets with {@link recv/2}; the port reads only as
-%% many as the owner has taken in so far plus its first credit, so the
-%% owner's mailbox stays bounded without any watermark. Frames that come
+%% many as it has credit for, and recv/2 gives back what it takes, up to
+%% `max_queue' packets or `max_queue_bytes' waiting in the owner's
+%% mailbox: memory stays bounded as with the epcap process. Frames that come
 %% while the owner waits for a reply ({@link stats/1}) are kept for the
 %% next {@link recv/2}, in this process's dictionary. The port is linked
 %% to the owner and ends when the owner does.
@@ -25,15 +26,16 @@
     port :: port(),
     datalink :: non_neg_integer(),
     time_unit :: epcap_codec:time_unit(),
-    precision :: epcap_codec:precision()
+    precision :: epcap_codec:precision(),
+    max_queue :: pos_integer(),
+    max_queue_bytes :: pos_integer()
 }).
 
 -opaque capture() :: #epcap_direct{}.
 
 %% @doc Start a capture owned by the calling process. Options as for
 %% {@link epcap:start_link/1}; those of the epcap process (`active',
-%% `delivery', `max_queue', `max_queue_bytes', `stats_interval', `node')
-%% have no effect: the port runs on this node and `recv/2' returns
+%% `delivery', `stats_interval', `node') have no effect: the port runs on this node and `recv/2' returns
 %% packets.
 -spec open([epcap_opts:option()] | map()) -> {ok, capture()} | {error, term()}.
 open(Options) ->
@@ -42,9 +44,12 @@ open(Options) ->
             case epcap_port:open(Config) of
                 {ok, Port, #{datalink := DLT, precision := Prec}} ->
                     put(key(Port), []),
+                    put(credit_key(Port), {epcap_opts:initial_credit(Config), 64}),
                     {ok, #epcap_direct{
                         port = Port, datalink = DLT, precision = Prec,
-                        time_unit = maps:get(time_unit, Config)}};
+                        time_unit = maps:get(time_unit, Config),
+                        max_queue = maps:get(max_queue, Config),
+                        max_queue_bytes = maps:get(max_queue_bytes, Config)}};
                 {error, _} = Error ->
                     Error
             end;
@@ -71,15 +76,13 @@ recv(#epcap_direct{port = Port} = C, Timeout) ->
             end
     end.
 
-frame(#epcap_direct{port = Port} = C, Frame, Timeout) ->
+frame(C, Frame, Timeout) ->
     case epcap_codec:decode(Frame) of
         {packets, Records} ->
             Msgs = epcap_codec:packets(Records, C#epcap_direct.datalink,
                                        C#epcap_direct.time_unit,
                                        C#epcap_direct.precision),
-            %% Give back what was taken: the port never holds more than
-            %% the first credit in the owner's mailbox.
-            command(Port, credit, 0, length(Msgs)),
+            grant(C, length(Msgs), byte_size(Records)),
             {ok, Msgs};
         eof ->
             {error, eof};
@@ -131,6 +134,7 @@ close(#epcap_direct{port = Port}) ->
     _ = command(Port, stop, 0, []),
     wait_exit(Port),
     erase(key(Port)),
+    erase(credit_key(Port)),
     ok.
 
 wait_exit(Port) ->
@@ -145,6 +149,7 @@ wait_exit(Port) ->
 gone(Port, Status) ->
     flush_exit(Port),
     erase(key(Port)),
+    erase(credit_key(Port)),
     case epcap_codec:exit_reason(Status) of
         normal -> {error, closed};
         Why -> {error, {port_exit, Why}}
@@ -156,6 +161,25 @@ flush_exit(Port) ->
     after 0 -> ok
     end.
 
+%% As the epcap process does (epcap_port:grant/1): what was taken is
+%% given back, up to max_queue packets or max_queue_bytes in the owner's
+%% mailbox, in steps of a quarter so a command is rare.
+grant(#epcap_direct{port = Port} = C, N, Bytes) when N > 0 ->
+    {Out, Avg0} = get(credit_key(Port)),
+    Avg = max(Bytes div N, (Avg0 * 7 + Bytes div N) div 8),
+    Limit = min(C#epcap_direct.max_queue,
+                max(1, C#epcap_direct.max_queue_bytes div max(1, Avg))),
+    Left = max(0, Out - N),
+    case Limit - Left of
+        Room when Room >= Limit div 4, Room > 0 ->
+            _ = command(Port, credit, 0, Room),
+            put(credit_key(Port), {Left + Room, Avg});
+        _ ->
+            put(credit_key(Port), {Left, Avg})
+    end;
+grant(_, _, _) ->
+    ok.
+
 command(Port, Kind, Id, Body) ->
     try port_command(Port, epcap_codec:encode_command(Kind, Id, Body)) of
         true -> ok
@@ -165,3 +189,6 @@ command(Port, Kind, Id, Body) ->
 
 key(Port) ->
     {?MODULE, Port}.
+
+credit_key(Port) ->
+    {?MODULE, credit, Port}.

@@ -28,6 +28,7 @@
     burst_10000/1,
     burst_while_port_paused/1,
     adaptive_light_burst_light/1,
+    direct_owner_reads_port/1,
     interface_without_ipv4/1
 ]).
 
@@ -45,6 +46,7 @@ all() ->
      timeout_ms, timeout_infinity, time_unit_microsecond,
      time_unit_nanosecond, loopback_max_udp, burst_10000,
      burst_while_port_paused, adaptive_light_burst_light,
+     direct_owner_reads_port,
      interface_without_ipv4].
 
 init_per_suite(Config) ->
@@ -288,6 +290,40 @@ adaptive_light_burst_light(Config) ->
     Last = lists:seq(Total - Paced, Total - 1),
     Last -- Seqs =:= [] orelse ct:fail({last_phase_lost, Report}),
     ok = epcap:stop(Pid).
+
+%% epcap:open/1 and recv/2 live: the owner owns the port; a burst larger
+%% than the first credit comes through in order, every datagram delivered
+%% or counted as dropped, and close/1 ends the port.
+direct_owner_reads_port(Config) ->
+    Net = ?config(net, Config),
+    Port = epcap_test_lib:random_port(),
+    {ok, C} = epcap:open([{exec, epcap_test_lib:ns_exec(Net)},
+                          {interface, maps:get(ns_if, Net)},
+                          {filter, dport_filter(Port)}, {timeout, immediate}]),
+    %% Sent from another process while this one reads: recv/2 is what
+    %% grants the port credit, as an owner that reads all along does.
+    Self = self(),
+    spawn_link(fun() -> Self ! {tag, send_burst(Net, Port)} end),
+    Pkts = direct_recv(C, ?BURST, []),
+    Tag = receive {tag, T0} -> T0 end,
+    Seqs = [Seq || P <- Pkts,
+                   #{payload := <<T:32, Seq:32, _/binary>>} <- [packet_udp(P)],
+                   T =:= Tag],
+    {ok, #{received := R, dropped := D, delivered := Dl}} = epcap:stats(C),
+    ct:pal("direct: got ~b, received ~b, dropped ~b", [length(Pkts), R, D]),
+    ?assertEqual(Dl, length(Pkts)),
+    ?assertEqual(R, Dl + D),
+    ?assertEqual(Seqs, lists:usort(Seqs)),
+    ok = epcap:close(C),
+    ?assertEqual({error, timeout}, epcap:recv(C, 0)).
+
+direct_recv(_, 0, Acc) ->
+    lists:reverse(Acc);
+direct_recv(C, N, Acc) ->
+    case epcap:recv(C, 2000) of
+        {ok, Pkts} -> direct_recv(C, max(0, N - length(Pkts)), lists:reverse(Pkts, Acc));
+        {error, timeout} -> lists:reverse(Acc)
+    end.
 
 send_burst(Net, Port) ->
     Tag = rand:uniform(16#ffffffff),
