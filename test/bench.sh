@@ -75,12 +75,14 @@ LAT_ROUNDS=${BENCH_LAT_ROUNDS:-5}
 echo "latency: kernel time stamp to the reader, $LAT_COUNT datagrams on lo, one a millisecond;"
 echo "medians of $LAT_ROUNDS alternated rounds; x_c: ratio to the C reader of the same round"
 $ERL -eval "epcap_bench:latency([\"$LAT_COUNT\", \"$LAT_ROUNDS\", \"_build/test/lat_reader\",
-    \"c\", \"nif\", \"pipe\", \"port\", \"immediate\", \"default\", \"timeout_1ms=[{timeout, 1}]\"])" \
+    \"c\", \"nif\", \"pipe\", \"port\", \"direct\", \"immediate\", \"direct_default\", \"default\",
+    \"timeout_1ms=[{timeout, 1}]\"])" \
     | grep -v '^latency '
 echo "(c: test/bench/lat_reader.c, libpcap immediate mode blocked in poll; nif: test/bench/epcap_nif_peer.c,"
 echo " a libpcap thread sending each packet with enif_send, as a NIF binding does; pipe: priv/epcap -w -"
-echo " into the C reader; port: the owner owns the epcap port itself; immediate: {timeout, immediate};"
-echo " default: no option (adaptive); timeout_1ms: {timeout, 1}, libpcap's block ring alone)"
+echo " into the C reader; port: the owner owns the epcap port itself; direct: epcap:open/1 + recv/2,"
+echo " {timeout, immediate}; immediate: epcap:start_link/1, {timeout, immediate}; direct_default and"
+echo " default: the same with no option (adaptive); timeout_1ms: {timeout, 1}, libpcap's block ring alone)"
 echo
 
 # 3. Live capture: 1 M frames sent by trafgen at the full speed of one
