@@ -70,18 +70,24 @@ static long long stamp_ns(const struct epcap *st, const struct pcap_pkthdr *h)
            (long long)h->ts.tv_usec * (st->nano ? 1 : 1000);
 }
 
+static uint32_t fnv1a(uint32_t hash, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        hash = (hash ^ p[i]) * 16777619u;
+    return hash;
+}
+
+/* What identifies a packet across the two rings: each ring takes its own
+ * time stamp, so not the time; the lengths and the first and last bytes
+ * (frames that differ only past their headers differ there). */
 static struct fl_entry entry_of(const struct epcap *st,
                                 const struct pcap_pkthdr *h,
                                 const unsigned char *data)
 {
-    uint32_t hash = 2166136261u; /* FNV-1a */
-    uint32_t n = h->caplen < FL_HASH_BYTES ? h->caplen : FL_HASH_BYTES;
+    size_t n = h->caplen < FL_HASH_BYTES ? h->caplen : FL_HASH_BYTES;
+    uint32_t hash = fnv1a(2166136261u, data, n);
 
-    for (uint32_t i = 0; i < n; i++)
-        hash = (hash ^ data[i]) * 16777619u;
-    /* The tail too: frames that differ only past the headers. */
-    for (uint32_t i = n; i < h->caplen && i < n + FL_HASH_BYTES; i++)
-        hash = (hash ^ data[h->caplen - 1 - (i - n)]) * 16777619u;
+    hash = fnv1a(hash, data + (h->caplen - n), n);
     return (struct fl_entry){stamp_ns(st, h), h->caplen, h->len, hash};
 }
 
