@@ -255,7 +255,8 @@ QUALITY_HELPER = $(ERL) -noshell -pa ebin -pa $(EX_EBIN) -pa $(QUALITY) \
 
 quality-helper: erlang examples
 	@mkdir -p $(QUALITY)
-	$(ERLC) $(ERLC_FLAGS) -o $(QUALITY) test/fuzz/epcap_quality_helper.erl
+	$(ERLC) $(ERLC_FLAGS) -o $(QUALITY) test/fuzz/epcap_quality_helper.erl \
+	  test/epcap_corpus.erl
 
 check: test-deps all examples
 	$(MAKE) -C c_src check

@@ -48,6 +48,22 @@ int capture_map_error(int pcap_status)
  * records, a third of the port's time on large packets. */
 #define FILE_BUF_SIZE (1024 * 1024)
 
+/*
+ * The precision a capture file is read with: the one asked for; else,
+ * for the Erlang side, nanoseconds, which lose nothing (libpcap scales
+ * microsecond files exactly, and the owner's time unit is made from
+ * them); else, for a shell stream, the file's own, so a file goes
+ * through with the precision it has.
+ */
+static int file_precision(const struct epcap *st)
+{
+    if (st->opt.precision >= 0)
+        return st->opt.precision;
+    if (st->output == OUTPUT_FRAMES || st->head.nano)
+        return PCAP_TSTAMP_PRECISION_NANO;
+    return PCAP_TSTAMP_PRECISION_MICRO;
+}
+
 /* The process is the caller by now (privs_start), so the file is opened,
  * and its header parsed, with the caller's rights and no capability. */
 static void open_file(struct epcap *st)
@@ -58,18 +74,23 @@ static void open_file(struct epcap *st)
     if (fp == NULL)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s: %s",
                     st->opt.file, strerror(errno));
+    FILE *in = filehead_open(fp, &st->head);
+    if (in == NULL) {
+        fclose(fp);
+        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
+    }
     /* Only a speed-up: without the memory, stdio's own buffer serves. */
     st->file_buf = malloc(FILE_BUF_SIZE);
     if (st->file_buf != NULL)
-        (void)setvbuf(fp, st->file_buf, _IOFBF, FILE_BUF_SIZE);
-    /* Nanosecond precision loses nothing: libpcap scales microsecond
-     * files exactly, and nanosecond files keep their digits. */
-    st->pcap = pcap_fopen_offline_with_tstamp_precision(
-        fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+        (void)setvbuf(in, st->file_buf, _IOFBF, FILE_BUF_SIZE);
+    int prec = file_precision(st);
+    st->pcap = pcap_fopen_offline_with_tstamp_precision(in, prec, errbuf);
     if (st->pcap == NULL) {
-        fclose(fp);
+        fclose(in);
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s", errbuf);
     }
+    st->ts_up = !st->head.pcapng && !st->head.nano &&
+                prec == PCAP_TSTAMP_PRECISION_NANO ? 1000 : 1;
     st->is_file = true;
     st->pcap_fd = -1;
 }
@@ -127,9 +148,15 @@ static void configure(struct epcap *st)
 static void activate(struct epcap *st)
 {
     const char *dev = st->opt.interface;
-    privs_net(st, true);
+    privs_net_raise(st);
     int rc = pcap_activate(st->pcap);
-    privs_net(st, false);
+    /* The adaptive default's immediate-mode ring (fastlane.c) is a second
+     * socket: opened with the same rights, before they go. Not with
+     * inject: the kernel hides a socket's own packets from that socket
+     * only, so a second socket would capture what the port injects. */
+    if (rc >= 0 && st->opt.timeout_mode == TIMEOUT_ADAPTIVE && !st->opt.inject)
+        fastlane_open(st);
+    privs_net_done(st);
 
     if (rc > 0) {
         epcap_warn(st, capture_map_error(rc), "%s: %s", dev,
@@ -260,15 +287,10 @@ void capture_open(struct epcap *st)
         open_file(st);
     else
         open_live(st);
-    /* The adaptive default's immediate-mode lane (fastlane.c), opened
-     * while the privileges to capture are still held. Not with inject:
-     * the kernel hides a socket's own packets from that socket only, so
-     * a second socket would capture what the port injects. */
-    if (!st->is_file && st->opt.timeout_mode == TIMEOUT_ADAPTIVE &&
-        !st->opt.inject)
-        fastlane_open(st);
-    st->nano = pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO;
-    st->out.frac_unit = st->nano ? 1000000000L : 1000000L;
+    st->out.frac_unit = pcap_get_tstamp_precision(st->pcap) ==
+                                PCAP_TSTAMP_PRECISION_NANO
+                            ? 1000000000L
+                            : 1000000L;
     lookup_netmask(st);
     if (st->opt.filter != NULL && capture_set_filter(st, st->opt.filter) < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",

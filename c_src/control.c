@@ -163,9 +163,18 @@ static void cmd_filter(struct epcap *st, const struct epcap_cmd *cmd)
     }
     memcpy(expr, cmd->body, cmd->body_len);
     expr[cmd->body_len] = '\0';
-    /* Packets already taken under the old filter go out first. */
+    /* Packets already taken under the old filter go out first, all of
+     * them now: compiling may take long (libpcap's optimizer grows much
+     * faster than the expression; RLIMIT_AS bounds its memory), and
+     * SIGTERM or SIGINT meanwhile end the port at once. */
     obuf_close_batch(&st->out);
-    if (capture_set_filter(st, expr) < 0) {
+    if (obuf_drain(&st->out) < 0)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
+                    strerror(errno));
+    signals_window_open(true);
+    int rc = capture_set_filter(st, expr);
+    signals_window_close();
+    if (rc < 0) {
         reply_error(st, cmd->id, EPCAP_E_BAD_FILTER, pcap_geterr(st->pcap));
         return;
     }

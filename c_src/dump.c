@@ -66,7 +66,7 @@ void dump_prepare(struct epcap *st)
     d->stem[stem] = '\0';
     strcpy(d->ext, b + stem);
     d->rotating = o->dump_size > 0 || o->dump_seconds > 0;
-    d->format = o->dump_pcapng ? OUTPUT_PCAPNG : OUTPUT_PCAP;
+    d->w.fmt = o->dump_pcapng ? OUTPUT_PCAPNG : OUTPUT_PCAP;
 
     d->dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (d->dirfd < 0)
@@ -96,7 +96,7 @@ static int open_next(struct epcap *st, unsigned seq)
     d->seq = seq;
     d->bytes = 0;
     clock_gettime(CLOCK_MONOTONIC, &d->opened);
-    if (pcapout_write_header(&d->out, d->format, st->pcap) < 0)
+    if (pcapout_write_header(&d->out, &d->w) < 0)
         return -1;
     if (d->rotating && st->opt.dump_files > 0 &&
         seq > (unsigned)st->opt.dump_files) {
@@ -116,7 +116,7 @@ void dump_start(struct epcap *st)
         return;
     if (obuf_init(&d->out, -1, EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0)
         epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "dump: out of memory");
-    d->nano = pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+    pcapout_writer(st, d->w.fmt, &d->w);
     if (open_next(st, 1) < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_DUMP, "dump: %s: %s",
                     st->opt.dump_file, strerror(errno));
@@ -148,7 +148,7 @@ void dump_packet(struct epcap *st, const struct pcap_pkthdr *h,
                         "dump: rotating to file %u: %s", d->seq + 1,
                         strerror(errno));
     }
-    d->bytes += pcapout_write_packet(&d->out, d->format, d->nano, h, data);
+    d->bytes += pcapout_write_packet(&d->out, &d->w, h, data);
     if (obuf_pending(&d->out) >= EPCAP_OUT_HIGH)
         dump_flush(st);
 }

@@ -47,6 +47,11 @@
 #define EPCAP_INJECT_POLICY "/etc/epcap/inject"
 #endif
 
+/* Address space the port may still map once restricted (RLIMIT_AS,
+ * sandbox_rlimit.c): the loop allocates nothing large; this bounds what
+ * libpcap's filter compiler may take for a FILTER command. */
+#define EPCAP_AS_HEADROOM (1024ULL * 1024 * 1024)
+
 /* How long a port that ends on its own (end of a file, a fatal error)
  * waits for the owner to stop it or close stdin, so a command in flight
  * never meets a dead pipe. */
@@ -160,6 +165,25 @@ struct epcap_cmd {
     size_t body_len;
 };
 
+/* filehead.c: what a capture file says about itself. */
+struct epcap_filehead {
+    bool pcapng; /* pcapng, else pcap (or not a capture file) */
+    bool nano;   /* its own stamps are finer than microseconds (pcapng:
+                    those of its first interface) */
+    void *stream; /* the replaying stream's state: freed when the stream
+                     is closed, held here so that an exit before that
+                     (a fatal error) leaves it reachable, not leaked */
+};
+
+/* pcapout.c: how a pcap or pcapng stream or file is written. */
+struct pcapw {
+    enum epcap_output fmt; /* OUTPUT_PCAP or OUTPUT_PCAPNG */
+    bool nano;             /* write nanosecond stamps, else micro */
+    bool scale_down;       /* the handle's stamps are nano, the file's micro */
+    uint32_t linktype;     /* LINKTYPE_ value, with libpcap's upper bits */
+    uint32_t snaplen;
+};
+
 /* dump.c: capture files written by the port (dumpcap -w). Every file is
  * new (its name unlinked first), never reached through a symlink; the
  * seccomp filter pins openat to exactly these flags. */
@@ -172,8 +196,7 @@ struct epcap_dump {
     char stem[256];
     char ext[32];
     bool rotating;
-    enum epcap_output format;
-    bool nano;
+    struct pcapw w;
     unsigned seq;        /* number of the current file, from 1 */
     uint64_t bytes;      /* written to the current file */
     struct timespec opened;
@@ -252,15 +275,37 @@ struct epcap {
     struct bpf_program recheck;
     bool recheck_active;
     enum epcap_output output;
-    bool nano;                  /* the handle gives nanosecond stamps */
+    struct pcapw w;             /* the -w stream, when output is one */
+    struct epcap_filehead head; /* a capture file's own format */
+    long ts_up;                 /* 1000: libpcap scales a micro pcap file's
+                                   fractions up for a nano handle; else 1 */
+    uint32_t linktype;          /* LINKTYPE_ of the handle (libpcap's
+                                   savefile header value) */
+    bool exiting;               /* a fatal path is writing out what it holds */
     struct timespec deadline;   /* when to stop (CLOCK_MONOTONIC) */
     bool has_deadline;          /* --duration, or lingering after EOF */
     struct epcap_dump dump;
     bpf_u_int32 netmask;        /* for filters; looked up at open */
     char *file_buf;             /* stdio buffer of a capture file */
+    unsigned long long mapped;  /* address space before the drop (bytes) */
     pcap_t *cur;                /* the handle being read (on_packet) */
     struct fastlane fl;
 };
+
+/*
+ * libpcap 1.10 reads a pcap file's seconds and fraction as signed 32-bit
+ * values (and, for a nanosecond handle over a microsecond file, multiplies
+ * the fraction by 1000): a file dated after 2038 comes out negative. Make
+ * them the unsigned 32-bit fields the format defines (seconds valid to
+ * 2106). pcapng stamps are 64-bit and live ones come from the kernel:
+ * nothing to do there. Assumes a 64-bit time_t.
+ */
+static inline void epcap_ts_fix(struct pcap_pkthdr *h, long up)
+{
+    h->ts.tv_sec = (time_t)(uint32_t)h->ts.tv_sec;
+    h->ts.tv_usec =
+        (suseconds_t)((uint64_t)(uint32_t)(h->ts.tv_usec / up) * (uint64_t)up);
+}
 
 /*
  * A time stamp as the protocol promises it: seconds since 1970, not
@@ -289,6 +334,7 @@ void options_free(struct epcap_opts *opt);
 void options_usage(FILE *fp);
 
 /* frame.c: building and writing frames. */
+int obuf_write_all(struct obuf *ob, const void *p, size_t n);
 int obuf_init(struct obuf *ob, int fd, size_t cap);
 void obuf_free(struct obuf *ob);
 void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
@@ -303,8 +349,10 @@ int obuf_drain(struct obuf *ob);
 
 /* pcapout.c: pcap and pcapng streams for shell pipelines. */
 void pcapout_open(struct epcap *st);
-int pcapout_write_header(struct obuf *ob, enum epcap_output fmt, pcap_t *pc);
-size_t pcapout_write_packet(struct obuf *ob, enum epcap_output fmt, bool nano,
+void pcapout_writer(const struct epcap *st, enum epcap_output fmt,
+                    struct pcapw *w);
+int pcapout_write_header(struct obuf *ob, const struct pcapw *w);
+size_t pcapout_write_packet(struct obuf *ob, const struct pcapw *w,
                             const struct pcap_pkthdr *h,
                             const unsigned char *data);
 int pcapout_header(struct epcap *st);
@@ -317,6 +365,9 @@ void dump_start(struct epcap *st);
 void dump_packet(struct epcap *st, const struct pcap_pkthdr *h,
                  const unsigned char *data);
 void dump_flush(struct epcap *st);
+
+/* filehead.c */
+FILE *filehead_open(FILE *fp, struct epcap_filehead *fh);
 
 /* listing.c: -D and -L. */
 int listing_interfaces(const struct epcap *st);
@@ -358,11 +409,12 @@ bool fastlane_reads_a(const struct epcap *st);
 long long fastlane_wait_ns(const struct epcap *st);
 int capture_map_error(int pcap_status);
 
-/* privs_start.c: the first act, becoming the caller; privs_net around
- * pcap_activate. privs.c: the final drop once the handle is open. Both
+/* privs_start.c: the first act, becoming the caller; privs_net_raise
+ * for pcap_activate, privs_net_done once no interface is to be opened. privs.c: the final drop once the handle is open. Both
  * exit on failure. */
 void privs_start(struct epcap *st);
-void privs_net(struct epcap *st, bool on);
+void privs_net_raise(struct epcap *st);
+void privs_net_done(struct epcap *st);
 const char *privs_start_name(enum epcap_start mode);
 void privs_drop(struct epcap *st);
 bool privs_can_capture(void);
@@ -380,6 +432,8 @@ bool policy_inject_allowed(void);
 void signals_init(struct epcap *st);
 void signals_watch_parent(struct epcap *st);
 bool signals_terminated(void);
+void signals_window_open(bool exit_now);
+void signals_window_close(void);
 const sigset_t *signals_poll_mask(void);
 
 /* control.c: carry out one command from stdin. */

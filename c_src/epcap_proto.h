@@ -80,7 +80,12 @@
 /* Per-packet record header in a PACKETS frame: sec, fraction, caplen, len. */
 #define EPCAP_RECORD_HEADER 20
 
-/* Largest snaplen accepted; libpcap's own MAXIMUM_SNAPLEN. */
+/* Largest snaplen accepted, and the largest record in a PACKETS frame:
+ * libpcap's MAXIMUM_SNAPLEN, its maximum for most link types. A capture
+ * file may hold larger packets where libpcap allows them (D-Bus 128 MiB,
+ * EBHSCR 8 MiB, USBPcap 1 MiB): their records are cut to this, the
+ * length field unchanged; shell streams (-w) and dump files carry them
+ * whole. */
 #define EPCAP_SNAPLEN_MAX 262144
 
 /* Default snaplen: the largest, so nothing is truncated unless asked. */

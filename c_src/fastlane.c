@@ -67,7 +67,8 @@ static long long now_ns(clockid_t clk)
 static long long stamp_ns(const struct epcap *st, const struct pcap_pkthdr *h)
 {
     return (long long)h->ts.tv_sec * 1000000000LL +
-           (long long)h->ts.tv_usec * (st->nano ? 1 : 1000);
+           (long long)h->ts.tv_usec *
+               (st->out.frac_unit == 1000000000L ? 1 : 1000);
 }
 
 static uint32_t fnv1a(uint32_t hash, const unsigned char *p, size_t n)

@@ -10,7 +10,7 @@
  * EPCAP_OUT_HIGH bytes are pending, and the buffer holds that much plus
  * one maximal frame plus slack for control frames.
  *
- * Syscalls: write, poll (in obuf_drain). Runs with whatever privileges the
+ * Syscalls: write, ppoll and clock_gettime (in obuf_drain). Runs with whatever privileges the
  * process holds at the time; needs none.
  */
 #include <errno.h>
@@ -161,15 +161,86 @@ int obuf_flush(struct obuf *ob)
 }
 
 /* Write everything, waiting for the pipe as long as it takes. */
+/* Time left until `until' (CLOCK_MONOTONIC) in *left; false once past. */
+static bool time_left(const struct timespec *until, struct timespec *left)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    left->tv_sec = until->tv_sec - now.tv_sec;
+    left->tv_nsec = until->tv_nsec - now.tv_nsec;
+    if (left->tv_nsec < 0) {
+        left->tv_nsec += 1000000000L;
+        left->tv_sec--;
+    }
+    return left->tv_sec >= 0;
+}
+
+/*
+ * Write everything, waiting for the reader as long as it takes, until
+ * SIGTERM, SIGINT or the parent's death asks for the end: the reader then
+ * gets EPCAP_LINGER_SECONDS more, and what it has not taken by then is
+ * given up (-1 with ETIMEDOUT; obuf_pending says how much). The signals
+ * get in only while waiting (signals.c), so a stuck reader can never make
+ * the port unkillable.
+ */
 int obuf_drain(struct obuf *ob)
 {
+    struct timespec until = {0, 0}, left, *wait;
+
     obuf_close_batch(ob);
     for (;;) {
         int rc = obuf_flush(ob);
         if (rc <= 0)
             return rc;
+        wait = NULL;
+        if (signals_terminated()) {
+            if (until.tv_sec == 0) {
+                clock_gettime(CLOCK_MONOTONIC, &until);
+                until.tv_sec += EPCAP_LINGER_SECONDS;
+            }
+            if (!time_left(&until, &left)) {
+                errno = ETIMEDOUT;
+                return -1;
+            }
+            wait = &left;
+        }
         struct pollfd pfd = {.fd = ob->fd, .events = POLLOUT};
-        if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+        if (ppoll(&pfd, 1, wait, signals_poll_mask()) < 0 && errno != EINTR)
             return -1;
     }
+}
+
+/*
+ * Write n bytes straight to the descriptor, after everything pending:
+ * for a record too large for the buffer (a shell stream or dump file may
+ * carry packets up to libpcap's largest snaplen, 128 MiB for D-Bus).
+ * Waits for the pipe as long as it takes; -1 with errno on error.
+ */
+int obuf_write_all(struct obuf *ob, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    if (obuf_drain(ob) < 0)
+        return -1;
+    while (n > 0) {
+        ssize_t w = write(ob->fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pfd = {.fd = ob->fd, .events = POLLOUT};
+            if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+                return -1;
+            if (signals_terminated()) {
+                errno = EINTR; /* SIGTERM, SIGINT: a stuck reader */
+                return -1;
+            }
+            continue;
+        }
+        if (w < 0)
+            return -1;
+        b += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }

@@ -23,6 +23,15 @@
  * frame.c carries the excess into the seconds. The input that showed the
  * gap is kept in test/fuzz/regressions/pcapfile.
  *
+ * The same input is then read the way the shell path reads it (-r F -w -):
+ * through filehead.c, at the file's own precision, into a pcap stream
+ * (pcapout.c), the stream drained at the end as epcap_fatal drains it
+ * after damage. The stream must parse, and never hold less than the
+ * Erlang path got: as many records, each with at least the bytes of the
+ * frame's record (a frame cuts at EPCAP_SNAPLEN_MAX, the stream does not),
+ * and, for a pcap file, the same instant (the frame's seconds and
+ * fraction, normalised, against the stream's raw unsigned fields).
+ *
  * Not part of the port: built only by `make fuzz` (c_src/Makefile).
  */
 #include <errno.h>
@@ -49,6 +58,9 @@ static int out_fd = -1;
 static struct obuf out;
 static unsigned char *readback;
 static size_t readback_cap;
+/* The shell path's stream, and the input as a file for filehead.c. */
+static int shell_fd = -1, in_fd = -1;
+static struct obuf shell_out;
 
 /* What libpcap handed over, packet by packet, to compare with the
  * records written. */
@@ -76,6 +88,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (obuf_init(&out, out_fd,
                   EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0)
         die("fuzz_pcapfile: obuf_init");
+    shell_fd = memfd_create("fuzz_pcapfile_shell", MFD_CLOEXEC);
+    in_fd = memfd_create("fuzz_pcapfile_in", MFD_CLOEXEC);
+    if (shell_fd < 0 || in_fd < 0)
+        die("fuzz_pcapfile: memfd_create");
+    if (obuf_init(&shell_out, shell_fd,
+                  EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0)
+        die("fuzz_pcapfile: obuf_init");
     return 0;
 }
 
@@ -83,7 +102,13 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
                       const unsigned char *data)
 {
     struct epcap *st = (struct epcap *)user;
+    struct pcap_pkthdr fixed = *h;
 
+    /* As loop.c's on_packet: a pcap file's fields are unsigned. */
+    if (!st->head.pcapng) {
+        epcap_ts_fix(&fixed, st->ts_up);
+        h = &fixed;
+    }
     if (seen_len == seen_cap) {
         size_t cap = seen_cap ? 2 * seen_cap : 256;
         struct seen *p = realloc(seen, cap * sizeof(*seen));
@@ -181,18 +206,6 @@ static uint64_t check_output(void)
     return records;
 }
 
-static void set_filter(struct epcap *st, const char *expr)
-{
-    if (expr == NULL)
-        return;
-    /* A filter that libpcap cannot compile for this link type is the
-     * port's exit 66, not a finding. */
-    if (capture_set_filter(st, expr) < 0)
-        return;
-    if (st->recheck_active)
-        abort(); /* files are filtered by libpcap, never rechecked */
-}
-
 static void read_file(struct epcap *st)
 {
     for (;;) {
@@ -207,30 +220,163 @@ static void read_file(struct epcap *st)
     }
 }
 
+/* The input as a stream, through filehead.c as capture.c opens it; the
+ * handle at precision prec, or at the file's own when prec is -1. */
+static pcap_t *open_input(struct epcap *st, int prec)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+
+    if (lseek(in_fd, 0, SEEK_SET) < 0)
+        die("fuzz_pcapfile: lseek");
+    FILE *fp = fdopen(dup(in_fd), "rb");
+    if (fp == NULL)
+        die("fuzz_pcapfile: fdopen");
+    FILE *in = filehead_open(fp, &st->head);
+    if (in == NULL)
+        die("fuzz_pcapfile: filehead_open");
+    if (prec < 0)
+        prec = st->head.nano ? PCAP_TSTAMP_PRECISION_NANO
+                             : PCAP_TSTAMP_PRECISION_MICRO;
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(in, prec, errbuf);
+    if (p == NULL) {
+        fclose(in);
+        return NULL; /* not a capture file: the port's exit 66 */
+    }
+    st->ts_up = !st->head.pcapng && !st->head.nano &&
+                prec == PCAP_TSTAMP_PRECISION_NANO ? 1000 : 1;
+    return p;
+}
+
+/* The shell path: every record into a pcap stream. */
+static void on_shell_packet(unsigned char *user, const struct pcap_pkthdr *h,
+                            const unsigned char *data)
+{
+    struct epcap *st = (struct epcap *)user;
+    struct pcap_pkthdr fixed = *h;
+
+    if (!st->head.pcapng) {
+        epcap_ts_fix(&fixed, st->ts_up);
+        h = &fixed;
+    }
+    if (pcapout_write_packet(&st->out, &st->w, h, data) == 0)
+        abort();
+    st->cnt.delivered++;
+    if (obuf_pending(&st->out) >= EPCAP_OUT_HIGH)
+        pcap_breakloop(st->pcap);
+}
+
+static uint32_t host32(const unsigned char *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* The stream against what the frames held (seen[]). */
+static void check_shell(const struct epcap *st, size_t frames)
+{
+    off_t end = lseek(shell_fd, 0, SEEK_CUR);
+    uint64_t unit = st->w.nano ? 1000000000u : 1000000u;
+
+    if (end < 24)
+        abort(); /* the header is always written */
+    unsigned char *b =
+        mmap(NULL, (size_t)end, PROT_READ, MAP_PRIVATE, shell_fd, 0);
+    if (b == MAP_FAILED)
+        die("fuzz_pcapfile: mmap");
+    if (host32(b + 20) != st->linktype || host32(b + 16) != st->w.snaplen)
+        abort();
+    size_t off = 24, n = 0;
+    while (off < (size_t)end) {
+        if ((size_t)end - off < 16 || n >= frames)
+            abort();
+        uint32_t caplen = host32(b + off + 8);
+        if (caplen > (size_t)end - off - 16 || caplen < seen[n].caplen ||
+            host32(b + off + 12) != seen[n].len ||
+            memcmp(b + off + 16, seen[n].head,
+                   seen[n].caplen < 16 ? seen[n].caplen : 16) != 0)
+            abort();
+        uint64_t ns = (uint64_t)host32(b + off) * 1000000000u +
+                      (uint64_t)host32(b + off + 4) * (1000000000u / unit);
+        if (!st->head.pcapng &&
+            ns != seen[n].sec * 1000000000u + seen[n].frac)
+            abort();
+        off += 16 + caplen;
+        n++;
+    }
+    if (n != frames)
+        abort(); /* the shell path wrote less than the Erlang path got */
+    munmap(b, (size_t)end);
+    if (ftruncate(shell_fd, 0) < 0 || lseek(shell_fd, 0, SEEK_SET) < 0)
+        die("fuzz_pcapfile: reset");
+}
+
+static void shell_pass(const char *filter, size_t frames)
+{
+    struct epcap st;
+
+    memset(&st, 0, sizeof(st));
+    st.pcap_fd = -1;
+    st.is_file = true;
+    st.opt.file = "fuzz.pcap";
+    st.opt.precision = -1;
+    st.output = OUTPUT_PCAP;
+    st.pcap = open_input(&st, -1);
+    if (st.pcap == NULL)
+        abort(); /* the frames pass opened the same bytes */
+    st.linktype = (uint32_t)pcap_datalink(st.pcap);
+    pcapout_writer(&st, OUTPUT_PCAP, &st.w);
+    st.out = shell_out;
+    if (filter != NULL && capture_set_filter(&st, filter) < 0)
+        abort(); /* it compiled for the frames pass */
+    if (pcapout_write_header(&st.out, &st.w) < 0)
+        abort();
+    for (;;) {
+        int n = pcap_dispatch(st.pcap, EPCAP_FILE_CHUNK, on_shell_packet,
+                              (unsigned char *)&st);
+        if (obuf_pending(&st.out) >= EPCAP_OUT_HIGH &&
+            obuf_drain(&st.out) < 0)
+            die("fuzz_pcapfile: drain");
+        if (n == 0 || n == PCAP_ERROR)
+            break;
+    }
+    if (obuf_drain(&st.out) < 0) /* as epcap_fatal's save_what_is_held */
+        die("fuzz_pcapfile: drain");
+    shell_out = st.out;
+    check_shell(&st, frames);
+    pcap_close(st.pcap);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     struct epcap st;
-    char errbuf[PCAP_ERRBUF_SIZE];
 
     if (size < 2)
         return 0; /* no file at all: nothing for libpcap to read */
-    FILE *fp = fmemopen((void *)(data + 1), size - 1, "r");
-    if (fp == NULL)
-        die("fuzz_pcapfile: fmemopen");
+    if (ftruncate(in_fd, 0) < 0 ||
+        pwrite(in_fd, data + 1, size - 1, 0) != (ssize_t)(size - 1))
+        die("fuzz_pcapfile: input");
     seen_len = 0;
     memset(&st, 0, sizeof(st));
     st.pcap_fd = -1;
     st.is_file = true;
     st.frames = true;
     st.opt.file = "fuzz.pcap";
-    st.pcap = pcap_fopen_offline_with_tstamp_precision(
-        fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (st.pcap == NULL) {
-        fclose(fp);
+    st.pcap = open_input(&st, PCAP_TSTAMP_PRECISION_NANO);
+    if (st.pcap == NULL)
         return 0; /* not a capture file: the port's exit 66 */
-    }
     st.out = out;
-    set_filter(&st, filters[data[0] % (sizeof(filters) / sizeof(filters[0]))]);
+    const char *filter =
+        filters[data[0] % (sizeof(filters) / sizeof(filters[0]))];
+    /* A filter that libpcap cannot compile for this link type is the
+     * port's exit 66, not a finding. */
+    if (filter != NULL && capture_set_filter(&st, filter) < 0) {
+        pcap_close(st.pcap);
+        return 0;
+    }
+    if (st.recheck_active)
+        abort(); /* files are filtered by libpcap, never rechecked */
     read_file(&st);
     if (obuf_drain(&st.out) < 0)
         die("fuzz_pcapfile: drain");
@@ -240,5 +386,6 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     if (check_output() != st.cnt.delivered || seen_len != st.cnt.delivered)
         abort();
     pcap_close(st.pcap);
+    shell_pass(filter, seen_len);
     return 0;
 }

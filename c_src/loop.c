@@ -42,7 +42,13 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
                       const unsigned char *data)
 {
     struct epcap *st = (struct epcap *)user;
+    struct pcap_pkthdr fixed;
 
+    if (st->is_file && !st->head.pcapng) {
+        fixed = *h;
+        epcap_ts_fix(&fixed, st->ts_up);
+        h = &fixed;
+    }
     if (st->recheck_active && pcap_offline_filter(&st->recheck, h, data) == 0)
         return; /* taken in under the old filter */
     if (st->fl.pcap != NULL && !fastlane_accept(st, h, data))
@@ -95,9 +101,15 @@ static void capture_some(struct epcap *st)
     if (st->opt.credit >= 0 && st->is_file && st->credit < count)
         count = (int)st->credit;
     capture_fast_lane(st);
+    /* A file may be a FIFO or a device that blocks in read: SIGTERM and
+     * SIGINT get in there too (signals.c), and end it as in ppoll. */
+    if (st->is_file)
+        signals_window_open(false);
     int n = has_room(st)
         ? pcap_dispatch(st->pcap, count, on_packet, (unsigned char *)st)
         : PCAP_ERROR_BREAK;
+    if (st->is_file)
+        signals_window_close();
 
     obuf_close_batch(&st->out);
     dump_flush(st);
@@ -105,6 +117,10 @@ static void capture_some(struct epcap *st)
      * comes next passed the kernel's current filter. */
     if (n >= 0 && st->recheck_active)
         capture_recheck_done(st);
+    if (n == PCAP_ERROR && st->is_file && signals_terminated()) {
+        st->done = true; /* the read was interrupted by the request */
+        return;
+    }
     if (n == PCAP_ERROR)
         epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
                     st->is_file ? st->opt.file : st->opt.interface,
@@ -386,7 +402,12 @@ int loop_run(struct epcap *st)
         capture_some(st);
     }
     dump_flush(st);
-    if (obuf_drain(&st->out) < 0 && errno != EPIPE)
+    if (obuf_drain(&st->out) < 0 && errno == ETIMEDOUT)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM,
+                    "stdout: the reader took nothing for %d s after the end "
+                    "was asked; %zu bytes not written",
+                    EPCAP_LINGER_SECONDS, obuf_pending(&st->out));
+    if (obuf_pending(&st->out) > 0 && errno != EPIPE)
         epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
                     strerror(errno));
     if (st->output != OUTPUT_FRAMES)

@@ -67,6 +67,9 @@ int main(int argc, char *argv[])
     policy_clamp_buffer(&st);
     if (st.opt.can_capture)
         return privs_can_capture() ? EPCAP_EXIT_OK : EPCAP_EXIT_NOPERM;
+    if (st.opt.file != NULL || st.opt.compile || st.opt.list_interfaces ||
+        st.opt.help || st.opt.version)
+        privs_net_done(&st); /* no interface will be opened */
     if (st.opt.compile)
         return compile_main(&st);
     if (st.opt.list_interfaces)
@@ -92,6 +95,7 @@ int main(int argc, char *argv[])
         return listing_datalinks(&st);
     pcapout_open(&st);
     dump_prepare(&st);
+    sandbox_measure_memory(&st);
     privs_drop(&st);
     signals_watch_parent(&st); /* a credential change clears it */
     dump_start(&st);

@@ -60,13 +60,29 @@ static int check_env(const struct epcap_opts *o, char *err, size_t errlen)
     return 0;
 }
 
-/* The installer's choice: a file that only root can have made. */
-bool policy_inject_allowed(void)
+/* Owned by root and writable by no one else; not a symlink. */
+static bool roots_alone(const char *path, bool dir)
 {
     struct stat sb;
 
-    return stat(EPCAP_INJECT_POLICY, &sb) == 0 && S_ISREG(sb.st_mode) &&
+    return lstat(path, &sb) == 0 &&
+           (dir ? S_ISDIR(sb.st_mode) : S_ISREG(sb.st_mode)) &&
            sb.st_uid == 0 && (sb.st_mode & 022) == 0;
+}
+
+/* The installer's choice: a file that only root can have made, in a
+ * directory only root can change (so no one else can have put a link to
+ * some other root-owned file there). */
+bool policy_inject_allowed(void)
+{
+    char dir[sizeof(EPCAP_INJECT_POLICY)];
+
+    memcpy(dir, EPCAP_INJECT_POLICY, sizeof(dir));
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return false;
+    *slash = '\0';
+    return roots_alone(dir, true) && roots_alone(EPCAP_INJECT_POLICY, false);
 }
 
 int policy_check_options(struct epcap *st, char *err, size_t errlen)
@@ -85,6 +101,9 @@ int policy_check_options(struct epcap *st, char *err, size_t errlen)
     if (o->chroot_dir != NULL)
         return refuse(err, errlen, "chroot: only root may choose a chroot "
                                    "directory");
+    /* A test hook: some self-tests (inject) would act past the policy. */
+    if (o->sandbox_selftest != NULL)
+        return refuse(err, errlen, "sandbox-selftest: for root's tests only");
     if (check_env(o, err, errlen) < 0)
         return -1;
     if (privileged && o->inject && !policy_inject_allowed())

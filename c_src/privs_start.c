@@ -7,8 +7,9 @@
  *
  *   root        real uid 0, no SUDO_UID: the caller is root and keeps
  *               root's rights until privs_drop()
- *   sudo        real uid 0 and SUDO_UID names another user: the caller is
- *               that user (SUDO_UID, SUDO_GID, the user's own groups)
+ *   sudo        real uid 0 and a launcher names another user (SUDO_UID
+ *               from sudo or run0, PKEXEC_UID, DOAS_USER): the caller is
+ *               that user, with its passwd group and its own groups
  *   setuid      effective uid 0 from the file's setuid bit: the caller is
  *               the real uid and gid, with the groups it came with
  *   file caps   the kernel marked the start secure (AT_SECURE) without
@@ -19,8 +20,9 @@
  * dumpcap does: every uid and gid set to the caller's, the environment
  * emptied, no_new_privs, not dumpable, and of all capabilities only
  * CAP_NET_RAW and CAP_NET_ADMIN left in the permitted set (none
- * effective). privs_net_raise() makes them effective only around the
- * opening of a live interface. Everything else the port does before
+ * effective). privs_net_raise() makes them effective for the activation
+ * of a live interface; privs_net_done() drops them right after, or as
+ * soon as the options show that no interface will be opened. Everything else the port does before
  * privs_drop() -- reading options, name lookups, compiling filters, -D,
  * -L, opening capture files, -w and dump files -- runs as the caller with
  * no effective capability. Each step is checked and the result proven;
@@ -88,10 +90,41 @@ static long env_id(const char *name)
 }
 
 /*
- * Who the caller is. SUDO_UID is trusted only with a real uid of 0: no
- * one else can make this process's real uid 0, and sudo sets SUDO_UID
- * itself. A root shell that still carries SUDO_UID from an earlier sudo
- * is treated as that user: the safe mistake (doc/SECURITY.md).
+ * The user a launcher that runs us as root acted for: sudo's (and
+ * systemd's run0's) SUDO_UID, pkexec's PKEXEC_UID, doas's DOAS_USER. -1:
+ * none was named (a root caller). A variable that is there but does not
+ * name a user is fatal: failing open would make the caller root.
+ */
+static long launcher_uid(struct epcap *st)
+{
+    static const char *const ids[] = {"SUDO_UID", "PKEXEC_UID"};
+
+    for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++) {
+        if (getenv(ids[i]) == NULL)
+            continue;
+        long id = env_id(ids[i]);
+        if (id < 0)
+            epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
+                        "start: %s is set but is not a user id", ids[i]);
+        return id;
+    }
+    const char *doas = getenv("DOAS_USER");
+    if (doas != NULL) {
+        struct passwd *pw = getpwnam(doas);
+        if (pw == NULL)
+            epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
+                        "start: DOAS_USER names no user");
+        return (long)pw->pw_uid;
+    }
+    return -1;
+}
+
+/*
+ * Who the caller is. A launcher's variable is trusted only with a real
+ * uid of 0: no one else can make this process's real uid 0, and the
+ * launcher sets it itself. A root shell that still carries SUDO_UID from
+ * an earlier sudo is treated as that user: the safe mistake
+ * (doc/SECURITY.md).
  */
 static void identify(struct epcap *st)
 {
@@ -100,16 +133,18 @@ static void identify(struct epcap *st)
     c->uid = getuid();
     c->gid = getgid();
     if (c->uid == 0) {
-        long su = env_id("SUDO_UID"), sg = env_id("SUDO_GID");
+        long su = launcher_uid(st);
         if (su > 0) {
+            /* The group is the user's own from passwd, as login gives it;
+             * SUDO_GID is not needed, so it cannot be abused. */
+            struct passwd *pw = getpwuid((uid_t)su);
+            if (pw == NULL)
+                epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
+                            "start: the launcher's user %ld has no passwd "
+                            "entry", su);
             c->mode = EPCAP_START_SUDO;
             c->uid = (uid_t)su;
-            struct passwd *pw = getpwuid(c->uid);
-            if (sg < 0 && pw == NULL)
-                epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                            "start: sudo: no SUDO_GID and uid %u has no "
-                            "passwd entry", (unsigned)c->uid);
-            c->gid = sg >= 0 ? (gid_t)sg : pw->pw_gid;
+            c->gid = pw->pw_gid;
         } else {
             c->mode = EPCAP_START_ROOT;
         }
@@ -284,10 +319,9 @@ void privs_start(struct epcap *st)
     prove_start(st);
 }
 
-/* Make the kept network capabilities effective (true) or not (false).
- * Only around pcap_activate: nothing else the caller asks for runs with
- * them. A root or plain start is left as it is. */
-void privs_net(struct epcap *st, bool on)
+/* Make the kept network capabilities effective, for pcap_activate only.
+ * A root or plain start is left as it is. */
+void privs_net_raise(struct epcap *st)
 {
     if (st->caller.mode == EPCAP_START_ROOT || st->caller.mode == EPCAP_START_PLAIN)
         return;
@@ -296,10 +330,22 @@ void privs_net(struct epcap *st, bool on)
                     "capabilities: reading them failed");
     for (size_t i = 0; i < 2; i++)
         if (capng_have_capability(CAPNG_PERMITTED, net_caps[i]) == 1)
-            capng_update(on ? CAPNG_ADD : CAPNG_DROP, CAPNG_EFFECTIVE,
-                         net_caps[i]);
+            capng_update(CAPNG_ADD, CAPNG_EFFECTIVE, net_caps[i]);
     if (capng_apply(CAPNG_SELECT_CAPS) != 0)
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "capabilities: %s the network ones failed",
-                    on ? "raising" : "lowering");
+                    "capabilities: raising the network ones failed");
+}
+
+/* The network capabilities are no longer needed (the handle is active,
+ * or this run opens no interface: a file, --compile, -D): gone from every
+ * set, so nothing that follows -- header parsing, name lookups, file
+ * opens -- runs with them even permitted. */
+void privs_net_done(struct epcap *st)
+{
+    if (st->caller.mode == EPCAP_START_ROOT || st->caller.mode == EPCAP_START_PLAIN)
+        return;
+    capng_clear(CAPNG_SELECT_CAPS);
+    if (capng_apply(CAPNG_SELECT_CAPS) != 0)
+        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
+                    "capabilities: dropping the network ones failed");
 }

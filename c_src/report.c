@@ -59,6 +59,26 @@ static void linger(void)
     }
 }
 
+/*
+ * Before a fatal exit, write out what was captured: the header and every
+ * packet a shell stream (-w) holds, and the current dump file's buffer,
+ * as tcpdump writes every good packet of a damaged file before its
+ * error. obuf_drain waits for the reader, but once SIGTERM or SIGINT
+ * asks for the end only EPCAP_LINGER_SECONDS more. Errors here are
+ * ignored: the exit that follows reports the first one. Runs once, even
+ * if writing fails and calls back here.
+ */
+static void save_what_is_held(struct epcap *st)
+{
+    if (st->exiting)
+        return;
+    st->exiting = true;
+    if (st->dump.fd >= 0 && st->dump.out.buf != NULL)
+        (void)obuf_drain(&st->dump.out);
+    if (st->output != OUTPUT_FRAMES && st->out.buf != NULL)
+        (void)obuf_drain(&st->out);
+}
+
 void epcap_fatal(struct epcap *st, int exit_code, int err_code,
                  const char *fmt, ...)
 {
@@ -68,6 +88,7 @@ void epcap_fatal(struct epcap *st, int exit_code, int err_code,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    save_what_is_held(st);
     fprintf(stderr, "epcap: %s\n", msg);
     if (st->frames && st->out.buf != NULL) {
         (void)epcap_error_frame(st, err_code, true, msg);

@@ -51,6 +51,11 @@ void sandbox_apply(struct epcap *st);
 /* sandbox_rlimit.c: no new descriptors, no new processes. Exits on
  * failure. Used by every backend except null. */
 void sandbox_limit_resources(struct epcap *st);
+/* RLIMIT_AS: what is mapped plus EPCAP_AS_HEADROOM (sandbox_rlimit.c).
+ * Measured before privs_drop (which may chroot away from /proc), limited
+ * when the sandbox is applied. */
+void sandbox_measure_memory(struct epcap *st);
+void sandbox_limit_memory(struct epcap *st);
 
 /* sandbox_rlimit.c: the lowest descriptor number not in use, where
  * RLIMIT_NOFILE is set (one above it when a dump rotates). */

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -46,6 +47,7 @@ const char *sandbox_name(void)
 
 void sandbox_apply(struct epcap *st)
 {
+    sandbox_limit_memory(st);
     sandbox_limit_resources(st);
     epcap_log(st, 1, "sandbox: resource limits set");
 }
@@ -75,6 +77,53 @@ int sandbox_free_fd(void)
     while (fd < rl.rlim_cur && fcntl((int)fd, F_GETFD) != -1)
         fd++;
     return (int)fd;
+}
+
+/* The process's address space in bytes (VmSize), or 0 if unknown. */
+static rlim_t mapped_bytes(void)
+{
+    FILE *fp = fopen("/proc/self/statm", "re");
+    unsigned long pages = 0;
+
+    if (fp == NULL)
+        return 0;
+    if (fscanf(fp, "%lu", &pages) != 1)
+        pages = 0;
+    fclose(fp);
+    long page = sysconf(_SC_PAGESIZE);
+    return page > 0 ? (rlim_t)pages * (rlim_t)page : 0;
+}
+
+/*
+ * RLIMIT_AS = what is mapped now (the ring, the buffers, libraries, a
+ * sanitizer's shadow) plus EPCAP_AS_HEADROOM. Everything the loop needs is
+ * allocated by now; what comes later is small, except what a FILTER
+ * command makes libpcap's compiler and optimizer take, which grows much
+ * faster than the expression (tens of GB for 64 KiB). With the limit that
+ * compile fails with "out of memory" in a few seconds and the old filter
+ * stays. The size is read from /proc/self/statm by sandbox_measure_memory
+ * while /proc can still be seen (before the chroot of privs_drop); what
+ * is mapped between then and now comes out of the headroom.
+ */
+void sandbox_measure_memory(struct epcap *st)
+{
+    st->mapped = (unsigned long long)mapped_bytes();
+}
+
+void sandbox_limit_memory(struct epcap *st)
+{
+    if (st->mapped == 0) { /* no /proc (not Linux): the limit is skipped */
+        epcap_log(st, 1, "sandbox: RLIMIT_AS not set: no /proc/self/statm");
+        return;
+    }
+    /* Never above what the caller already set: a hard limit cannot be
+     * raised, and the caller's own is theirs to keep. */
+    rlim_t want = (rlim_t)(st->mapped + EPCAP_AS_HEADROOM);
+    struct rlimit now;
+    if (getrlimit(RLIMIT_AS, &now) == 0 && now.rlim_max != RLIM_INFINITY &&
+        now.rlim_max < want)
+        want = now.rlim_max;
+    set_limit(st, RLIMIT_AS, "RLIMIT_AS", want);
 }
 
 void sandbox_limit_resources(struct epcap *st)

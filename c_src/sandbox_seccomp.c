@@ -172,13 +172,24 @@ static void report_frame(struct obuf *ob, const char *msg, size_t len)
     (void)write_bounded(ob->fd, frame, 8 + len);
 }
 
+/* SYS_SECCOMP (asm-generic/siginfo.h): the kernel's own code for a
+ * filter's trap. */
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1
+#endif
+
 static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 {
     char msg[REPORT_MAX];
-    size_t len = format_report(msg, si->si_syscall, si->si_arch);
 
     (void)sig;
     (void)uctx;
+    /* Only the kernel's seccomp trap counts: a SIGSYS queued by another
+     * process of the same user (si_code SI_QUEUE, SI_USER, ...) is not a
+     * violation and must not end the capture as one. */
+    if (si->si_code != SYS_SECCOMP)
+        return;
+    size_t len = format_report(msg, si->si_syscall, si->si_arch);
     (void)!write(STDERR_FILENO, "epcap: ", 7);
     (void)!write(STDERR_FILENO, msg, len);
     (void)!write(STDERR_FILENO, "\n", 1);
@@ -569,6 +580,7 @@ void sandbox_apply(struct epcap *st)
     if (st->opt.verbose >= 3)
         (void)seccomp_export_pfc(ctx, STDERR_FILENO);
 
+    sandbox_limit_memory(st);
     restrict_paths(st); /* before the limits: it needs a descriptor */
     sandbox_limit_resources(st);
     int rc = seccomp_load(ctx);

@@ -28,12 +28,15 @@
 #include "epcap.h"
 
 static volatile sig_atomic_t terminated;
+static volatile sig_atomic_t exit_at_once;
 static sigset_t poll_mask;
 
 static void on_signal(int sig)
 {
     (void)sig;
     terminated = 1;
+    if (exit_at_once)
+        _exit(EPCAP_EXIT_OK);
 }
 
 bool signals_terminated(void)
@@ -88,4 +91,37 @@ void signals_watch_parent(struct epcap *st)
 #else
     (void)parent;
 #endif
+}
+
+/*
+ * Let SIGTERM and SIGINT in outside ppoll, for a call that may block or
+ * run long: reading a capture file that is a FIFO or a slow device (the
+ * handler has no SA_RESTART, so the read fails with EINTR and the caller
+ * sees signals_terminated()), or compiling a FILTER command's expression,
+ * which libpcap's optimizer can make take minutes (exit_now: the process
+ * exits at once, status 0; the caller has written out what it held).
+ * sigprocmask only: the seccomp filter allows no sigaction.
+ */
+void signals_window_open(bool exit_now)
+{
+    sigset_t set;
+
+    exit_at_once = exit_now ? 1 : 0;
+    if (terminated && exit_now)
+        _exit(EPCAP_EXIT_OK);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    (void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+void signals_window_close(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    (void)sigprocmask(SIG_BLOCK, &set, NULL);
+    exit_at_once = 0;
 }

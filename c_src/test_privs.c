@@ -402,7 +402,8 @@ static int sudo_start_child(void)
         return 30;
     snprintf(uid, sizeof(uid), "%u", (unsigned)pw->pw_uid);
     snprintf(gid, sizeof(gid), "%u", (unsigned)pw->pw_gid);
-    if (setenv("SUDO_UID", uid, 1) < 0 || setenv("SUDO_GID", gid, 1) < 0)
+    /* SUDO_GID is ignored: the group comes from passwd. */
+    if (setenv("SUDO_UID", uid, 1) < 0 || setenv("SUDO_GID", "0", 1) < 0)
         return 31;
     privs_start(&st);
     if (st.caller.mode != EPCAP_START_SUDO)
@@ -423,13 +424,33 @@ static void test_sudo_start_becomes_sudo_uid(void **state)
     assert_int_equal(in_child(sudo_start_child), 0);
 }
 
+/* A launcher's variable that names no user fails closed: not root. */
+static int bad_sudo_uid_child(void)
+{
+    struct epcap st;
+
+    init_state(&st);
+    if (setenv("SUDO_UID", "alice", 1) < 0)
+        return 30;
+    privs_start(&st); /* exits 77 */
+    return 0;
+}
+
+static void test_bad_sudo_uid_is_fatal(void **state)
+{
+    (void)state;
+    skip_unless_root();
+    assert_int_equal(in_child(bad_sudo_uid_child), EPCAP_EXIT_NOPERM);
+}
+
 /* Root with no SUDO_UID stays root until the drop. */
 static int root_start_child(void)
 {
     struct epcap st;
 
     init_state(&st);
-    if (unsetenv("SUDO_UID") < 0)
+    if (unsetenv("SUDO_UID") < 0 || unsetenv("PKEXEC_UID") < 0 ||
+        unsetenv("DOAS_USER") < 0)
         return 30;
     privs_start(&st);
     if (st.caller.mode != EPCAP_START_ROOT || !st.caller.root || geteuid() != 0)
@@ -459,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_setuid_start_becomes_the_caller),
         cmocka_unit_test(test_sudo_start_becomes_sudo_uid),
         cmocka_unit_test(test_root_start_keeps_root),
+        cmocka_unit_test(test_bad_sudo_uid_is_fatal),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

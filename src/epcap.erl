@@ -26,11 +26,18 @@
 %%
 %% `Time' is `{MegaSecs, Secs, MicroSecs}' by default, or an integer with
 %% `{time_unit, microsecond | nanosecond}'. `Length' is the length on the
-%% wire; `byte_size(Packet)' is what was captured (at most the snaplen).
+%% wire; `byte_size(Packet)' is what was captured (at most the snaplen,
+%% and at most 262144 bytes: a file's larger packets, which D-Bus and USB
+%% allow, arrive cut to that, with `Length' unchanged). `DataLinkType' is
+%% libpcap's DLT (raw IP is 12 on Linux, although files store 101).
 %% Reading a file with `{file, Path}' ends with the message
-%% `{epcap, eof}', after which the epcap process exits normally. It
-%% comes after every packet: an owner in `{active, once | N}' that has
-%% packets held gets them (through `setopts/2') before it.
+%% `{epcap, eof}', or, when the file is damaged (a truncated record, a
+%% bad length, a pcapng interface with a second link type), with
+%% `{epcap, {error, {capture, Message}}}' after every good packet before
+%% the damage; either way the epcap process then exits normally, so a
+%% linked caller is not hurt by a bad file. The last message comes after
+%% every packet: an owner in `{active, once | N}' that has packets held
+%% gets them (through `setopts/2') before it.
 %%
 %% `start'/`start_link' return `{ok, Pid}' only once the port is capturing
 %% (handle active, filter applied), or `{error, Reason}' with a structured

@@ -67,6 +67,8 @@
     avg_batch = 1 :: pos_integer(),
     recheck = false :: boolean(),
     eof = false :: boolean(),       % the port has read all of a file
+    %% How the file ended: the owner's last message says it.
+    ending = eof :: eof | {error, term()},
     eof_told = false :: boolean(),  % and the owner has {epcap, eof}
     sent = 0 :: non_neg_integer(),
     stats_timer :: reference() | undefined
@@ -104,7 +106,9 @@ call(Pid, Request) ->
     try
         gen_server:call(Pid, Request, infinity)
     catch
-        exit:{Reason, _} when ?GONE(Reason) -> {error, closed}
+        %% Whatever it ended with (a live capture's fatal error too), the
+        %% capture is over: the caller's question has no answer.
+        exit:{_Reason, {gen_server, call, _}} -> {error, closed}
     end.
 
 %% @private
@@ -414,6 +418,10 @@ handle_info(stop_timeout, #state{port = Port} = State) when is_port(Port) ->
     {stop, normal, State#state{port = undefined}};
 handle_info(Msg, State) when Msg =:= stop_timeout; Msg =:= stats_tick ->
     {noreply, State};
+handle_info({Port, {exit_status, _}}, #state{port = undefined} = State)
+  when is_port(Port) ->
+    %% A port closed after its file's damage may have exited already.
+    {noreply, State};
 handle_info(Msg, State) ->
     logger:warning("epcap: unexpected message ~p", [Msg]),
     {noreply, State}.
@@ -437,6 +445,14 @@ frame(eof, State) ->
     {noreply, tell_eof(deliver(State#state{eof = true}))};
 frame({reply, Id, Status, Body}, State) ->
     {noreply, reply(Id, Status, Body, State)};
+frame({error, Code, true, Msg}, #state{ready = #{source := file}} = State) ->
+    %% Damage in a capture file (a truncated record, a bad length) ends
+    %% the file, not the caller: every good packet has been delivered,
+    %% and the owner's last message names the damage, after what is held.
+    logger:warning("epcap: ~p: ~ts", [Code, Msg]),
+    close(State#state.port),
+    port_gone(normal, State#state{eof = true,
+                                  ending = {error, fatal_reason(Code, Msg)}});
 frame({error, Code, true, Msg}, State) ->
     %% The port waits for us to close it; what was captured before the
     %% error still reaches the owner.
@@ -455,7 +471,7 @@ frame({ready_version, _} = Frame, _State) ->
 
 %% Held packets go first: {epcap, eof} is always the last message.
 tell_eof(#state{eof = true, eof_told = false, held_count = 0} = State) ->
-    State#state.owner ! {epcap, eof},
+    State#state.owner ! {epcap, State#state.ending},
     State#state{eof_told = true};
 tell_eof(State) ->
     State.

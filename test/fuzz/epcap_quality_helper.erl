@@ -13,8 +13,9 @@
 %%     lists and some edge cases, NUL-separated as fuzz_options.c splits
 %%     them;</li>
 %% <li>`pcapfile': epcap_samplegen's capture files in every format,
-%%     precision and byte order, whole and cut short, behind
-%%     fuzz_pcapfile.c's filter byte.</li>
+%%     precision and byte order, whole and cut short, and
+%%     epcap_corpus's damaged and edge files, behind fuzz_pcapfile.c's
+%%     filter byte.</li>
 %% </ul>
 %%
 %% `valgrind-inputs DIR': capture files, a stream of commands and a STOP
@@ -118,7 +119,12 @@ pcapfile(Dir) ->
              end || F <- [pcap, pcapng], P <- [micro, nano], E <- [little, big]],
     %% A cut one too: libpcap's short-read paths.
     Cut = [binary:part(B, 0, byte_size(B) * 2 div 3) || B <- Files],
-    write_all(Dir, "file", [<<Filter, B/binary>> || B <- Files ++ Cut,
+    %% And the corpus suite's files: damage, edge stamps, link types
+    %% (the 300000-byte D-Bus one aside: libFuzzer sizes its inputs by the
+    %% largest seed).
+    Corpus = [B || {_, _, B} <- epcap_corpus:files(), byte_size(B) < 65536] ++
+             [epcap_corpus:multi_linktype()],
+    write_all(Dir, "file", [<<Filter, B/binary>> || B <- Files ++ Cut ++ Corpus,
                                                      Filter <- [0, 2, 4]]).
 
 write_all(Dir, Prefix, Bins) ->
