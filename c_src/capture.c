@@ -149,13 +149,14 @@ static void activate(struct epcap *st)
 {
     const char *dev = st->opt.interface;
     privs_net_raise(st);
-    int rc = pcap_activate(st->pcap);
     /* The adaptive default's immediate-mode ring (fastlane.c) is a second
-     * socket: opened with the same rights, before they go. Not with
+     * socket: opened with the same rights, and first, so the main handle
+     * counts no more unfiltered traffic than it did alone. Not with
      * inject: the kernel hides a socket's own packets from that socket
      * only, so a second socket would capture what the port injects. */
-    if (rc >= 0 && st->opt.timeout_mode == TIMEOUT_ADAPTIVE && !st->opt.inject)
+    if (st->opt.timeout_mode == TIMEOUT_ADAPTIVE && !st->opt.inject)
         fastlane_open(st);
+    int rc = pcap_activate(st->pcap);
     privs_net_done(st);
 
     if (rc > 0) {

@@ -304,8 +304,9 @@ int fastlane_set_filter(struct epcap *st, const char *expr)
     return fl->capturing ? attach_real(fl) : 0;
 }
 
-/* Lane A: the same interface and settings as the main handle, immediate
- * mode, a small ring. Runs with the capture privileges. */
+/* Lane A: the same interface and settings as the main handle (configured,
+ * not yet activated), immediate mode, a small ring. Runs with the capture
+ * privileges. */
 void fastlane_open(struct epcap *st)
 {
     struct fastlane *fl = &st->fl;
