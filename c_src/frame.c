@@ -186,14 +186,14 @@ static bool time_left(const struct timespec *until, struct timespec *left)
  */
 int obuf_drain(struct obuf *ob)
 {
-    struct timespec until = {0, 0}, left, *wait;
+    struct timespec until = {0, 0}, left;
 
     obuf_close_batch(ob);
     for (;;) {
         int rc = obuf_flush(ob);
         if (rc <= 0)
             return rc;
-        wait = NULL;
+        struct timespec *wait = NULL;
         if (signals_terminated()) {
             if (until.tv_sec == 0) {
                 clock_gettime(CLOCK_MONOTONIC, &until);

@@ -5,7 +5,10 @@
  * captures; a file is always readable), stdin (commands) and stdout (only
  * while output is backed up). Stats, filter changes and injection all need
  * the live handle, and only one writer may touch stdout, so everything
- * happens here in turn.
+ * happens here in turn. The adaptive default has two rings (fastlane.c):
+ * the immediate one is polled while it is on and the block ring's copies
+ * are read with it; otherwise the block ring is polled, and the loop
+ * wakes every millisecond to look at the rate.
  *
  * Each wakeup takes every packet the kernel has ready (pcap_dispatch with
  * no count), appends them to one output buffer and writes it with as few
