@@ -46,12 +46,16 @@ TEST_PKGS += rebar3 git passwd
 TEST_PKGS += clang libclang-rt-14-dev valgrind cppcheck clang-tidy \
 	erlang-proper erlang-proper-dev
 
+# make bench only: the live burst's generator and the injection peer.
+BENCH_PKGS = $(BUILD_PKGS) tcpdump iproute2 netsniff-ng tcpreplay
+
 ERL_SRC = $(wildcard src/*.erl)
 ERL_BEAM = $(patsubst src/%.erl,ebin/%.beam,$(ERL_SRC))
 EX_SRC = $(wildcard examples/*.erl)
 
-.PHONY: all port variants chunks erlang examples deps test-deps test unit \
-	eunit ct exunit proto proto-check run bench docs clean setcap setuid
+.PHONY: all port variants chunks erlang examples deps test-deps bench-deps \
+	test unit eunit ct exunit proto proto-check run bench docs clean setcap \
+	setuid
 
 # Safe as a dependency's build: nothing is installed here.
 all: port erlang chunks
@@ -153,7 +157,10 @@ exunit: erlang examples
 test: test-deps all variants proto-check unit eunit ct exunit quality
 	@echo "make test: all suites passed"
 
-bench: deps all examples
+bench-deps:
+	$(call ensure_pkgs,$(BENCH_PKGS))
+
+bench: bench-deps all examples
 	sh test/bench.sh
 
 # A long live run under seccomp with stats, filter changes and injection;

@@ -131,8 +131,8 @@ static void configure(struct epcap *st)
     if (o->timeout_mode == TIMEOUT_IMMEDIATE)
         (void)pcap_set_immediate_mode(p, 1);
     else
-        (void)pcap_set_timeout(p, o->timeout_mode == TIMEOUT_MS ? o->timeout_ms
-                                                                : 0);
+        (void)pcap_set_timeout(p, o->timeout_mode == TIMEOUT_INFINITY
+                                      ? 0 : o->timeout_ms);
     if (o->tstamp_type >= 0 && pcap_set_tstamp_type(p, o->tstamp_type) != 0)
         epcap_warn(st, EPCAP_E_TSTAMP_TYPE_NOT_SUPPORTED,
                    "%s: time stamp type %s not supported", o->interface,
@@ -149,6 +149,13 @@ static void activate(struct epcap *st)
 {
     const char *dev = st->opt.interface;
     privs_net_raise(st);
+    /* The adaptive default's immediate-mode ring (fastlane.c) is a second
+     * socket: opened with the same rights, and first, so the main handle
+     * counts no more unfiltered traffic than it did alone. Not with
+     * inject: the kernel hides a socket's own packets from that socket
+     * only, so a second socket would capture what the port injects. */
+    if (st->opt.timeout_mode == TIMEOUT_ADAPTIVE && !st->opt.inject)
+        fastlane_open(st);
     int rc = pcap_activate(st->pcap);
     privs_net_done(st);
 
@@ -236,6 +243,10 @@ int capture_set_filter(struct epcap *st, const char *expr)
      * packets the ring took in under the old filter (live only: a file
      * is filtered in userland by libpcap already). */
     capture_recheck_done(st);
+    if (fastlane_set_filter(st, expr) < 0) {
+        pcap_freecode(&prog);
+        return -1;
+    }
     if (st->is_file || st->pcap_fd < 0) {
         pcap_freecode(&prog);
     } else {

@@ -192,7 +192,9 @@ static void cmd_stats(struct epcap *st, const struct epcap_cmd *cmd)
     if (!valid)
         memset(&ps, 0, sizeof(ps));
     const uint64_t v[EPCAP_STATS_COUNTERS] = {
-        ps.ps_recv,      ps.ps_drop,        ps.ps_ifdrop,  c->delivered,
+        /* The block ring takes every packet, so its counts are the
+         * capture's; the adaptive default adds what it had to skip. */
+        ps.ps_recv,      ps.ps_drop + st->fl.missed, ps.ps_ifdrop, c->delivered,
         c->delivered_bytes, c->injected,    c->inject_failed,
         c->credit_stalls, c->output_stalls, c->filter_changes,
     };

@@ -5,7 +5,10 @@
  * captures; a file is always readable), stdin (commands) and stdout (only
  * while output is backed up). Stats, filter changes and injection all need
  * the live handle, and only one writer may touch stdout, so everything
- * happens here in turn.
+ * happens here in turn. The adaptive default has two rings (fastlane.c):
+ * the immediate one is polled while it is on and the block ring's copies
+ * are read with it; otherwise the block ring is polled, and the loop
+ * wakes every millisecond to look at the rate.
  *
  * Each wakeup takes every packet the kernel has ready (pcap_dispatch with
  * no count), appends them to one output buffer and writes it with as few
@@ -51,6 +54,8 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
     }
     if (st->recheck_active && pcap_offline_filter(&st->recheck, h, data) == 0)
         return; /* taken in under the old filter */
+    if (st->fl.pcap != NULL && !fastlane_accept(st, h, data))
+        return; /* the other lane's copy of a packet already delivered */
     if (st->dump.fd >= 0)
         dump_packet(st, h, data);
     if (st->opt.dump_only)
@@ -65,7 +70,31 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
         st->done = true;
     if (st->done || obuf_pending(&st->out) >= EPCAP_OUT_HIGH ||
         (st->opt.credit >= 0 && --st->credit <= 0))
-        pcap_breakloop(st->pcap);
+        pcap_breakloop(st->cur);
+}
+
+static bool has_room(const struct epcap *st)
+{
+    return !st->done && obuf_pending(&st->out) < EPCAP_OUT_HIGH &&
+           (st->opt.credit < 0 || st->credit > 0);
+}
+
+/* The adaptive default's immediate-mode lane first (fastlane.c): it
+ * holds the newest packets at light load. */
+static void capture_fast_lane(struct epcap *st)
+{
+    if (!fastlane_reads_a(st))
+        return;
+    st->cur = st->fl.pcap;
+    st->fl.lane = FL_LANE_A;
+    fastlane_before_a(st);
+    if (pcap_dispatch(st->fl.pcap, -1, on_packet, (unsigned char *)st) ==
+        PCAP_ERROR)
+        epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
+                    st->opt.interface, pcap_geterr(st->fl.pcap));
+    fastlane_after_a(st);
+    st->cur = st->pcap;
+    st->fl.lane = FL_LANE_B;
 }
 
 static void capture_some(struct epcap *st)
@@ -74,11 +103,14 @@ static void capture_some(struct epcap *st)
 
     if (st->opt.credit >= 0 && st->is_file && st->credit < count)
         count = (int)st->credit;
+    capture_fast_lane(st);
     /* A file may be a FIFO or a device that blocks in read: SIGTERM and
      * SIGINT get in there too (signals.c), and end it as in ppoll. */
     if (st->is_file)
         signals_window_open(false);
-    int n = pcap_dispatch(st->pcap, count, on_packet, (unsigned char *)st);
+    int n = has_room(st)
+        ? pcap_dispatch(st->pcap, count, on_packet, (unsigned char *)st)
+        : PCAP_ERROR_BREAK;
     if (st->is_file)
         signals_window_close();
 
@@ -297,25 +329,50 @@ void loop_tune_output(void)
 #endif
 }
 
+/* The adaptive default looks at the rate every millisecond while its
+ * immediate-mode lane is off (fastlane.c); otherwise wait as asked. */
+static const struct timespec *fast_lane_wait(const struct epcap *st,
+                                             const struct timespec *wait,
+                                             struct timespec *left)
+{
+    long long ns = fastlane_wait_ns(st);
+
+    if (ns < 0)
+        return wait;
+    if (wait != NULL && (long long)wait->tv_sec * 1000000000LL + wait->tv_nsec < ns)
+        return wait;
+    left->tv_sec = (time_t)(ns / 1000000000LL);
+    left->tv_nsec = (long)(ns % 1000000000LL);
+    return left;
+}
+
 int loop_run(struct epcap *st)
 {
     loop_init(st);
+    st->cur = st->pcap;
+    st->fl.lane = FL_LANE_B;
     bool commands = st->stdin_open;
 
     while (!st->done && !signals_terminated()) {
         struct pollfd fds[3];
-        nfds_t n = 0;
+        nfds_t n = 0, live = 0;
         bool capture = may_capture(st);
         bool file_ready = st->is_file && capture;
         const struct timespec zero = {0, 0};
         struct timespec left;
-        const struct timespec *wait = time_left(st, &left);
+        const struct timespec *wait = fast_lane_wait(st, time_left(st, &left),
+                                                     &left);
 
         if (commands)
             fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
         if (obuf_pending(&st->out) > 0)
             fds[n++] = (struct pollfd){.fd = STDOUT_FILENO, .events = POLLOUT};
-        if (capture && !st->is_file)
+        live = n;
+        /* The adaptive default's immediate ring, while it is on, sees
+         * every packet first; the block ring's copies are read with it. */
+        if (capture && fastlane_reads_a(st))
+            fds[n++] = (struct pollfd){.fd = st->fl.fd, .events = POLLIN};
+        else if (capture && !st->is_file)
             fds[n++] = (struct pollfd){.fd = st->pcap_fd, .events = POLLIN};
         if (ppoll(fds, n, file_ready ? &zero : wait, signals_poll_mask()) < 0) {
             if (errno == EINTR)
@@ -330,9 +387,12 @@ int loop_run(struct epcap *st)
         }
         if (st->done)
             break;
-        if (file_ready || (n > 0 && fds[n - 1].fd == st->pcap_fd &&
-                           fds[n - 1].revents != 0))
+        bool ready = file_ready;
+        for (nfds_t i = live; i < n; i++)
+            ready = ready || fds[i].revents != 0;
+        if (ready)
             capture_some(st);
+        fastlane_tick(st, capture);
         flush_output(st);
     }
     /* SIGTERM, SIGINT or STOP: what the kernel has already captured is

@@ -92,9 +92,11 @@ void options_usage(FILE *fp)
         "                          (default 262144)\n"
         "  -P, --promiscuous       put the interface in promiscuous mode\n"
         "  -M, --monitor           put a wireless interface in monitor mode\n"
-        "  -t, --timeout MS|immediate|infinity\n"
+        "  -t, --timeout adaptive|MS|immediate|infinity\n"
         "                          how long the kernel may hold packets\n"
-        "                          (default 1 ms; 0 means immediate, the\n"
+        "                          (default adaptive: immediate while\n"
+        "                          traffic is light, libpcap's 1 ms block\n"
+        "                          ring in bursts; 0 means immediate, the\n"
         "                          lowest latency but one ring slot per\n"
         "                          packet)\n"
         "  -B, --buffer-size BYTES kernel buffer, 65536..2147483647\n"
@@ -187,7 +189,10 @@ static int set_timeout(struct epcap_opts *opt, const char *v, char *err,
 {
     long n;
 
-    if (strcmp(v, "immediate") == 0) {
+    if (strcmp(v, "adaptive") == 0) {
+        opt->timeout_mode = TIMEOUT_ADAPTIVE;
+        opt->timeout_ms = EPCAP_TIMEOUT_DEFAULT;
+    } else if (strcmp(v, "immediate") == 0) {
         opt->timeout_mode = TIMEOUT_IMMEDIATE;
     } else if (strcmp(v, "infinity") == 0) {
         opt->timeout_mode = TIMEOUT_INFINITY;
@@ -196,7 +201,7 @@ static int set_timeout(struct epcap_opts *opt, const char *v, char *err,
         opt->timeout_ms = (int)n;
     } else {
         return bad(err, errlen, "timeout", v,
-                   "milliseconds (0..2147483647), immediate or infinity");
+                   "adaptive, milliseconds (0..2147483647), immediate or infinity");
     }
     return 0;
 }
@@ -377,12 +382,11 @@ static void options_defaults(struct epcap_opts *opt)
 {
     memset(opt, 0, sizeof(*opt));
     opt->snaplen = EPCAP_SNAPLEN_DEFAULT;
-    /* A millisecond: libpcap's block ring packs small packets densely
-     * (a burst of hundreds of thousands fits in the default buffer) and
-     * hands them over within a millisecond. Immediate mode, one ring slot
-     * per packet sized for the interface's largest frame, is there for
-     * the lowest latency when asked for. */
-    opt->timeout_mode = TIMEOUT_MS;
+    /* Adaptive (fastlane.c): immediate mode's latency while traffic is
+     * light, libpcap's block ring with a millisecond's timeout (a burst
+     * of hundreds of thousands fits in the default buffer) in bursts.
+     * A capture file ignores it. */
+    opt->timeout_mode = TIMEOUT_ADAPTIVE;
     opt->timeout_ms = EPCAP_TIMEOUT_DEFAULT;
     opt->direction = PCAP_D_INOUT;
     opt->precision = -1;

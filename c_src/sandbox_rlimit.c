@@ -35,7 +35,8 @@
 
 #include "sandbox.h"
 
-/* loop.c polls at most stdin, stdout and the capture descriptor. */
+/* loop.c polls at most stdin, stdout and one capture descriptor (the
+ * adaptive default's two rings are polled one at a time, fastlane.c). */
 #define POLL_FDS_MAX 3
 
 #ifdef SANDBOX_RLIMIT

@@ -258,12 +258,11 @@ static void allow_io(struct epcap *st, scmp_filter_ctx ctx)
 
 /* The packet socket: statistics, filter changes, injection, teardown.
  * A capture file has no socket and gets none of these. */
-static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
+static void allow_socket(struct epcap *st, scmp_filter_ctx ctx, int sock,
+                         bool inject)
 {
-    uint32_t fd = (uint32_t)st->pcap_fd;
+    uint32_t fd = (uint32_t)sock;
 
-    if (st->pcap_fd < 0)
-        return;
     /* pcap_stats. */
     ALLOW(SCMP_SYS(getsockopt), SCMP_A0_32(SCMP_CMP_EQ, fd),
           SCMP_A1_32(SCMP_CMP_EQ, SOL_PACKET),
@@ -295,7 +294,7 @@ static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
           SCMP_A2_32(SCMP_CMP_EQ, PACKET_RX_RING));
     /* pcap_inject is send(fd, buf, len, 0): no destination address, so
      * a packet cannot be redirected to another interface. */
-    if (st->opt.inject) {
+    if (inject) {
         ALLOW(SCMP_SYS(sendto), SCMP_A0_32(SCMP_CMP_EQ, fd),
               SCMP_A4_64(SCMP_CMP_EQ, 0));
         /* Batches (control.c): one call for hundreds of packets. Its
@@ -305,6 +304,17 @@ static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
         ALLOW(SCMP_SYS(sendmmsg), SCMP_A0_32(SCMP_CMP_EQ, fd),
               SCMP_A3_32(SCMP_CMP_EQ, 0));
     }
+}
+
+/* The capture's packet socket, and the adaptive default's second one
+ * (fastlane.c: its own filter changes, poll and ring; never injects). */
+static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
+{
+    if (st->pcap_fd < 0)
+        return;
+    allow_socket(st, ctx, st->pcap_fd, st->opt.inject);
+    if (st->fl.pcap != NULL)
+        allow_socket(st, ctx, st->fl.fd, false);
 }
 
 /* dump.c: writing the current dump file, and rotation: a new file in the

@@ -64,7 +64,8 @@
     child_spec/1,
     batch_fold/3,
     batch_to_list/1,
-    batch_count/1
+    batch_count/1,
+    open/1, recv/2, close/1
 ]).
 
 -export_type([option/0, batch/0]).
@@ -190,9 +191,36 @@ send_chunks(Ref, [C | Rest], Sent, Failed, Reason) ->
 %% `injected', `inject_failed', `credit_stalls', `output_stalls',
 %% `filter_changes'. From this process: `owner_delivered' (messages sent
 %% to the owner) and `held' (waiting for the owner to become active).
--spec stats(pid()) -> {ok, #{atom() => non_neg_integer()}} | {error, term()}.
-stats(Ref) ->
-    epcap_port:call(Ref, stats).
+-spec stats(pid() | epcap_direct:capture()) ->
+    {ok, #{atom() => non_neg_integer()}} | {error, term()}.
+stats(Ref) when is_pid(Ref) ->
+    epcap_port:call(Ref, stats);
+stats(Capture) ->
+    epcap_direct:stats(Capture).
+
+%% @doc Start a capture that the calling process owns itself, with no
+%% epcap process in between (like a socket in gen_tcp's passive mode):
+%% the lowest latency. Take packets with {@link recv/2}, end it with
+%% {@link close/1}; {@link stats/1} works too. Options as for
+%% {@link start_link/1}. See {@link epcap_direct}.
+-spec open([option()] | map()) -> {ok, epcap_direct:capture()} | {error, term()}.
+open(Options) ->
+    epcap_direct:open(Options).
+
+%% @doc The packets the port has ready, oldest first, as
+%% `{packet, DataLinkType, Time, Length, Packet}' terms; waits up to
+%% `Timeout' ms for the first. `{error, eof}' after the end of a file.
+-spec recv(epcap_direct:capture(), timeout()) ->
+    {ok, [{packet, non_neg_integer(), erlang:timestamp() | non_neg_integer(),
+           non_neg_integer(), binary()}]}
+    | {error, term()}.
+recv(Capture, Timeout) ->
+    epcap_direct:recv(Capture, Timeout).
+
+%% @doc End a capture started with {@link open/1}.
+-spec close(epcap_direct:capture()) -> ok.
+close(Capture) ->
+    epcap_direct:close(Capture).
 
 %% @doc Replace the filter. On `ok' no packet that fails the new filter
 %% is delivered afterwards (in active mode); on error the old filter stays.

@@ -47,7 +47,7 @@
     | {snaplen, num(1..262144)}
     | {promiscuous, boolean()}
     | {monitor, boolean()}
-    | {timeout, num(-1 | non_neg_integer()) | immediate | infinity}
+    | {timeout, num(-1 | non_neg_integer()) | adaptive | immediate | infinity}
     | {buffer, num(0..2147483647)}
     | {direction, in | out | inout}
     | {time_unit, timestamp | microsecond | nanosecond}
@@ -390,7 +390,7 @@ check(active, V, _) when is_integer(V), V > 0 -> V;
 check(delivery, V, _) when V =:= packet; V =:= batch -> V;
 check(timeout, -1, _) -> infinity;
 check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
-check(timeout, V, _) when V =:= immediate; V =:= infinity -> V;
+check(timeout, V, _) when V =:= adaptive; V =:= immediate; V =:= infinity -> V;
 check(direction, V, _) when V =:= in; V =:= out; V =:= inout -> V;
 check(time_unit, V, _) when
     V =:= timestamp; V =:= microsecond; V =:= nanosecond

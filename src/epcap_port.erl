@@ -20,6 +20,8 @@
 
 -export([start/3, stop/1, call/2, exec_prefix/1, with_hint/2]).
 -export([init_it/4]).
+%% For epcap_direct: spawn and handshake in the calling process.
+-export([open/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -define(STOP_TIMEOUT, 5000).

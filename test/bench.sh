@@ -61,8 +61,28 @@ if [ "$(id -u)" != 0 ]; then
     exit 0
 fi
 
-# 2. Latency on lo, immediate mode, light load.
-$ERL -eval 'epcap_bench:latency(["3000"])'
+# 2. Latency on lo at light load (a datagram a millisecond), each reader
+#    in turn, alternated over rounds, against a plain C libpcap reader
+#    (the floor) and a NIF thread sending to the owner (the peer); both
+#    are built here from test/bench/, for the benchmark only.
+ERTS_INC=$(erl -noshell -eval 'io:format("~s/erts-~s/include", [code:root_dir(), erlang:system_info(version)]), halt().')
+cc -O2 -Wall -Wextra -o _build/test/lat_reader test/bench/lat_reader.c -lpcap
+cc -O2 -Wall -Wextra -fPIC -shared -I"$ERTS_INC" -o _build/test/epcap_nif_peer.so \
+    test/bench/epcap_nif_peer.c -lpcap
+erlc -o _build/test test/bench/epcap_nif_peer.erl
+LAT_COUNT=${BENCH_LAT_COUNT:-1000}
+LAT_ROUNDS=${BENCH_LAT_ROUNDS:-5}
+echo "latency: kernel time stamp to the reader, $LAT_COUNT datagrams on lo, one a millisecond;"
+echo "medians of $LAT_ROUNDS alternated rounds; x_c: ratio to the C reader of the same round"
+$ERL -eval "epcap_bench:latency([\"$LAT_COUNT\", \"$LAT_ROUNDS\", \"_build/test/lat_reader\",
+    \"c\", \"nif\", \"pipe\", \"port\", \"direct\", \"immediate\", \"direct_default\", \"default\",
+    \"timeout_1ms=[{timeout, 1}]\"])" \
+    | grep -v '^latency '
+echo "(c: test/bench/lat_reader.c, libpcap immediate mode blocked in poll; nif: test/bench/epcap_nif_peer.c,"
+echo " a libpcap thread sending each packet with enif_send, as a NIF binding does; pipe: priv/epcap -w -"
+echo " into the C reader; port: the owner owns the epcap port itself; direct: epcap:open/1 + recv/2,"
+echo " {timeout, immediate}; immediate: epcap:start_link/1, {timeout, immediate}; direct_default and"
+echo " default: the same with no option (adaptive); timeout_1ms: {timeout, 1}, libpcap's block ring alone)"
 echo
 
 # 3. Live capture: 1 M frames sent by trafgen at the full speed of one
@@ -114,13 +134,21 @@ sleep 1
 kill -INT $tp; wait $tp 2>/dev/null || true
 tdc=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$DIR/td-live.err")
 tdd=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$DIR/td-live.err")
-out=$($ERL_TUNED -eval "epcap_bench:live([\"$R\", \"$LCOUNT\", \"$GEN\"])")
+printf '%-26s %10s %10s %10s\n' capture sent captured dropped
+printf '%-26s %10s %10s %10s\n' "tcpdump -B 32768" "$LCOUNT" "$tdc" "$tdd"
+# The default (adaptive), and the two libpcap modes it switches between.
+for opts in "[]" "[{timeout, 1}]" "[{timeout, immediate}]"; do
+    out=$($ERL_TUNED -eval "epcap_bench:live([\"$R\", \"$LCOUNT\", \"$GEN\", \"$opts\"])" 2>/dev/null)
+    case $opts in
+    "[]") name="epcap -> Erlang, default" ;;
+    *1*) name="epcap, {timeout, 1}" ;;
+    *) name="epcap, {timeout, immediate}" ;;
+    esac
+    printf '%-26s %10s %10s %10s   (kernel received %s, owner got %s)\n' "$name" "$LCOUNT" \
+        "$(echo "$out" | field delivered)" "$(echo "$out" | field dropped)" \
+        "$(echo "$out" | field received)" "$(echo "$out" | field owner)"
+done
 sysctl -qw net.core.netdev_max_backlog="$BACKLOG"
-printf '%-22s %10s %10s %10s\n' capture sent captured dropped
-printf '%-22s %10s %10s %10s\n' "tcpdump -B 32768" "$LCOUNT" "$tdc" "$tdd"
-printf '%-22s %10s %10s %10s   (kernel received %s, owner got %s)\n' "epcap -> Erlang" "$LCOUNT" \
-    "$(echo "$out" | field delivered)" "$(echo "$out" | field dropped)" \
-    "$(echo "$out" | field received)" "$(echo "$out" | field owner)"
 echo
 
 # 4. Injection through a veth into a namespace, counted there,

@@ -43,32 +43,181 @@ count(N, B) ->
     after 30000 -> {N, B}
     end.
 
-%% Kernel time stamp to owner's receive, in immediate mode at light load:
-%% Count UDP datagrams on lo, one every millisecond.
+%% Kernel time stamp to the reader's hands, at light load: one UDP
+%% datagram on lo about every millisecond, sent by this process, for each
+%% reader in turn, Rounds times over (alternated, so a busy machine
+%% weighs on every reader alike). Readers:
+%%   c          test/bench/lat_reader.c: libpcap, immediate, blocked in poll
+%%   pipe       priv/epcap -t immediate -w - into that reader: the port's hop
+%%   nif        test/bench/epcap_nif_peer.c: a NIF thread, enif_send to us
+%%   port       this process owns the epcap port itself (no epcap process)
+%%   direct     epcap:open/1 and recv/2 with {timeout, immediate}: the same,
+%%              through the API (epcap_direct)
+%%   direct_default  the same with no timeout option
+%%   immediate  epcap:start_link with {timeout, immediate}
+%%   default    epcap:start_link with no timeout option
+%%   Name=Opts  epcap:start_link with the options in Opts (an Erlang list)
+%% For each: the median over rounds of p50, p90 and p99, and the ratio of
+%% p50 and p99 to the C reader's of the same round.
 -spec latency([string()]) -> no_return().
-latency([CountS]) ->
+latency([CountS, RoundsS, Reader | Specs]) ->
     Count = list_to_integer(CountS),
-    {ok, S} = gen_udp:open(0, [binary, {active, false}]),
-    {ok, Port} = inet:port(S),
-    Filter = "udp and dst port " ++ integer_to_list(Port),
-    {ok, _} = epcap:start_link([{interface, "lo"}, {filter, Filter},
-                                {timeout, immediate}, {time_unit, nanosecond}]),
-    Lat = [begin
-               ok = gen_udp:send(S, {127, 0, 0, 1}, Port, <<I:32>>),
-               L = receive
-                   {packet, _, T, _, _} -> os:system_time(nanosecond) - T
-               after 1000 -> lost
-               end,
-               %% Light load: one packet at a time, about 1 ms apart.
-               timer:sleep(1),
-               L
-           end || I <- lists:seq(1, Count)],
-    Ok = lists:sort([L || L <- Lat, is_integer(L)]),
-    P = fun(Q) -> lists:nth(max(1, round(Q * length(Ok))), Ok) / 1000 end,
-    io:format("latency packets=~b lost=~b p50_us=~.1f p90_us=~.1f p99_us=~.1f "
-              "max_us=~.1f~n",
-              [Count, Count - length(Ok), P(0.50), P(0.90), P(0.99), P(1.0)]),
+    Rounds = list_to_integer(RoundsS),
+    Modes = [mode(S) || S <- Specs],
+    Runs = [{R, Name, lat_run(Mode, Count, Reader)}
+            || R <- lists:seq(1, Rounds), {Name, Mode} <- Modes],
+    io:format("~-22s ~8s ~8s ~8s ~8s ~7s ~7s~n",
+              [reader, p50_us, p90_us, p99_us, lost, p50_x_c, p99_x_c]),
+    [lat_report(Name, Runs, Rounds, Count) || {Name, _} <- Modes],
     halt(0).
+
+mode("c") -> {"c", c};
+mode("pipe") -> {"pipe", pipe};
+mode("nif") -> {"nif", nif};
+mode("port") -> {"port", port};
+mode("immediate") -> {"immediate", {epcap, [{timeout, immediate}]}};
+mode("default") -> {"default", {epcap, []}};
+mode("direct") -> {"direct", {direct, [{timeout, immediate}]}};
+mode("direct_default") -> {"direct_default", {direct, []}};
+mode(Spec) ->
+    [Name, Opts] = string:split(Spec, "="),
+    {ok, Toks, _} = erl_scan:string(Opts ++ "."),
+    {ok, Term} = erl_parse:parse_term(Toks),
+    {Name, {epcap, Term}}.
+
+lat_report(Name, Runs, Rounds, Count) ->
+    Mine = [{R, S} || {R, N, S} <- Runs, N =:= Name],
+    C = [{R, S} || {R, "c", S} <- Runs],
+    Med = fun(K) -> median([maps:get(K, S) || {_, S} <- Mine]) end,
+    Ratio = fun(K) ->
+        case C of
+            [] -> 0.0;
+            _ -> median([maps:get(K, S) / max(0.001, maps:get(K, proplists:get_value(R, C)))
+                         || {R, S} <- Mine])
+        end
+    end,
+    Lost = lists:sum([maps:get(lost, S) || {_, S} <- Mine]),
+    io:format("~-22s ~8.1f ~8.1f ~8.1f ~8s ~7.2f ~7.2f~n",
+              [Name, Med(p50), Med(p90), Med(p99),
+               integer_to_list(Lost) ++ "/" ++ integer_to_list(Count * Rounds),
+               Ratio(p50), Ratio(p99)]),
+    io:format("latency reader=~s p50_us=~.1f p90_us=~.1f p99_us=~.1f lost=~b~n",
+              [Name, Med(p50), Med(p90), Med(p99), Lost]).
+
+median(L) ->
+    lists:nth((length(L) + 1) div 2, lists:sort(L)).
+
+lat_run(Mode, Count, Reader) ->
+    {ok, S} = gen_udp:open(0, [binary, {active, false}]),
+    {ok, UPort} = inet:port(S),
+    Filter = "udp and dst port " ++ integer_to_list(UPort),
+    Send = fun(I) -> ok = gen_udp:send(S, {127, 0, 0, 1}, UPort, <<I:32>>) end,
+    Ns = lat_mode(Mode, Filter, Count, Reader, Send),
+    gen_udp:close(S),
+    percentiles(Ns, Count).
+
+%% Latencies in nanoseconds, one per packet the reader got.
+lat_mode(c, Filter, Count, Reader, Send) ->
+    P = open_port({spawn_executable, Reader},
+                  [{args, ["lo", Filter, integer_to_list(Count)]},
+                   {line, 1 bsl 24}, exit_status]),
+    receive {P, {data, {eol, "ready"}}} -> ok after 5000 -> exit(c_reader) end,
+    lat_external(P, Count, Send);
+lat_mode(pipe, Filter, Count, Reader, Send) ->
+    Cmd = "./priv/epcap -i lo -t immediate -c " ++ integer_to_list(Count) ++ " -w - '" ++ Filter ++
+          "' 2>/dev/null | " ++ Reader ++ " - " ++ integer_to_list(Count),
+    P = open_port({spawn_executable, "/bin/sh"},
+                  [{args, ["-c", Cmd]}, {line, 1 bsl 24}, exit_status]),
+    timer:sleep(500), % no handshake on this path: let the port open
+    lat_external(P, Count, Send);
+lat_mode(nif, Filter, Count, _, Send) ->
+    {ok, R} = epcap_nif_peer:start("lo", Filter, self()),
+    Ns = lat_owner(Count, Send, fun(I) ->
+        receive {packet, _, T, _, <<_:42/binary, I:32>>} -> os:system_time(nanosecond) - T
+        after 1000 -> lost
+        end
+    end),
+    ok = epcap_nif_peer:stop(R),
+    Ns;
+lat_mode(port, Filter, Count, _, Send) ->
+    {ok, Cfg} = epcap_opts:parse([{interface, "lo"}, {filter, Filter},
+                                  {timeout, immediate}, {time_unit, nanosecond}]),
+    [Exe | Args] = epcap_opts:command(Cfg, []),
+    P = open_port({spawn_executable, Exe}, [{args, Args}, {packet, 4}, binary,
+                                             exit_status]),
+    Prec = receive {P, {data, F}} ->
+        {ready, #{precision := Pr}} = epcap_codec:decode(F), Pr
+    after 5000 -> exit(port_ready)
+    end,
+    %% Credit for the whole run: no flow control on this path.
+    true = port_command(P, epcap_codec:encode_command(credit, 0, Count)),
+    Ns = lat_owner(Count, Send, fun(I) -> lat_port(P, Prec, I) end),
+    port_close(P),
+    Ns;
+lat_mode({direct, Opts}, Filter, Count, _, Send) ->
+    {ok, C} = epcap:open([{interface, "lo"}, {filter, Filter},
+                          {time_unit, nanosecond} | Opts]),
+    Ns = lat_owner(Count, Send, fun(I) -> lat_direct(C, I) end),
+    ok = epcap:close(C),
+    Ns;
+lat_mode({epcap, Opts}, Filter, Count, _, Send) ->
+    {ok, E} = epcap:start_link([{interface, "lo"}, {filter, Filter},
+                                {time_unit, nanosecond} | Opts]),
+    Ns = lat_owner(Count, Send, fun(I) ->
+        receive {packet, _, T, _, <<_:42/binary, I:32>>} -> os:system_time(nanosecond) - T
+        after 1000 -> lost
+        end
+    end),
+    ok = epcap:stop(E),
+    Ns.
+
+lat_port(P, Prec, I) ->
+    receive
+        {P, {data, F}} ->
+            {packets, Recs} = epcap_codec:decode(F),
+            Now = os:system_time(nanosecond),
+            case epcap_codec:packets(Recs, 1, nanosecond, Prec) of
+                [{packet, _, T, _, <<_:42/binary, I:32>>} | _] -> Now - T;
+                _ -> lat_port(P, Prec, I)
+            end
+    after 1000 -> lost
+    end.
+
+lat_direct(C, I) ->
+    case epcap:recv(C, 1000) of
+        {ok, Pkts} ->
+            Now = os:system_time(nanosecond),
+            case [T || {packet, _, T, _, <<_:42/binary, J:32>>} <- Pkts, J =:= I] of
+                [T | _] -> Now - T;
+                [] -> lat_direct(C, I)
+            end;
+        {error, timeout} -> lost
+    end.
+
+%% This process sends, waits for its packet, sleeps a millisecond.
+lat_owner(Count, Send, Recv) ->
+    [begin
+         Send(I),
+         L = Recv(I),
+         timer:sleep(1),
+         L
+     end || I <- lists:seq(1, Count)].
+
+%% A reader in another OS process: send at the same pace, then collect.
+lat_external(P, Count, Send) ->
+    [begin Send(I), timer:sleep(1) end || I <- lists:seq(1, Count)],
+    receive
+        {P, {data, {eol, Line}}} ->
+            receive {P, {exit_status, _}} -> ok after 15000 -> ok end,
+            [list_to_integer(X) || X <- string:lexemes(Line, " ")]
+    after 15000 -> catch port_close(P), []
+    end.
+
+percentiles(Ns, Count) ->
+    Ok = lists:sort([L || L <- Ns, is_integer(L)]),
+    P = fun(_) when Ok =:= [] -> 0.0;
+           (Q) -> lists:nth(max(1, round(Q * length(Ok))), Ok) / 1000 end,
+    #{p50 => P(0.50), p90 => P(0.90), p99 => P(0.99), lost => Count - length(Ok)}.
 
 %% Inject Count frames of Size bytes in batches of Batch through
 %% epcap:send_batch/2 on Iface, from SrcMac to DstMac.
@@ -95,11 +244,17 @@ frame(Dst, Src, Seq, Size) ->
 
 %% Live capture on Iface into this process while Cmd (a traffic generator
 %% sending Count frames) runs; then the stats. Prints owner count,
-%% received, dropped, and the generator's wall time.
+%% received, dropped, and the generator's wall time. An optional fourth
+%% argument adds epcap options (an Erlang list, as text).
 -spec live([string()]) -> no_return().
-live([Iface, CountS, Cmd]) ->
+live([Iface, CountS, Cmd | Extra]) ->
     Count = list_to_integer(CountS),
-    {ok, P} = epcap:start_link([{interface, Iface}, {filter, "ether proto 0x88b5"}]),
+    Opts = case Extra of
+        [] -> [];
+        [Spec] -> {ok, T, _} = erl_scan:string(Spec ++ "."),
+                  {ok, O} = erl_parse:parse_term(T), O
+    end,
+    {ok, P} = epcap:start_link([{interface, Iface}, {filter, "ether proto 0x88b5"} | Opts]),
     Self = self(),
     T0 = erlang:monotonic_time(microsecond),
     spawn_link(fun() -> Out = os:cmd(Cmd), Self ! {sent, Out, erlang:monotonic_time(microsecond)} end),

@@ -27,6 +27,8 @@
     loopback_max_udp/1,
     burst_10000/1,
     burst_while_port_paused/1,
+    adaptive_light_burst_light/1,
+    direct_owner_reads_port/1,
     interface_without_ipv4/1
 ]).
 
@@ -43,7 +45,9 @@ all() ->
      direction_inout, snaplen_truncates, timeout_immediate, timeout_zero,
      timeout_ms, timeout_infinity, time_unit_microsecond,
      time_unit_nanosecond, loopback_max_udp, burst_10000,
-     burst_while_port_paused, interface_without_ipv4].
+     burst_while_port_paused, adaptive_light_burst_light,
+     direct_owner_reads_port,
+     interface_without_ipv4].
 
 init_per_suite(Config) ->
     epcap_test_lib:require_root(Config).
@@ -244,6 +248,82 @@ burst_while_port_paused(Config) ->
             epcap_test_lib:kill("CONT", OsPid)
         end,
     check_burst(Pid, Tag, 20000).
+
+%% The default (adaptive, c_src/fastlane.c) across its switches: paced
+%% datagrams (the immediate ring delivers), a burst (the block ring takes
+%% over), paced again (back to the immediate ring), twice. Every datagram
+%% exactly once and in order, or counted as dropped.
+adaptive_light_burst_light(Config) ->
+    Net = ?config(net, Config),
+    Port = epcap_test_lib:random_port(),
+    {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)}]),
+    Tag = rand:uniform(16#ffffffff),
+    S = epcap_test_lib:udp_socket(maps:get(root_addr, Net)),
+    Dst = epcap_test_lib:parse_ip(maps:get(ns_addr, Net)),
+    Pad = binary:copy(<<16#a5>>, 56),
+    Send = fun(Seqs, Pace) ->
+        [begin
+             ok = gen_udp:send(S, Dst, Port, <<Tag:32, Seq:32, Pad/binary>>),
+             Pace > 0 andalso timer:sleep(Pace)
+         end || Seq <- Seqs]
+    end,
+    Paced = 50,
+    Phases = [{Paced, 2}, {?BURST div 2, 0}, {Paced, 2}, {?BURST div 2, 0}, {Paced, 2}],
+    Total = lists:foldl(fun({N, Pace}, Next) ->
+                                Send(lists:seq(Next, Next + N - 1), Pace),
+                                Next + N
+                        end, 0, Phases),
+    gen_udp:close(S),
+    Pkts = collect(Total, 20000),
+    Seqs = [Seq || P <- Pkts,
+                   #{payload := <<T:32, Seq:32, _/binary>>} <- [packet_udp(P)],
+                   T =:= Tag],
+    {ok, St} = settled_stats(Pid),
+    #{received := R, dropped := D, delivered := Dl} = St,
+    Report = #{sent => Total, got => length(Pkts), stats => St},
+    ct:pal("adaptive: ~p", [Report]),
+    Total =:= R orelse ct:fail({kernel_saw_other_count, Report}),
+    R =:= Dl + D orelse ct:fail({unaccounted, Report}),
+    Dl =:= length(Pkts) orelse ct:fail({delivery_mismatch, Report}),
+    Seqs =:= lists:usort(Seqs) orelse ct:fail({duplicates_or_reordered, Report}),
+    %% The last paced phase came through the immediate ring again.
+    Last = lists:seq(Total - Paced, Total - 1),
+    Last -- Seqs =:= [] orelse ct:fail({last_phase_lost, Report}),
+    ok = epcap:stop(Pid).
+
+%% epcap:open/1 and recv/2 live: the owner owns the port; a burst larger
+%% than the first credit comes through in order, every datagram delivered
+%% or counted as dropped, and close/1 ends the port.
+direct_owner_reads_port(Config) ->
+    Net = ?config(net, Config),
+    Port = epcap_test_lib:random_port(),
+    {ok, C} = epcap:open([{exec, epcap_test_lib:ns_exec(Net)},
+                          {interface, maps:get(ns_if, Net)},
+                          {filter, dport_filter(Port)}, {timeout, immediate}]),
+    %% Sent from another process while this one reads: recv/2 is what
+    %% grants the port credit, as an owner that reads all along does.
+    Self = self(),
+    spawn_link(fun() -> Self ! {tag, send_burst(Net, Port)} end),
+    Pkts = direct_recv(C, ?BURST, []),
+    Tag = receive {tag, T0} -> T0 end,
+    Seqs = [Seq || P <- Pkts,
+                   #{payload := <<T:32, Seq:32, _/binary>>} <- [packet_udp(P)],
+                   T =:= Tag],
+    {ok, #{received := R, dropped := D, delivered := Dl}} = epcap:stats(C),
+    ct:pal("direct: got ~b, received ~b, dropped ~b", [length(Pkts), R, D]),
+    ?assertEqual(Dl, length(Pkts)),
+    ?assertEqual(R, Dl + D),
+    ?assertEqual(Seqs, lists:usort(Seqs)),
+    ok = epcap:close(C),
+    ?assertEqual({error, timeout}, epcap:recv(C, 0)).
+
+direct_recv(_, 0, Acc) ->
+    lists:reverse(Acc);
+direct_recv(C, N, Acc) ->
+    case epcap:recv(C, 2000) of
+        {ok, Pkts} -> direct_recv(C, max(0, N - length(Pkts)), lists:reverse(Pkts, Acc));
+        {error, timeout} -> lists:reverse(Acc)
+    end.
 
 send_burst(Net, Port) ->
     Tag = rand:uniform(16#ffffffff),

@@ -19,7 +19,8 @@
     info_reports_file/1,
     batch_delivery_matches_packets/1,
     batch_delivery_active_once/1,
-    passive_owner_outlives_eof/1
+    passive_owner_outlives_eof/1,
+    direct_matches_packets/1
 ]).
 
 -define(FILTERS, [
@@ -32,7 +33,7 @@ all() ->
      microsecond_time_unit, eof_is_last_and_process_exits,
      max_snaplen_packet_intact, many_packets, empty_file, info_reports_file,
      batch_delivery_matches_packets, batch_delivery_active_once,
-     passive_owner_outlives_eof].
+     passive_owner_outlives_eof, direct_matches_packets].
 
 init_per_suite(Config) ->
     case os:find_executable("tcpdump") of
@@ -138,6 +139,30 @@ max_snaplen_packet_intact(Config) ->
     ok = epcap_samplegen:write(File, Packets, #{}),
     {Got, []} = capture(File, [{time_unit, microsecond}]),
     ?assertEqual([{L, D} || {_, _, L, D} <- Packets], [{L, D} || {_, _, L, D} <- Got]).
+
+%% epcap:open/1 and recv/2 (the owner owns the port) give the same
+%% packets as the epcap process, more than the first credit of them, then
+%% {error, eof}; stats/1 between two recvs keeps what came meanwhile.
+direct_matches_packets(Config) ->
+    Many = filename:join(?config(priv_dir, Config), "direct-many.pcap"),
+    ok = epcap_samplegen:write_synthetic(Many, 20000, 60, #{}),
+    [begin
+        Opts = [{time_unit, Unit}],
+        {Want, []} = capture(File, Opts),
+        {ok, C} = epcap:open([{file, File} | Opts]),
+        {ok, #{delivered := _}} = epcap:stats(C),
+        Got = direct_all(C, []),
+        ok = epcap:close(C),
+        ?assertEqual(Want, [{D, T, L, P} || {packet, D, T, L, P} <- Got], {File, Unit})
+     end || File <- [Many | ?config(files, Config)], Unit <- [timestamp, nanosecond]],
+    %% Nothing is left behind in the owner's mailbox.
+    ?assertEqual({messages, []}, process_info(self(), messages)).
+
+direct_all(C, Acc) ->
+    case epcap:recv(C, 5000) of
+        {ok, Pkts} -> direct_all(C, lists:reverse(Pkts, Acc));
+        {error, eof} -> lists:reverse(Acc)
+    end.
 
 many_packets(Config) ->
     File = filename:join(?config(priv_dir, Config), "many.pcap"),

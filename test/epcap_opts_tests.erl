@@ -60,6 +60,7 @@ booleans_and_atoms_test() ->
     ?assertEqual(["-P", "--inject"], argv([promiscuous, inject])),
     ?assertEqual([], argv([{promiscuous, false}, {monitor, false}])),
     ?assertEqual(["-t", "immediate"], argv([{timeout, immediate}])),
+    ?assertEqual(["-t", "adaptive"], argv([{timeout, adaptive}])),
     ?assertEqual(["-t", "infinity"], argv([{timeout, infinity}])),
     ?assertEqual(["-v", "-v"], argv([{verbose, 2}])),
     ?assertEqual([], argv([{time_unit, microsecond}])).

@@ -70,7 +70,7 @@ static void test_defaults(void **state)
     assert_int_equal(o.snaplen, EPCAP_SNAPLEN_DEFAULT);
     assert_false(o.promisc);
     assert_false(o.monitor);
-    assert_int_equal(o.timeout_mode, TIMEOUT_MS);
+    assert_int_equal(o.timeout_mode, TIMEOUT_ADAPTIVE);
     assert_int_equal(o.timeout_ms, EPCAP_TIMEOUT_DEFAULT);
     assert_int_equal(o.buffer_size, 0);
     assert_int_equal(o.direction, PCAP_D_INOUT);
@@ -363,6 +363,10 @@ static void test_timeout(void **state)
 
     PARSE_OK(&o, "-t", "immediate");
     assert_int_equal(o.timeout_mode, TIMEOUT_IMMEDIATE);
+    options_free(&o);
+    PARSE_OK(&o, "-t", "adaptive");
+    assert_int_equal(o.timeout_mode, TIMEOUT_ADAPTIVE);
+    assert_int_equal(o.timeout_ms, EPCAP_TIMEOUT_DEFAULT);
     options_free(&o);
     PARSE_OK(&o, "--timeout", "infinity");
     assert_int_equal(o.timeout_mode, TIMEOUT_INFINITY);

@@ -1,0 +1,344 @@
+/*
+ * fastlane.c: the adaptive default (-t adaptive): immediate-mode latency
+ * at light load, the block ring's capacity in bursts.
+ *
+ * One libpcap mode cannot give both. Immediate mode (TPACKET_V2) hands
+ * each packet over at once but has one ring slot per packet, sized for
+ * the interface's largest frame (64 KiB on lo or a veth): a few hundred
+ * slots, which a burst of 1 M packets/s overruns. The block ring
+ * (TPACKET_V3, the main handle st->pcap, 1 ms timeout) packs small
+ * packets densely (hundreds of thousands fit) but holds each for up to a
+ * millisecond. So a live capture opens both, with the same settings:
+ *
+ *   lane B  st->pcap, the block ring: always capturing, the reference
+ *           for statistics; never loses what the immediate ring lost.
+ *   lane A  fl->pcap, an immediate-mode handle with a small ring
+ *           (EPCAP_FAST_BUFFER): capturing only while traffic is light.
+ *
+ * Both lanes see the same packets in the same order, each with its own
+ * copy. A packet is delivered by whichever lane yields it first; the
+ * other lane's copy is recognised (length, captured length and a hash of
+ * the first bytes, in order) and skipped. The queue of delivered packets
+ * awaiting their second copy is bounded: at light load it holds what one
+ * block timeout brings.
+ *
+ * Modes: FAST (A capturing, polled first), BULK (A's kernel filter
+ * rejects everything; B alone), DRAIN (A capturing again but not read
+ * until B has delivered everything older, so nothing is skipped or
+ * reordered on the way back). FAST -> BULK when one read of A finds
+ * more than FL_BURST packets waiting (the reader is falling behind a
+ * slot ring, which may have lost newer ones: the read stops there, A's
+ * ring is emptied unread, and B, which has them all, goes on);
+ * BULK -> DRAIN when B brings fewer than FL_QUIET packets in FL_WINDOW;
+ * DRAIN -> FAST once B yields a packet stamped after A came back, or B
+ * has been silent for FL_DRAIN_MAX.
+ *
+ * A packet one lane lost and the other delivered too late to keep the
+ * order is skipped and counted in `missed' (reported as dropped).
+ *
+ * Privileges: opened in capture_open with the capture privileges; the
+ * rest runs after the drop, in the sandbox (setsockopt SO_ATTACH_FILTER
+ * on A's socket, its poll and mmap ring).
+ */
+#include <errno.h>
+#include <linux/filter.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "epcap.h"
+
+#define FL_QUEUE 4096                 /* packets awaiting their second copy */
+#define FL_BURST 16                   /* one read of A this full: burst */
+#define FL_QUIET 16                   /* B packets per window to go back */
+#define FL_WINDOW_NS 10000000LL       /* 10 ms */
+#define FL_DRAIN_MAX_NS 10000000LL    /* 10 ms of silence from B */
+#define FL_DRAIN_MARGIN_NS 200000LL   /* B's stamps past A's return */
+#define FL_HASH_BYTES 64
+
+static long long now_ns(clockid_t clk)
+{
+    struct timespec t;
+
+    clock_gettime(clk, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static long long stamp_ns(const struct epcap *st, const struct pcap_pkthdr *h)
+{
+    return (long long)h->ts.tv_sec * 1000000000LL +
+           (long long)h->ts.tv_usec *
+               (st->out.frac_unit == 1000000000L ? 1 : 1000);
+}
+
+static uint32_t fnv1a(uint32_t hash, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        hash = (hash ^ p[i]) * 16777619u;
+    return hash;
+}
+
+/* What identifies a packet across the two rings: each ring takes its own
+ * time stamp, so not the time; the lengths and the first and last bytes
+ * (frames that differ only past their headers differ there). */
+static struct fl_entry entry_of(const struct epcap *st,
+                                const struct pcap_pkthdr *h,
+                                const unsigned char *data)
+{
+    size_t n = h->caplen < FL_HASH_BYTES ? h->caplen : FL_HASH_BYTES;
+    uint32_t hash = fnv1a(2166136261u, data, n);
+
+    hash = fnv1a(hash, data + (h->caplen - n), n);
+    return (struct fl_entry){stamp_ns(st, h), h->caplen, h->len, hash};
+}
+
+static bool same(const struct fl_entry *a, const struct fl_entry *b)
+{
+    return a->caplen == b->caplen && a->len == b->len && a->hash == b->hash;
+}
+
+static struct fl_entry *q_at(struct fastlane *fl, size_t i)
+{
+    return &fl->q[(fl->qhead + i) % FL_QUEUE];
+}
+
+static void q_pop(struct fastlane *fl, size_t n)
+{
+    fl->qhead = (fl->qhead + n) % FL_QUEUE;
+    fl->qlen -= n;
+}
+
+static void q_push(struct fastlane *fl, const struct fl_entry *e, int lane)
+{
+    if (fl->qlen > 0 && fl->qlane != lane)
+        fl->qlen = 0;
+    fl->qlane = lane;
+    if (fl->qlen == FL_QUEUE)
+        q_pop(fl, 1); /* the oldest copy will count as missed */
+    *q_at(fl, fl->qlen++) = *e;
+}
+
+/* Whether the other lane is taking packets in, so a copy will follow. */
+static bool other_capturing(const struct fastlane *fl, int lane)
+{
+    return lane == FL_LANE_A ? true : fl->capturing;
+}
+
+/* on_packet's question: deliver this packet from this lane, or is it a
+ * copy (or too late)? */
+bool fastlane_accept(struct epcap *st, const struct pcap_pkthdr *h,
+                     const unsigned char *data)
+{
+    struct fastlane *fl = &st->fl;
+    int lane = fl->lane;
+    struct fl_entry e = entry_of(st, h, data);
+
+    if (lane == FL_LANE_B) {
+        fl->window_pkts++;
+    } else if (fl->mode == FL_FAST && ++fl->a_run > FL_BURST) {
+        /* A burst: the immediate ring is falling behind and may already
+         * have lost newer packets. Deliver nothing more from it, so
+         * nothing is ever delivered past a gap; the block ring has them
+         * all. */
+        pcap_breakloop(fl->pcap);
+        fl->burst = true;
+        return false;
+    }
+    if (fl->mode == FL_DRAIN && lane == FL_LANE_B &&
+        e.ts >= fl->back_ns + FL_DRAIN_MARGIN_NS)
+        fl->met = true;
+    if (fl->qlen > 0 && fl->qlane != lane) {
+        for (size_t i = 0; i < fl->qlen; i++)
+            if (same(q_at(fl, i), &e)) {
+                q_pop(fl, i + 1); /* earlier ones this lane lost */
+                return false;
+            }
+        if (e.ts <= q_at(fl, fl->qlen - 1)->ts) {
+            fl->missed++; /* lost by the other lane, too late now */
+            return false;
+        }
+        fl->qlen = 0; /* this lane is past all of them: they were its losses */
+    }
+    if (other_capturing(fl, lane))
+        q_push(fl, &e, lane);
+    return true;
+}
+
+/* A's kernel filter: the real program, or one that takes nothing. */
+static int attach_reject(struct fastlane *fl)
+{
+    struct sock_filter insn = BPF_STMT(BPF_RET | BPF_K, 0);
+    struct sock_fprog prog = {.len = 1, .filter = &insn};
+
+    if (setsockopt(fl->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+                   sizeof(prog)) < 0)
+        return -1;
+    fl->capturing = false;
+    return 0;
+}
+
+static int attach_real(struct fastlane *fl)
+{
+    if (fl->has_prog && pcap_setfilter(fl->pcap, &fl->prog) < 0)
+        return -1;
+    if (!fl->has_prog) {
+        struct bpf_program all;
+        if (pcap_compile(fl->pcap, &all, "", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+            pcap_setfilter(fl->pcap, &all) < 0)
+            return -1;
+        pcap_freecode(&all);
+    }
+    fl->capturing = true;
+    return 0;
+}
+
+static void switch_failed(struct epcap *st, const char *what)
+{
+    epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: fast lane: %s: %s",
+                st->opt.interface, what, strerror(errno));
+}
+
+static void discard(unsigned char *user, const struct pcap_pkthdr *h,
+                    const unsigned char *data)
+{
+    (void)user;
+    (void)h;
+    (void)data;
+}
+
+/* Before a read of lane A. */
+void fastlane_before_a(struct epcap *st)
+{
+    st->fl.a_run = 0;
+}
+
+/* After a read of lane A: on a burst, A stops taking packets and what
+ * its ring still holds is thrown away (the block ring has every one). */
+void fastlane_after_a(struct epcap *st)
+{
+    struct fastlane *fl = &st->fl;
+
+    if (!fl->burst)
+        return;
+    fl->burst = false;
+    if (attach_reject(fl) < 0)
+        switch_failed(st, "to bulk");
+    while (pcap_dispatch(fl->pcap, -1, discard, NULL) > 0)
+        ;
+    fl->mode = FL_BULK;
+    fl->window_start = now_ns(CLOCK_MONOTONIC);
+    fl->window_pkts = 0;
+    epcap_log(st, 2, "fast lane: burst, block ring only");
+}
+
+/* Called every loop turn: time-based transitions. While the loop is not
+ * reading (no credit, output backed up) the clocks stand still: a quiet
+ * window then says nothing about the traffic. */
+void fastlane_tick(struct epcap *st, bool reading)
+{
+    struct fastlane *fl = &st->fl;
+    long long now = now_ns(CLOCK_MONOTONIC);
+
+    if (fl->pcap == NULL)
+        return;
+    if (!reading) {
+        fl->window_start = fl->drain_start = now;
+        return;
+    }
+    if (fl->mode == FL_BULK && now - fl->window_start >= FL_WINDOW_NS) {
+        if (fl->window_pkts < FL_QUIET) {
+            if (attach_real(fl) < 0)
+                switch_failed(st, "back to fast");
+            fl->mode = FL_DRAIN;
+            fl->met = false;
+            fl->back_ns = now_ns(CLOCK_REALTIME);
+            fl->drain_start = now;
+            fl->window_pkts = 0;
+            epcap_log(st, 2, "fast lane: light again, draining the block ring");
+        }
+        fl->window_start = now;
+        fl->window_pkts = 0;
+    } else if (fl->mode == FL_DRAIN &&
+               (fl->met || (fl->window_pkts == 0 &&
+                            now - fl->drain_start >= FL_DRAIN_MAX_NS))) {
+        fl->mode = FL_FAST;
+        epcap_log(st, 2, "fast lane: immediate again");
+    } else if (fl->mode == FL_DRAIN && fl->window_pkts > 0) {
+        fl->drain_start = now; /* silence is counted from B's last packet */
+        fl->window_pkts = 0;
+    }
+}
+
+/* Whether to poll and read lane A now. */
+bool fastlane_reads_a(const struct epcap *st)
+{
+    const struct fastlane *fl = &st->fl;
+
+    return fl->pcap != NULL && fl->mode == FL_FAST;
+}
+
+/* Nanoseconds the loop may sleep before fastlane_tick has work; -1: none. */
+long long fastlane_wait_ns(const struct epcap *st)
+{
+    const struct fastlane *fl = &st->fl;
+
+    if (fl->pcap == NULL || fl->mode == FL_FAST)
+        return -1;
+    return 1000000LL; /* look again within a millisecond */
+}
+
+/* A new filter: kept for lane A, applied now if A is capturing. */
+int fastlane_set_filter(struct epcap *st, const char *expr)
+{
+    struct fastlane *fl = &st->fl;
+    struct bpf_program prog;
+
+    if (fl->pcap == NULL)
+        return 0;
+    if (pcap_compile(fl->pcap, &prog, expr, 1, st->netmask) < 0)
+        return -1;
+    if (fl->has_prog)
+        pcap_freecode(&fl->prog);
+    fl->prog = prog;
+    fl->has_prog = true;
+    return fl->capturing ? attach_real(fl) : 0;
+}
+
+/* Lane A: the same interface and settings as the main handle (configured,
+ * not yet activated), immediate mode, a small ring. Runs with the capture
+ * privileges. */
+void fastlane_open(struct epcap *st)
+{
+    struct fastlane *fl = &st->fl;
+    const struct epcap_opts *o = &st->opt;
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_create(o->interface, errbuf);
+
+    if (p == NULL ||
+        pcap_set_snaplen(p, o->snaplen) != 0 ||
+        pcap_set_promisc(p, o->promisc) != 0 ||
+        pcap_set_buffer_size(p, EPCAP_FAST_BUFFER) != 0 ||
+        pcap_set_immediate_mode(p, 1) != 0 ||
+        (o->tstamp_type >= 0 && pcap_set_tstamp_type(p, o->tstamp_type) != 0) ||
+        pcap_set_tstamp_precision(p, pcap_get_tstamp_precision(st->pcap)) != 0 ||
+        pcap_activate(p) < 0 ||
+        (o->datalink >= 0 && pcap_set_datalink(p, o->datalink) != 0) ||
+        (o->direction_set && pcap_setdirection(p, o->direction) != 0) ||
+        pcap_setnonblock(p, 1, errbuf) != 0 ||
+        (fl->fd = pcap_get_selectable_fd(p)) < 0) {
+        /* Not fatal: the block ring alone still captures everything. */
+        epcap_log(st, 1, "fast lane unavailable (%s): block ring only",
+                  p != NULL && errbuf[0] == '\0' ? pcap_geterr(p) : errbuf);
+        if (p != NULL)
+            pcap_close(p);
+        fl->pcap = NULL;
+        fl->fd = -1;
+        return;
+    }
+    fl->pcap = p;
+    fl->q = calloc(FL_QUEUE, sizeof(*fl->q));
+    if (fl->q == NULL)
+        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
+    fl->mode = FL_FAST;
+    fl->capturing = true;
+}
