@@ -41,8 +41,9 @@
 open(Options) ->
     case epcap_opts:parse(Options) of
         {ok, Config} ->
+            ok = epcap_opts:log_warnings(Config),
             case epcap_port:open(Config) of
-                {ok, Port, #{datalink := DLT, precision := Prec}} ->
+                {ok, Port, #{datalink := DLT, precision := Prec}, _Prefix} ->
                     put(key(Port), []),
                     put(credit_key(Port), {epcap_opts:initial_credit(Config), 64}),
                     {ok, #epcap_direct{

@@ -165,6 +165,11 @@ init_it(Caller, Owner, Config, Link) ->
 init(_) ->
     {stop, use_epcap_start}.
 
+%% @doc Spawn the port for a parsed configuration and wait for READY:
+%% `{ok, Port, Ready, Prefix}' (the exec prefix it runs under), or
+%% `{error, Reason}'. The caller owns the port.
+-spec open(epcap_opts:config()) ->
+    {ok, port(), epcap_codec:ready(), [string()]} | {error, term()}.
 open(Config) ->
     case exec_prefix(Config) of
         {ok, Prefix} ->

@@ -277,7 +277,7 @@ files(Dir) ->
 %% Each epcap beam carries its EEP-48 docs, so a release has them.
 assert_docs(Ebin) ->
     Beams = filelib:wildcard(filename:join(Ebin, "epcap*.beam")),
-    ?assertEqual(4, length(Beams)),
+    ?assert(length(Beams) >= 4),
     [begin
          {ok, {_, [{"Docs", Chunk}]}} = beam_lib:chunks(B, ["Docs"]),
          ?assertMatch({docs_v1, _, erlang, _, _, _, _}, binary_to_term(Chunk))
