@@ -39,6 +39,34 @@ static void usage_error(struct epcap *st, const char *err)
                 err);
 }
 
+static void release(struct epcap *st)
+{
+    options_free(&st->opt);
+    obuf_free(&st->out);
+}
+
+/* --can-capture, --compile, -D, --help and --version are answered without
+ * a capture: their exit code, or -1 for a run that captures. */
+static int answer_only(struct epcap *st)
+{
+    const struct epcap_opts *o = &st->opt;
+
+    if (o->can_capture)
+        return privs_can_capture() ? EPCAP_EXIT_OK : EPCAP_EXIT_NOPERM;
+    if (o->file != NULL || o->compile || o->list_interfaces || o->help ||
+        o->version)
+        privs_net_done(st); /* no interface will be opened */
+    if (o->compile)
+        return compile_main(st);
+    if (o->list_interfaces)
+        return listing_interfaces(st);
+    if (o->help)
+        options_usage(stdout);
+    else if (o->version)
+        print_version();
+    return o->help || o->version ? EPCAP_EXIT_OK : -1;
+}
+
 int main(int argc, char *argv[])
 {
     struct epcap st;
@@ -67,21 +95,10 @@ int main(int argc, char *argv[])
     st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO) &&
                 !st.opt.list_datalinks;
     policy_clamp_buffer(&st);
-    if (st.opt.can_capture)
-        return privs_can_capture() ? EPCAP_EXIT_OK : EPCAP_EXIT_NOPERM;
-    if (st.opt.file != NULL || st.opt.compile || st.opt.list_interfaces ||
-        st.opt.help || st.opt.version)
-        privs_net_done(&st); /* no interface will be opened */
-    if (st.opt.compile)
-        return compile_main(&st);
-    if (st.opt.list_interfaces)
-        return listing_interfaces(&st);
-    if (st.opt.help || st.opt.version) {
-        if (st.opt.help)
-            options_usage(stdout);
-        else
-            print_version();
-        return EPCAP_EXIT_OK;
+    int answer = answer_only(&st);
+    if (answer >= 0) {
+        release(&st);
+        return answer;
     }
 
     epcap_log(&st, 1, "start: %s, caller uid %u gid %u; %s",
@@ -93,8 +110,12 @@ int main(int argc, char *argv[])
                   : "the caller's rights, CAP_NET_RAW and CAP_NET_ADMIN "
                     "permitted until the capture is open");
     capture_open(&st);
-    if (st.opt.list_datalinks)
-        return listing_datalinks(&st);
+    if (st.opt.list_datalinks) {
+        answer = listing_datalinks(&st);
+        pcap_close(st.pcap);
+        release(&st);
+        return answer;
+    }
     pcapout_open(&st);
     dump_prepare(&st);
     sandbox_measure_memory(&st);
@@ -115,8 +136,7 @@ int main(int argc, char *argv[])
     int rc = loop_run(&st);
     pcap_close(st.pcap);
     free(st.file_buf); /* after pcap_close, which closes its FILE */
-    options_free(&st.opt);
-    obuf_free(&st.out);
     free(st.in.buf);
+    release(&st);
     return rc;
 }
