@@ -102,6 +102,17 @@ send_udp(S, Port, From, N) ->
      || I <- lists:seq(From, From + N - 1)],
     ok.
 
+%% The port writes the file's header once it is capturing (handle open,
+%% filter set, sandbox on): on a loaded machine the start is waited for,
+%% not guessed at.
+wait_ready(Out, Ms) when Ms > 0 ->
+    case filelib:file_size(Out) >= 24 of
+        true -> ok;
+        false -> timer:sleep(20), wait_ready(Out, Ms - 20)
+    end;
+wait_ready(Out, _) ->
+    ct:fail({not_capturing, Out}).
+
 %% Start the port from a shell in the background; returns its OS pid.
 background(Cmd) ->
     {0, Out} = sh(Cmd ++ " & echo $!"),
@@ -176,7 +187,7 @@ count_stops_exactly(Config) ->
     Pid = background(?config(epcap, Config) ++ " -i lo -c 5 -w " ++ q(Out) ++
                      " udp dst port " ++ integer_to_list(Port) ++
                      " </dev/null 2>/dev/null"),
-    timer:sleep(500),
+    wait_ready(Out, 10000),
     S = udp_sender(),
     send_udp(S, Port, 20),
     wait_exit(Pid, 5000),
@@ -188,7 +199,7 @@ sigint_loses_nothing(Config) ->
     Pid = background(?config(epcap, Config) ++ " -i lo -w " ++ q(Out) ++
                      " udp dst port " ++ integer_to_list(Port) ++
                      " </dev/null 2>/dev/null"),
-    timer:sleep(500),
+    wait_ready(Out, 10000),
     S = udp_sender(),
     %% In slices the immediate-mode ring (64 KiB slots on lo) can hold.
     [begin send_udp(S, Port, K * 100 + 1, 100), timer:sleep(5) end
@@ -219,7 +230,8 @@ stdin_closed_keeps_capturing(Config) ->
     Pid = background(?config(epcap, Config) ++ " -i lo -c 3 -w " ++ q(Out) ++
                      " udp dst port " ++ integer_to_list(Port) ++
                      " <&- 2>/dev/null"),
-    timer:sleep(700),
+    wait_ready(Out, 10000),
+    timer:sleep(200),
     ?assertEqual(true, epcap_test_lib:os_alive(Pid)),
     S = udp_sender(),
     send_udp(S, Port, 3),
