@@ -328,6 +328,27 @@ static inline void epcap_ts_normalize(long *sec, long *frac, long unit)
         *sec = *frac = 0;
 }
 
+/* Time from now until `until' (CLOCK_MONOTONIC) in *left; false, with
+ * *left zero, once it has passed. */
+static inline bool epcap_time_left(const struct timespec *until,
+                                   struct timespec *left)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    left->tv_sec = until->tv_sec - now.tv_sec;
+    left->tv_nsec = until->tv_nsec - now.tv_nsec;
+    if (left->tv_nsec < 0) {
+        left->tv_nsec += 1000000000L;
+        left->tv_sec--;
+    }
+    if (left->tv_sec < 0) {
+        left->tv_sec = left->tv_nsec = 0;
+        return false;
+    }
+    return true;
+}
+
 /* options.c: argv -> opts. Returns 0, or -1 with a message in err. */
 int options_parse(struct epcap_opts *opt, int argc, char *argv[], char *err,
                   size_t errlen);

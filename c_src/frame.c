@@ -161,21 +161,6 @@ int obuf_flush(struct obuf *ob)
 }
 
 /* Write everything, waiting for the pipe as long as it takes. */
-/* Time left until `until' (CLOCK_MONOTONIC) in *left; false once past. */
-static bool time_left(const struct timespec *until, struct timespec *left)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    left->tv_sec = until->tv_sec - now.tv_sec;
-    left->tv_nsec = until->tv_nsec - now.tv_nsec;
-    if (left->tv_nsec < 0) {
-        left->tv_nsec += 1000000000L;
-        left->tv_sec--;
-    }
-    return left->tv_sec >= 0;
-}
-
 /*
  * Write everything, waiting for the reader as long as it takes, until
  * SIGTERM, SIGINT or the parent's death asks for the end: the reader then
@@ -199,7 +184,7 @@ int obuf_drain(struct obuf *ob)
                 clock_gettime(CLOCK_MONOTONIC, &until);
                 until.tv_sec += EPCAP_LINGER_SECONDS;
             }
-            if (!time_left(&until, &left)) {
+            if (!epcap_time_left(&until, &left)) {
                 errno = ETIMEDOUT;
                 return -1;
             }

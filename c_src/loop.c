@@ -297,21 +297,10 @@ static void loop_init(struct epcap *st)
 static const struct timespec *time_left(struct epcap *st,
                                         struct timespec *left)
 {
-    struct timespec now;
-
     if (!st->has_deadline)
         return NULL;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    left->tv_sec = st->deadline.tv_sec - now.tv_sec;
-    left->tv_nsec = st->deadline.tv_nsec - now.tv_nsec;
-    if (left->tv_nsec < 0) {
-        left->tv_nsec += 1000000000L;
-        left->tv_sec--;
-    }
-    if (left->tv_sec < 0) {
+    if (!epcap_time_left(&st->deadline, left))
         st->done = true;
-        left->tv_sec = left->tv_nsec = 0;
-    }
     return left;
 }
 

@@ -22,10 +22,10 @@
  * CAP_NET_RAW and CAP_NET_ADMIN left in the permitted set (none
  * effective). privs_net_raise() makes them effective for the activation
  * of a live interface; privs_net_done() drops them right after, or as
- * soon as the options show that no interface will be opened. Everything else the port does before
- * privs_drop() -- reading options, name lookups, compiling filters, -D,
- * -L, opening capture files, -w and dump files -- runs as the caller with
- * no effective capability. Each step is checked and the result proven;
+ * soon as the options show that no interface will be opened. Everything
+ * else the port does before privs_drop() -- reading options, name
+ * lookups, compiling filters, -D, -L, opening capture files, -w and dump
+ * files -- runs as the caller with no effective capability. Each step is checked and the result proven;
  * any failure is fatal (exit 77).
  *
  * Runs with: whatever the start gave (up to full root), until it returns.
@@ -89,16 +89,22 @@ static long env_id(const char *name)
     return (long)v;
 }
 
+/* The longest user name DOAS_USER may carry (useradd's limit is 32). */
+#define LAUNCHER_NAME_MAX 256
+
 /*
  * The user a launcher that runs us as root acted for: sudo's (and
- * systemd's run0's) SUDO_UID, pkexec's PKEXEC_UID, doas's DOAS_USER. -1:
- * none was named (a root caller). A variable that is there but does not
- * name a user is fatal: failing open would make the caller root.
+ * systemd's run0's) SUDO_UID, pkexec's PKEXEC_UID, or doas's DOAS_USER
+ * copied into name (looked up only once the environment is gone). -1:
+ * none was named (a root caller); 0 with a name: DOAS_USER. A variable
+ * that is there but does not name a user is fatal: failing open would
+ * make the caller root. Reads the environment only: no NSS.
  */
-static long launcher_uid(struct epcap *st)
+static long launcher_uid(struct epcap *st, char name[LAUNCHER_NAME_MAX])
 {
     static const char *const ids[] = {"SUDO_UID", "PKEXEC_UID"};
 
+    name[0] = '\0';
     for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++) {
         if (getenv(ids[i]) == NULL)
             continue;
@@ -109,42 +115,53 @@ static long launcher_uid(struct epcap *st)
         return id;
     }
     const char *doas = getenv("DOAS_USER");
-    if (doas != NULL) {
-        struct passwd *pw = getpwnam(doas);
-        if (pw == NULL)
-            epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
-                        "start: DOAS_USER names no user");
-        return (long)pw->pw_uid;
+    if (doas == NULL)
+        return -1;
+    if (doas[0] == '\0' || strlen(doas) >= LAUNCHER_NAME_MAX)
+        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
+                    "start: DOAS_USER is set but is not a user name");
+    strcpy(name, doas);
+    return 0;
+}
+
+/* The launcher's user from passwd, once the environment is empty: its
+ * uid (for DOAS_USER) and its own group, as login gives it. SUDO_GID is
+ * not needed, so it cannot be abused. */
+static void launcher_account(struct epcap *st, const char *name)
+{
+    struct epcap_caller *c = &st->caller;
+    struct passwd *pw = name[0] != '\0' ? getpwnam(name) : getpwuid(c->uid);
+
+    if (pw == NULL)
+        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
+                    "start: the launcher's user has no passwd entry");
+    c->uid = pw->pw_uid;
+    c->gid = pw->pw_gid;
+    if (c->uid == 0) { /* root ran the launcher (DOAS_USER=root) */
+        c->mode = EPCAP_START_ROOT;
+        c->root = true;
     }
-    return -1;
 }
 
 /*
- * Who the caller is. A launcher's variable is trusted only with a real
- * uid of 0: no one else can make this process's real uid 0, and the
- * launcher sets it itself. A root shell that still carries SUDO_UID from
- * an earlier sudo is treated as that user: the safe mistake
- * (doc/SECURITY.md).
+ * How the port was started (the comment at the top). A launcher's
+ * variable is trusted only with a real uid of 0: no one else can make
+ * this process's real uid 0, and the launcher sets it itself. A root
+ * shell that still carries SUDO_UID from an earlier sudo is treated as
+ * that user: the safe mistake (doc/SECURITY.md). For a sudo start the
+ * caller's account is read later, by launcher_account.
  */
-static void identify(struct epcap *st)
+static void identify(struct epcap *st, char name[LAUNCHER_NAME_MAX])
 {
     struct epcap_caller *c = &st->caller;
 
     c->uid = getuid();
     c->gid = getgid();
     if (c->uid == 0) {
-        long su = launcher_uid(st);
-        if (su > 0) {
-            /* The group is the user's own from passwd, as login gives it;
-             * SUDO_GID is not needed, so it cannot be abused. */
-            struct passwd *pw = getpwuid((uid_t)su);
-            if (pw == NULL)
-                epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                            "start: the launcher's user %ld has no passwd "
-                            "entry", su);
+        long su = launcher_uid(st, name);
+        if (su > 0 || name[0] != '\0') {
             c->mode = EPCAP_START_SUDO;
             c->uid = (uid_t)su;
-            c->gid = pw->pw_gid;
         } else {
             c->mode = EPCAP_START_ROOT;
         }
@@ -156,7 +173,16 @@ static void identify(struct epcap *st)
     } else {
         c->mode = EPCAP_START_PLAIN;
     }
-    c->root = c->uid == 0;
+    c->root = c->mode == EPCAP_START_ROOT;
+}
+
+/* Started with privileges on behalf of someone else: the port becomes
+ * that caller, and only it holds the network capabilities. */
+static bool secure_start(const struct epcap *st)
+{
+    return st->caller.mode == EPCAP_START_SUDO ||
+           st->caller.mode == EPCAP_START_SETUID ||
+           st->caller.mode == EPCAP_START_FILE_CAPS;
 }
 
 /* sudo gave root's groups; the caller gets its own, as login would. A
@@ -303,15 +329,21 @@ static void default_signals(struct epcap *st)
 
 void privs_start(struct epcap *st)
 {
-    identify(st);
+    char name[LAUNCHER_NAME_MAX];
+
+    identify(st, name);
     default_signals(st);
-    if (st->caller.mode == EPCAP_START_ROOT || st->caller.mode == EPCAP_START_PLAIN)
+    if (!secure_start(st))
         return;
     /* The caller chose our environment; libpcap and NSS must not read
-     * it (SUDO_* was read above). */
+     * it (the launcher's variables were read above). */
     if (clearenv() != 0)
         epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
                     "start: clearenv failed");
+    if (st->caller.mode == EPCAP_START_SUDO)
+        launcher_account(st, name);
+    if (st->caller.root)
+        return;
     empty_bounding_while_root(st);
     become(st);
     keep_net_caps(st);
@@ -323,7 +355,7 @@ void privs_start(struct epcap *st)
  * A root or plain start is left as it is. */
 void privs_net_raise(struct epcap *st)
 {
-    if (st->caller.mode == EPCAP_START_ROOT || st->caller.mode == EPCAP_START_PLAIN)
+    if (!secure_start(st))
         return;
     if (capng_get_caps_process() != 0)
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
@@ -342,7 +374,7 @@ void privs_net_raise(struct epcap *st)
  * opens -- runs with them even permitted. */
 void privs_net_done(struct epcap *st)
 {
-    if (st->caller.mode == EPCAP_START_ROOT || st->caller.mode == EPCAP_START_PLAIN)
+    if (!secure_start(st))
         return;
     capng_clear(CAPNG_SELECT_CAPS);
     if (capng_apply(CAPNG_SELECT_CAPS) != 0)

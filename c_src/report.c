@@ -39,12 +39,12 @@ static int warning_frame(struct epcap *st, int err_code, const char *msg);
 static void linger(void)
 {
     unsigned char buf[4096];
-    struct timespec left = {EPCAP_LINGER_SECONDS, 0};
+    struct timespec until, left;
 
-    for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += EPCAP_LINGER_SECONDS;
+    while (epcap_time_left(&until, &left)) {
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
         int rc = ppoll(&pfd, 1, &left, NULL);
         if (rc <= 0 && !(rc < 0 && errno == EINTR))
             return; /* timed out, or poll failed: go anyway */
@@ -53,15 +53,6 @@ static void linger(void)
             if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
                 return; /* the owner closed its end */
         }
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        left.tv_sec -= t1.tv_sec - t0.tv_sec;
-        left.tv_nsec -= t1.tv_nsec - t0.tv_nsec;
-        while (left.tv_nsec < 0) {
-            left.tv_nsec += 1000000000L;
-            left.tv_sec--;
-        }
-        if (left.tv_sec < 0)
-            return;
     }
 }
 
