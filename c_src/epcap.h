@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "epcap_proto.h"
+#include "iface.h"
 
 #define EPCAP_VERSION "2.0.0"
 
@@ -120,6 +121,9 @@ struct epcap_opts {
     int dump_seconds;        /* rotate after this many seconds; 0: never */
     int dump_files;          /* keep this many files; 0: all */
     bool dump_only;          /* no packets to the owner, only the files */
+    bool interface_info;     /* --interfaces: INTERFACE frames, and each
+                                packet says which interface (IFPACKETS) */
+    const char *capture_comment; /* pcapng output's SHB comment */
 };
 
 /* What goes to stdout. */
@@ -183,6 +187,9 @@ struct pcapw {
     bool scale_down;       /* the handle's stamps are nano, the file's micro */
     uint32_t linktype;     /* LINKTYPE_ value, with libpcap's upper bits */
     uint32_t snaplen;
+    const struct iface_table *ifaces; /* pcapng: one IDB each (iface.h) */
+    const char *os;        /* pcapng shb_os, or NULL */
+    const char *comment;   /* pcapng capture comment, or NULL */
 };
 
 /* dump.c: capture files written by the port (dumpcap -w). Every file is
@@ -291,6 +298,10 @@ struct epcap {
     unsigned long long mapped;  /* address space before the drop (bytes) */
     pcap_t *cur;                /* the handle being read (on_packet) */
     struct fastlane fl;
+    struct ngfile *ng;          /* a pcapng file read by ngfile.c, or NULL */
+    struct iface_table ifaces;  /* every interface packets come from */
+    uint32_t cur_if;            /* the interface of the packet in hand */
+    char os_name[128];          /* uname, for pcapng's shb_os */
 };
 
 /*
@@ -361,6 +372,8 @@ int obuf_init(struct obuf *ob, int fd, size_t cap);
 void obuf_free(struct obuf *ob);
 void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
                  const unsigned char *data);
+void obuf_packet_if(struct obuf *ob, const struct pcap_pkthdr *h,
+                    const unsigned char *data, uint32_t ifindex);
 void obuf_close_batch(struct obuf *ob);
 unsigned char *obuf_tail(struct obuf *ob, size_t n);
 int obuf_frame(struct obuf *ob, uint8_t tag, const void *hdr, size_t hdrlen,
@@ -375,12 +388,15 @@ void pcapout_writer(const struct epcap *st, enum epcap_output fmt,
                     struct pcapw *w);
 int pcapout_write_header(struct obuf *ob, const struct pcapw *w);
 size_t pcapout_write_packet(struct obuf *ob, const struct pcapw *w,
-                            const struct pcap_pkthdr *h,
+                            uint32_t ifindex, const struct pcap_pkthdr *h,
                             const unsigned char *data);
 int pcapout_header(struct epcap *st);
 void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
                     const unsigned char *data);
 void pcapout_summary(struct epcap *st);
+int pcapout_write_stats(struct obuf *ob, const struct pcapw *w);
+void pcapout_interface(struct epcap *st, uint32_t idx);
+void pcapout_finish(struct epcap *st);
 
 void dump_prepare(struct epcap *st);
 void dump_start(struct epcap *st);
@@ -417,6 +433,7 @@ void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,
 /* capture.c: open the handle and set the filter. Exits on failure. */
 void capture_open(struct epcap *st);
 int capture_set_filter(struct epcap *st, const char *expr);
+const char *capture_geterr(struct epcap *st);
 void capture_recheck_done(struct epcap *st);
 
 /* fastlane.c */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "epcap.h"
+#include "ngfile.h"
 #include "sandbox.h"
 
 static void print_version(void)
@@ -117,6 +118,8 @@ int main(int argc, char *argv[])
         return answer;
     }
     pcapout_open(&st);
+    if (st.ng == NULL)
+        iface_single(&st); /* a pcapng file's come from its reader */
     dump_prepare(&st);
     sandbox_measure_memory(&st);
     privs_drop(&st);
@@ -128,12 +131,14 @@ int main(int argc, char *argv[])
     if (st.opt.sandbox_selftest != NULL)
         sandbox_selftest(&st);
     if (st.output == OUTPUT_FRAMES)
-        epcap_send_ready(&st);
+        epcap_send_ready(&st); /* and the interfaces, when asked */
     else if (pcapout_header(&st) < 0)
         epcap_fatal(&st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
                     "output buffer too small for the file header");
 
     int rc = loop_run(&st);
+    ngfile_close(&st); /* before file_buf, its stream's buffer */
+    iface_free(&st.ifaces);
     pcap_close(st.pcap);
     free(st.file_buf); /* after pcap_close, which closes its FILE */
     free(st.in.buf);
