@@ -56,13 +56,15 @@ int capture_map_error(int pcap_status)
  * for the Erlang side, nanoseconds, which lose nothing (libpcap scales
  * microsecond files exactly, and the owner's time unit is made from
  * them); else, for a shell stream, the file's own, so a file goes
- * through with the precision it has.
+ * through with the precision it has (pcapng to pcapng: nanoseconds,
+ * which every interface's stamps fit, whatever the first one's).
  */
 static int file_precision(const struct epcap *st)
 {
     if (st->opt.precision >= 0)
         return st->opt.precision;
-    if (st->output == OUTPUT_FRAMES || st->head.nano)
+    if (st->output == OUTPUT_FRAMES || st->head.nano ||
+        (st->output == OUTPUT_PCAPNG && st->head.pcapng))
         return PCAP_TSTAMP_PRECISION_NANO;
     return PCAP_TSTAMP_PRECISION_MICRO;
 }

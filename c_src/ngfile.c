@@ -102,7 +102,7 @@ static int compile_for(struct ngfile *ng, struct ngprog **progs, size_t *n,
     if (rc < 0) {
         const char *name = ng->r.ifs[idx].name;
         snprintf(ng->err, sizeof(ng->err),
-                 "interface %u (%s), link type %s: %s", idx,
+                 "filter on interface %u (%s), link type %s: %s", idx,
                  name != NULL ? name : "no name",
                  pcap_datalink_val_to_name(dlt) != NULL
                      ? pcap_datalink_val_to_name(dlt)

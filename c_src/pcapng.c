@@ -323,7 +323,9 @@ static int statistics(struct pcapng *r, uint32_t len)
     uint64_t idx = (uint64_t)r->section_first + get32(r, r->buf + 8);
     if (idx >= r->nif)
         return 0; /* statistics of no interface: nothing to keep */
-    struct pcapng_stats s = {.present = true};
+    struct pcapng_stats s = {
+        .present = true,
+        .ts = (uint64_t)get32(r, r->buf + 12) << 32 | get32(r, r->buf + 16)};
     if (walk_options(r, 8 + ISB_FIXED, len, isb_option, &s) < 0)
         return -1;
     r->ifs[idx].stats = s;

@@ -42,6 +42,7 @@
 /* Interface statistics, from the last Interface Statistics Block. */
 struct pcapng_stats {
     bool present;
+    uint64_t ts;   /* the block's time stamp, in the interface's units */
     uint64_t ifrecv, ifdrop, filteraccept, osdrop, usrdeliv;
     uint32_t have; /* bit n: option n (isb_ifrecv = 4 ...) was present */
 };

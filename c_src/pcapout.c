@@ -211,9 +211,12 @@ static int pcapng_isb(struct obuf *ob, const struct pcapw *w, uint32_t idx,
     unsigned char *p = blk;
     struct timespec now;
 
+    /* A file's statistics keep their own time; a capture's are now. */
     clock_gettime(CLOCK_REALTIME, &now);
-    uint64_t ts = (uint64_t)now.tv_sec * (w->nano ? 1000000000u : 1000000u) +
-                  (uint64_t)(w->nano ? now.tv_nsec : now.tv_nsec / 1000);
+    uint64_t ns = e->stats_ns != 0 ? e->stats_ns
+                                   : (uint64_t)now.tv_sec * 1000000000u +
+                                         (uint64_t)now.tv_nsec;
+    uint64_t ts = w->nano ? ns : ns / 1000;
     p = put32(p, PCAPNG_ISB);
     p = put32(p, 0);
     p = put32(p, idx);
@@ -257,6 +260,10 @@ static void gather_stats(struct epcap *st)
         e->ifdrop = s->ifdrop;
         e->osdrop = s->osdrop;
         e->usrdeliv = s->usrdeliv;
+        int64_t sec;
+        uint64_t frac;
+        pcapng_time(&st->ng->r.ifs[i], s->ts, 1000000000u, &sec, &frac);
+        e->stats_ns = sec > 0 ? (uint64_t)sec * 1000000000u + frac : 1;
     }
     if (!st->is_file && st->ifaces.n == 1 && pcap_stats(st->pcap, &ps) == 0) {
         struct epcap_iface *e = &st->ifaces.v[0];
@@ -317,7 +324,9 @@ void pcapout_writer(const struct epcap *st, enum epcap_output fmt,
 
     w->fmt = fmt;
     w->nano = handle_nano;
-    if (st->is_file && st->opt.precision < 0)
+    /* pcapng to pcapng keeps every interface's stamps: nanoseconds. */
+    if (st->is_file && st->opt.precision < 0 &&
+        !(fmt == OUTPUT_PCAPNG && st->head.pcapng))
         w->nano = st->head.nano;
     w->scale_down = handle_nano && !w->nano;
     w->linktype = st->linktype;
