@@ -513,7 +513,7 @@ new_interface(#epcap_file{endian = E} = W, Options) ->
     Block = epcap_pcap_enc:idb(
               E, maps:merge(maps:with([name, description, filter, os, hardware,
                                        comment], Opts),
-                            (maps:remove(tsoffset, If))#{
+                            (maps:without([dlt, tsoffset], If))#{
                               linktype => epcap_pcap_enc:dlt_to_linktype(DLT)})),
     {Id, add_iface(W, If), Block}.
 

@@ -189,7 +189,7 @@ idb(E, #{linktype := LT, snaplen := Snap, resolution := R} = If) ->
     Opts = comments(E, If) ++
         strings(E, If, [{name, ?IF_NAME}, {description, ?IF_DESCRIPTION}]) ++
         [opt(E, ?IF_TSRESOL, <<(tsresol(R))>>) || R =/= micro] ++
-        [opt(E, ?IF_FILTER, [?IF_FILTER_STRING | text(F)])
+        [opt(E, ?IF_FILTER, <<?IF_FILTER_STRING, (text(F))/binary>>)
          || #{filter := F} <- [If]] ++
         strings(E, If, [{os, ?IF_OS}]) ++
         [opt(E, ?IF_TSOFFSET, i64(E, Off)) || #{tsoffset := Off} <- [If]] ++
