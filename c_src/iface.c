@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "frame.h"
 #include "iface.h"
+#include "report.h"
+#include "state.h"
 #include "wire.h"
 
 int iface_add(struct iface_table *t, const struct epcap_iface *ifp)
@@ -73,7 +76,7 @@ void iface_single(struct epcap *st)
                            PCAP_TSTAMP_PRECISION_NANO
                        ? 9
                        : 6,
-        .name = st->is_file ? NULL : st->opt.interface,
+        .name = st->device,
         .filter = st->opt.filter,
     };
 

@@ -24,9 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "frame.h"
 #include "iface.h"
 #include "ngfile.h"
+#include "pcapout.h"
+#include "report.h"
+#include "state.h"
 #include "wire.h"
 
 /*

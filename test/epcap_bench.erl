@@ -2,7 +2,7 @@
 %% line of key=value pairs and halts. Not a test: nothing asserts on time.
 -module(epcap_bench).
 
--export([file/1, file_batch/1, latency/1, inject/1, live/1]).
+-export([file/1, file_batch/1, latency/1, inject/1, live/1, cpu/1]).
 
 %% Read a capture file through epcap:start_link/1 and count what the
 %% owner receives until {epcap, eof}.
@@ -283,3 +283,52 @@ settle(P, Last) ->
         Last -> Last;
         New -> timer:sleep(200), settle(P, New)
     end.
+
+%% CPU time per live packet: capture on Iface while Cmd (a generator
+%% sending Count frames) runs, with the options in Opts (an Erlang list,
+%% as text; {delivery, batch} walks each batch with batch_fold/3). CPU is
+%% read from /proc/PID/task/*/schedstat (nanoseconds on a CPU, user and
+%% system) for the port's process and for this VM, from before the
+%% generator starts to the last packet (or 1 s of silence). Prints
+%% owner count, the kernel's counters and both CPU times.
+-spec cpu([string()]) -> no_return().
+cpu([Iface, CountS, Cmd, Spec]) ->
+    Count = list_to_integer(CountS),
+    {ok, T, _} = erl_scan:string(Spec ++ "."),
+    {ok, Opts} = erl_parse:parse_term(T),
+    Batch = lists:member({delivery, batch}, Opts),
+    {ok, P} = epcap:start_link([{interface, Iface}, {filter, "ether proto 0x88b5"} | Opts]),
+    {ok, #{os_pid := OsPid}} = epcap:info(P),
+    Vm = list_to_integer(os:getpid()),
+    Self = self(),
+    Port0 = cpu_ns(OsPid),
+    Vm0 = cpu_ns(Vm),
+    spawn_link(fun() -> _ = os:cmd(Cmd), Self ! sent end),
+    N = cpu_count(Batch, Count, 0),
+    Port1 = cpu_ns(OsPid),
+    Vm1 = cpu_ns(Vm),
+    {ok, S} = settle(P, undefined),
+    io:format("cpu owner=~b received=~b dropped=~b port_ns=~b vm_ns=~b~n",
+              [N, maps:get(received, S), maps:get(dropped, S),
+               Port1 - Port0, Vm1 - Vm0]),
+    halt(0).
+
+cpu_count(_, Count, N) when N >= Count -> N;
+cpu_count(Batch, Count, N) ->
+    receive
+        {packet, _, _, _, _} -> cpu_count(Batch, Count, N + 1);
+        {epcap_batch, _, B} ->
+            cpu_count(Batch, Count,
+                      epcap:batch_fold(fun(_, A) -> A + 1 end, N, B))
+    after if N =:= 0 -> 10000; true -> 1000 end -> N
+    end.
+
+%% Nanoseconds the threads of OS process Pid have spent on a CPU.
+cpu_ns(Pid) ->
+    Dir = "/proc/" ++ integer_to_list(Pid) ++ "/task",
+    {ok, Tasks} = file:list_dir(Dir),
+    lists:sum([begin
+                   {ok, B} = file:read_file(Dir ++ "/" ++ Task ++ "/schedstat"),
+                   [Ns | _] = binary:split(B, <<" ">>),
+                   binary_to_integer(Ns)
+               end || Task <- Tasks]).
