@@ -44,8 +44,8 @@ static unsigned char *put_str(unsigned char *p, const char *s)
     if (n > EPCAP_IFACE_STR_MAX)
         n = EPCAP_IFACE_STR_MAX;
     p = wire_put16(p, (uint16_t)n);
-    if (n > 0)
-        memcpy(p, s, n);
+    if (n > 0) /* length-prefixed: no NUL on the wire */
+        memcpy(p, s, n); // NOLINT(bugprone-not-null-terminated-result)
     return p + n;
 }
 

@@ -196,8 +196,6 @@ static void announce_new(struct epcap *st, bool emit)
 /* A packet of another link type than the last one. */
 static void link_change(struct epcap *st, int dlt)
 {
-    unsigned char body[4];
-
     if ((st->output == OUTPUT_PCAP && !st->opt.dump_only) ||
         (st->dump.fd >= 0 && st->dump.w.fmt == OUTPUT_PCAP))
         epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE,
@@ -208,6 +206,7 @@ static void link_change(struct epcap *st, int dlt)
                     pcap_datalink_val_to_name(st->ng->cur_dlt));
     if (st->output == OUTPUT_FRAMES && !st->opt.interface_info &&
         !st->opt.dump_only) {
+        unsigned char body[4];
         wire_put32(body, (uint32_t)dlt);
         if (obuf_frame(&st->out, EPCAP_FRAME_DATALINK, NULL, 0, body, 4) < 0)
             epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",

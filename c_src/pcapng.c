@@ -409,7 +409,7 @@ static int block(struct pcapng *r, uint32_t type, uint32_t len,
 int pcapng_next(struct pcapng *r, struct pcapng_pkt *p)
 {
     for (;;) {
-        uint32_t type, len;
+        uint32_t type = 0, len = 0;
         int rc = read_block(r, &type, &len);
         if (rc <= 0)
             return rc;
@@ -422,7 +422,7 @@ int pcapng_next(struct pcapng *r, struct pcapng_pkt *p)
 
 int pcapng_open(struct pcapng *r, FILE *fp)
 {
-    uint32_t type, len;
+    uint32_t type = 0, len = 0;
 
     memset(r, 0, sizeof(*r));
     r->fp = fp;

@@ -172,7 +172,6 @@ static int pcapng_idb(struct obuf *ob, const struct pcapw *w,
     unsigned char blk[BLOCK_ROOM];
     unsigned char *p = blk;
     uint8_t nine = 9;
-    char filter[OPT_STR_MAX + 2];
 
     p = put32(p, PCAPNG_IDB);
     p = put32(p, 0);
@@ -183,6 +182,7 @@ static int pcapng_idb(struct obuf *ob, const struct pcapw *w,
         p = put_str_opt(p, IF_NAME, e->name);
         p = put_str_opt(p, IF_DESCRIPTION, e->description);
         if (e->filter != NULL && e->filter[0] != '\0') {
+            char filter[OPT_STR_MAX + 2];
             /* if_filter: a type byte (0: a libpcap expression) first. */
             filter[0] = '\0';
             snprintf(filter + 1, sizeof(filter) - 1, "%s", e->filter);
