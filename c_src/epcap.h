@@ -20,6 +20,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "fanout.h"
+
 #include "epcap_proto.h"
 
 #define EPCAP_VERSION "2.0.0"
@@ -98,6 +100,7 @@ struct epcap_opts {
     int verbose;
     bool inject;
     int cluster_id;        /* -1 unless given (PF_RING only) */
+    struct epcap_fanout fanout; /* group -1 unless --fanout */
     const char *cpu_affinity;
     bool help;
     bool version;
