@@ -33,8 +33,10 @@
 #include <linux/if_packet.h>
 #endif
 
-#include "epcap.h"
+#include "epcap_proto.h"
 #include "fanout.h"
+#include "report.h"
+#include "state.h"
 
 #ifdef __linux__
 static const struct {
@@ -111,12 +113,12 @@ void fanout_join(struct epcap *st)
     if (setsockopt(pcap_fileno(st->pcap), SOL_PACKET, PACKET_FANOUT, &arg,
                    sizeof(arg)) < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
-                    "%s: fan-out group %d: %s%s", st->opt.interface,
+                    "%s: fan-out group %d: %s%s", st->device,
                     fo->group, strerror(errno),
                     errno == EINVAL ? " (the group exists with another mode "
                                       "or flags, or on another interface)"
                                     : "");
-    epcap_log(st, 1, "%s: fan-out group %d", st->opt.interface, fo->group);
+    epcap_log(st, 1, "%s: fan-out group %d", st->device, fo->group);
 }
 #else
 int fanout_parse(struct epcap_fanout *fo, const char *arg, char *err,

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "epcap.h"
+#include "compile.h"
+#include "epcap_proto.h"
+#include "options.h"
 
 enum long_only {
     OPT_INJECT = 256,

@@ -46,7 +46,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "dump.h"
+#include "epcap_proto.h"
+#include "fastlane.h"
+#include "frame.h"
+#include "report.h"
 #include "sandbox.h"
+#include "state.h"
 
 /* Landlock rights newer than the oldest headers we build with. */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
@@ -313,8 +319,8 @@ static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
     if (st->pcap_fd < 0)
         return;
     allow_socket(st, ctx, st->pcap_fd, st->opt.inject);
-    if (st->fl.pcap != NULL)
-        allow_socket(st, ctx, st->fl.fd, false);
+    if (fastlane_fd(st->fl) >= 0)
+        allow_socket(st, ctx, fastlane_fd(st->fl), false);
 }
 
 /* dump.c: writing the current dump file, and rotation: a new file in the

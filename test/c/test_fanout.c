@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <linux/if_packet.h>
 
-#include "epcap.h"
 #include "fanout.h"
+#include "options.h"
 
 static void parses(const char *arg, int group, int mode, unsigned flags)
 {
