@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "fanout.h"
+
 /* Default timeout in milliseconds (see options_defaults). */
 #define EPCAP_TIMEOUT_DEFAULT 1
 
@@ -46,6 +48,7 @@ struct epcap_opts {
     int verbose;
     bool inject;
     int cluster_id;        /* -1 unless given (PF_RING only) */
+    struct epcap_fanout fanout; /* group -1 unless --fanout */
     const char *cpu_affinity;
     bool help;
     bool version;
