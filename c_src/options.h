@@ -10,6 +10,7 @@
 #define EPCAP_OPTIONS_H
 
 #include <pcap/pcap.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -46,7 +47,8 @@ struct epcap_opts {
     int verbose;
     bool inject;
     int cluster_id;        /* -1 unless given (PF_RING only) */
-    const char *cpu_affinity;
+    const char *cpu_affinity; /* -a as given, for messages; NULL: none */
+    cpu_set_t cpus;           /* the same list, parsed */
     bool help;
     bool version;
     bool can_capture;
