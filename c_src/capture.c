@@ -18,6 +18,7 @@
 
 #include "capture.h"
 #include "epcap_proto.h"
+#include "fanout.h"
 #include "fastlane.h"
 #include "filehead.h"
 #include "policy.h"
@@ -161,8 +162,11 @@ static void activate(struct epcap *st)
      * socket: opened with the same rights, and first, so the main handle
      * counts no more unfiltered traffic than it did alone. Not with
      * inject: the kernel hides a socket's own packets from that socket
-     * only, so a second socket would capture what the port injects. */
-    if (st->opt.timeout_mode == TIMEOUT_ADAPTIVE && !st->opt.inject)
+     * only, so a second socket would capture what the port injects. Not
+     * in a fan-out group: the second socket would be outside the group
+     * and take a copy of every packet the group shares (fanout.c). */
+    if (st->opt.timeout_mode == TIMEOUT_ADAPTIVE && !st->opt.inject &&
+        st->opt.fanout.group < 0)
         fastlane_open(st);
     int rc = pcap_activate(st->pcap);
     privs_net_done(st);
@@ -188,6 +192,7 @@ static void activate(struct epcap *st)
         pcap_setdirection(st->pcap, st->opt.direction) != 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
                     "%s: direction: %s", dev, pcap_geterr(st->pcap));
+    fanout_join(st);
 }
 
 static void open_live(struct epcap *st)

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "fanout.h"
+
 /* Default timeout in milliseconds (see options_defaults). */
 #define EPCAP_TIMEOUT_DEFAULT 1
 
@@ -47,6 +49,7 @@ struct epcap_opts {
     int verbose;
     bool inject;
     int cluster_id;        /* -1 unless given (PF_RING only) */
+    struct epcap_fanout fanout; /* group -1 unless --fanout */
     const char *cpu_affinity; /* -a as given, for messages; NULL: none */
     cpu_set_t cpus;           /* the same list, parsed */
     bool help;

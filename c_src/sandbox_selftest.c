@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <linux/if_packet.h>
 #include <sys/ptrace.h>
 #endif
 
@@ -128,6 +129,22 @@ static long try_write_socket(struct epcap *st)
     return write(st->pcap_fd, probe_frame, sizeof(probe_frame));
 }
 
+#ifdef __linux__
+/* What a compromised port would do once it has unmapped its ring: ask
+ * for a new one, far past the buffer limit (1 GiB of blocks). */
+static long try_rx_ring(struct epcap *st)
+{
+    struct tpacket_req3 req = {.tp_block_size = 1U << 22,
+                               .tp_block_nr = 256,
+                               .tp_frame_size = 1U << 16,
+                               .tp_frame_nr = (1U << 22) / (1U << 16) * 256,
+                               .tp_retire_blk_tov = 1};
+
+    return setsockopt(st->pcap_fd, SOL_PACKET, PACKET_RX_RING, &req,
+                      sizeof(req));
+}
+#endif
+
 static long try_kill(struct epcap *st)
 {
     return kill(st->parent, 0);
@@ -220,6 +237,7 @@ static const struct selftest selftests[] = {
     {"dump-hijack", try_dump_hijack, NEEDS_ROTATING_DUMP},
 #ifdef __linux__
     {"ptrace", try_ptrace, NEEDS_NOTHING},
+    {"rx-ring", try_rx_ring, NEEDS_SOCKET},
 #endif
 #if defined(__x86_64__) && defined(__linux__)
     {"x32", try_x32, NEEDS_NOTHING},
