@@ -32,6 +32,12 @@
 # a real uid of 0 takes the user in it for its caller (doc/SECURITY.md).
 unexport SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND
 
+# The port is built with -Werror here (the project's own build, make test,
+# CI), not when epcap is a dependency: rebar3 runs c_src/Makefile itself,
+# and Mix's make manager sets IS_DEP. EPCAP_WERROR=no turns it off.
+EPCAP_WERROR ?= $(if $(IS_DEP),no,yes)
+export EPCAP_WERROR
+
 ERL ?= erl
 ERLC ?= erlc
 ERLC_FLAGS = -Wall +warnings_as_errors +debug_info -I include
@@ -157,7 +163,7 @@ ct: port variants erlang examples
 # ExUnit from the compiled Erlang code, without mix (works offline).
 exunit: erlang examples
 	elixir -pa ebin -pa $(EX_EBIN) \
-	  -r test/elixir/test_helper.exs -r test/elixir/epcap_test.exs
+	  -r test/elixir/test_helper.exs $(foreach t,$(wildcard test/elixir/*_test.exs),-r $(t))
 
 test: test-deps all variants proto-check unit eunit ct exunit quality
 	@echo "make test: all suites passed"

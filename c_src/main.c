@@ -111,6 +111,21 @@ static int answer_only(struct epcap *st)
     return o->help || o->version ? EPCAP_EXIT_OK : -1;
 }
 
+/* Packets in binary on a terminal are garbage at best and escape
+ * sequences from the wire at worst: refuse before opening anything, as
+ * tshark does ("not writing packets to a terminal"). */
+static void refuse_terminal(struct epcap *st)
+{
+    const char *w = st->opt.write_file;
+
+    if (st->opt.list_datalinks || !isatty(STDOUT_FILENO) ||
+        (w != NULL && strcmp(w, "-") != 0))
+        return;
+    usage_error(st, "standard output is a terminal: not writing binary "
+                    "packets there; use -w FILE, or a pipe (epcap ... -w - | "
+                    "tcpdump -r -)");
+}
+
 int main(int argc, char *argv[])
 {
     struct epcap st;
@@ -145,6 +160,7 @@ int main(int argc, char *argv[])
         release(&st);
         return answer;
     }
+    refuse_terminal(&st);
 
     epcap_log(&st, 1, "start: %s, caller uid %u gid %u; %s",
               privs_start_name(st.caller.mode), (unsigned)st.caller.uid,

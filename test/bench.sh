@@ -7,8 +7,11 @@
 #
 #   BENCH_COUNT   packets per file run (default 1000000)
 #   BENCH_DIR     where generated files go (default _build/bench)
-#   BENCH_PARTS   which parts, of: file latency live inject cpu
+#   BENCH_PARTS   which parts, of: file latency live inject cpu fanout
 #                 (default all)
+#   BENCH_FAN_COUNT, BENCH_FAN_WORK  the fan-out part: frames (default
+#                 60000) and the owner's work per packet (default 400
+#                 rounds of crc32 over the frame, about 45 us here)
 #   BENCH_ROUNDS  alternated rounds of the baseline comparisons (default 3)
 #   BENCH_CPU_COUNT  frames per CPU measurement (default 1000000)
 #   BASE          the baseline revision: a commit, tag or branch; "none"
@@ -22,7 +25,7 @@ cd "$(dirname "$0")/.."
 TOP=$(pwd)
 DIR=${BENCH_DIR:-_build/bench}
 COUNT=${BENCH_COUNT:-1000000}
-PARTS=${BENCH_PARTS:-file latency live inject cpu}
+PARTS=${BENCH_PARTS:-file latency live inject cpu fanout}
 ROUNDS=${BENCH_ROUNDS:-3}
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p "$DIR" _build/test
@@ -152,10 +155,10 @@ echo " default: the same with no option (adaptive); timeout_1ms: {timeout, 1}, l
 echo
 fi
 
-# The live parts (3 to 5) share one veth pair between this namespace and
+# The live parts (3 to 6) share one veth pair between this namespace and
 # one made here: frames are sent by trafgen (or injected) on one end and
 # captured on the other.
-want live || want inject || want cpu || exit 0
+want live || want inject || want cpu || want fanout || exit 0
 NS=epcap-bench-$$
 R=epb$$r; N=epb$$n
 # The receiving side queues at most netdev_max_backlog frames per CPU
@@ -326,5 +329,45 @@ awk -v rounds="$ROUNDS" '
 echo "(port_s: the reader's own process; vm_s: the Erlang VM owning the capture (its owner counts"
 echo " every packet); x_c: whole over the C reader's of the same round; x_base: over the baseline;"
 echo " message: the default, a message per packet; batch: {delivery, batch}; _1ms: {timeout, 1})"
+echo
+fi
+
+# 6. Fan-out: an owner that does a fixed amount of work on each packet
+#    (CPU work: rounds of crc32 over the frame) caps a capture at one core; a fan-out group of 2 (lb mode, an
+#    owner per member) spreads the work. The frames are sent at full speed
+#    and wait in the rings and the owners' queues; the rate is what the
+#    owners get through, without loss (dropped must be 0). ROUNDS rounds,
+#    single and group alternated; ratio: the group's rate over the
+#    single capture's of the same round.
+if want fanout; then
+FCOUNT=${BENCH_FAN_COUNT:-60000}
+FWORK=${BENCH_FAN_WORK:-400}
+GEN=$(gen "$FCOUNT")
+: >"$DIR/fanout.txt"
+for r in $(seq "$ROUNDS"); do
+    for m in 1 2; do
+        out=$($ERL -eval "epcap_bench:fanout([\"$R\", \"$FCOUNT\", \"$GEN\", \"$m\", \"$FWORK\"])" 2>/dev/null)
+        echo "$r $m $(echo "$out" | field pps) $(echo "$out" | field packets) $(echo "$out" | field dropped) $(echo "$out" | field work_ns)" >>"$DIR/fanout.txt"
+    done
+done
+echo "fan-out: $FCOUNT frames, the owner doing $FWORK rounds of crc32 per packet"\
+     "($(awk '{ print $6 }' "$DIR/fanout.txt" | median | awk '{ printf "%.1f", $1 / 1000 }') us here); medians of $ROUNDS rounds"
+awk '
+    function med(a, n,   i, j, t) {
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+        return n ? a[int((n + 1) / 2)] : 0
+    }
+    { pps[$1, $2] = $3; pk[$2] += $4; dr[$2] += $5; rounds = $1 }
+    END {
+        printf "%-26s %10s %10s %10s %7s\n", "capture", "pps", "packets", "dropped", "ratio"
+        for (m = 1; m <= 2; m++) {
+            split("", P); split("", X)
+            for (r = 1; r <= rounds; r++) { P[r] = pps[r, m]; X[r] = pps[r, 2] / pps[r, 1] }
+            printf "%-26s %10d %10d %10d %7s\n", (m == 1 ? "one capture (default)" : "fan-out group of 2 (lb)"),
+                   med(P, rounds), pk[m] / rounds, dr[m], (m == 1 ? "1.00" : sprintf("%.2f", med(X, rounds)))
+        }
+    }' "$DIR/fanout.txt"
+echo "(pps: packets the owners handled per second, first to last; ratio: group over one capture, same round;"
+echo " $(nproc) cores: the owners, the epcap processes, the ports and the sender share them)"
 echo
 fi

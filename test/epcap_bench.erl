@@ -2,7 +2,7 @@
 %% line of key=value pairs and halts. Not a test: nothing asserts on time.
 -module(epcap_bench).
 
--export([file/1, file_batch/1, latency/1, inject/1, live/1, cpu/1]).
+-export([file/1, file_batch/1, latency/1, inject/1, live/1, cpu/1, fanout/1]).
 
 %% Read a capture file through epcap:start_link/1 and count what the
 %% owner receives until {epcap, eof}.
@@ -332,3 +332,74 @@ cpu_ns(Pid) ->
                    [Ns | _] = binary:split(B, <<" ">>),
                    binary_to_integer(Ns)
                end || Task <- Tasks]).
+
+%% A group of Members captures (a fan-out group in lb mode; 1: a single
+%% capture with the default options) on Iface while Cmd sends Count
+%% frames; each member's owner does a fixed amount of work on every
+%% packet: Work rounds of erlang:crc32/2 over the frame (standing for
+%% decoding or matching; CPU work, so a preempted owner takes longer, as
+%% a real one would). The frames wait in the kernel's rings and the
+%% owners' queues, so the rate is what the owners get through: packets
+%% over the time from the first packet handled to the last. Prints the
+%% packets handled, the kernel's drops, the rate and the work's cost per
+%% packet on this machine (the fastest of five timings of 1000 packets).
+-spec fanout([string()]) -> no_return().
+fanout([Iface, CountS, Cmd, MembersS, WorkS]) ->
+    [Count, Members, Work] = [list_to_integer(X) || X <- [CountS, MembersS, WorkS]],
+    Self = self(),
+    WorkNs = lists:min([work_ns(Work) || _ <- lists:seq(1, 5)]),
+    Owners = [spawn_link(fun() -> fan_owner(Self, Work, 0, undefined, undefined) end)
+              || _ <- lists:seq(1, Members)],
+    Opts = [{interface, Iface}, {filter, "ether proto 0x88b5"}],
+    Caps = case Members of
+        1 ->
+            {ok, P} = epcap:start(hd(Owners), Opts),
+            [P];
+        _ ->
+            F = #{group => rand:uniform(65535), mode => lb},
+            {ok, G} = epcap_fanout:start(Owners, [{fanout, F} | Opts]),
+            epcap_fanout:members(G)
+    end,
+    spawn_link(fun() -> _ = os:cmd(Cmd) end),
+    Done = fan_wait(length(Owners), []),
+    Dropped = lists:sum([maps:get(dropped, S) || C <- Caps, {ok, S} <- [epcap:stats(C)]]),
+    N = lists:sum([K || {K, _, _} <- Done]),
+    T0 = lists:min([T || {K, T, _} <- Done, K > 0]),
+    T1 = lists:max([T || {K, _, T} <- Done, K > 0]),
+    io:format("fanout members=~b packets=~b dropped=~b pps=~b work_ns=~b per_member=~w~n",
+              [Members, N, Dropped, round(N / max(1.0e-9, (T1 - T0) / 1.0e9)),
+               WorkNs, [K || {K, _, _} <- Done]]),
+    _ = Count,
+    halt(0).
+
+work_ns(Work) ->
+    Frame = binary:copy(<<16#a5>>, 60),
+    T0 = erlang:monotonic_time(nanosecond),
+    [work(Frame, Work) || _ <- lists:seq(1, 1000)],
+    (erlang:monotonic_time(nanosecond) - T0) div 1000.
+
+work(_, 0) -> ok;
+work(Frame, N) -> _ = erlang:crc32(Frame), work(Frame, N - 1).
+
+%% Each owner reports once it has been idle for a second after its
+%% first packet (or 30 s without any).
+fan_wait(N, Acc) when length(Acc) =:= N ->
+    Acc;
+fan_wait(N, Acc) ->
+    receive
+        {fan_done, K, T0, T1} -> fan_wait(N, [{K, T0, T1} | Acc])
+    after 60000 -> Acc
+    end.
+
+fan_owner(Parent, Work, N, T0, T1) ->
+    receive
+        {packet, _, _, _, Frame} ->
+            Start = case T0 of
+                undefined -> erlang:monotonic_time(nanosecond);
+                _ -> T0
+            end,
+            work(Frame, Work),
+            fan_owner(Parent, Work, N + 1, Start, erlang:monotonic_time(nanosecond))
+    after case T0 of undefined -> 30000; _ -> 1000 end ->
+        Parent ! {fan_done, N, T0, T1}
+    end.
