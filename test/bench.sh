@@ -8,7 +8,7 @@
 #   BENCH_COUNT   packets per file run (default 1000000)
 #   BENCH_DIR     where generated files go (default _build/bench)
 #   BENCH_PARTS   which parts, of: file latency live inject cpu fanout
-#                 (default all)
+#                 fleet (default all)
 #   BENCH_FAN_COUNT, BENCH_FAN_WORK  the fan-out part: frames (default
 #                 60000) and the owner's work per packet (default 400
 #                 rounds of crc32 over the frame, about 45 us here)
@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 TOP=$(pwd)
 DIR=${BENCH_DIR:-_build/bench}
 COUNT=${BENCH_COUNT:-1000000}
-PARTS=${BENCH_PARTS:-file latency live inject cpu fanout}
+PARTS=${BENCH_PARTS:-file latency live inject cpu fanout fleet}
 ROUNDS=${BENCH_ROUNDS:-3}
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p "$DIR" _build/test
@@ -155,10 +155,10 @@ echo " default: the same with no option (adaptive); timeout_1ms: {timeout, 1}, l
 echo
 fi
 
-# The live parts (3 to 6) share one veth pair between this namespace and
+# The live parts (3 to 7) share one veth pair between this namespace and
 # one made here: frames are sent by trafgen (or injected) on one end and
 # captured on the other.
-want live || want inject || want cpu || want fanout || exit 0
+want live || want inject || want cpu || want fanout || want fleet || exit 0
 NS=epcap-bench-$$
 R=epb$$r; N=epb$$n
 # The receiving side queues at most netdev_max_backlog frames per CPU
@@ -369,5 +369,21 @@ awk '
     }' "$DIR/fanout.txt"
 echo "(pps: packets the owners handled per second, first to last; ratio: group over one capture, same round;"
 echo " $(nproc) cores: the owners, the epcap processes, the ports and the sender share them)"
+echo
+fi
+
+# 7. A fleet over distribution: two peer nodes on this machine each
+#    capture the veth's end (so each sees every frame) and feed one
+#    epcap_fleet collector here, which merges both into one pcapng file in
+#    time order. The rate is the collector's: what it wrote per second.
+if want fleet; then
+epmd -daemon
+FLCOUNT=${BENCH_FLEET_COUNT:-200000}
+out=$($ERL -eval "epcap_bench:fleet([\"$R\", \"$FLCOUNT\", \"$(gen "$FLCOUNT")\", \"$DIR/fleet.pcapng\"])" 2>/dev/null)
+printf '%-34s %10s %10s %8s %8s %10s\n' fleet sent written late dropped pps
+printf '%-34s %10s %10s %8s %8s %10s\n' "2 nodes -> epcap_fleet -> pcapng" "$FLCOUNT x 2" \
+    "$(echo "$out" | field written)" "$(echo "$out" | field late)" \
+    "$(echo "$out" | field dropped)" "$(echo "$out" | field pps)"
+echo "(late: written after newer packets, past the 100 ms hold; pps: packets written per second)"
 echo
 fi
