@@ -313,21 +313,22 @@ awk -v rounds="$ROUNDS" '
     { k = $1; seen[k] || order[++nk] = k; seen[k] = 1; r[k]++; i = r[k]
       port[k, i] = $2 / $4 / 1000; vm[k, i] = $3 / $4 / 1000; pk[k, i] = $4 }
     END {
-        printf "%-22s %9s %9s %9s %7s %7s %9s\n", "reader", "port_s", "vm_s", "whole_s", "x_c", "x_base", "packets"
+        printf "%-22s %9s %9s %9s %7s %7s %7s %9s\n", "reader", "port_s", "vm_s", "whole_s", "x_c", "x_tcpd", "x_base", "packets"
         for (o = 1; o <= nk; o++) {
-            k = order[o]; n = r[k]; split("", P); split("", V); split("", W); split("", X); split("", B); split("", N)
+            k = order[o]; n = r[k]; split("", P); split("", V); split("", W); split("", X); split("", T); split("", B); split("", N)
             b = k; sub("^work:", "base:", b)
             for (i = 1; i <= n; i++) {
                 P[i] = port[k, i]; V[i] = vm[k, i]; W[i] = P[i] + V[i]; N[i] = pk[k, i]
-                X[i] = W[i] / port["c", i]
+                X[i] = W[i] / port["c", i]; T[i] = W[i] / port["tcpdump", i]
                 B[i] = (k ~ /^work:/ && r[b] >= i) ? W[i] / (port[b, i] + vm[b, i]) : 0
             }
-            printf "%-22s %9.3f %9.3f %9.3f %7.2f %7s %9d\n", k, med(P, n), med(V, n), med(W, n), med(X, n),
+            printf "%-22s %9.3f %9.3f %9.3f %7.2f %7.2f %7s %9d\n", k, med(P, n), med(V, n), med(W, n), med(X, n), med(T, n),
                    (k ~ /^work:/ && r[b]) ? sprintf("%.2f", med(B, n)) : "-", med(N, n)
         }
     }' "$DIR/cpu.txt"
 echo "(port_s: the reader's own process; vm_s: the Erlang VM owning the capture (its owner counts"
-echo " every packet); x_c: whole over the C reader's of the same round; x_base: over the baseline;"
+echo " every packet); x_c, x_tcpd: whole over the C reader's, tcpdump's, of the same round; x_base: over the"
+echo " baseline's; the C reader's own figure moves between 0.04 and 0.4 s from run to run on a shared machine;"
 echo " message: the default, a message per packet; batch: {delivery, batch}; _1ms: {timeout, 1})"
 echo
 fi
