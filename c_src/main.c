@@ -55,6 +55,16 @@ static void usage_error(struct epcap *st, const char *err)
                 err);
 }
 
+/* SIGTERM and SIGINT end the port at once until take_signals. */
+static void reset_signals(struct epcap *st)
+{
+    const char *what = NULL;
+
+    if (signals_reset(&what) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "start: %s: %s",
+                    what, strerror(errno));
+}
+
 /* The parent's death ends the port (signals.c). */
 static void watch_parent(struct epcap *st)
 {
@@ -127,7 +137,9 @@ int main(int argc, char *argv[])
     st.dump.dirfd = -1;
     st.stdin_open = true;
     st.parent = getppid();
-    /* First: become the caller, keeping only what capture needs. */
+    /* First: default signals, then become the caller, keeping only what
+     * capture needs. */
+    reset_signals(&st);
     privs_start(&st);
     watch_parent(&st);
     if (obuf_init(&st.out, STDOUT_FILENO, EPCAP_OUT_CAP) < 0) {
