@@ -213,6 +213,7 @@ spawn_port(Config, Prefix) ->
             end
     catch
         error:Why ->
+            epcap_install:exec_failed(Exe, Why),
             {error, {exec, Exe, Why}}
     end.
 
@@ -313,7 +314,9 @@ can_capture(Prefix, Prog) ->
                 {_, _} -> {ok, false}
             end
     catch
-        error:Why -> {error, {exec, Exe, Why}}
+        error:Why ->
+            epcap_install:exec_failed(Exe, Why),
+            {error, {exec, Exe, Why}}
     end.
 
 wait_exit(Port, Timeout, Acc) ->
