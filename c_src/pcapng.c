@@ -113,7 +113,7 @@ static int fill(struct pcapng *r, size_t off, size_t n)
         r->buf = p;
         r->cap = cap;
     }
-    size_t got = fread(r->buf + off, 1, n, r->fp);
+    size_t got = fread_unlocked(r->buf + off, 1, n, r->fp);
     if (got == n)
         return 1;
     if (got == 0 && off == 0 && !ferror(r->fp))
