@@ -187,8 +187,11 @@ int main(int argc, char *argv[])
     take_signals(&st);
     loop_tune_output();
     sandbox_apply(&st);
+#ifdef EPCAP_SELFTEST
+    /* Test variants only (make variants): never in priv/epcap. */
     if (st.opt.sandbox_selftest != NULL)
         sandbox_selftest(&st);
+#endif
     if (st.output == OUTPUT_FRAMES)
         epcap_send_ready(&st);
     else if (pcapout_header(&st) < 0)
