@@ -74,6 +74,9 @@ struct epcap_opts {
     int dump_seconds;        /* rotate after this many seconds; 0: never */
     int dump_files;          /* keep this many files; 0: all */
     bool dump_only;          /* no packets to the owner, only the files */
+    bool interface_info;     /* --interfaces: INTERFACE frames, and each
+                                packet says which interface (IFPACKETS) */
+    const char *capture_comment; /* pcapng output's SHB comment */
 };
 
 /* argv -> opts. Returns 0, or -1 with a message in err. */
