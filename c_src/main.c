@@ -180,8 +180,9 @@ int main(int argc, char *argv[])
         return answer;
     }
     pcapout_open(&st);
-    if (st.ng == NULL)
-        iface_single(&st); /* a pcapng file's come from its reader */
+    /* A pcapng file's interfaces come from its reader. */
+    if (st.ng == NULL && iface_single(&st) < 0)
+        epcap_fatal(&st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
     dump_prepare(&st);
     sandbox_measure_memory(&st);
     privs_drop(&st);
@@ -190,8 +191,11 @@ int main(int argc, char *argv[])
     take_signals(&st);
     loop_tune_output();
     sandbox_apply(&st);
+#ifdef EPCAP_SELFTEST
+    /* Test variants only (make variants): never in priv/epcap. */
     if (st.opt.sandbox_selftest != NULL)
         sandbox_selftest(&st);
+#endif
     if (st.output == OUTPUT_FRAMES)
         epcap_send_ready(&st); /* and the interfaces, when asked */
     else if (pcapout_header(&st) < 0)

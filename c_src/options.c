@@ -26,7 +26,9 @@ enum long_only {
     OPT_CAN_CAPTURE,
     OPT_CREDIT,
     OPT_COMPILE,
+#ifdef EPCAP_SELFTEST
     OPT_SANDBOX_SELFTEST,
+#endif
     OPT_PCAPNG,
     OPT_DUMP,
     OPT_DUMP_PCAPNG,
@@ -79,8 +81,10 @@ static const struct option long_options[] = {
     {"credit", required_argument, NULL, OPT_CREDIT},
     {"compile", no_argument, NULL, OPT_COMPILE},
     {"datalink", required_argument, NULL, 'y'},
-    /* Hidden, for the test suites: see sandbox.h. */
+#ifdef EPCAP_SELFTEST
+    /* Hidden, in the test variants only (make variants): sandbox.h. */
     {"sandbox-selftest", required_argument, NULL, OPT_SANDBOX_SELFTEST},
+#endif
     {NULL, 0, NULL, 0},
 };
 
@@ -347,7 +351,9 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
     case OPT_VERSION: opt->version = true; return 0;
     case OPT_CAN_CAPTURE: opt->can_capture = true; return 0;
     case OPT_COMPILE: opt->compile = true; return 0;
+#ifdef EPCAP_SELFTEST
     case OPT_SANDBOX_SELFTEST: opt->sandbox_selftest = v; return 0;
+#endif
     case 'w': opt->write_file = v; return 0;
     case OPT_PCAPNG: opt->pcapng = true; return 0;
     case OPT_INTERFACES: opt->interface_info = true; return 0;

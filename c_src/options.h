@@ -58,8 +58,9 @@ struct epcap_opts {
     long credit;           /* -1: no flow control; else initial credit */
     bool compile;          /* print the filter's BPF program and exit */
     int datalink;          /* -1: the interface's default */
-    const char *sandbox_selftest; /* hidden, for tests: a forbidden call
-                                     to try once restricted (sandbox.h) */
+    const char *sandbox_selftest; /* test variants only: a forbidden call
+                                     to try once restricted (sandbox.h);
+                                     always NULL in priv/epcap */
     const char *write_file;  /* -w: pcap to this file ("-": stdout) */
     bool pcapng;             /* -w writes pcapng instead of pcap */
     long long count;         /* -c: stop after this many packets; 0: none */
