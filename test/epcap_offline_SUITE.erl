@@ -181,7 +181,7 @@ info_reports_file(Config) ->
     File = ?config(long, Config),
     {ok, Pid} = epcap:start_link([{file, File}]),
     {ok, Info} = epcap:info(Pid),
-    ?assertMatch(#{source := file, datalink := 1, precision := 9, version := 4,
+    ?assertMatch(#{source := file, datalink := 1, precision := 9, version := 5,
                    start := root, chroot := true, inject := false}, Info),
     ?assertEqual(list_to_binary(File), maps:get(name, Info)),
     _ = collect([]).
