@@ -22,7 +22,7 @@
     exit_reason/1
 ]).
 
--export_type([frame/0, ready/0, time_unit/0, precision/0, message/0,
+-export_type([frame/0, ready/0, datalink/0, time_unit/0, precision/0, message/0,
               command/0, batch/0]).
 
 -type command() :: stop | inject | inject_batch | filter | stats | credit.
@@ -50,7 +50,9 @@
     | eof
     | {error, atom(), boolean(), string()}
     | {warning, atom(), string()}
-    | {reply, non_neg_integer(), ok | atom(), binary()}.
+    | {reply, non_neg_integer(), ok | atom(), binary()}
+    | {datalinks, [datalink()]}.
+-type datalink() :: {non_neg_integer(), string(), string()}.
 -type message() ::
     {packet, non_neg_integer(), erlang:timestamp() | non_neg_integer(),
         non_neg_integer(), binary()}.
@@ -95,8 +97,15 @@ decode(<<?EPCAP_FRAME_REPLY, Id:32, Code:16, Body/binary>>) ->
             _ -> error_code(Code)
         end,
     {reply, Id, Status, Body};
+decode(<<?EPCAP_FRAME_DATALINKS, Records/binary>>) ->
+    {datalinks, datalinks(Records)};
 decode(Frame) ->
     erlang:error({bad_frame, Frame}).
+
+datalinks(<<N:32, NL:16, Name:NL/binary, DL:16, Desc:DL/binary, R/binary>>) ->
+    [{N, text(Name), text(Desc)} | datalinks(R)];
+datalinks(<<>>) -> [];
+datalinks(Bad) -> erlang:error({bad_frame, {datalinks, Bad}}).
 
 start(?EPCAP_START_PLAIN) -> unprivileged;
 start(?EPCAP_START_ROOT) -> root;
