@@ -404,7 +404,7 @@ deliver(#state{flow = F} = State) ->
     out(epcap_flow:deliver(F), State).
 
 out({Msgs, Passive, F}, #state{owner = Owner} = State) ->
-    [Owner ! M || M <- Msgs],
+    _ = [Owner ! M || M <- Msgs],
     Passive andalso (Owner ! {epcap_passive, self()}),
     State#state{flow = F}.
 
@@ -412,7 +412,7 @@ out({Msgs, Passive, F}, #state{owner = Owner} = State) ->
 %% process is about to end.
 flush(#state{flow = F, owner = Owner} = State) ->
     {Msgs, F1} = epcap_flow:flush(F),
-    [Owner ! M || M <- Msgs],
+    _ = [Owner ! M || M <- Msgs],
     tell_eof(State#state{flow = F1}).
 
 %% Give the port more credit while the owner's mailbox (and what we hold)
