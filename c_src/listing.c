@@ -6,8 +6,8 @@
  * the sources it may open. Its output is lines for people and for
  * epcap:interfaces/0 alike.
  *
- * The format of both is defined in epcap_proto.h (-D's lines, EPCAP_LIST_NONE,
- * the DATALINKS frame) and doc/PROTOCOL.md.
+ * The format of both is defined in epcap_proto.h (-D's lines,
+ * EPCAP_LIST_NONE, the DATALINKS frame) and doc/PROTOCOL.md.
  *
  * -L activates the interface (so it needs the right to capture) and
  * answers with a DATALINKS frame, or to a terminal with one line
@@ -20,7 +20,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "frame.h"
+#include "listing.h"
+#include "policy.h"
+#include "report.h"
+#include "state.h"
 #include "wire.h"
 
 static const char *address(const struct sockaddr *sa, char *buf, size_t len)
@@ -119,7 +124,7 @@ int listing_datalinks(struct epcap *st)
 
     if (n < 0)
         epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
-                    st->opt.interface, pcap_geterr(st->pcap));
+                    st->device, pcap_geterr(st->pcap));
     /* Names and descriptions are libpcap's constants, far below 256. */
     unsigned char *body = malloc((size_t)n * (4 + 2 + 256 + 2 + 256) + 1);
     size_t len = 0;

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "epcap.h"
+#include "compile.h"
+#include "epcap_proto.h"
+#include "options.h"
 
 enum long_only {
     OPT_INJECT = 256,
@@ -32,6 +34,7 @@ enum long_only {
     OPT_DUMP_SECONDS,
     OPT_DUMP_FILES,
     OPT_DUMP_ONLY,
+    OPT_FANOUT,
 };
 
 static const struct option long_options[] = {
@@ -51,6 +54,7 @@ static const struct option long_options[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"inject", no_argument, NULL, OPT_INJECT},
     {"cluster-id", required_argument, NULL, OPT_CLUSTER_ID},
+    {"fanout", required_argument, NULL, OPT_FANOUT},
     {"cpu-affinity", required_argument, NULL, 'a'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -121,6 +125,11 @@ void options_usage(FILE *fp)
         "                          (unless root: where the installer allowed\n"
         "                          it, /etc/epcap/inject)\n"
         "      --cluster-id N      PF_RING cluster, 0..255\n"
+        "      --fanout MODE:GROUP[:FLAGS]\n"
+        "                          join a Linux fan-out group (hash, lb,\n"
+        "                          cpu, rollover, random, qm; 0..65535;\n"
+        "                          FLAGS rollover,defrag): each packet goes\n"
+        "                          to one member; one ring (no adaptive)\n"
         "      --credit N          flow control: read at most N packets,\n"
         "                          then as many as CREDIT commands allow\n"
         "  -a, --cpu-affinity LIST pin to CPUs, e.g. 0,2-3\n"
@@ -292,6 +301,7 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
     case 'e': return set_env(opt, v, err, errlen);
     case 'v': opt->verbose++; return 0;
     case OPT_INJECT: opt->inject = true; return 0;
+    case OPT_FANOUT: return fanout_parse(&opt->fanout, v, err, errlen);
     case OPT_CLUSTER_ID:
         return set_number("cluster_id", v, 0, 255, &opt->cluster_id, err,
                           errlen);
@@ -391,6 +401,7 @@ static void options_defaults(struct epcap_opts *opt)
     opt->direction = PCAP_D_INOUT;
     opt->precision = -1;
     opt->cluster_id = -1;
+    opt->fanout.group = -1;
     opt->credit = -1;
     opt->datalink = -1;
     opt->tstamp_type = -1;
@@ -424,6 +435,10 @@ static int options_check(const struct epcap_opts *opt, char *err,
     }
     if (opt->pcapng && opt->write_file == NULL) {
         snprintf(err, errlen, "pcapng: needs -w");
+        return -1;
+    }
+    if (opt->file != NULL && opt->fanout.group >= 0) {
+        snprintf(err, errlen, "fanout: applies to live captures only");
         return -1;
     }
     if (opt->file != NULL && opt->direction_set) {

@@ -35,7 +35,10 @@
 #include <sys/prctl.h>
 #endif
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "privs.h"
+#include "report.h"
+#include "state.h"
 
 /* Where the empty root is made; both are writable only by root, or
  * sticky. The directory is removed again before the port enters it. */

@@ -47,7 +47,10 @@
 #include <sys/prctl.h>
 #endif
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "privs.h"
+#include "report.h"
+#include "state.h"
 
 /* The only capabilities a caller's capture needs: packet sockets, and
  * the kernel buffer, monitor mode and promiscuity of an interface. */

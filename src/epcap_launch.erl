@@ -169,7 +169,11 @@ exec_prefix(#{exec := default, source := {file, _}}) ->
 exec_prefix(#{exec := default, progname := Prog}) ->
     case can_capture([], Prog) of
         {ok, true} ->
-            {ok, []};
+            %% By itself: root, or a program with privileges of its own.
+            case epcap_trust:privileged(Prog, privileged) of
+                ok -> {ok, []};
+                {error, _} = Untrusted -> Untrusted
+            end;
         {ok, false} ->
             case os:find_executable("sudo") of
                 false -> {ok, []};
@@ -192,16 +196,21 @@ exec_prefix(#{exec := [Cmd | _] = Prefix, progname := Prog}) ->
             {ok, Prefix}
     end.
 
-%% The default's sudo probe, remembered while nothing it depends on has
-%% changed (the sudoers files, the program).
+%% The default's sudo probe: sudo's answer is remembered while nothing
+%% it depends on has changed (the sudoers files, the program), so an
+%% unprivileged live start does not ask (and sudo does not log a failed
+%% authentication) every time.
 cached_sudo(Prefix, Prog) ->
+    sudo_prefix(Prefix, Prog, fun cached_ask/2).
+
+cached_ask(Prefix, Prog) ->
     Key = {?MODULE, sudo, Prefix, Prog},
     Stamp = [mtime(F) || F <- [Prog, "/etc/sudoers", "/etc/sudoers.d"]],
     case persistent_term:get(Key, undefined) of
         {Stamp, Answer} ->
             Answer;
         _ ->
-            Answer = sudo_prefix(Prefix, Prog),
+            Answer = ask_sudo(Prefix, Prog),
             persistent_term:put(Key, {Stamp, Answer}),
             Answer
     end.
@@ -213,9 +222,20 @@ mtime(File) ->
         {error, Why} -> Why
     end.
 
+%% sudo runs whatever has the name Prog: only a path no one but root can
+%% change is given to it (epcap_trust), before sudo runs anything.
+sudo_prefix(Prefix, Prog) ->
+    sudo_prefix(Prefix, Prog, fun ask_sudo/2).
+
+sudo_prefix(Prefix, Prog, Ask) ->
+    case epcap_trust:privileged(Prog, sudo) of
+        ok -> Ask(Prefix, Prog);
+        {error, _} = Untrusted -> Untrusted
+    end.
+
 %% Ask sudo, its stderr captured: the answer, or its message. -n keeps it
 %% from ever asking for a password.
-sudo_prefix(Prefix, Prog) ->
+ask_sudo(Prefix, Prog) ->
     case can_capture(Prefix, Prog) of
         {ok, true} ->
             {ok, Prefix};
@@ -268,16 +288,19 @@ hint(Prog) ->
     case filelib:is_regular(filename:join(Top, "Makefile")) andalso
         filelib:is_regular(filename:join([Top, "c_src", "main.c"])) of
         true ->
-            "give the port file capabilities (make setcap, recommended) "
-            "or make it setuid root (make setuid), or run it through sudo "
-            "({exec, \"sudo -n\"} with a sudoers rule); see doc/SECURITY.md";
+            "install the port with file capabilities (sudo make install "
+            "install-setcap, recommended; or install-setuid, install-sudo) "
+            "and name PREFIX/lib/epcap/epcap in {progname, Path}; in a "
+            "source tree that root owns, make setcap or make setuid give "
+            "this copy the same; see doc/SECURITY.md";
         false ->
-            "give " ++ Prog ++ " file capabilities (setcap "
-            "cap_net_raw,cap_net_admin+ep, as root), or use a port installed "
-            "with them ({progname, Path} in the epcap application "
-            "environment), or run it through sudo ({exec, \"sudo -n\"} "
-            "with a sudoers rule); see epcap's README, \"Releases with "
-            "privileges\""
+            "install the port from epcap's source with sudo make install "
+            "install-setcap (recommended; or install-setuid, or "
+            "install-sudo and {exec, \"sudo -n\"}) and name the installed "
+            "copy (PREFIX/lib/epcap/epcap) in {progname, Path} in the epcap "
+            "application environment; never give " ++ Prog ++ " privileges "
+            "or a sudoers rule: the release's owner could replace it; see "
+            "epcap's README, \"Releases with privileges\""
     end.
 
 %% @doc The port program's own pid. Through a prefix (sudo) the Erlang

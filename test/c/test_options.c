@@ -16,7 +16,8 @@
 
 #include <cmocka.h>
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "options.h"
 
 #define ERRLEN 256
 
