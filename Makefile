@@ -32,6 +32,12 @@
 # a real uid of 0 takes the user in it for its caller (doc/SECURITY.md).
 unexport SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND
 
+# The port is built with -Werror here (the project's own build, make test,
+# CI), not when epcap is a dependency: rebar3 runs c_src/Makefile itself,
+# and Mix's make manager sets IS_DEP. EPCAP_WERROR=no turns it off.
+EPCAP_WERROR ?= $(if $(IS_DEP),no,yes)
+export EPCAP_WERROR
+
 ERL ?= erl
 ERLC ?= erlc
 ERLC_FLAGS = -Wall +warnings_as_errors +debug_info -I include

@@ -740,6 +740,8 @@ packet_option(K, V) -> throw({error, {badarg, {K, V}}}).
 
 %% Text options are stored as UTF-8 binaries (a list of them for several
 %% comments), checked here so the encoder cannot fail on them.
+text(comment, []) ->
+    [];
 text(comment, [C | _] = Cs) when not is_integer(C) ->
     [text(comment, T) || T <- Cs];
 text(K, V) ->

@@ -41,6 +41,8 @@
 -export([all/0, groups/0, suite/0, init_per_suite/1, end_per_suite/1]).
 -export([
     default_target_installs_nothing/1,
+    dependency_build_without_werror/1,
+    readme_dependency_ref_exists/1,
     missing_header_names_package/1,
     rebar3_git_dependency/1,
     rebar3_release_contents/1,
@@ -60,7 +62,8 @@ suite() ->
     [{timetrap, {minutes, 4}}].
 
 all() ->
-    [default_target_installs_nothing, missing_header_names_package,
+    [default_target_installs_nothing, dependency_build_without_werror,
+     readme_dependency_ref_exists, missing_header_names_package,
      {group, rebar3}, {group, mix}].
 
 groups() ->
@@ -235,6 +238,44 @@ default_target_installs_nothing(Config) ->
     %% make test still installs what it needs.
     ?assertNotEqual(nomatch, string:find(sh_ok(Src, "make -n test-deps", Config),
                                          "apt-get update")).
+
+%% -Werror is the project's own: rebar3's hook (make -C c_src) and Mix's
+%% make manager (IS_DEP) compile without it, the top-level build with it.
+dependency_build_without_werror(Config) ->
+    Src = ?config(src, Config),
+    %% As a user's build runs: not under this make ct, which exports it.
+    Werror = fun(Cmd) ->
+                     Out = sh_ok(Src, "unset EPCAP_WERROR; " ++ Cmd, Config),
+                     ?assertNotEqual(nomatch, string:find(Out, "-Wall")),
+                     string:find(Out, "-Werror") =/= nomatch
+             end,
+    ?assertNot(Werror("make -n -B -C c_src port")),
+    ?assertNot(Werror("IS_DEP=1 make -n -B port")),
+    ?assert(Werror("make -n -B port")),
+    %% rebar.config's hook is that plain make -C c_src.
+    {ok, Terms} = file:consult(filename:join(Src, "rebar.config")),
+    Hooks = proplists:get_value(pre_hooks, Terms),
+    ?assert(lists:member({"(linux|darwin|solaris)", compile, "make -C c_src"},
+                         Hooks)).
+
+%% The README's rebar3 and Mix lines name a ref that exists in a clone
+%% (the branch this suite's clone has), not a tag that was never made.
+readme_dependency_ref_exists(Config) ->
+    Src = ?config(src, Config),
+    {ok, Readme} = file:read_file(filename:join(Src, "README.md")),
+    {match, [Kind, Ref]} = re:run(Readme, "\\{deps, \\[\\{epcap, \\{git, \"[^\"]*\", "
+                                  "\\{(tag|branch|ref), \"([^\"]+)\"\\}",
+                                  [{capture, all_but_first, list}]),
+    {match, [MixKind, MixRef]} = re:run(Readme, "\\{:epcap, git: \"[^\"]*\", "
+                                        "(tag|branch|ref): \"([^\"]+)\"\\}",
+                                        [{capture, all_but_first, list}]),
+    ?assertEqual({Kind, Ref}, {MixKind, MixRef}),
+    Git = case Kind of
+        "tag" -> "refs/tags/" ++ Ref;
+        "branch" -> "refs/heads/" ++ Ref;
+        "ref" -> Ref
+    end,
+    sh_ok(Src, "git rev-parse --verify -q " ++ Git, Config).
 
 %% A compiler without seccomp.h: one message, naming the package.
 missing_header_names_package(Config) ->

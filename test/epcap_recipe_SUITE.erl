@@ -29,7 +29,8 @@
          init_per_testcase/2, end_per_testcase/2]).
 -export([sudo_rule_on_user_owned_copy/1, setcap_on_user_owned_copy/1,
          install_sudo_recipe/1, install_setcap_recipe/1,
-         install_setuid_recipe/1, install_refuses_user_prefix/1]).
+         install_setuid_recipe/1, install_refuses_user_prefix/1,
+         inject_policy_only_when_asked/1]).
 
 suite() ->
     [{timetrap, {minutes, 5}}].
@@ -37,7 +38,7 @@ suite() ->
 all() ->
     [sudo_rule_on_user_owned_copy, setcap_on_user_owned_copy,
      install_sudo_recipe, install_setcap_recipe, install_setuid_recipe,
-     install_refuses_user_prefix].
+     install_refuses_user_prefix, inject_policy_only_when_asked].
 
 %%--------------------------------------------------------------------
 %% Fixtures
@@ -294,3 +295,28 @@ install_refuses_user_prefix(Config) ->
     ?assertNotEqual(nomatch, string:find(Out, "refusing: " ++ Home ++
                                               " is owned by uid")),
     ?assertMatch({1, _}, sh("getcap " ++ Prefix ++ "/lib/epcap/epcap | grep -q cap")).
+
+%% The machine-wide injection policy is touched only when INJECT is
+%% given: a default install (or make setcap) of one copy must not turn
+%% injection off for every other copy.
+inject_policy_only_when_asked(Config) ->
+    Policy = "/etc/epcap/inject",
+    Saved = filelib:is_regular(Policy),
+    Prefix = filename:join(?config(dir, Config), "prefix-inject"),
+    Make = "make -C " ++ root() ++ " --no-print-directory install "
+           "install-setcap PREFIX=" ++ Prefix ++ " ERL_LIBDIR=" ++ Prefix ++
+           "/lib/erlang/lib CAPTURE_GROUP=" ++ user(),
+    try
+        sh_ok(Make ++ " INJECT=yes"),
+        ?assert(filelib:is_regular(Policy)),
+        Out = sh_ok(Make),
+        ?assert(filelib:is_regular(Policy)),
+        ?assertNotEqual(nomatch, string:find(Out, "left as it is")),
+        sh_ok(Make ++ " INJECT=no"),
+        ?assertNot(filelib:is_regular(Policy))
+    after
+        case Saved of
+            true -> sh_ok("install -o root -g root -m 0644 /dev/null " ++ Policy);
+            false -> file:delete(Policy)
+        end
+    end.
