@@ -163,7 +163,7 @@ ct: port variants erlang examples
 # ExUnit from the compiled Erlang code, without mix (works offline).
 exunit: erlang examples
 	elixir -pa ebin -pa $(EX_EBIN) \
-	  -r test/elixir/test_helper.exs -r test/elixir/epcap_test.exs
+	  -r test/elixir/test_helper.exs $(foreach t,$(wildcard test/elixir/*_test.exs),-r $(t))
 
 test: test-deps all variants proto-check unit eunit ct exunit quality
 	@echo "make test: all suites passed"

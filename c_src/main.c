@@ -54,6 +54,16 @@ static void usage_error(struct epcap *st, int code, const char *err)
     epcap_fatal(st, EPCAP_EXIT_USAGE, code, "%s (see epcap --help)", err);
 }
 
+/* SIGTERM and SIGINT end the port at once until take_signals. */
+static void reset_signals(struct epcap *st)
+{
+    const char *what = NULL;
+
+    if (signals_reset(&what) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "start: %s: %s",
+                    what, strerror(errno));
+}
+
 /* The parent's death ends the port (signals.c). */
 static void watch_parent(struct epcap *st)
 {
@@ -100,6 +110,22 @@ static int answer_only(struct epcap *st)
     return o->help || o->version ? EPCAP_EXIT_OK : -1;
 }
 
+/* Packets in binary on a terminal are garbage at best and escape
+ * sequences from the wire at worst: refuse before opening anything, as
+ * tshark does ("not writing packets to a terminal"). */
+static void refuse_terminal(struct epcap *st)
+{
+    const char *w = st->opt.write_file;
+
+    if (st->opt.list_datalinks || !isatty(STDOUT_FILENO) ||
+        (w != NULL && strcmp(w, "-") != 0))
+        return;
+    usage_error(st, EPCAP_E_BADARG,
+                "standard output is a terminal: not writing binary "
+                    "packets there; use -w FILE, or a pipe (epcap ... -w - | "
+                    "tcpdump -r -)");
+}
+
 int main(int argc, char *argv[])
 {
     struct epcap st;
@@ -111,7 +137,9 @@ int main(int argc, char *argv[])
     st.dump.dirfd = -1;
     st.stdin_open = true;
     st.parent = getppid();
-    /* First: become the caller, keeping only what capture needs. */
+    /* First: default signals, then become the caller, keeping only what
+     * capture needs. */
+    reset_signals(&st);
     privs_start(&st);
     watch_parent(&st);
     if (obuf_init(&st.out, STDOUT_FILENO, EPCAP_OUT_CAP) < 0) {
@@ -135,6 +163,7 @@ int main(int argc, char *argv[])
         release(&st);
         return answer;
     }
+    refuse_terminal(&st);
 
     epcap_log(&st, 1, "start: %s, caller uid %u gid %u; %s",
               privs_start_name(st.caller.mode), (unsigned)st.caller.uid,

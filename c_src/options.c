@@ -246,11 +246,38 @@ static int set_env(struct epcap_opts *opt, const char *v, char *err,
     return 0;
 }
 
+/* A list of CPU numbers and ranges: 0,2-3 (a trailing comma is let
+ * through, as before). */
+static int parse_cpus(const char *s, cpu_set_t *set)
+{
+    CPU_ZERO(set);
+    while (*s != '\0') {
+        char *end;
+        unsigned long lo = strtoul(s, &end, 10), hi = lo;
+        if (end == s)
+            return -1;
+        if (*end == '-') {
+            s = end + 1;
+            hi = strtoul(s, &end, 10);
+            if (end == s || hi < lo)
+                return -1;
+        }
+        if (hi >= CPU_SETSIZE)
+            return -1;
+        for (unsigned long c = lo; c <= hi; c++)
+            CPU_SET(c, set);
+        s = *end == ',' ? end + 1 : end;
+        if (*end != ',' && *end != '\0')
+            return -1;
+    }
+    return 0;
+}
+
 static int set_cpus(struct epcap_opts *opt, const char *v, char *err,
                     size_t errlen)
 {
-    /* A list of CPU numbers and ranges: 0,2-3. Checked fully in privs. */
-    if (v[0] == '\0' || strspn(v, "0123456789,-") != strlen(v))
+    if (v[0] == '\0' || strspn(v, "0123456789,-") != strlen(v) ||
+        parse_cpus(v, &opt->cpus) < 0)
         return bad(err, errlen, "cpu_affinity", v, "a CPU list like 0,2-3");
     opt->cpu_affinity = v;
     return 0;

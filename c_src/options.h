@@ -10,6 +10,7 @@
 #define EPCAP_OPTIONS_H
 
 #include <pcap/pcap.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -49,7 +50,8 @@ struct epcap_opts {
     bool inject;
     int cluster_id;        /* -1 unless given (PF_RING only) */
     struct epcap_fanout fanout; /* group -1 unless --fanout */
-    const char *cpu_affinity;
+    const char *cpu_affinity; /* -a as given, for messages; NULL: none */
+    cpu_set_t cpus;           /* the same list, parsed */
     bool help;
     bool version;
     bool can_capture;

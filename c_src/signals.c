@@ -2,8 +2,8 @@
  * signals.c: termination requests and the death of the parent.
  *
  * Until signals_init() runs, just before the sandbox and the loop,
- * SIGTERM and SIGINT keep their default action (privs_start.c resets
- * them): nothing is captured yet, and a start blocked in open() or read()
+ * SIGTERM and SIGINT keep their default action (signals_reset, the
+ * port's first act, makes sure of it): nothing is captured yet, and a start blocked in open() or read()
  * of a FIFO (-r, -w, --dump) must end when asked. From then on they only
  * set a flag: the loop sees it, writes out what it holds, and exits 0, so
  * nothing already captured is lost. Both signals stay blocked except
@@ -49,6 +49,28 @@ bool signals_terminated(void)
 const sigset_t *signals_poll_mask(void)
 {
     return &poll_mask;
+}
+
+/*
+ * The first act of all: SIGTERM and SIGINT end the port at once until
+ * signals_init takes them over, so a start blocked in open() on a FIFO
+ * stays killable by its caller. The mask and dispositions come from
+ * whoever ran us, so both are reset. 0, or -1 with errno and the failed
+ * call's name in *what. Runs with whatever the start gave.
+ */
+int signals_reset(const char **what)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    *what = "signal";
+    if (signal(SIGTERM, SIG_DFL) == SIG_ERR ||
+        signal(SIGINT, SIG_DFL) == SIG_ERR)
+        return -1;
+    *what = "sigprocmask";
+    return sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 /* 0, or -1 with errno and the failed call's name in *what. */

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 /* 0, or -1 with errno (the call that failed named in *what). */
+int signals_reset(const char **what);
 int signals_init(const char **what);
 int signals_watch_parent(pid_t parent);
 bool signals_terminated(void);

@@ -49,6 +49,7 @@ struct ibuf {
 struct epcap {
     struct epcap_opts opt;      /* read-only once parsed */
     struct epcap_caller caller;
+    enum privs_stage privs;     /* where the privilege path is (privs.h) */
     struct epcap_ran_as ran_as;
     const char *device;         /* the interface opened (-i, or libpcap's
                                    first device); NULL for a file */

@@ -569,7 +569,7 @@ encode_item(W, {epcap_batch, DLT, Unit, Prec, _, Records}, Defaults) ->
          end,
     batch(W, Records, DLT, Ns, Defaults, []);
 encode_item(W, {packet, DLT, Time, Len, Data}, Defaults) when is_binary(Data) ->
-    packet(W, DLT, time_ns(W, Time), Len, Data, Defaults);
+    packet(W, DLT, Time, time_ns(W, Time), Len, Data, Defaults);
 encode_item(W, Data, Defaults) when is_binary(Data) ->
     binary(W, Data, Defaults);
 encode_item(W, {Item, Options}, Defaults) when is_list(Options); is_map(Options) ->
@@ -586,29 +586,31 @@ encode_item(_, Item, _) ->
 
 binary(W, Data, Opts) ->
     DLT = maps:get(dlt, Opts, default_dlt(W)),
-    Time = case Opts of
-               #{time := T} -> time_ns(W, T);
-               _ -> os:system_time(nanosecond)
-           end,
-    packet(W, DLT, Time, maps:get(len, Opts, byte_size(Data)), Data, Opts).
+    {Given, Ns} = case Opts of
+                      #{time := T} -> {T, time_ns(W, T)};
+                      _ -> Now = os:system_time(nanosecond), {Now, Now}
+                  end,
+    packet(W, DLT, Given, Ns, maps:get(len, Opts, byte_size(Data)), Data, Opts).
 
 %% A batch's records: u64 seconds, u32 fraction, u32 caplen, u32 length.
 batch(W, <<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, DLT, Ns, Opts, Acc) ->
-    {W1, Data} = packet(W, DLT, S * 1000000000 + F * Ns, L, P, Opts),
+    T = S * 1000000000 + F * Ns,
+    {W1, Data} = packet(W, DLT, T, T, L, P, Opts),
     batch(W1, R, DLT, Ns, Opts, [Acc | Data]);
 batch(W, <<>>, _, _, _, Acc) ->
     {W, Acc};
 batch(_, _, _, _, _, _) ->
     throw({error, {badarg, batch}}).
 
-packet(W, DLT, Ns, Len, Data, Opts) ->
+%% `Given' is the time as given, for an error.
+packet(W, DLT, Given, Ns, Len, Data, Opts) ->
     is_integer(DLT) andalso DLT >= 0 andalso DLT =< 16#FFFF
         orelse throw({error, {badarg, {dlt, DLT}}}),
     is_integer(Len) andalso Len >= byte_size(Data) andalso Len < 1 bsl 32
-        orelse throw({error, {badarg, {len, Len, byte_size(Data)}}}),
-    record(W, DLT, Ns, Len, Data, Opts).
+        orelse throw({error, {badarg, {len, Len}}}),
+    record(W, DLT, Given, Ns, Len, Data, Opts).
 
-record(#epcap_file{format = pcap} = W, DLT, Ns, Len, Data, Opts) ->
+record(#epcap_file{format = pcap} = W, DLT, Given, Ns, Len, Data, Opts) ->
     [throw({error, {pcapng_only, K}})
      || K <- [interface, comment, flags, dropcount, packet_id, queue],
         maps:is_key(K, Opts)],
@@ -620,15 +622,15 @@ record(#epcap_file{format = pcap} = W, DLT, Ns, Len, Data, Opts) ->
     #epcap_file{endian = E, resolution = R, snaplen = Snap} = W1,
     Units = epcap_pcap_enc:units(Ns, R),
     Units < (1 bsl 32) * epcap_pcap_enc:units_per_second(R)
-        orelse throw({error, {badarg, {time, Ns}}}),
+        orelse throw({error, {badarg, {time, Given}}}),
     {W1, epcap_pcap_enc:pcap_record(E, R, Units, Len, snap(Data, Snap))};
-record(#epcap_file{format = pcapng, endian = E} = W, DLT, Ns, Len, Data, Opts) ->
+record(#epcap_file{format = pcapng, endian = E} = W, DLT, Given, Ns, Len, Data, Opts) ->
     {Id, #{snaplen := Snap, resolution := R, tsoffset := Off}, W1, Block} =
         interface(W, DLT, Opts),
     Rel = Ns - Off * 1000000000,
     Units = Rel >= 0 andalso epcap_pcap_enc:units(Rel, R),
     is_integer(Units) andalso Units < 1 bsl 64
-        orelse throw({error, {badarg, {time, Ns}}}),
+        orelse throw({error, {badarg, {time, Given}}}),
     {W1, [Block | epcap_pcap_enc:epb(E, Id, Units, Len, snap(Data, Snap), Opts)]}.
 
 %% The pcap header goes out with the first link type the file meets.

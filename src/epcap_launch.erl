@@ -79,7 +79,10 @@ port(Exe, Args, Mode) ->
             Mode =:= text andalso unlink(Port),
             {ok, Port}
     catch
-        error:Why -> {error, {exec, Exe, Why}}
+        error:Why ->
+            %% A group install explains an eacces: say so (epcap_install).
+            epcap_install:exec_failed(Exe, Why),
+            {error, {exec, Exe, Why}}
     end.
 
 handshake(Port, Config, Deadline, LastError) ->
