@@ -182,7 +182,7 @@ static void cmd_filter(struct epcap *st, const struct epcap_cmd *cmd)
     int rc = capture_set_filter(st, expr);
     signals_window_close();
     if (rc < 0) {
-        reply_error(st, cmd->id, EPCAP_E_BAD_FILTER, pcap_geterr(st->pcap));
+        reply_error(st, cmd->id, EPCAP_E_BAD_FILTER, capture_geterr(st));
         return;
     }
     st->cnt.filter_changes++;

@@ -153,7 +153,7 @@ void dump_packet(struct epcap *st, const struct pcap_pkthdr *h,
                         "dump: rotating to file %u: %s", d->seq + 1,
                         strerror(errno));
     }
-    d->bytes += pcapout_write_packet(&d->out, &d->w, h, data);
+    d->bytes += pcapout_write_packet(&d->out, &d->w, st->cur_if, h, data);
     if (obuf_pending(&d->out) >= EPCAP_OUT_HIGH)
         dump_flush(st);
 }

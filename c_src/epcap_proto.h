@@ -44,6 +44,18 @@
  *   WARNING  u16 code (EPCAP_ERRORS), then the message. Capture goes on.
  *   REPLY    u32 id (copied from the command), u16 code (0 = ok, otherwise
  *            EPCAP_ERRORS), then a command-specific body.
+ *   INTERFACE  (--interfaces only) u32 index, u32 datalink, u32 snaplen,
+ *            u8 the interface's own if_tsresol (6, 9, or 0x80 | n for
+ *            2^-n), then three strings, each a u16 length and its bytes
+ *            (at most EPCAP_IFACE_STR_MAX): name, description, filter.
+ *            Sent after READY for each interface known at the start, and
+ *            before the first packet of each one a file reveals later.
+ *   DATALINK u32 datalink. Without --interfaces, sent before the first
+ *            packet of a link type other than the last one's (READY's
+ *            at first): a pcapng file with several link types.
+ *   IFPACKETS  (--interfaces only, in place of PACKETS) records of
+ *            u64 seconds, u32 fraction, u32 caplen, u32 length,
+ *            u32 interface index, caplen bytes of packet.
  *   DATALINKS
  *            the answer to -L when stdout is not a terminal, instead of
  *            READY: the link types of the interface, each as u32 number,
@@ -86,13 +98,20 @@
 #ifndef EPCAP_PROTO_H
 #define EPCAP_PROTO_H
 
-#define EPCAP_PROTOCOL_VERSION 5
+#define EPCAP_PROTOCOL_VERSION 6
 
 /* Bytes before the body of every frame: the length and the tag. */
 #define EPCAP_FRAME_HEADER 5
 
 /* Per-packet record header in a PACKETS frame: sec, fraction, caplen, len. */
 #define EPCAP_RECORD_HEADER 20
+
+/* The same in an IFPACKETS frame, with the interface index after len. */
+#define EPCAP_RECORD_HEADER_IF 24
+
+/* Longest name, description or filter in an INTERFACE frame (longer
+ * ones are cut): the frame stays small whatever a file claims. */
+#define EPCAP_IFACE_STR_MAX 1024
 
 /* Largest snaplen accepted, and the largest record in a PACKETS frame:
  * libpcap's MAXIMUM_SNAPLEN, its maximum for most link types. A capture
@@ -113,9 +132,10 @@
  */
 #define EPCAP_BATCH_BYTES (256 * 1024)
 
-/* Largest frame the port writes: one full batch plus one maximal record. */
+/* Largest frame the port writes: one full batch plus one maximal record
+ * (with an interface index, the larger kind). */
 #define EPCAP_FRAME_MAX \
-    (EPCAP_FRAME_HEADER + EPCAP_BATCH_BYTES + EPCAP_RECORD_HEADER + \
+    (EPCAP_FRAME_HEADER + EPCAP_BATCH_BYTES + EPCAP_RECORD_HEADER_IF + \
      EPCAP_SNAPLEN_MAX)
 
 /* Command frames: tag + id at least; at most one maximal packet per
@@ -145,6 +165,9 @@
  * @layout WARNING u16 code, str message
  * @layout REPLY u32 id, u16 code, str body
  * @layout DATALINKS [u32 number, lenstr16 name, lenstr16 description]*
+ * @layout INTERFACE u32 index, u32 datalink, u32 snaplen, u8 tsresol, lenstr16 name, lenstr16 description, lenstr16 filter
+ * @layout DATALINK u32 datalink
+ * @layout IFPACKETS [u64 seconds, u32 fraction, u32 caplen, u32 length, u32 interface, bytes(caplen) packet]*
  * @layout STOP u32 id
  * @layout INJECT u32 id, str packet
  * @layout INJECT_BATCH u32 id, [u32 length, bytes(length) packet]*
@@ -163,7 +186,10 @@ enum epcap_frame_tag {
     EPCAP_FRAME_ERROR = 4,   /* an error; fatal ones end the port */
     EPCAP_FRAME_WARNING = 5, /* a warning; capture goes on */
     EPCAP_FRAME_REPLY = 6,   /* the answer to a command */
-    EPCAP_FRAME_DATALINKS = 7, /* -L's answer: the link types */
+    EPCAP_FRAME_INTERFACE = 7, /* describes an interface (--interfaces) */
+    EPCAP_FRAME_DATALINK = 8,  /* the link type of the packets that follow */
+    EPCAP_FRAME_IFPACKETS = 9, /* packet records with interface indexes */
+    EPCAP_FRAME_DATALINKS = 10, /* -L's answer: the link types */
 };
 
 /* Command tags, owner -> port. */

@@ -22,8 +22,10 @@
 #include "dump.h"
 #include "fastlane.h"
 #include "frame.h"
+#include "iface.h"
 #include "listing.h"
 #include "loop.h"
+#include "ngfile.h"
 #include "options.h"
 #include "pcapout.h"
 #include "policy.h"
@@ -32,8 +34,7 @@
 #include "sandbox.h"
 #include "signals.h"
 #include "state.h"
-
-#define EPCAP_VERSION "2.0.0"
+#include "version.h"
 
 static void print_version(void)
 {
@@ -182,6 +183,8 @@ int main(int argc, char *argv[])
         return answer;
     }
     pcapout_open(&st);
+    if (st.ng == NULL)
+        iface_single(&st); /* a pcapng file's come from its reader */
     dump_prepare(&st);
     sandbox_measure_memory(&st);
     privs_drop(&st);
@@ -190,10 +193,13 @@ int main(int argc, char *argv[])
     take_signals(&st);
     loop_tune_output();
     sandbox_apply(&st);
+#ifdef EPCAP_SELFTEST
+    /* Test variants only (make variants): never in priv/epcap. */
     if (st.opt.sandbox_selftest != NULL)
         sandbox_selftest(&st);
+#endif
     if (st.output == OUTPUT_FRAMES)
-        epcap_send_ready(&st);
+        epcap_send_ready(&st); /* and the interfaces, when asked */
     else if (pcapout_header(&st) < 0)
         epcap_fatal(&st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
                     "output buffer too small for the file header");
@@ -205,7 +211,9 @@ int main(int argc, char *argv[])
      * (setsockopt PACKET_RX_RING), a call the sandbox refuses, because a
      * compromised port could use it to ask for a new ring far past the
      * buffer limit. */
+    iface_free(&st.ifaces);
     if (st.is_file) {
+        ngfile_close(&st); /* before file_buf, its stream's buffer */
         pcap_close(st.pcap);
         free(st.file_buf); /* after pcap_close, which closes its FILE */
     }

@@ -58,8 +58,9 @@ struct epcap_opts {
     long credit;           /* -1: no flow control; else initial credit */
     bool compile;          /* print the filter's BPF program and exit */
     int datalink;          /* -1: the interface's default */
-    const char *sandbox_selftest; /* hidden, for tests: a forbidden call
-                                     to try once restricted (sandbox.h) */
+    const char *sandbox_selftest; /* test variants only: a forbidden call
+                                     to try once restricted (sandbox.h);
+                                     always NULL in priv/epcap */
     const char *write_file;  /* -w: pcap to this file ("-": stdout) */
     bool pcapng;             /* -w writes pcapng instead of pcap */
     long long count;         /* -c: stop after this many packets; 0: none */
@@ -73,6 +74,9 @@ struct epcap_opts {
     int dump_seconds;        /* rotate after this many seconds; 0: never */
     int dump_files;          /* keep this many files; 0: all */
     bool dump_only;          /* no packets to the owner, only the files */
+    bool interface_info;     /* --interfaces: INTERFACE frames, and each
+                                packet says which interface (IFPACKETS) */
+    const char *capture_comment; /* pcapng output's SHB comment */
 };
 
 /* argv -> opts. Returns 0, or -1 with a message in err. */

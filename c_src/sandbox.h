@@ -15,10 +15,12 @@
  * READY frame: a port that reports ready is already restricted. A backend
  * that cannot apply its restriction exits; it never carries on quietly.
  *
- * sandbox_limits.c is linked into every variant: the resource limits the
- * backends share. sandbox_selftest.c holds the hidden self-test that
- * proves a restriction by breaking it (--sandbox-selftest, used by the
- * test suites).
+ * sandbox_limits.c is linked into every build: the resource limits the
+ * backends share. sandbox_selftest.c holds the self-test that proves a
+ * restriction by breaking it (--sandbox-selftest, used by the sandbox
+ * suite): it is linked only into the test variants (make variants,
+ * built with EPCAP_SELFTEST into ../_build/variants), never into the
+ * shipped priv/epcap, which does not know the option.
  */
 #ifndef EPCAP_SANDBOX_H
 #define EPCAP_SANDBOX_H
@@ -68,8 +70,8 @@ void sandbox_limit_memory(struct epcap *st);
  * RLIMIT_NOFILE is set (one above it when a dump rotates). */
 int sandbox_free_fd(void);
 
-/* sandbox_selftest.c: attempt the forbidden operation named by the hidden
- * --sandbox-selftest NAME[@ready] option (open, openat, open-read, execve,
+/* sandbox_selftest.c, test variants only: attempt the forbidden
+ * operation named by their --sandbox-selftest NAME[@ready] option (open, openat, open-read, execve,
  * socket, socket-tcp, socket-probe, fork, setuid, mmap-exec,
  * mprotect-exec, inject, write-socket, kill, dump-escape, dump-absolute,
  * dump-hijack, ptrace, and on x86_64 x32 and i386), before the READY frame or, with

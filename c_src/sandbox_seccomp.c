@@ -50,6 +50,7 @@
 #include "epcap_proto.h"
 #include "fastlane.h"
 #include "frame.h"
+#include "ngfile.h"
 #include "report.h"
 #include "sandbox.h"
 #include "state.h"
@@ -268,9 +269,12 @@ static void allow_io(struct epcap *st, scmp_filter_ctx ctx)
     ALLOW_ANY(SCMP_SYS(close));
     /* exit() hands back what stdio read ahead of a capture file: glibc
      * seeks its descriptor back by the unread amount. */
-    if (st->is_file && pcap_file(st->pcap) != NULL)
+    FILE *file = !st->is_file ? NULL
+                 : st->ng != NULL ? ngfile_stream(st)
+                                  : pcap_file(st->pcap);
+    if (file != NULL)
         ALLOW(SCMP_SYS(lseek),
-              SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)fileno(pcap_file(st->pcap))));
+              SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)fileno(file)));
 }
 
 /* The packet socket: statistics, filter changes, injection, teardown.

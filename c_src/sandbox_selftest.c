@@ -1,10 +1,13 @@
 /*
  * sandbox_selftest.c: proving a sandbox by breaking it.
  *
- * The hidden --sandbox-selftest NAME[@ready] option (sandbox.h): once the
+ * The --sandbox-selftest NAME[@ready] option (sandbox.h): once the
  * process is restricted, try one forbidden operation and report what
  * happened. The sandbox suite runs it against every backend; a backend
- * that lets the call come back fails the test.
+ * that lets the call come back fails the test. Linked only into the test
+ * variants (make variants, main.c and options.c built with
+ * EPCAP_SELFTEST); the shipped priv/epcap has neither the option nor
+ * this code.
  *
  * Runs after privs_drop() and sandbox_apply(), without privileges.
  * Syscalls: whichever call it is asked to try.

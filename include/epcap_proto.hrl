@@ -1,8 +1,10 @@
 %% Generated from c_src/epcap_proto.h by c_src/proto_hrl.sh: do not edit.
 %% The protocol is described in doc/PROTOCOL.md.
--define(EPCAP_PROTOCOL_VERSION, 5).
+-define(EPCAP_PROTOCOL_VERSION, 6).
 -define(EPCAP_FRAME_HEADER, 5).
 -define(EPCAP_RECORD_HEADER, 20).
+-define(EPCAP_RECORD_HEADER_IF, 24).
+-define(EPCAP_IFACE_STR_MAX, 1024).
 -define(EPCAP_SNAPLEN_MAX, 262144).
 -define(EPCAP_SNAPLEN_DEFAULT, 262144).
 -define(EPCAP_BATCH_BYTES, (256 * 1024)).
@@ -21,7 +23,10 @@
 -define(EPCAP_FRAME_ERROR, 4).
 -define(EPCAP_FRAME_WARNING, 5).
 -define(EPCAP_FRAME_REPLY, 6).
--define(EPCAP_FRAME_DATALINKS, 7).
+-define(EPCAP_FRAME_INTERFACE, 7).
+-define(EPCAP_FRAME_DATALINK, 8).
+-define(EPCAP_FRAME_IFPACKETS, 9).
+-define(EPCAP_FRAME_DATALINKS, 10).
 -define(EPCAP_CMD_STOP, 1).
 -define(EPCAP_CMD_INJECT, 2).
 -define(EPCAP_CMD_INJECT_BATCH, 3).

@@ -63,6 +63,7 @@
     datalinks/1, datalinks/2,
     getopts/1,
     info/1,
+    interfaces/1,
     child_spec/1,
     batch_fold/3,
     batch_to_list/1,
@@ -309,6 +310,15 @@ getopts(Options) ->
 %% before this is asked).
 -spec info(pid()) -> {ok, map()} | {error, closed}.
 info(Ref) -> epcap_port:call(Ref, info).
+
+%% @doc The interfaces the capture's packets come from, as the port has
+%% described them so far, in index order; only with `{interface_info,
+%% true}' (otherwise `{ok, []}'). A pcapng file reveals its interfaces
+%% as it goes: every packet's interface is known by the time the packet
+%% arrives. Each packet is then `{packet, DLT, Time, Len, Packet,
+%% IfIndex}'.
+-spec interfaces(pid()) -> {ok, [epcap_codec:interface()]} | {error, closed}.
+interfaces(Ref) -> epcap_port:call(Ref, interfaces).
 
 %% @doc A child specification for a supervisor: the child captures for
 %% the process given as `{owner, Pid}' in `Options'. The owner is

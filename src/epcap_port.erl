@@ -41,6 +41,9 @@
     owner :: pid(),
     owner_mon :: reference(),
     datalink :: non_neg_integer(),
+    %% {interface_info, true}: each interface the port described, by index.
+    interfaces = #{} :: #{non_neg_integer() => epcap_codec:interface()},
+    if_dlts = #{} :: #{non_neg_integer() => non_neg_integer()},
     time_unit :: epcap_codec:time_unit(),
     precision :: epcap_codec:precision(),
     ready :: epcap_codec:ready(),
@@ -224,6 +227,8 @@ handle_call(stop, From, #state{stopping = Waiting} = State) ->
     {noreply, State#state{stopping = [From | Waiting]}};
 handle_call(info, _From, #state{ready = Ready, os_pid = OsPid} = State) ->
     {reply, {ok, Ready#{os_pid => OsPid}}, State};
+handle_call(interfaces, _From, #state{interfaces = Ifs} = State) ->
+    {reply, {ok, [If || {_, If} <- lists:sort(maps:to_list(Ifs))]}, State};
 handle_call(Request, _From, State) ->
     {reply, {error, {unknown_call, Request}}, State}.
 
@@ -300,6 +305,22 @@ frame({packets, Records}, State) ->
     N = epcap_codec:batch_count(Batch),
     {noreply, grant(deliver([{epcap_batch, self(), Batch}], N,
                             byte_size(Records), State))};
+frame({ifpackets, Records}, #state{config = #{delivery := packet}} = State) ->
+    #state{if_dlts = Ds, time_unit = Unit, precision = Prec} = State,
+    Msgs = epcap_codec:ifpackets(Records, Ds, Unit, Prec),
+    {noreply, grant(deliver(Msgs, length(Msgs), byte_size(Records), State))};
+frame({ifpackets, Records}, State) ->
+    #state{if_dlts = Ds, time_unit = Unit, precision = Prec} = State,
+    Batch = epcap_codec:ifbatch(Records, Ds, Unit, Prec),
+    N = epcap_codec:batch_count(Batch),
+    {noreply, grant(deliver([{epcap_batch, self(), Batch}], N,
+                            byte_size(Records), State))};
+frame({interface, #{index := I, datalink := D} = If}, State) ->
+    #state{interfaces = Ifs, if_dlts = Ds} = State,
+    {noreply, State#state{interfaces = Ifs#{I => If}, if_dlts = Ds#{I => D}}};
+frame({datalink, DLT}, State) ->
+    %% A file with several link types: the packets that follow have this.
+    {noreply, State#state{datalink = DLT}};
 frame(eof, State) ->
     %% The port waits for STOP, so no command of ours ever meets a dead
     %% pipe. A passive owner still gets what is held only when it asks.
