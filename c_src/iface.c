@@ -12,7 +12,6 @@
 #include "epcap_proto.h"
 #include "frame.h"
 #include "iface.h"
-#include "report.h"
 #include "state.h"
 #include "wire.h"
 
@@ -66,7 +65,7 @@ int iface_frame(struct epcap *st, uint32_t idx)
                       (size_t)(p - body));
 }
 
-void iface_single(struct epcap *st)
+int iface_single(struct epcap *st)
 {
     struct epcap_iface one = {
         .dlt = pcap_datalink(st->pcap),
@@ -80,6 +79,5 @@ void iface_single(struct epcap *st)
         .filter = st->opt.filter,
     };
 
-    if (iface_add(&st->ifaces, &one) < 0)
-        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
+    return iface_add(&st->ifaces, &one);
 }

@@ -46,7 +46,8 @@ void iface_free(struct iface_table *t);
 int iface_frame(struct epcap *st, uint32_t idx);
 
 /* A capture's only interface (live, or a pcap file), once it is open;
- * exits on out of memory. */
-void iface_single(struct epcap *st);
+ * -1 when out of memory (the caller reports it: report.c calls
+ * iface_frame, so this file calls nothing of report.c's). */
+int iface_single(struct epcap *st);
 
 #endif

@@ -183,8 +183,9 @@ int main(int argc, char *argv[])
         return answer;
     }
     pcapout_open(&st);
-    if (st.ng == NULL)
-        iface_single(&st); /* a pcapng file's come from its reader */
+    /* A pcapng file's interfaces come from its reader. */
+    if (st.ng == NULL && iface_single(&st) < 0)
+        epcap_fatal(&st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
     dump_prepare(&st);
     sandbox_measure_memory(&st);
     privs_drop(&st);
