@@ -9,7 +9,8 @@
 #   make test     build and run every test (C units, EUnit, Common Test),
 #                 then make quality: sanitizers, valgrind, lint, dialyzer,
 #                 fuzzing (test/fuzz/README.md)
-#   make bench    throughput against tcpdump on the same files
+#   make bench    throughput, latency and CPU against tcpdump and a C
+#                 reader, and against a baseline revision (BASE=rev|none)
 #   make docs     edoc into doc/edoc
 #   make install  the application where erl looks, the port in
 #                 PREFIX/lib/epcap, the man page
