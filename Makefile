@@ -131,10 +131,14 @@ examples: erlang
 proto:
 	sh c_src/proto_hrl.sh c_src/epcap_proto.h > include/epcap_proto.hrl
 
+# The include must be what the header generates, and doc/PROTOCOL.md's
+# tables (and the README's version) what the header says.
 proto-check:
 	@sh c_src/proto_hrl.sh c_src/epcap_proto.h | diff -u include/epcap_proto.hrl - \
 	  && echo "include/epcap_proto.hrl matches c_src/epcap_proto.h" \
 	  || { echo "include/epcap_proto.hrl is stale: run make proto" >&2; exit 1; }
+	@escript tools/proto_check.escript c_src/epcap_proto.h \
+	  include/epcap_proto.hrl doc/PROTOCOL.md README.md
 
 $(SAMPLE): examples
 	$(ERL) -noshell -pa ebin -pa $(EX_EBIN) \
