@@ -195,7 +195,10 @@ static void activate(struct epcap *st)
         const char *why = pcap_geterr(st->pcap);
         if (why[0] == '\0')
             why = pcap_statustostr(rc);
-        if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
+        /* The hint is for a person at a shell; an owner reading frames
+         * has the code and gives its own (epcap_proto.h, ERROR). */
+        if ((rc == PCAP_ERROR_PERM_DENIED ||
+             rc == PCAP_ERROR_PROMISC_PERM_DENIED) && !st->frames)
             epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc),
                         "%s: %s; %s", dev, why, privs_permission_hint);
         epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc), "%s: %s",

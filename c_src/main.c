@@ -45,15 +45,14 @@ static void print_version(void)
 
 /* A usage error also goes out as an ERROR frame when stdout carries
  * frames (not a terminal, and nothing on the command line asked for pcap,
- * a listing or a filter dump), so the Erlang side can say
- * {badarg, Message}; otherwise stderr only. */
-static void usage_error(struct epcap *st, const char *err)
+ * -D or a filter dump), so the Erlang side gets its code (badarg, or
+ * permission_denied for a policy refusal); otherwise stderr only. */
+static void usage_error(struct epcap *st, int code, const char *err)
 {
     st->frames = !isatty(STDOUT_FILENO) && st->opt.write_file == NULL &&
                  !st->opt.compile && !st->opt.list_interfaces &&
-                 !st->opt.list_datalinks && !st->opt.help && !st->opt.version;
-    epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG, "%s (see epcap --help)",
-                err);
+                 !st->opt.help && !st->opt.version;
+    epcap_fatal(st, EPCAP_EXIT_USAGE, code, "%s (see epcap --help)", err);
 }
 
 /* SIGTERM and SIGINT end the port at once until take_signals. */
@@ -122,7 +121,8 @@ static void refuse_terminal(struct epcap *st)
     if (st->opt.list_datalinks || !isatty(STDOUT_FILENO) ||
         (w != NULL && strcmp(w, "-") != 0))
         return;
-    usage_error(st, "standard output is a terminal: not writing binary "
+    usage_error(st, EPCAP_E_BADARG,
+                "standard output is a terminal: not writing binary "
                     "packets there; use -w FILE, or a pipe (epcap ... -w - | "
                     "tcpdump -r -)");
 }
@@ -147,14 +147,17 @@ int main(int argc, char *argv[])
         fputs("epcap: out of memory\n", stderr);
         return EPCAP_EXIT_SOFTWARE;
     }
-    if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0 ||
-        policy_check_options(&st, err, sizeof(err)) < 0)
-        usage_error(&st, err);
+    if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0)
+        usage_error(&st, EPCAP_E_BADARG, err);
+    /* What a caller who is not root may not ask for: a refusal, not a
+     * mistake (permission_denied, still the usage exit status). */
+    if (policy_check_options(&st, err, sizeof(err)) < 0)
+        usage_error(&st, EPCAP_E_PERMISSION_DENIED, err);
     if (st.opt.write_file != NULL)
         st.output = st.opt.pcapng ? OUTPUT_PCAPNG : OUTPUT_PCAP;
-    /* -L prints lines, so its errors go to stderr like the other listings. */
-    st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO) &&
-                !st.opt.list_datalinks;
+    /* -L answers with a DATALINKS frame (lines on a terminal), so its
+     * errors are ERROR frames as a capture's are. */
+    st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO);
     st.buffer_size = policy_buffer_size(&st);
     int answer = answer_only(&st);
     if (answer >= 0) {

@@ -113,7 +113,7 @@ static int fill(struct pcapng *r, size_t off, size_t n)
         r->buf = p;
         r->cap = cap;
     }
-    size_t got = fread(r->buf + off, 1, n, r->fp);
+    size_t got = fread_unlocked(r->buf + off, 1, n, r->fp);
     if (got == n)
         return 1;
     if (got == 0 && off == 0 && !ferror(r->fp))
@@ -221,7 +221,11 @@ static int section(struct pcapng *r, uint32_t len)
         return fail(r, "unsupported pcapng version %u.%u", major, minor);
     r->sections++;
     r->section_first = r->nif;
-    return walk_options(r, SHB_MIN - 4, len, shb_option, NULL);
+    /* The options only describe the file: damage in them loses no
+     * packet, and libpcap does not read them either. */
+    if (walk_options(r, SHB_MIN - 4, len, shb_option, NULL) < 0)
+        r->err[0] = '\0';
+    return 0;
 }
 
 /* if_tsresol: 10^-v, or 2^-(v & 0x7f) with the top bit. */
@@ -326,9 +330,12 @@ static int statistics(struct pcapng *r, uint32_t len)
     struct pcapng_stats s = {
         .present = true,
         .ts = (uint64_t)get32(r, r->buf + 12) << 32 | get32(r, r->buf + 16)};
+    /* Damaged statistics are left out, not fatal: no packet is lost
+     * (libpcap does not read them at all). */
     if (walk_options(r, 8 + ISB_FIXED, len, isb_option, &s) < 0)
-        return -1;
-    r->ifs[idx].stats = s;
+        r->err[0] = '\0';
+    else
+        r->ifs[idx].stats = s;
     return 0;
 }
 

@@ -55,7 +55,8 @@
  * sticky. The directory is removed again before the port enters it. */
 static const char *const empty_parents[] = {"/run", "/tmp"};
 
-/* The hint every permission error carries; the Erlang side repeats it. */
+/* The hint a permission error carries on stderr (a shell); an owner
+ * reading frames gets the code alone and gives its own hint. */
 const char *const privs_permission_hint =
     "to capture without root, give the port file capabilities "
     "(make setcap, recommended) or make it setuid root (make setuid), "

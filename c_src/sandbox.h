@@ -27,6 +27,8 @@
 
 #include <signal.h>
 
+#include "epcap_proto.h"
+
 struct epcap;
 
 /* Address space the port may still map once restricted (RLIMIT_AS,
@@ -34,18 +36,15 @@ struct epcap;
  * libpcap's filter compiler may take for a FILTER command. */
 #define EPCAP_AS_HEADROOM (1024ULL * 1024 * 1024)
 
-/*
- * Exit status of a port stopped by the sandbox: 128 + SIGSYS, what a shell
- * reports for a process killed by SIGSYS. The seccomp backend's SIGSYS
- * handler exits with it after naming the system call on stderr (and in an
- * ERROR frame when the output stream is between frames), so a trapped
- * call and a kernel kill look the same to the owner: the Erlang side maps
- * both to {sandbox_violation, Syscall}. Not one of EPCAP_EXITS on purpose:
- * it must read as a signal death to anything that looks at the status.
- */
-#define SANDBOX_EXIT_VIOLATION (128 + SIGSYS)
+/* Exit status of a port stopped by the sandbox (epcap_proto.h): the
+ * seccomp backend's SIGSYS handler exits with it after naming the system
+ * call on stderr (and in an ERROR frame, code sandbox_violation, when the
+ * output stream is between frames). */
+#define SANDBOX_EXIT_VIOLATION EPCAP_EXIT_SANDBOX_VIOLATION
+_Static_assert(EPCAP_EXIT_SANDBOX_VIOLATION == 128 + SIGSYS,
+               "EPCAP_EXIT_SANDBOX_VIOLATION is 128 + SIGSYS");
 
-/* The message prefix that names the call; the Erlang side matches it. */
+/* The stderr message's prefix before the call's name. */
 #define SANDBOX_VIOLATION_PREFIX "sandbox violation: "
 
 /* Exit status of a self-test whose forbidden call came back instead of

@@ -24,8 +24,8 @@
     exit_reason/1
 ]).
 
--export_type([frame/0, ready/0, time_unit/0, precision/0, message/0,
-              command/0, batch/0, interface/0, if_message/0]).
+-export_type([frame/0, ready/0, datalink/0, time_unit/0, precision/0,
+              message/0, command/0, batch/0, interface/0, if_message/0]).
 
 -type command() :: stop | inject | inject_batch | filter | stats | credit.
 
@@ -55,7 +55,10 @@
     | {reply, non_neg_integer(), ok | atom(), binary()}
     | {interface, interface()}
     | {datalink, non_neg_integer()}
-    | {ifpackets, binary()}.
+    | {ifpackets, binary()}
+    | {datalinks, [datalink()]}.
+%% A link type -L offers: number, name, description.
+-type datalink() :: {non_neg_integer(), string(), string()}.
 %% What an INTERFACE frame says (`{interface_info, true}'): `tsresol' is
 %% the interface's own if_tsresol byte (6: µs, 9: ns, 16#80 bor N: 2^-N);
 %% the packets' stamps are in the unit the owner asked for all the same.
@@ -126,8 +129,15 @@ decode(<<?EPCAP_FRAME_REPLY, Id:32, Code:16, Body/binary>>) ->
             _ -> error_code(Code)
         end,
     {reply, Id, Status, Body};
+decode(<<?EPCAP_FRAME_DATALINKS, Records/binary>>) ->
+    {datalinks, datalinks(Records)};
 decode(Frame) ->
     erlang:error({bad_frame, Frame}).
+
+datalinks(<<N:32, NL:16, Name:NL/binary, DL:16, Desc:DL/binary, R/binary>>) ->
+    [{N, text(Name), text(Desc)} | datalinks(R)];
+datalinks(<<>>) -> [];
+datalinks(Bad) -> erlang:error({bad_frame, {datalinks, Bad}}).
 
 start(?EPCAP_START_PLAIN) -> unprivileged;
 start(?EPCAP_START_ROOT) -> root;

@@ -376,7 +376,7 @@ check(env, V, Opt) ->
     end;
 check(exec, V, Opt) ->
     string:lexemes(string(V, Opt), " \t");
-check(snaplen, V, _) when is_integer(V), V >= 1, V =< 262144 -> V;
+check(snaplen, V, _) when is_integer(V), V >= 1, V =< ?EPCAP_SNAPLEN_MAX -> V;
 check(buffer, V, _) when is_integer(V), V >= ?BUFFER_MIN, V =< 2147483647 -> V;
 check(buffer, V, _) when is_integer(V), V >= 0, V < ?BUFFER_MIN -> {raised, V};
 check(cluster_id, V, _) when is_integer(V), V >= 0, V =< 255 -> V;

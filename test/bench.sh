@@ -7,8 +7,8 @@
 #
 #   BENCH_COUNT   packets per file run (default 1000000)
 #   BENCH_DIR     where generated files go (default _build/bench)
-#   BENCH_PARTS   which parts, of: file latency live inject cpu fanout
-#                 fleet (default all)
+#   BENCH_PARTS   which parts, of: file pcapng latency live inject cpu
+#                 fanout fleet (default all)
 #   BENCH_FAN_COUNT, BENCH_FAN_WORK  the fan-out part: frames (default
 #                 60000) and the owner's work per packet (default 400
 #                 rounds of crc32 over the frame, about 45 us here)
@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 TOP=$(pwd)
 DIR=${BENCH_DIR:-_build/bench}
 COUNT=${BENCH_COUNT:-1000000}
-PARTS=${BENCH_PARTS:-file latency live inject cpu fanout fleet}
+PARTS=${BENCH_PARTS:-file pcapng latency live inject cpu fanout fleet}
 ROUNDS=${BENCH_ROUNDS:-3}
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p "$DIR" _build/test
@@ -121,6 +121,44 @@ done
 echo "(default: erl +sbwt none, a message per packet; tuned: also +MMscs 1024;"
 echo " batch: default VM, {delivery, batch}, the owner walks each batch with epcap:batch_fold/3;"
 echo " epcap: the median of $ROUNDS runs; base_ratio: this tree's rate over the baseline's, alternated)"
+echo
+fi
+
+if want pcapng; then
+# 1b. pcapng against pcap: the same COUNT 60-byte packets in both formats
+#     (editcap writes the pcapng), read by epcap's own pcapng reader and by
+#     libpcap's pcap reader, on the shell path (-r F -w -, CPU time) and
+#     on the Erlang path (packets per second), against tshark -r F -w -.
+f="$DIR/frames-60-$COUNT.pcap"
+ng="$DIR/frames-60-$COUNT.pcapng"
+[ -f "$f" ] || $ERL -eval \
+    "ok = epcap_samplegen:write_synthetic(\"$f\", $COUNT, 60, #{}), halt()."
+[ -f "$ng" ] || editcap -F pcapng "$f" "$ng"
+cat "$f" "$ng" >/dev/null
+cpu_ms() { # command... -> median CPU milliseconds (user + sys) of ROUNDS runs
+    for r in $(seq "$ROUNDS"); do
+        /usr/bin/time -f "%e %U %S" "$@" 2>&1 >/dev/null | tail -1 |
+            awk '{ printf "%d\n", ($2 + $3) * 1000 }'
+    done | median
+}
+wall_ms() { # command... -> median wall milliseconds of ROUNDS runs
+    for r in $(seq "$ROUNDS"); do
+        t0=$(now); "$@" >/dev/null 2>&1; t1=$(now); echo $(( (t1 - t0) / 1000000 ))
+    done | median
+}
+printf '%-28s %10s %10s\n' "shell path, 60 B x $COUNT" cpu_ms wall_ms
+for what in "epcap pcap:./priv/epcap -r $f -w -" \
+            "epcap pcapng:./priv/epcap -r $ng -w -" \
+            "epcap pcapng to pcapng:./priv/epcap -r $ng -w - --pcapng" \
+            "tshark pcapng:tshark -r $ng -w -"; do
+    name=${what%%:*}; cmd=${what#*:}
+    # shellcheck disable=SC2086
+    printf '%-28s %10s %10s\n' "$name" "$(cpu_ms $cmd)" "$(wall_ms $cmd)"
+done
+ep=$(file_rate "$ERL" "$f"); en=$(file_rate "$ERL" "$ng")
+awk -v n="$COUNT" -v p="$ep" -v g="$en" 'BEGIN {
+    printf "Erlang path: pcap %.0f pps, pcapng %.0f pps, pcapng rate / pcap rate %.2f\n",
+           n / (p / 1e6), n / (g / 1e6), p / g }'
 echo
 fi
 

@@ -178,3 +178,9 @@ exit_reason_test() ->
     ?assertEqual({signal, sigkill}, epcap_codec:exit_reason(137)),
     ?assertEqual({signal, sigsys}, epcap_codec:exit_reason(128 + 31)),
     ?assertEqual({status, 3}, epcap_codec:exit_reason(3)).
+
+%% -L's answer, and a sandbox violation naming the call alone.
+datalinks_test() ->
+    ?assertEqual({datalinks, [{1, "EN10MB", "Ethernet"}]}, out(datalinks_en10mb)),
+    ?assertEqual({error, sandbox_violation, true, "openat"},
+                 out(error_sandbox_violation)).

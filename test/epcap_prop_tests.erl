@@ -230,6 +230,12 @@ is_frame({warning, Code, Msg}) -> is_code(Code) andalso is_text(Msg);
 is_frame({reply, Id, Status, Body}) ->
     is_u(Id, 32) andalso (Status =:= ok orelse is_code(Status)) andalso
         is_binary(Body);
+is_frame({datalinks, L}) ->
+    is_list(L) andalso
+        lists:all(fun({N, Name, Desc}) ->
+                          is_u(N, 32) andalso is_text(Name) andalso is_text(Desc);
+                     (_) -> false
+                  end, L);
 is_frame(_) -> false.
 
 is_code({unknown, N}) -> is_u(N, 16) andalso not lists:keymember(N, 1, ?EPCAP_ERRORS);
