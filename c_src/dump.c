@@ -147,6 +147,7 @@ void dump_packet(struct epcap *st, const struct pcap_pkthdr *h,
     if (d->rotating && d->bytes > 0 &&
         ((st->opt.dump_size > 0 && d->bytes >= (uint64_t)st->opt.dump_size) ||
          time_to_rotate(st))) {
+        pcapout_dump_stats(st); /* pcapng: each file ends with them */
         dump_flush(st);
         if (open_next(st, d->seq + 1) < 0)
             epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_DUMP,

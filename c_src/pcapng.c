@@ -154,6 +154,11 @@ static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len)
     size_t have = *type == BT_SHB ? 12 : 8;
     if ((rc = fill(r, have, *len - have)) <= 0)
         return rc < 0 ? -1 : fail(r, "truncated block");
+    /* The trailer repeats the length: checked as libpcap checks it (on
+     * every block but the file's first). */
+    if (r->offset > 0 && get32(r, r->buf + *len - 4) != *len)
+        return fail(r, "block length %u in its header, %u in its trailer",
+                    *len, get32(r, r->buf + *len - 4));
     return 1;
 }
 
@@ -217,7 +222,9 @@ static int section(struct pcapng *r, uint32_t len)
 {
     uint16_t major = get16(r, r->buf + 12), minor = get16(r, r->buf + 14);
 
-    if (major != 1)
+    /* The file's version; a later section's is not looked at (libpcap
+     * reads on through one before the first interface). */
+    if (major != 1 && r->sections == 0)
         return fail(r, "unsupported pcapng version %u.%u", major, minor);
     r->sections++;
     r->section_first = r->nif;

@@ -282,6 +282,15 @@ static void gather_stats(struct epcap *st)
     }
 }
 
+/* Before a pcapng dump file is closed for the next: its statistics. */
+void pcapout_dump_stats(struct epcap *st)
+{
+    if (st->dump.fd < 0 || st->dump.w.fmt != OUTPUT_PCAPNG)
+        return;
+    gather_stats(st);
+    (void)pcapout_write_stats(&st->dump.out, &st->dump.w);
+}
+
 /* At the end of a capture: the statistics blocks of pcapng output. */
 void pcapout_finish(struct epcap *st)
 {

@@ -22,8 +22,9 @@
 %% close it (others get `{error, not_owner}'), and the file is closed when
 %% it exits. {@link write/2} and {@link add_interface/2} return the handle
 %% to use next, as the interfaces of a pcapng file grow with the link
-%% types it meets. Writes are buffered (`delayed_write'): {@link close/1}
-%% writes out the rest and reports any error.
+%% types it meets. Writes are buffered (`delayed_write', in the file, not
+%% in the handle: a packet written with an older handle is not lost):
+%% {@link close/1} writes out the rest and reports any error.
 %%
 %% What can be written (alone or in a list, with {@link write/2}):
 %% <ul>
@@ -115,7 +116,9 @@
 %% otherwise (appending: the file's). `mode': `write' (default) makes the
 %% file afresh; `append' adds to an existing file of either format, in its
 %% byte order, resolution and link type (pcap) or on its last section's
-%% interfaces (pcapng), and makes it if it is missing or empty.
+%% interfaces (pcapng), and makes it if it is missing or empty (the
+%% section's options, `endian', `resolution' and `snaplen' given are the
+%% file's then; `interfaces' given are added to it).
 %% `resolution' of the time stamps: default nano with `{time_unit,
 %% nanosecond}', micro otherwise. `snaplen': default 262144 (pcapng: 0 is
 %% no limit). `dlt' (or `linktype', the value the file stores): the pcap
