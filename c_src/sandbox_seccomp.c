@@ -29,6 +29,11 @@
  *
  * Syscalls made here: rt_sigaction, landlock_*, prctl and seccomp.
  */
+#include "platform.h"
+#if !EPCAP_LINUX
+#error "sandbox_seccomp.c is Linux's (platform.h): build with RESTRICT_PROCESS=rlimit"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -197,7 +202,7 @@ static void report_frame(struct obuf *ob, const char *msg, size_t len)
 
 static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 {
-    char msg[REPORT_MAX], name[REPORT_MAX];
+    char msg[REPORT_MAX];
 
     (void)sig;
     (void)uctx;
@@ -210,9 +215,11 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
     (void)!write(STDERR_FILENO, "epcap: ", 7);
     (void)!write(STDERR_FILENO, msg, len);
     (void)!write(STDERR_FILENO, "\n", 1);
-    if (trap->st->frames && trap->st->out.buf != NULL)
-        report_frame(&trap->st->out, name,
-                     format_name(name, 0, si->si_syscall, si->si_arch));
+    if (trap->st->frames && trap->st->out.buf != NULL) {
+        char name[REPORT_MAX];
+        size_t n = format_name(name, 0, si->si_syscall, si->si_arch);
+        report_frame(&trap->st->out, name, n);
+    }
     _exit(SANDBOX_EXIT_VIOLATION);
 }
 
