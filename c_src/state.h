@@ -7,7 +7,10 @@
  * lives in struct epcap, made in main() and passed explicitly. The only
  * mutable globals are signals.c's volatile sig_atomic_t flags (and its
  * poll mask, set once) and sandbox_seccomp.c's pointer for its SIGSYS
- * handler, set once before the filter is loaded.
+ * handler, set once before the filter is loaded (and on the portable
+ * path, platform.h, the empty environment privs_caller.c points environ
+ * at). Options are parsed once into opt and never written after; what is
+ * derived from them later (device, buffer_size) has its own field.
  */
 #ifndef EPCAP_STATE_H
 #define EPCAP_STATE_H
