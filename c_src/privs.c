@@ -63,6 +63,7 @@ const char *const privs_permission_hint =
     "or run it through sudo ({exec, \"sudo -n\"} with a sudoers rule); "
     "see doc/SECURITY.md";
 
+/* For messages. Pure. */
 const char *privs_stage_name(enum privs_stage stage)
 {
     switch (stage) {
