@@ -260,6 +260,7 @@ static int set_env(struct epcap_opts *opt, const char *v, char *err,
     return 0;
 }
 
+#if EPCAP_LINUX
 /* A list of CPU numbers and ranges: 0,2-3 (a trailing comma is let
  * through, as before). */
 static int parse_cpus(const char *s, cpu_set_t *set)
@@ -296,6 +297,16 @@ static int set_cpus(struct epcap_opts *opt, const char *v, char *err,
     opt->cpu_affinity = v;
     return 0;
 }
+#else
+static int set_cpus(struct epcap_opts *opt, const char *v, char *err,
+                    size_t errlen)
+{
+    (void)opt;
+    snprintf(err, errlen, "cpu_affinity: %s: not supported on this platform",
+             v);
+    return -1;
+}
+#endif
 
 static int set_number(const char *name, const char *v, long min, long max,
                       int *out, char *err, size_t errlen)

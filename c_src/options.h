@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "fanout.h"
+#include "platform.h"
 
 /* Default timeout in milliseconds (see options_defaults). */
 #define EPCAP_TIMEOUT_DEFAULT 1
@@ -51,7 +52,9 @@ struct epcap_opts {
     int cluster_id;        /* -1 unless given (PF_RING only) */
     struct epcap_fanout fanout; /* group -1 unless --fanout */
     const char *cpu_affinity; /* -a as given, for messages; NULL: none */
+#if EPCAP_LINUX
     cpu_set_t cpus;           /* the same list, parsed */
+#endif
     bool help;
     bool version;
     bool can_capture;

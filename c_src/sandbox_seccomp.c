@@ -29,6 +29,11 @@
  *
  * Syscalls made here: rt_sigaction, landlock_*, prctl and seccomp.
  */
+#include "platform.h"
+#if !EPCAP_LINUX
+#error "sandbox_seccomp.c is Linux's (platform.h): build with RESTRICT_PROCESS=rlimit"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
