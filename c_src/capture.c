@@ -1,7 +1,7 @@
 /*
  * capture.c: opening the libpcap handle and setting its filter.
  *
- * Runs as the caller (privs_start.c): a root caller with root's rights;
+ * Runs as the caller (privs.c): a root caller with root's rights;
  * anyone else with their own rights and CAP_NET_RAW and CAP_NET_ADMIN
  * made effective only around pcap_activate. A caller who is not root may
  * open only network interfaces (policy.c). Every libpcap failure

@@ -4,7 +4,7 @@
  * files, besides (or instead of) delivering packets to the owner.
  *
  * Privileges: the directory is opened by dump_prepare() as the caller
- * (privs_start.c), before any chroot. Every file, the first one included,
+ * (privs.c), before any chroot. Every file, the first one included,
  * is created by dump_start()/rotation with openat() on that directory
  * after privileges are dropped, so files belong to the user the port runs
  * as, and the sandbox needs no path lookup: only openat, unlinkat and

@@ -29,7 +29,12 @@
  * more than FL_BURST packets waiting (the reader is falling behind a
  * slot ring, which may have lost newer ones: the read stops there, A's
  * ring is emptied unread, and B, which has them all, goes on);
- * BULK -> DRAIN when B brings fewer than FL_QUIET packets in FL_WINDOW;
+ * BULK -> DRAIN when B brings fewer than FL_QUIET packets in a window
+ * of FL_WINDOW, doubled (up to FL_WINDOW_MAX) each time a burst comes
+ * back within FL_FLAP of the return to FAST, and reset when FAST lasts:
+ * a sender that pauses now and then under load (a busy machine) would
+ * otherwise have A taken back and thrown away again dozens of times a
+ * second, each time with its copies matched;
  * DRAIN -> FAST once B yields a packet stamped after A came back, or B
  * has been silent for FL_DRAIN_MAX.
  *
@@ -63,6 +68,8 @@
 #define FL_BURST 16                   /* one read of A this full: burst */
 #define FL_QUIET 16                   /* B packets per window to go back */
 #define FL_WINDOW_NS 10000000LL       /* 10 ms */
+#define FL_WINDOW_MAX_NS 160000000LL  /* after repeated flaps: 160 ms */
+#define FL_FLAP_NS 100000000LL        /* a burst this soon after FAST */
 #define FL_DRAIN_MAX_NS 10000000LL    /* 10 ms of silence from B */
 #define FL_DRAIN_MARGIN_NS 200000LL   /* B's stamps past A's return */
 #define FL_HASH_BYTES 64
@@ -89,6 +96,8 @@ struct fastlane {
     long long back_ns;     /* DRAIN: when A came back (CLOCK_REALTIME) */
     long long drain_start; /* DRAIN: B's last sign of life (monotonic) */
     long long window_start;
+    long long window_ns;   /* BULK: quiet this long to go back */
+    long long fast_since;  /* when FAST last began (monotonic) */
     uint64_t window_pkts;  /* B's packets in the current window */
     uint64_t missed;       /* lost by one lane, too late from the other */
     struct fl_entry *q;
@@ -277,6 +286,13 @@ static void after_a(struct epcap *st)
     while (pcap_dispatch(fl->pcap, -1, discard, NULL) > 0)
         ;
     fl->mode = FL_BULK;
+    /* A burst soon after the return: the traffic is still heavy, only
+     * jittery; wait longer before trying the immediate ring again. */
+    if (now_ns(CLOCK_MONOTONIC) - fl->fast_since < FL_FLAP_NS)
+        fl->window_ns = fl->window_ns * 2 < FL_WINDOW_MAX_NS
+                            ? fl->window_ns * 2 : FL_WINDOW_MAX_NS;
+    else
+        fl->window_ns = FL_WINDOW_NS;
     fl->window_start = now_ns(CLOCK_MONOTONIC);
     fl->window_pkts = 0;
     epcap_log(st, 2, "fast lane: burst, block ring only");
@@ -316,7 +332,7 @@ void fastlane_tick(struct epcap *st, bool reading)
         fl->window_start = fl->drain_start = now;
         return;
     }
-    if (fl->mode == FL_BULK && now - fl->window_start >= FL_WINDOW_NS) {
+    if (fl->mode == FL_BULK && now - fl->window_start >= fl->window_ns) {
         if (fl->window_pkts < FL_QUIET) {
             if (attach_real(fl) < 0)
                 switch_failed(st, "back to fast");
@@ -333,6 +349,7 @@ void fastlane_tick(struct epcap *st, bool reading)
                (fl->met || (fl->window_pkts == 0 &&
                             now - fl->drain_start >= FL_DRAIN_MAX_NS))) {
         fl->mode = FL_FAST;
+        fl->fast_since = now;
         epcap_log(st, 2, "fast lane: immediate again");
     } else if (fl->mode == FL_DRAIN && fl->window_pkts > 0) {
         fl->drain_start = now; /* silence is counted from B's last packet */
@@ -411,6 +428,7 @@ void fastlane_open(struct epcap *st)
     fl->fd = fd;
     fl->frac_ns = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO
                       ? 1 : 1000;
+    fl->window_ns = FL_WINDOW_NS;
     fl->mode = FL_FAST;
     fl->capturing = true;
     fl->lane = FL_LANE_B;

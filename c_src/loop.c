@@ -1,5 +1,9 @@
 /*
- * loop.c: the event loop, the only place that waits.
+ * loop.c: the event loop, where the capture waits for work. (Waiting
+ * for a slow reader happens in frame.c's obuf_drain, at the end and for
+ * large records; for the owner to close stdin in report.c's linger, before
+ * a fatal exit; for room on a full socket in control.c's inject batch,
+ * 10 ms at a time.)
  *
  * One process, one ppoll over three descriptors: the capture handle (live
  * captures; a file is always readable), stdin (commands) and stdout (only

@@ -27,6 +27,9 @@
 #define BT_ISB 0x00000005u
 #define BT_EPB 0x00000006u
 #define BOM 0x1a2b3c4du
+/* Reserved block type 0, which no reader interprets: what a section
+ * header with a bad magic before the first interface becomes. */
+#define BT_SKIPPED 0x00000000u
 
 #define OPT_END 0
 #define IF_NAME 2
@@ -134,16 +137,21 @@ static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len)
 
     if (rc <= 0)
         return rc;
+    size_t have = 8;
     memcpy(type, r->buf, 4);
     if (*type == BT_SHB) {
         if ((rc = fill(r, 8, 4)) <= 0)
             return rc < 0 ? -1 : fail(r, "truncated section header");
+        have = 12;
         uint32_t bom;
         memcpy(&bom, r->buf + 8, 4);
-        if (bom != BOM && bom != __builtin_bswap32(BOM))
+        if (bom == BOM || bom == __builtin_bswap32(BOM))
+            r->swap = bom != BOM;
+        else if (r->nif == 0 && r->sections > 0)
+            *type = BT_SKIPPED; /* libpcap skips it there, unread */
+        else
             return fail(r, "section header with a bad byte-order magic 0x%08x",
                         bom);
-        r->swap = bom != BOM;
     } else {
         *type = get32(r, r->buf);
     }
@@ -151,7 +159,6 @@ static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len)
     uint32_t min = *type == BT_SHB ? SHB_MIN : BLOCK_OVERHEAD;
     if (*len < min || *len % 4 != 0 || *len > r->block_max)
         return fail(r, "bad block length %u (type 0x%x)", *len, *type);
-    size_t have = *type == BT_SHB ? 12 : 8;
     if ((rc = fill(r, have, *len - have)) <= 0)
         return rc < 0 ? -1 : fail(r, "truncated block");
     /* The trailer repeats the length: checked as libpcap checks it (on

@@ -508,7 +508,7 @@ void pcapout_open(struct epcap *st)
                  u.release);
     if (path == NULL || strcmp(path, "-") == 0)
         return;
-    /* As the caller (privs_start.c); never through a symlink in the last
+    /* As the caller (privs.c); never through a symlink in the last
      * component, which another user could have planted in a shared
      * directory. An existing file is truncated, as tcpdump -w does. */
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,

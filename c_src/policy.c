@@ -5,7 +5,7 @@
  * network interfaces (and injection where the installer allowed it),
  * reads only files they can read, writes only files they can write, and
  * nothing else, whatever the options, environment, stdin and files. The
- * identity part is privs_start.c's; this file refuses the options that
+ * identity part is privs_caller.c's; this file refuses the options that
  * would reach past it, before any of them is acted on:
  *
  *   -u, -g, -d       root only: a usage error that names the option and

@@ -1,6 +1,7 @@
 /*
  * privs.h: who started the port and what it may still do
- * (privs_start.c: becoming the caller; privs.c: the final drop).
+ * (privs.c: the staged sequence; privs_steps.c: its steps;
+ * privs_caller.c: who the caller is).
  */
 #ifndef EPCAP_PRIVS_H
 #define EPCAP_PRIVS_H
