@@ -280,12 +280,14 @@ write_file(Path, Items, Options) ->
     end.
 
 %% @doc What the writer holds: `format', `path', `endian', `dlt' (pcap:
-%% `undefined' until known) and the `interfaces' (pcapng: id => `dlt',
-%% `snaplen', `resolution', `tsoffset').
+%% `undefined' until known), `snaplen' and `resolution' (pcap: the
+%% file's; pcapng: for interfaces added on the way), and the `interfaces'
+%% (pcapng: id => `dlt', `snaplen', `resolution', `tsoffset').
 -spec info(writer()) -> map().
 info(#epcap_file{} = W) ->
     #{format => W#epcap_file.format, path => W#epcap_file.path,
       endian => W#epcap_file.endian, dlt => W#epcap_file.dlt,
+      snaplen => W#epcap_file.snaplen, resolution => W#epcap_file.resolution,
       interfaces => W#epcap_file.interfaces}.
 
 %%====================================================================
