@@ -73,32 +73,19 @@ groups() ->
 %% Fixtures
 
 init_per_suite(Config) ->
-    case epcap_test_lib:require_root(Config) of
-        {skip, _} = Skip ->
-            Skip;
-        Config1 ->
-            case [E || E <- ["rebar3", "mix", "elixir", "git", "setcap",
-                             "sudo", "useradd", "userdel", "setpriv"],
-                       os:find_executable(E) =:= false] of
-                [] -> setup(Config1);
-                Missing -> skip_or_fail({not_installed, Missing})
-            end
-    end.
-
-skip_or_fail(Why) ->
-    case os:getenv("CI") of
-        "true" -> ct:fail(Why);
-        _ -> {skip, lists:flatten(io_lib:format("~p (make test-deps)", [Why]))}
+    case epcap_test_lib:require_tools(epcap_test_lib:require_root(Config),
+            ["rebar3", "mix", "elixir", "git", "setcap", "sudo", "useradd",
+             "userdel", "setpriv"]) of
+        {skip, _} = Skip -> Skip;
+        Config1 -> setup(Config1)
     end.
 
 setup(Config) ->
-    Tmp = string:trim(epcap_test_lib:run_ok("mktemp", ["-d", "/tmp/epcap-dep.XXXXXX"])),
-    ok = file:change_mode(Tmp, 8#755),
+    Tmp = epcap_install:temp_dir("dep"),
     Src = filename:join(Tmp, "epcap-src"),
-    snapshot(root(), Src),
-    User = "epcapdep" ++ integer_to_list(erlang:unique_integer([positive]) rem 100000),
-    epcap_test_lib:run_ok("useradd", ["--system", "--no-create-home",
-                                      "--shell", "/usr/sbin/nologin", User]),
+    snapshot(epcap_test_lib:root_dir(), Src),
+    User = "epcapdep" ++ os:getpid(),
+    epcap_install:add_user(User),
     Sample = filename:join(Tmp, "sample.pcap"),
     ok = epcap_samplegen:write_synthetic(Sample, 7, 60, #{}),
     ok = file:change_mode(Sample, 8#644),
@@ -109,22 +96,9 @@ setup(Config) ->
     [{tmp, Tmp}, {src, Src}, {user, User}, {sample, Sample}, {env, Env} | Config].
 
 end_per_suite(Config) ->
-    _ = file:delete(sudoers_file(Config)),
-    case ?config(user, Config) of
-        undefined -> ok;
-        User -> epcap_test_lib:run("userdel", [User])
-    end,
-    case ?config(tmp, Config) of
-        "/tmp/epcap-dep." ++ _ = Tmp -> epcap_test_lib:run("rm", ["-rf", Tmp]);
-        _ -> ok
-    end,
-    ok.
-
-root() ->
-    case os:getenv("EPCAP_ROOT") of
-        false -> filename:dirname(filename:dirname(epcap_opts:default_progname()));
-        R -> R
-    end.
+    epcap_install:remove_sudoers(sudoers_file(Config)),
+    epcap_install:remove_user(?config(user, Config)),
+    epcap_install:remove_temp_dir(?config(tmp, Config)).
 
 %% What `git clone' of the tree as it is would give: the files git
 %% tracks or would track, committed on branch main of a new repository.
@@ -137,7 +111,7 @@ snapshot(From, To) ->
               "commit -q -m snapshot", []).
 
 sudoers_file(Config) ->
-    "/etc/sudoers.d/epcap-dep-" ++ ?config(user, Config).
+    epcap_install:sudoers_file("dep-" ++ ?config(user, Config)).
 
 %% A shell command in Dir with the suite's environment: {Status, Output}.
 sh(Dir, Cmd, Config) ->
@@ -145,20 +119,8 @@ sh(Dir, Cmd, Config) ->
         true -> proplists:get_value(env, Config, []);
         false -> []
     end,
-    Port = open_port({spawn_executable, "/bin/sh"},
-                     [{args, ["-c", Cmd ++ " 2>&1"]}, {cd, Dir}, {env, Env},
-                      exit_status, binary, hide]),
-    sh_loop(Port, []).
-
-sh_loop(Port, Acc) ->
-    receive
-        {Port, {data, D}} -> sh_loop(Port, [D | Acc]);
-        {Port, {exit_status, S}} ->
-            {S, unicode:characters_to_list(iolist_to_binary(lists:reverse(Acc)))}
-    after 240000 ->
-        catch port_close(Port),
-        ct:fail({timeout, lists:reverse(Acc)})
-    end.
+    epcap_test_lib:sh(Cmd, #{cd => Dir, env => Env, timeout => 240000,
+                             output => unicode}).
 
 sh_ok(Dir, Cmd, Config) ->
     case sh(Dir, Cmd, Config) of
@@ -345,11 +307,10 @@ probe(Config) ->
     %% boot script's $ROOT is the release.
     Erts = filename:join(code:root_dir(), "erts-" ++ erlang:system_info(version)),
     Cmd = lists:flatten(io_lib:format(
-        "setpriv --reuid=~s --regid=~s --clear-groups env HOME=/tmp "
-        "ROOTDIR=~s BINDIR=~s/bin EMU=beam PROGNAME=erl ~s/bin/erlexec "
+        "~s env HOME=/tmp ROOTDIR=~s BINDIR=~s/bin EMU=beam PROGNAME=erl ~s/bin/erlexec "
         "-boot ~s -boot_var SYSTEM_LIB_DIR ~s -config ~s -noshell "
         "-run dep_probe main ~s lo",
-        [?config(user, Config), ?config(user, Config), Rel, Erts, Erts, Boot,
+        [as_user(Config), Rel, Erts, Erts, Boot,
          code:lib_dir(), SysConfig, ?config(sample, Config)])),
     {_, Out} = sh("/tmp", Cmd, []),
     ct:log("~s~n~s", [Cmd, Out]),
@@ -388,6 +349,10 @@ release_without_privileges(Config) ->
     ?assertEqual(nomatch, string:find(console(Out), "password")),
     ?assertEqual(nomatch, string:find(console(Out), "sudo")).
 
+%% The command prefix that runs what follows as the test user.
+as_user(Config) ->
+    epcap_install:as_user(?config(user, Config), ?config(user, Config), clear).
+
 %% What the probe's VM wrote besides its result.
 console(Out) ->
     [Before | _] = string:split(Out, "RESULT "),
@@ -400,7 +365,7 @@ release_file_capabilities(Config) ->
     %% then the capabilities.
     epcap_test_lib:run_ok("chown", ["root:" ++ ?config(user, Config), Port]),
     ok = file:change_mode(Port, 8#750),
-    epcap_test_lib:run_ok("setcap", ["cap_net_raw,cap_net_admin+ep", Port]),
+    epcap_install:setcap(Port),
     try
         {#{file := File, live := Live}, _} = probe(Config),
         ?assertEqual({ok, 7}, File),
@@ -439,10 +404,8 @@ release_system_port(Config) ->
 %% pid is the program's, not sudo's.
 release_sudo(Config) ->
     Port = release_port(Config),
-    Rule = ?config(user, Config) ++ " ALL=(root) NOPASSWD: " ++ Port ++ "\n",
-    File = sudoers_file(Config),
-    ok = file:write_file(File, Rule),
-    ok = file:change_mode(File, 8#440),
+    File = epcap_install:sudoers("dep-" ++ ?config(user, Config),
+                                 {?config(user, Config), Port}),
     try
         {#{file := Read, live := Live}, Out} = probe(Config),
         ?assertEqual({ok, 7}, Read),
@@ -451,7 +414,7 @@ release_sudo(Config) ->
         ?assertEqual(Port, Exe),
         ?assertEqual(nomatch, string:find(console(Out), "sudo"))
     after
-        file:delete(File)
+        epcap_install:remove_sudoers(File)
     end.
 
 %%--------------------------------------------------------------------
@@ -514,9 +477,8 @@ mix_release(Config, App, Name) ->
     %% The start script writes under tmp: let the user.
     sh_ok(Rel, "mkdir -p tmp && chmod 1777 tmp", []),
     Cmd = lists:flatten(io_lib:format(
-        "setpriv --reuid=~s --regid=~s --clear-groups env HOME=/tmp "
-        "~s/bin/~s eval 'IO.inspect(~s.count(~p))'",
-        [?config(user, Config), ?config(user, Config), Rel, Name,
+        "~s env HOME=/tmp ~s/bin/~s eval 'IO.inspect(~s.count(~p))'",
+        [as_user(Config), Rel, Name,
          string:titlecase(Name), ?config(sample, Config)])),
     {Status, Out} = sh("/tmp", Cmd, []),
     ct:log("~s~n~s", [Cmd, Out]),
