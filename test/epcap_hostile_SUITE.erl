@@ -163,16 +163,28 @@ wait_port_pid(Marker) ->
         end
     end, 5000).
 
-%% Bytes an OS process has written so far (/proc/PID/io: root may read
-%% it whoever the process runs as).
-written(OsPid) ->
+%% What /proc/PID/io says an OS process has read or written so far
+%% (rchar, wchar: bytes). Root may read it whoever the process runs as.
+io(OsPid, Field) ->
     {ok, B} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/io"),
-    {match, [W]} = re:run(B, "wchar: ([0-9]+)", [{capture, all_but_first, list}]),
-    list_to_integer(W).
+    {match, [N]} = re:run(B, Field ++ ": ([0-9]+)",
+                          [{capture, all_but_first, list}]),
+    list_to_integer(N).
+
+%% Whether an OS process sleeps in a read of a pipe or FIFO.
+in_pipe_read(OsPid) ->
+    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/wchan") of
+        {ok, W} -> binary:match(W, <<"pipe">>) =/= nomatch;
+        _ -> false
+    end.
+
+wait_in_pipe_read(OsPid) ->
+    epcap_test_lib:wait_until({in_pipe_read, OsPid},
+                              fun() -> in_pipe_read(OsPid) end, 5000).
 
 wait_written(OsPid, Bytes) ->
     epcap_test_lib:wait_until({written, OsPid, Bytes}, fun() ->
-        written(OsPid) >= Bytes
+        io(OsPid, "wchar") >= Bytes
     end, 5000).
 
 %% CPU time an OS process has used so far, in clock ticks.
@@ -370,18 +382,24 @@ forged_sigsys_ignored(Config) ->
 fifo_read_stays_killable(Config) ->
     [begin
          Fifo = file_in(Config, "fifo-mid-" ++ atom_to_list(K)),
+         Go = file_in(Config, "fifo-go-" ++ atom_to_list(K)),
          Out = file_in(Config, "fifo-mid-" ++ atom_to_list(K) ++ ".pcap"),
-         sh_ok("mkfifo " ++ Fifo ++ " && chown " ++ user() ++ " " ++ Fifo),
-         {0, _} = sh("((cat " ++ ?config(sample, Config) ++ "; sleep 20) > " ++
-                     Fifo ++ ") </dev/null >/dev/null 2>&1 &"),
+         sh_ok("mkfifo " ++ Fifo ++ " " ++ Go ++ " && chown " ++ user() ++
+               " " ++ Fifo),
+         %% The writer starts once told to (Go), so the port is seen
+         %% waiting for the file before it and after it.
+         {0, _} = sh("((read go < " ++ Go ++ "; cat " ++ ?config(sample, Config) ++
+                     "; sleep 20) > " ++ Fifo ++ ") </dev/null >/dev/null 2>&1 &"),
          {0, _} = sh(as_user(Config, K) ++ " -r " ++ Fifo ++ " -w " ++ Out ++
                      " </dev/null >/dev/null 2>&1 &"),
          Pid = wait_port_pid(Fifo),
-         %% Everything the writer gave is read and written out: the port
-         %% now waits in a read of the FIFO.
+         wait_in_pipe_read(Pid),
+         Before = io(Pid, "rchar"),
+         sh_ok("echo go > " ++ Go),
+         %% It has read everything the writer gave and waits for more.
          Size = filelib:file_size(?config(sample, Config)),
-         epcap_test_lib:wait_until({written, Out}, fun() ->
-             filelib:file_size(Out) >= Size
+         epcap_test_lib:wait_until({read, Fifo}, fun() ->
+             io(Pid, "rchar") - Before >= Size andalso in_pipe_read(Pid)
          end, 5000),
          sh_ok("kill -TERM " ++ integer_to_list(Pid)),
          ?assertEqual(ok, epcap_test_lib:wait_gone(Pid, 3000)),

@@ -48,6 +48,7 @@
     wait_gone/2,
     wait_no_ports/1,
     no_ports_left/1,
+    wait_closed/1,
     stop_linked_epcaps/0,
     proc_status/1,
     ppid/1,
@@ -361,6 +362,13 @@ no_ports_left(Ms) ->
         ok -> ok;
         {timeout, Pids} -> {fail, {epcap_ports_left, Pids}}
     end.
+
+%% @doc Wait until an epcap server's port has exited (info/1 says
+%% `closed') while the server itself lives on, holding what it read.
+wait_closed(Pid) ->
+    wait_until({capture_closed, Pid}, fun() ->
+        epcap:info(Pid) =:= {error, closed}
+    end, 5000).
 
 %% @doc Stop the epcap servers linked to the calling process (those a
 %% failed case left running), before its fixtures are torn down: a
