@@ -12,13 +12,18 @@
 #   make bench    throughput against tcpdump on the same files
 #   make docs     edoc into doc/edoc
 #   make install  the application where erl looks, the port in
-#                 PREFIX/lib/epcap (make install-setcap: with file
-#                 capabilities, for group epcap), the man page
-#   make setcap   as root: let the members of group epcap capture with
-#                 priv/epcap (file capabilities, recommended); make setuid:
-#                 setuid root instead. CAPTURE_GROUP=grp picks the group,
+#                 PREFIX/lib/epcap, the man page
+#   make install-setcap, install-setuid, install-sudo
+#                 as root: make install, then let the members of group
+#                 epcap capture with the installed port (file
+#                 capabilities, recommended; setuid root; or a sudoers
+#                 rule, which it prints), refusing a PREFIX that anyone
+#                 but root can change. CAPTURE_GROUP=grp picks the group,
 #                 CAPTURE_WORLD=yes gives it to every local user, INJECT=yes
 #                 lets callers who are not root inject (doc/SECURITY.md).
+#   make setcap, make setuid
+#                 the same for priv/epcap in a source tree root owns
+#                 (tests)
 #
 # make run, make test and the quality targets install missing Debian
 # packages with apt-get when run as root; make (all) never does.
@@ -26,6 +31,12 @@
 # `sudo make test` (or run) acts as root: a port that sees SUDO_UID with
 # a real uid of 0 takes the user in it for its caller (doc/SECURITY.md).
 unexport SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND
+
+# The port is built with -Werror here (the project's own build, make test,
+# CI), not when epcap is a dependency: rebar3 runs c_src/Makefile itself,
+# and Mix's make manager sets IS_DEP. EPCAP_WERROR=no turns it off.
+EPCAP_WERROR ?= $(if $(IS_DEP),no,yes)
+export EPCAP_WERROR
 
 ERL ?= erl
 ERLC ?= erlc
@@ -152,7 +163,7 @@ ct: port variants erlang examples
 # ExUnit from the compiled Erlang code, without mix (works offline).
 exunit: erlang examples
 	elixir -pa ebin -pa $(EX_EBIN) \
-	  -r test/elixir/test_helper.exs -r test/elixir/epcap_test.exs
+	  -r test/elixir/test_helper.exs $(foreach t,$(wildcard test/elixir/*_test.exs),-r $(t))
 
 test: test-deps all variants proto-check unit eunit ct exunit quality
 	@echo "make test: all suites passed"
@@ -172,59 +183,133 @@ soak: deps all examples
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the OTP application
 # where this machine's erl looks for libraries (code:lib_dir(), on Debian
 # /usr/lib/erlang/lib; ERL_LIBDIR=... to choose), the port also as
-# PREFIX/lib/epcap/epcap (a program of its own that releases can use with
-# {progname, Path}; make install-setcap gives it file capabilities) and
-# on PATH as PREFIX/bin/epcap, and the man page.
+# PREFIX/lib/epcap/epcap (a program of its own that releases name with
+# {progname, Path}) and on PATH as PREFIX/bin/epcap, and the man page.
+# The installed copies are stripped (priv/epcap keeps its -g symbols).
 PREFIX ?= /usr/local
 VSN = $(shell sed -n 's/.*{vsn, "\(.*\)"}.*/\1/p' src/epcap.app.src)
 ERL_LIBDIR ?= $(shell $(ERL) -noshell -eval 'io:format("~s~n", [code:lib_dir()]), halt().')
 APPDIR = $(DESTDIR)$(ERL_LIBDIR)/epcap-$(VSN)
 PORTDIR = $(PREFIX)/lib/epcap
+PORT_INSTALLED = $(PORTDIR)/epcap
 
 install: all
 	install -d $(APPDIR)/ebin $(APPDIR)/priv $(APPDIR)/include \
 	  $(APPDIR)/doc/chunks $(DESTDIR)$(PORTDIR) $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 ebin/*.beam ebin/epcap.app $(APPDIR)/ebin
-	install -m 0755 priv/epcap $(APPDIR)/priv
+	install -s -m 0755 priv/epcap $(APPDIR)/priv
 	install -m 0644 include/*.hrl $(APPDIR)/include
 	if [ -d doc/chunks ]; then install -m 0644 doc/chunks/*.chunk $(APPDIR)/doc/chunks; fi
-	install -m 0755 priv/epcap $(DESTDIR)$(PORTDIR)/epcap
-	ln -sf $(PORTDIR)/epcap $(DESTDIR)$(PREFIX)/bin/epcap
+	install -s -m 0755 priv/epcap $(DESTDIR)$(PORT_INSTALLED)
+	ln -sf $(PORT_INSTALLED) $(DESTDIR)$(PREFIX)/bin/epcap
 	install -m 0644 doc/epcap.1 $(DESTDIR)$(PREFIX)/share/man/man1/epcap.1
 
-# The installed port may capture (file capabilities), as make setcap does
-# for priv/epcap: for the members of CAPTURE_GROUP (epcap, made if
-# missing), or every local user with CAPTURE_WORLD=yes; INJECT as there.
-# A rebuild or an upgrade of an application using epcap leaves it alone;
-# make install replaces it and clears them.
-install-setcap:
+# The three ways to let callers who are not root capture
+# (doc/SECURITY.md, "Installing"), each on the installed copy
+# PREFIX/lib/epcap/epcap, never on a release's or a build's own copy:
+# sudo runs, and setcap marks, whatever file has the name they are given,
+# so the name must be one only root can change. Each target refuses a
+# PREFIX where someone else could (epcap_trust, the check the Erlang side
+# makes before it runs a privileged port), then prints what to put in
+# sudoers and in the release's configuration.
+#
+#   make install-setcap  file capabilities (recommended)
+#   make install-setuid  setuid root
+#   make install-sudo    no privilege of its own; prints the sudoers rule
+#
+# For the members of CAPTURE_GROUP (epcap, made if missing), or every
+# local user with CAPTURE_WORLD=yes; INJECT as below. A rebuild or an
+# upgrade of an application using epcap leaves the installed copy alone;
+# make install replaces it and clears its privileges (run the target
+# again).
+install-setcap: install
 	$(call require_root)
-	$(call capture_access,0,$(DESTDIR)$(PORTDIR)/epcap)
-	setcap $(SETCAP_CAPS) $(DESTDIR)$(PORTDIR)/epcap
-	getcap $(DESTDIR)$(PORTDIR)/epcap
+	$(call trusted_path,$(PORT_INSTALLED))
+	$(call capture_access,0,$(DESTDIR)$(PORT_INSTALLED))
+	setcap $(SETCAP_CAPS) $(DESTDIR)$(PORT_INSTALLED)
+	getcap $(DESTDIR)$(PORT_INSTALLED)
 	$(call inject_policy)
+	$(call print_config,$(CONFIG_ERL),$(CONFIG_EX))
 
-.PHONY: install install-setcap
+install-setuid: install
+	$(call require_root)
+	$(call trusted_path,$(PORT_INSTALLED))
+	$(call capture_access,4,$(DESTDIR)$(PORT_INSTALLED))
+	ls -l $(DESTDIR)$(PORT_INSTALLED)
+	$(call inject_policy)
+	$(call print_config,$(CONFIG_ERL),$(CONFIG_EX))
+
+# Run by root through sudo: root's, mode 0755, no capability (chown
+# clears them) and no setuid bit; the sudoers rule says who may.
+SUDO_WHO = $(if $(filter yes,$(CAPTURE_WORLD)),ALL,%$(CAPTURE_GROUP))
+SUDOERS_RULE = $(SUDO_WHO) ALL=(root) NOPASSWD: $(PORT_INSTALLED)
+
+install-sudo: install
+	$(call require_root)
+	$(call trusted_path,$(PORT_INSTALLED))
+	$(call capture_access,,)
+	chown root:root $(DESTDIR)$(PORT_INSTALLED)
+	chmod 0755 $(DESTDIR)$(PORT_INSTALLED)
+	$(call inject_policy)
+	@echo "make $@: the sudoers rule (visudo -f /etc/sudoers.d/epcap):"
+	@echo "    $(SUDOERS_RULE)"
+	$(call print_config,$(CONFIG_ERL_SUDO),$(CONFIG_EX_SUDO))
+
+.PHONY: install install-setcap install-setuid install-sudo
+
+# What the release's configuration says for each.
+CONFIG_ERL = [{progname, "$(PORT_INSTALLED)"}]
+CONFIG_EX = progname: "$(PORT_INSTALLED)"
+CONFIG_ERL_SUDO = [{progname, "$(PORT_INSTALLED)"}, {exec, "sudo -n"}]
+CONFIG_EX_SUDO = progname: "$(PORT_INSTALLED)", exec: "sudo -n"
+
+# Refuse a path whose file or any directory above it someone other than
+# root can change (src/epcap_trust.erl says why). A DESTDIR staging tree
+# is not where the file will be: the package's own install must check.
+define trusted_path
+	@if [ -n "$(DESTDIR)" ]; then \
+	  echo "make $@: DESTDIR set: $(1) not checked (every directory up to /" \
+	    "must be root's and writable by no one else)"; \
+	else \
+	  $(ERL) -noshell -pa $(CURDIR)/ebin -eval \
+	    'case epcap_trust:check("$(1)") of ok -> halt(0); {error, W} -> io:format(standard_error, "make $@: refusing: ~ts~n", [W]), halt(1) end.' \
+	  || { echo "make $@: sudo and file capabilities trust the path:" \
+	         "choose a PREFIX whose every directory is root's and writable" \
+	         "by no one else" >&2; exit 1; }; \
+	fi
+endef
+
+# The release's configuration for the installed copy, for Erlang and
+# Elixir.
+define print_config
+	@echo "make $@: name the installed port in the release's sys.config:"
+	@echo '    [{epcap, $(strip $(1))}].'
+	@echo "make $@: or in Elixir's config/runtime.exs:"
+	@echo '    config :epcap, $(strip $(2))'
+endef
 
 docs: erlang
 	$(ERL) -noshell -eval 'edoc:application(epcap, ".", [{dir, "doc/edoc"}]), halt().'
 
-# The ways to be allowed to capture are in doc/SECURITY.md. Both targets
-# change the built binary in place; a rebuild replaces it and drops them.
-# chown and chmod come first: a chown clears file capabilities and the
-# setuid bit.
+# make setcap and make setuid give the build's own priv/epcap the same
+# rights, for a root-owned source tree (the tests run so); they refuse a
+# tree someone else can change. Releases and users: the install-*
+# targets above. Both change the built binary in place; a rebuild
+# replaces it and drops them. chown and chmod come first: a chown clears
+# file capabilities and the setuid bit.
 #
 # By default the port goes to one group (created if missing, as Debian's
 # wireshark group for dumpcap): only its members may run it. CAPTURE_WORLD=yes
 # gives it to every local user, who may then see every local user's
 # traffic (loopback included). Injection by callers who are not root is
 # off unless INJECT=yes, which writes the machine-wide policy file
-# $(INJECT_POLICY); INJECT=no removes it.
+# $(INJECT_POLICY) (it applies to every copy of the port); INJECT=no
+# removes it; without INJECT the file is left as it is.
 SETCAP_CAPS ?= cap_net_raw,cap_net_admin+ep
 CAPTURE_GROUP ?= epcap
 CAPTURE_WORLD ?= no
-INJECT ?= no
+INJECT ?=
 INJECT_POLICY = /etc/epcap/inject
 CAPTURE_OWNER = root:$(if $(filter yes,$(CAPTURE_WORLD)),root,$(CAPTURE_GROUP))
 CAPTURE_MODE = $(if $(filter yes,$(CAPTURE_WORLD)),0755,0750)
@@ -233,9 +318,11 @@ define require_root
 	@[ "$$(id -u)" = 0 ] || { echo "make $@: run as root" >&2; exit 1; }
 endef
 
+# The group (made if missing) or the warning for every user; with a mode
+# prefix (0, or 4 for setuid), the file is given to them.
 define capture_access
 	@if [ "$(CAPTURE_WORLD)" = yes ]; then \
-	  echo "make $@: WARNING: every local user may run priv/epcap and capture" \
+	  echo "make $@: WARNING: every local user may run the port and capture" \
 	    "all traffic the interfaces carry, other users' loopback traffic" \
 	    "included" >&2; \
 	elif ! getent group $(CAPTURE_GROUP) >/dev/null; then \
@@ -243,30 +330,35 @@ define capture_access
 	  echo "make $@: created group $(CAPTURE_GROUP); add users with" \
 	    "usermod -aG $(CAPTURE_GROUP) USER"; \
 	fi
-	chown $(CAPTURE_OWNER) $(or $(2),priv/epcap)
-	chmod $(1)$(patsubst 0%,%,$(CAPTURE_MODE)) $(or $(2),priv/epcap)
+	$(if $(1),chown $(CAPTURE_OWNER) $(or $(2),priv/epcap))
+	$(if $(1),chmod $(1)$(patsubst 0%,%,$(CAPTURE_MODE)) $(or $(2),priv/epcap))
 endef
 
 define inject_policy
-	@if [ "$(INJECT)" = yes ]; then \
-	  install -d -o root -g root -m 0755 $(dir $(INJECT_POLICY)) && \
+	@case "$(INJECT)" in \
+	yes) install -d -o root -g root -m 0755 $(dir $(INJECT_POLICY)) && \
 	  install -o root -g root -m 0644 /dev/null $(INJECT_POLICY) && \
-	  echo "make $@: callers who are not root may inject ($(INJECT_POLICY))"; \
-	elif [ -e $(INJECT_POLICY) ]; then \
-	  rm -f $(INJECT_POLICY) && \
-	  echo "make $@: removed $(INJECT_POLICY): only root may inject"; \
-	fi
+	  echo "make $@: callers who are not root may inject ($(INJECT_POLICY))" ;; \
+	no) rm -f $(INJECT_POLICY) && \
+	  echo "make $@: $(INJECT_POLICY) removed: only root may inject" ;; \
+	"") if [ -e $(INJECT_POLICY) ]; then \
+	    echo "make $@: $(INJECT_POLICY) left as it is: callers who are not" \
+	      "root may inject (INJECT=no removes it)"; fi ;; \
+	*) echo "make $@: INJECT=$(INJECT): yes or no" >&2; exit 1 ;; \
+	esac
 endef
 
-setcap: port
+setcap: port erlang
 	$(call require_root)
+	$(call trusted_path,$(CURDIR)/priv/epcap)
 	$(call capture_access,0)
 	setcap $(SETCAP_CAPS) priv/epcap
 	getcap priv/epcap
 	$(call inject_policy)
 
-setuid: port
+setuid: port erlang
 	$(call require_root)
+	$(call trusted_path,$(CURDIR)/priv/epcap)
 	$(call capture_access,4)
 	ls -l priv/epcap
 	$(call inject_policy)

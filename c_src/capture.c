@@ -16,7 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "epcap.h"
+#include "capture.h"
+#include "epcap_proto.h"
+#include "fanout.h"
+#include "fastlane.h"
+#include "filehead.h"
+#include "policy.h"
+#include "privs.h"
+#include "report.h"
+#include "state.h"
 
 /* libpcap status -> protocol error code. */
 int capture_map_error(int pcap_status)
@@ -124,10 +132,10 @@ static void configure(struct epcap *st)
     if (pcap_set_snaplen(p, o->snaplen) != 0 ||
         pcap_set_promisc(p, o->promisc) != 0 ||
         (o->monitor && pcap_set_rfmon(p, 1) != 0) ||
-        pcap_set_buffer_size(p, o->buffer_size > 0 ? o->buffer_size
-                                                   : EPCAP_BUFFER_DEFAULT) != 0)
+        pcap_set_buffer_size(p, st->buffer_size > 0 ? st->buffer_size
+                                                    : EPCAP_BUFFER_DEFAULT) != 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s",
-                    o->interface, pcap_geterr(p));
+                    st->device, pcap_geterr(p));
     if (o->timeout_mode == TIMEOUT_IMMEDIATE)
         (void)pcap_set_immediate_mode(p, 1);
     else
@@ -135,26 +143,30 @@ static void configure(struct epcap *st)
                                       ? 0 : o->timeout_ms);
     if (o->tstamp_type >= 0 && pcap_set_tstamp_type(p, o->tstamp_type) != 0)
         epcap_warn(st, EPCAP_E_TSTAMP_TYPE_NOT_SUPPORTED,
-                   "%s: time stamp type %s not supported", o->interface,
+                   "%s: time stamp type %s not supported", st->device,
                    pcap_tstamp_type_val_to_name(o->tstamp_type));
     int rc = pcap_set_tstamp_precision(p, prec);
     if (rc != 0 && o->precision >= 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc),
-                    "%s: %s time stamps are not supported", o->interface,
+                    "%s: %s time stamps are not supported", st->device,
                     prec == PCAP_TSTAMP_PRECISION_NANO ? "nanosecond"
                                                        : "microsecond");
 }
 
 static void activate(struct epcap *st)
 {
-    const char *dev = st->opt.interface;
+    const char *dev = st->device;
+
     privs_net_raise(st);
     /* The adaptive default's immediate-mode ring (fastlane.c) is a second
      * socket: opened with the same rights, and first, so the main handle
      * counts no more unfiltered traffic than it did alone. Not with
      * inject: the kernel hides a socket's own packets from that socket
-     * only, so a second socket would capture what the port injects. */
-    if (st->opt.timeout_mode == TIMEOUT_ADAPTIVE && !st->opt.inject)
+     * only, so a second socket would capture what the port injects. Not
+     * in a fan-out group: the second socket would be outside the group
+     * and take a copy of every packet the group shares (fanout.c). */
+    if (st->opt.timeout_mode == TIMEOUT_ADAPTIVE && !st->opt.inject &&
+        st->opt.fanout.group < 0)
         fastlane_open(st);
     int rc = pcap_activate(st->pcap);
     privs_net_done(st);
@@ -180,6 +192,7 @@ static void activate(struct epcap *st)
         pcap_setdirection(st->pcap, st->opt.direction) != 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
                     "%s: direction: %s", dev, pcap_geterr(st->pcap));
+    fanout_join(st);
 }
 
 static void open_live(struct epcap *st)
@@ -188,24 +201,24 @@ static void open_live(struct epcap *st)
 
     char why[160];
 
-    if (st->opt.interface == NULL)
-        st->opt.interface = default_device(st);
-    if (!policy_device_allowed(st, st->opt.interface, why, sizeof(why)))
+    st->device = st->opt.interface != NULL ? st->opt.interface
+                                           : default_device(st);
+    if (!policy_device_allowed(st, st->device, why, sizeof(why)))
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_NO_SUCH_DEVICE, "%.64s: %s",
-                    st->opt.interface, why);
-    st->pcap = pcap_create(st->opt.interface, errbuf);
+                    st->device, why);
+    st->pcap = pcap_create(st->device, errbuf);
     if (st->pcap == NULL)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s",
-                    st->opt.interface, errbuf);
+                    st->device, errbuf);
     configure(st);
     activate(st);
     if (pcap_setnonblock(st->pcap, 1, errbuf) != 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s",
-                    st->opt.interface, errbuf);
+                    st->device, errbuf);
     st->pcap_fd = pcap_get_selectable_fd(st->pcap);
     if (st->pcap_fd < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
-                    "%s: no selectable descriptor", st->opt.interface);
+                    "%s: no selectable descriptor", st->device);
 }
 
 /*
@@ -221,7 +234,7 @@ static void lookup_netmask(struct epcap *st)
 
     st->netmask = PCAP_NETMASK_UNKNOWN;
     if (!st->is_file &&
-        pcap_lookupnet(st->opt.interface, &net, &st->netmask, errbuf) < 0)
+        pcap_lookupnet(st->device, &net, &st->netmask, errbuf) < 0)
         st->netmask = PCAP_NETMASK_UNKNOWN;
 }
 
@@ -243,7 +256,7 @@ int capture_set_filter(struct epcap *st, const char *expr)
      * packets the ring took in under the old filter (live only: a file
      * is filtered in userland by libpcap already). */
     capture_recheck_done(st);
-    if (fastlane_set_filter(st, expr) < 0) {
+    if (fastlane_set_filter(st->fl, expr, st->netmask) < 0) {
         pcap_freecode(&prog);
         return -1;
     }

@@ -6,7 +6,8 @@
  * anything else, so a hostile or broken owner can never make the port
  * allocate or wait for more than EPCAP_CMD_MAX bytes.
  */
-#include "epcap.h"
+#include "cmd.h"
+#include "epcap_proto.h"
 #include "wire.h"
 
 /*

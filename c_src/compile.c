@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "epcap.h"
+#include "compile.h"
+#include "epcap_proto.h"
+#include "options.h"
 
 /* A link type by number or by name (EN10MB, LINUX_SLL, RAW, ...). */
 int compile_datalink(const char *s)
@@ -25,17 +27,17 @@ int compile_datalink(const char *s)
     return pcap_datalink_name_to_val(s);
 }
 
-int compile_main(struct epcap *st)
+int compile_main(const struct epcap_opts *opt)
 {
-    int dlt = st->opt.datalink >= 0 ? st->opt.datalink : DLT_EN10MB;
-    pcap_t *p = pcap_open_dead(dlt, st->opt.snaplen);
+    int dlt = opt->datalink >= 0 ? opt->datalink : DLT_EN10MB;
+    pcap_t *p = pcap_open_dead(dlt, opt->snaplen);
     struct bpf_program prog;
 
     if (p == NULL) {
         fprintf(stderr, "epcap: compile: out of memory\n");
         return EPCAP_EXIT_SOFTWARE;
     }
-    if (pcap_compile(p, &prog, st->opt.filter ? st->opt.filter : "", 1,
+    if (pcap_compile(p, &prog, opt->filter ? opt->filter : "", 1,
                      PCAP_NETMASK_UNKNOWN) < 0) {
         fprintf(stderr, "epcap: %s\n", pcap_geterr(p));
         pcap_close(p);

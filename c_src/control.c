@@ -17,7 +17,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "epcap.h"
+#include "capture.h"
+#include "control.h"
+#include "epcap_proto.h"
+#include "fastlane.h"
+#include "frame.h"
+#include "report.h"
+#include "signals.h"
+#include "state.h"
 #include "wire.h"
 
 static void reply_error(struct epcap *st, uint32_t id, int code,
@@ -194,7 +201,7 @@ static void cmd_stats(struct epcap *st, const struct epcap_cmd *cmd)
     const uint64_t v[EPCAP_STATS_COUNTERS] = {
         /* The block ring takes every packet, so its counts are the
          * capture's; the adaptive default adds what it had to skip. */
-        ps.ps_recv,      ps.ps_drop + st->fl.missed, ps.ps_ifdrop, c->delivered,
+        ps.ps_recv,      ps.ps_drop + fastlane_missed(st->fl), ps.ps_ifdrop, c->delivered,
         c->delivered_bytes, c->injected,    c->inject_failed,
         c->credit_stalls, c->output_stalls, c->filter_changes,
     };

@@ -30,7 +30,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "epcap.h"
+#include "dump.h"
+#include "epcap_proto.h"
+#include "frame.h"
+#include "pcapout.h"
+#include "report.h"
+#include "state.h"
 
 #define DUMP_MODE 0644
 
@@ -114,7 +119,7 @@ void dump_start(struct epcap *st)
 
     if (st->opt.dump_file == NULL)
         return;
-    if (obuf_init(&d->out, -1, EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0)
+    if (obuf_init(&d->out, -1, EPCAP_OUT_CAP) < 0)
         epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "dump: out of memory");
     pcapout_writer(st, d->w.fmt, &d->w);
     if (open_next(st, 1) < 0)

@@ -8,7 +8,7 @@
  * has, as `tcpdump --time-stamp-precision=P -r F -w -` does for the
  * file's own P; and a pcap file's seconds and fraction are unsigned
  * 32-bit fields that libpcap passes as signed ones, so the port must
- * know when to read them back as unsigned (epcap_ts_fix in epcap.h).
+ * know when to read them back as unsigned (epcap_ts_fix in epcap_time.h).
  *
  * The first bytes are read here, exactly as many as needed (the magic;
  * for pcapng the section header and the first interface block), never
@@ -22,11 +22,13 @@
  * the invoking user's rights. Syscalls: read.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "epcap.h"
+#include "filehead.h"
+#include "signals.h"
 
 #define MAGIC_NANO 0xa1b23c4du
 #define PCAPNG_SHB 0x0a0d0d0au

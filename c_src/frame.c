@@ -19,7 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "epcap.h"
+#include "epcap_time.h"
+#include "frame.h"
+#include "signals.h"
 #include "wire.h"
 
 #define NO_BATCH SIZE_MAX
@@ -160,7 +162,6 @@ int obuf_flush(struct obuf *ob)
     return 0;
 }
 
-/* Write everything, waiting for the pipe as long as it takes. */
 /*
  * Write everything, waiting for the reader as long as it takes, until
  * SIGTERM, SIGINT or the parent's death asks for the end: the reader then

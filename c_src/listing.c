@@ -18,7 +18,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "listing.h"
+#include "policy.h"
+#include "state.h"
 
 static const char *address(const struct sockaddr *sa, char *buf, size_t len)
 {
@@ -92,13 +95,13 @@ int listing_interfaces(const struct epcap *st)
     return fflush(stdout) == 0 ? EPCAP_EXIT_OK : EPCAP_EXIT_IOERR;
 }
 
-int listing_datalinks(struct epcap *st)
+int listing_datalinks(const struct epcap *st)
 {
     int *dlts = NULL;
     int n = pcap_list_datalinks(st->pcap, &dlts);
 
     if (n < 0) {
-        fprintf(stderr, "epcap: %s: %s\n", st->opt.interface,
+        fprintf(stderr, "epcap: %s: %s\n", st->device,
                 pcap_geterr(st->pcap));
         return EPCAP_EXIT_CAPTURE;
     }

@@ -30,7 +30,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "epcap.h"
+#include "capture.h"
+#include "cmd.h"
+#include "control.h"
+#include "dump.h"
+#include "epcap_proto.h"
+#include "epcap_time.h"
+#include "fastlane.h"
+#include "frame.h"
+#include "loop.h"
+#include "pcapout.h"
+#include "report.h"
+#include "signals.h"
+#include "state.h"
 #include "wire.h"
 
 #define IN_INITIAL (64 * 1024)
@@ -54,7 +66,7 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
     }
     if (st->recheck_active && pcap_offline_filter(&st->recheck, h, data) == 0)
         return; /* taken in under the old filter */
-    if (st->fl.pcap != NULL && !fastlane_accept(st, h, data))
+    if (st->fl != NULL && !fastlane_accept(st->fl, h, data))
         return; /* the other lane's copy of a packet already delivered */
     if (st->dump.fd >= 0)
         dump_packet(st, h, data);
@@ -79,31 +91,15 @@ static bool has_room(const struct epcap *st)
            (st->opt.credit < 0 || st->credit > 0);
 }
 
-/* The adaptive default's immediate-mode lane first (fastlane.c): it
- * holds the newest packets at light load. */
-static void capture_fast_lane(struct epcap *st)
-{
-    if (!fastlane_reads_a(st))
-        return;
-    st->cur = st->fl.pcap;
-    st->fl.lane = FL_LANE_A;
-    fastlane_before_a(st);
-    if (pcap_dispatch(st->fl.pcap, -1, on_packet, (unsigned char *)st) ==
-        PCAP_ERROR)
-        epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
-                    st->opt.interface, pcap_geterr(st->fl.pcap));
-    fastlane_after_a(st);
-    st->cur = st->pcap;
-    st->fl.lane = FL_LANE_B;
-}
-
 static void capture_some(struct epcap *st)
 {
     int count = st->is_file ? EPCAP_FILE_CHUNK : -1;
 
     if (st->opt.credit >= 0 && st->is_file && st->credit < count)
         count = (int)st->credit;
-    capture_fast_lane(st);
+    /* The adaptive default's immediate-mode lane first (fastlane.c): it
+     * holds the newest packets at light load. */
+    fastlane_read(st, on_packet, (unsigned char *)st);
     /* A file may be a FIFO or a device that blocks in read: SIGTERM and
      * SIGINT get in there too (signals.c), and end it as in ppoll. */
     if (st->is_file)
@@ -126,7 +122,7 @@ static void capture_some(struct epcap *st)
     }
     if (n == PCAP_ERROR)
         epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
-                    st->is_file ? st->opt.file : st->opt.interface,
+                    st->is_file ? st->opt.file : st->device,
                     pcap_geterr(st->pcap));
     if (n == 0 && st->is_file && !st->eof_sent) {
         st->eof_sent = true;
@@ -324,7 +320,7 @@ static const struct timespec *fast_lane_wait(const struct epcap *st,
                                              const struct timespec *wait,
                                              struct timespec *left)
 {
-    long long ns = fastlane_wait_ns(st);
+    long long ns = fastlane_wait_ns(st->fl);
 
     if (ns < 0)
         return wait;
@@ -339,7 +335,6 @@ int loop_run(struct epcap *st)
 {
     loop_init(st);
     st->cur = st->pcap;
-    st->fl.lane = FL_LANE_B;
     bool commands = st->stdin_open;
 
     while (!st->done && !signals_terminated()) {
@@ -359,8 +354,9 @@ int loop_run(struct epcap *st)
         live = n;
         /* The adaptive default's immediate ring, while it is on, sees
          * every packet first; the block ring's copies are read with it. */
-        if (capture && fastlane_reads_a(st))
-            fds[n++] = (struct pollfd){.fd = st->fl.fd, .events = POLLIN};
+        if (capture && fastlane_reads_a(st->fl))
+            fds[n++] = (struct pollfd){.fd = fastlane_fd(st->fl),
+                                       .events = POLLIN};
         else if (capture && !st->is_file)
             fds[n++] = (struct pollfd){.fd = st->pcap_fd, .events = POLLIN};
         if (ppoll(fds, n, file_ready ? &zero : wait, signals_poll_mask()) < 0) {

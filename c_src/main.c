@@ -11,13 +11,29 @@
  * shell pipelines, and stdin is left alone. See options.c for the command line and epcap_proto.h
  * for the exit codes.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "epcap.h"
+#include "capture.h"
+#include "compile.h"
+#include "dump.h"
+#include "fastlane.h"
+#include "frame.h"
+#include "listing.h"
+#include "loop.h"
+#include "options.h"
+#include "pcapout.h"
+#include "policy.h"
+#include "privs.h"
+#include "report.h"
 #include "sandbox.h"
+#include "signals.h"
+#include "state.h"
+
+#define EPCAP_VERSION "2.0.0"
 
 static void print_version(void)
 {
@@ -39,6 +55,34 @@ static void usage_error(struct epcap *st, const char *err)
                 err);
 }
 
+/* SIGTERM and SIGINT end the port at once until take_signals. */
+static void reset_signals(struct epcap *st)
+{
+    const char *what = NULL;
+
+    if (signals_reset(&what) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "start: %s: %s",
+                    what, strerror(errno));
+}
+
+/* The parent's death ends the port (signals.c). */
+static void watch_parent(struct epcap *st)
+{
+    if (signals_watch_parent(st->parent) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
+                    "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+}
+
+/* From here SIGTERM and SIGINT only ask the loop to end (signals.c). */
+static void take_signals(struct epcap *st)
+{
+    const char *what = NULL;
+
+    if (signals_init(&what) < 0)
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "%s: %s", what,
+                    strerror(errno));
+}
+
 static void release(struct epcap *st)
 {
     options_free(&st->opt);
@@ -57,7 +101,7 @@ static int answer_only(struct epcap *st)
         o->version)
         privs_net_done(st); /* no interface will be opened */
     if (o->compile)
-        return compile_main(st);
+        return compile_main(&st->opt);
     if (o->list_interfaces)
         return listing_interfaces(st);
     if (o->help)
@@ -65,6 +109,21 @@ static int answer_only(struct epcap *st)
     else if (o->version)
         print_version();
     return o->help || o->version ? EPCAP_EXIT_OK : -1;
+}
+
+/* Packets in binary on a terminal are garbage at best and escape
+ * sequences from the wire at worst: refuse before opening anything, as
+ * tshark does ("not writing packets to a terminal"). */
+static void refuse_terminal(struct epcap *st)
+{
+    const char *w = st->opt.write_file;
+
+    if (st->opt.list_datalinks || !isatty(STDOUT_FILENO) ||
+        (w != NULL && strcmp(w, "-") != 0))
+        return;
+    usage_error(st, "standard output is a terminal: not writing binary "
+                    "packets there; use -w FILE, or a pipe (epcap ... -w - | "
+                    "tcpdump -r -)");
 }
 
 int main(int argc, char *argv[])
@@ -78,11 +137,12 @@ int main(int argc, char *argv[])
     st.dump.dirfd = -1;
     st.stdin_open = true;
     st.parent = getppid();
-    /* First: become the caller, keeping only what capture needs. */
+    /* First: default signals, then become the caller, keeping only what
+     * capture needs. */
+    reset_signals(&st);
     privs_start(&st);
-    signals_watch_parent(&st);
-    if (obuf_init(&st.out, STDOUT_FILENO,
-                  EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0) {
+    watch_parent(&st);
+    if (obuf_init(&st.out, STDOUT_FILENO, EPCAP_OUT_CAP) < 0) {
         fputs("epcap: out of memory\n", stderr);
         return EPCAP_EXIT_SOFTWARE;
     }
@@ -94,12 +154,13 @@ int main(int argc, char *argv[])
     /* -L prints lines, so its errors go to stderr like the other listings. */
     st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO) &&
                 !st.opt.list_datalinks;
-    policy_clamp_buffer(&st);
+    st.buffer_size = policy_buffer_size(&st);
     int answer = answer_only(&st);
     if (answer >= 0) {
         release(&st);
         return answer;
     }
+    refuse_terminal(&st);
 
     epcap_log(&st, 1, "start: %s, caller uid %u gid %u; %s",
               privs_start_name(st.caller.mode), (unsigned)st.caller.uid,
@@ -113,6 +174,7 @@ int main(int argc, char *argv[])
     if (st.opt.list_datalinks) {
         answer = listing_datalinks(&st);
         pcap_close(st.pcap);
+        fastlane_free(st.fl);
         release(&st);
         return answer;
     }
@@ -120,9 +182,9 @@ int main(int argc, char *argv[])
     dump_prepare(&st);
     sandbox_measure_memory(&st);
     privs_drop(&st);
-    signals_watch_parent(&st); /* a credential change clears it */
+    watch_parent(&st); /* a credential change clears it */
     dump_start(&st);
-    signals_init(&st);
+    take_signals(&st);
     loop_tune_output();
     sandbox_apply(&st);
     if (st.opt.sandbox_selftest != NULL)
@@ -134,9 +196,17 @@ int main(int argc, char *argv[])
                     "output buffer too small for the file header");
 
     int rc = loop_run(&st);
-    pcap_close(st.pcap);
-    free(st.file_buf); /* after pcap_close, which closes its FILE */
+    /* Everything captured is written out by now. Live handles (and the
+     * fast lane's) are left to exit, which frees their rings and sockets:
+     * pcap_close would first ask the kernel to free each ring
+     * (setsockopt PACKET_RX_RING), a call the sandbox refuses, because a
+     * compromised port could use it to ask for a new ring far past the
+     * buffer limit. */
+    if (st.is_file) {
+        pcap_close(st.pcap);
+        free(st.file_buf); /* after pcap_close, which closes its FILE */
+    }
     free(st.in.buf);
     release(&st);
-    return rc;
+    exit(rc); /* not return: st stays reachable for LeakSanitizer */
 }

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "epcap.h"
+#include "compile.h"
+#include "epcap_proto.h"
+#include "options.h"
 
 enum long_only {
     OPT_INJECT = 256,
@@ -32,6 +34,7 @@ enum long_only {
     OPT_DUMP_SECONDS,
     OPT_DUMP_FILES,
     OPT_DUMP_ONLY,
+    OPT_FANOUT,
 };
 
 static const struct option long_options[] = {
@@ -51,6 +54,7 @@ static const struct option long_options[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"inject", no_argument, NULL, OPT_INJECT},
     {"cluster-id", required_argument, NULL, OPT_CLUSTER_ID},
+    {"fanout", required_argument, NULL, OPT_FANOUT},
     {"cpu-affinity", required_argument, NULL, 'a'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -121,6 +125,11 @@ void options_usage(FILE *fp)
         "                          (unless root: where the installer allowed\n"
         "                          it, /etc/epcap/inject)\n"
         "      --cluster-id N      PF_RING cluster, 0..255\n"
+        "      --fanout MODE:GROUP[:FLAGS]\n"
+        "                          join a Linux fan-out group (hash, lb,\n"
+        "                          cpu, rollover, random, qm; 0..65535;\n"
+        "                          FLAGS rollover,defrag): each packet goes\n"
+        "                          to one member; one ring (no adaptive)\n"
         "      --credit N          flow control: read at most N packets,\n"
         "                          then as many as CREDIT commands allow\n"
         "  -a, --cpu-affinity LIST pin to CPUs, e.g. 0,2-3\n"
@@ -237,11 +246,38 @@ static int set_env(struct epcap_opts *opt, const char *v, char *err,
     return 0;
 }
 
+/* A list of CPU numbers and ranges: 0,2-3 (a trailing comma is let
+ * through, as before). */
+static int parse_cpus(const char *s, cpu_set_t *set)
+{
+    CPU_ZERO(set);
+    while (*s != '\0') {
+        char *end;
+        unsigned long lo = strtoul(s, &end, 10), hi = lo;
+        if (end == s)
+            return -1;
+        if (*end == '-') {
+            s = end + 1;
+            hi = strtoul(s, &end, 10);
+            if (end == s || hi < lo)
+                return -1;
+        }
+        if (hi >= CPU_SETSIZE)
+            return -1;
+        for (unsigned long c = lo; c <= hi; c++)
+            CPU_SET(c, set);
+        s = *end == ',' ? end + 1 : end;
+        if (*end != ',' && *end != '\0')
+            return -1;
+    }
+    return 0;
+}
+
 static int set_cpus(struct epcap_opts *opt, const char *v, char *err,
                     size_t errlen)
 {
-    /* A list of CPU numbers and ranges: 0,2-3. Checked fully in privs. */
-    if (v[0] == '\0' || strspn(v, "0123456789,-") != strlen(v))
+    if (v[0] == '\0' || strspn(v, "0123456789,-") != strlen(v) ||
+        parse_cpus(v, &opt->cpus) < 0)
         return bad(err, errlen, "cpu_affinity", v, "a CPU list like 0,2-3");
     opt->cpu_affinity = v;
     return 0;
@@ -292,6 +328,7 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
     case 'e': return set_env(opt, v, err, errlen);
     case 'v': opt->verbose++; return 0;
     case OPT_INJECT: opt->inject = true; return 0;
+    case OPT_FANOUT: return fanout_parse(&opt->fanout, v, err, errlen);
     case OPT_CLUSTER_ID:
         return set_number("cluster_id", v, 0, 255, &opt->cluster_id, err,
                           errlen);
@@ -391,6 +428,7 @@ static void options_defaults(struct epcap_opts *opt)
     opt->direction = PCAP_D_INOUT;
     opt->precision = -1;
     opt->cluster_id = -1;
+    opt->fanout.group = -1;
     opt->credit = -1;
     opt->datalink = -1;
     opt->tstamp_type = -1;
@@ -424,6 +462,10 @@ static int options_check(const struct epcap_opts *opt, char *err,
     }
     if (opt->pcapng && opt->write_file == NULL) {
         snprintf(err, errlen, "pcapng: needs -w");
+        return -1;
+    }
+    if (opt->file != NULL && opt->fanout.group >= 0) {
+        snprintf(err, errlen, "fanout: applies to live captures only");
         return -1;
     }
     if (opt->file != NULL && opt->direction_set) {

@@ -21,7 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "frame.h"
+#include "pcapout.h"
+#include "report.h"
+#include "state.h"
 
 #define PCAP_MAGIC_MICRO 0xa1b2c3d4u
 #define PCAP_MAGIC_NANO 0xa1b23c4du
@@ -216,7 +220,7 @@ void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
 }
 
 /* tcpdump's closing lines, on stderr. */
-void pcapout_summary(struct epcap *st)
+void pcapout_summary(const struct epcap *st)
 {
     struct pcap_stat ps;
 

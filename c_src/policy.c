@@ -31,7 +31,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "policy.h"
+#include "report.h"
+#include "state.h"
 
 /* Names libpcap gives to capture sources that are not network
  * interfaces; it picks the source by this prefix before the kernel is
@@ -85,9 +88,9 @@ bool policy_inject_allowed(void)
     return roots_alone(dir, true) && roots_alone(EPCAP_INJECT_POLICY, false);
 }
 
-int policy_check_options(struct epcap *st, char *err, size_t errlen)
+int policy_check_options(const struct epcap *st, char *err, size_t errlen)
 {
-    struct epcap_opts *o = &st->opt;
+    const struct epcap_opts *o = &st->opt;
     bool privileged = st->caller.mode != EPCAP_START_PLAIN;
 
     if (st->caller.root)
@@ -114,18 +117,19 @@ int policy_check_options(struct epcap *st, char *err, size_t errlen)
     return 0;
 }
 
-/* Called once the output mode is known, so the warning reaches the owner. */
-void policy_clamp_buffer(struct epcap *st)
+/* The kernel buffer to ask for (0: the default). Called once the output
+ * mode is known, so the warning reaches the owner. */
+int policy_buffer_size(struct epcap *st)
 {
-    struct epcap_opts *o = &st->opt;
+    const struct epcap_opts *o = &st->opt;
 
     if (st->caller.root || o->buffer_size <= EPCAP_BUFFER_MAX_USER)
-        return;
+        return o->buffer_size;
     epcap_warn(st, EPCAP_E_WARNING,
                "buffer: %d bytes lowered to %d, the most a caller who is "
                "not root may pin in the kernel",
                o->buffer_size, EPCAP_BUFFER_MAX_USER);
-    o->buffer_size = EPCAP_BUFFER_MAX_USER;
+    return EPCAP_BUFFER_MAX_USER;
 }
 
 bool policy_device_allowed(const struct epcap *st, const char *name,

@@ -1,51 +1,58 @@
 /*
- * privs.c: giving up what is left once the handle is open.
+ * privs.c: the privilege path, one staged sequence (privs.h).
  *
- * By the time this runs, privs_start.c has made the process its caller:
- * a root caller still has root's rights; sudo, setuid and
- * file-capability callers are themselves, with at most CAP_NET_RAW and
- * CAP_NET_ADMIN permitted. privs_drop() runs once, after the handle is
- * open and before any packet or command is handled: one linear sequence,
- * every step checked, every failure fatal, because a port that silently
- * keeps a privilege is worse than no port:
+ *   privs_start      LAUNCHED -> CAPTURE, the port's first act, before an
+ *                    option is read: a sudo, setuid or file-capability
+ *                    start becomes its caller, as dumpcap does: every uid
+ *                    and gid the caller's, the environment emptied,
+ *                    no_new_privs, not dumpable, and of all capabilities
+ *                    only CAP_NET_RAW and CAP_NET_ADMIN left, permitted,
+ *                    none effective; proven. A root caller keeps root's
+ *                    rights; a plain one has nothing to give up.
+ *   privs_net_raise  in CAPTURE: those two effective, for pcap_activate
+ *   privs_net_done   CAPTURE -> CALLER: right after the activation, or as
+ *                    soon as the options show no interface will be
+ *                    opened; gone from every set. Everything else the
+ *                    port does before the drop (name lookups, compiling
+ *                    filters, -D, -L, opening capture files, -w and dump
+ *                    files) runs as the caller with no capability.
+ *   privs_drop       CALLER -> DROPPED, once the handle is open, before
+ *                    any packet or command is handled: one linear
+ *                    sequence, every step checked and proven:
  *
- *   pick the user and group         (reads /etc/passwd: before chroot)
- *   chroot into an empty directory  (needs CAP_SYS_CHROOT; skipped without)
- *   empty the bounding set          (needs CAP_SETPCAP; skipped without)
- *   drop supplementary groups, setresgid, setresuid
- *   clear every capability set      (permitted, effective, inheritable,
- *                                    ambient)
- *   no_new_privs, not dumpable
- *   prove it: uid 0 and a capability cannot be regained
+ *     pick the user and group         (a root caller: -u/-g or nobody)
+ *     chroot into an empty directory  (needs CAP_SYS_CHROOT; skipped without)
+ *     empty the bounding set          (needs CAP_SETPCAP; skipped without)
+ *     drop supplementary groups, setresgid, setresuid
+ *     clear every capability set      (permitted, effective, inheritable,
+ *                                      ambient)
+ *     no_new_privs, not dumpable
+ *     prove it: uid 0 and a capability cannot be regained
  *
- * Syscalls: getuid family, setgroups, setresgid, setresuid, capget,
- * capset, prctl, mkdir, rmdir, chdir, chroot, sched_setaffinity; open and
- * read of /etc/passwd and /etc/group.
+ * Each entry point checks the stage it expects; a step out of order or
+ * backwards is fatal. The steps themselves are privs_steps.c's, who the
+ * caller is privs_caller.c's. Any failure is fatal (exit 77).
+ *
+ * Syscalls: those of privs_steps.c and privs_caller.c; mkdir, rmdir,
+ * chdir, chroot and sched_setaffinity in the drop.
  */
 #include <cap-ng.h>
 #include <errno.h>
-#include <grp.h>
-#include <limits.h>
-#include <pwd.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "privs.h"
+#include "privs_steps.h"
+#include "report.h"
+#include "state.h"
 
 /* Where the empty root is made; both are writable only by root, or
  * sticky. The directory is removed again before the port enters it. */
 static const char *const empty_parents[] = {"/run", "/tmp"};
-
-/* The user the port becomes when root started it and -u is not given. */
-#define DEFAULT_ROOT_USER "nobody"
-
-/* Capability numbers are below 64 in every kernel's sets. */
-#define CAPS_MAX 64
 
 /* The hint every permission error carries; the Erlang side repeats it. */
 const char *const privs_permission_hint =
@@ -54,91 +61,81 @@ const char *const privs_permission_hint =
     "or run it through sudo ({exec, \"sudo -n\"} with a sudoers rule); "
     "see doc/SECURITY.md";
 
-struct target {
-    uid_t uid;
-    gid_t gid;
-};
-
-/* ---- choosing who to become ---- */
-
-static int to_id(const char *s, unsigned long *id)
+const char *privs_stage_name(enum privs_stage stage)
 {
-    char *end = NULL;
-
-    if (s[0] < '0' || s[0] > '9')
-        return -1;
-    errno = 0;
-    *id = strtoul(s, &end, 10);
-    return errno == 0 && *end == '\0' && *id < UINT_MAX ? 0 : -1;
-}
-
-static void lookup_user(struct epcap *st, const char *user, struct target *t)
-{
-    struct passwd *pw = getpwnam(user);
-    unsigned long id;
-
-    if (pw != NULL) {
-        t->uid = pw->pw_uid;
-        t->gid = pw->pw_gid;
-    } else if (to_id(user, &id) == 0) {
-        t->uid = (uid_t)id;
-    } else {
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
-                    "user: no such user: %s", user);
+    switch (stage) {
+    case PRIVS_LAUNCHED: return "launched";
+    case PRIVS_CAPTURE: return "capture";
+    case PRIVS_CALLER: return "caller";
+    case PRIVS_DROPPED: return "dropped";
     }
+    return "unknown";
 }
 
-static void lookup_group(struct epcap *st, const char *group,
-                         struct target *t)
+/* The entry point `what' runs in stage `want' only: anything else is a
+ * step out of order or backwards, a bug that must not go on. */
+static void expect_stage(struct epcap *st, enum privs_stage want,
+                         const char *what)
 {
-    struct group *gr = getgrnam(group);
-    unsigned long id;
-
-    if (gr != NULL)
-        t->gid = gr->gr_gid;
-    else if (to_id(group, &id) == 0)
-        t->gid = (gid_t)id;
-    else
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
-                    "group: no such group: %s", group);
+    if (st->privs != want)
+        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
+                    "privileges: %s in stage %s, expected %s", what,
+                    privs_stage_name(st->privs), privs_stage_name(want));
 }
 
-/* A caller who is not root stays itself (policy.c refused -u and -g).
- * A root caller becomes -u/-g, or "nobody". Never root again: uid 0
- * without capabilities still owns most of the system's files. */
-static void pick_target(struct epcap *st, struct target *t)
+/* LAUNCHED -> CAPTURE. Runs with whatever the start gave (up to full
+ * root) until it returns; then as the caller (privs.h). */
+void privs_start(struct epcap *st)
 {
-    bool by_root = st->caller.root;
-    const char *user = st->opt.user;
+    const struct epcap_caller *c = &st->caller;
 
-    t->uid = getuid();
-    t->gid = getgid();
-    if (!by_root)
-        return;
-    if (user == NULL)
-        user = DEFAULT_ROOT_USER;
-    lookup_user(st, user, t);
-    if (st->opt.group != NULL)
-        lookup_group(st, st->opt.group, t);
-    if (t->uid == 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
-                    "user: the port does not run as root after opening; "
-                    "give an unprivileged user with -u");
-    if (t->gid == 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_BADARG,
-                    "group: the port does not keep gid 0 after opening; "
-                    "give a group with -g");
+    expect_stage(st, PRIVS_LAUNCHED, "privs_start");
+    privs_identify(st);
+    if (privs_secure_start(st) && !c->root) {
+        privs_read_caps(st, "start");
+        (void)privs_empty_bounding(st, "start");
+        privs_change_ids(st, c->uid, c->gid,
+                         c->mode == EPCAP_START_SUDO ? GROUPS_CALLER
+                                                     : GROUPS_KEEP,
+                         true, "start");
+        privs_keep_caps(st, privs_net_caps, "start");
+        privs_seal(st, "start");
+        privs_prove(st,
+                    &(struct privs_proof){.uid = c->uid,
+                                          .gid = c->gid,
+                                          .permitted = privs_net_caps,
+                                          .bounding_empty = c->bounding_empty},
+                    "start");
+    }
+    st->privs = PRIVS_CAPTURE;
 }
 
-/* ---- the drop, in order ---- */
-
-static bool have(unsigned cap)
+/* In CAPTURE: the kept network capabilities effective, for pcap_activate
+ * only. A root or plain start is left as it is. Runs as the caller with
+ * them permitted. */
+void privs_net_raise(struct epcap *st)
 {
-    return capng_have_capability(CAPNG_EFFECTIVE, cap) == 1;
+    expect_stage(st, PRIVS_CAPTURE, "privs_net_raise");
+    if (privs_secure_start(st))
+        privs_raise_caps(st, privs_net_caps, "capabilities");
+}
+
+/* CAPTURE -> CALLER: the network capabilities are no longer needed (the
+ * handle is active, or this run opens no interface: a file, --compile,
+ * -D): gone from every set, so nothing that follows -- header parsing,
+ * name lookups, file opens -- runs with them even permitted. Runs as the
+ * caller with them permitted (and effective after privs_net_raise). */
+void privs_net_done(struct epcap *st)
+{
+    expect_stage(st, PRIVS_CAPTURE, "privs_net_done");
+    if (privs_secure_start(st))
+        privs_keep_caps(st, 0, "capabilities");
+    st->privs = PRIVS_CALLER;
 }
 
 /* An empty root that stays empty: made, entered, removed. Nothing can be
- * created in a removed directory, and no other process can reach it. */
+ * created in a removed directory, and no other process can reach it.
+ * Runs as a root caller (CAP_SYS_CHROOT). */
 static void chroot_empty(struct epcap *st)
 {
     char dir[64];
@@ -161,11 +158,13 @@ static void chroot_empty(struct epcap *st)
     epcap_log(st, 1, "privs: chroot into an empty directory (was %s)", dir);
 }
 
+/* -d, or an empty directory when CAP_SYS_CHROOT is held. Runs as the
+ * caller, before the ids change. */
 static void enter_chroot(struct epcap *st)
 {
     const char *dir = st->opt.chroot_dir;
 
-    if (dir == NULL && !have(CAP_SYS_CHROOT)) {
+    if (dir == NULL && !privs_have(CAP_SYS_CHROOT)) {
         epcap_log(st, 1, "privs: no chroot: CAP_SYS_CHROOT not held");
         return;
     }
@@ -181,196 +180,50 @@ static void enter_chroot(struct epcap *st)
     epcap_log(st, 1, "privs: chroot into %s", dir);
 }
 
-/* Needs CAP_SETPCAP, which file capabilities usually do not include;
- * without it no_new_privs is what keeps the bounding set from mattering:
- * it can only ever limit what an execve could gain, and none can. */
-static bool empty_bounding_set(struct epcap *st)
-{
-    if (st->caller.bounding_empty)
-        return true;
-    if (!have(CAP_SETPCAP)) {
-        epcap_log(st, 1, "privs: bounding set kept: CAP_SETPCAP not held");
-        return false;
-    }
-    capng_clear(CAPNG_SELECT_BOUNDS);
-    if (capng_apply(CAPNG_SELECT_BOUNDS) != 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "capabilities: emptying the bounding set failed");
-    return true;
-}
-
-/* All three ids, so a setuid binary cannot switch back through the saved
- * set-user-ID. Unchanged ids need no privilege (file capabilities). */
-static void change_ids(struct epcap *st, const struct target *t)
-{
-    if (have(CAP_SETGID)) {
-        if (setgroups(0, NULL) < 0)
-            epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                        "group: setgroups: %s", strerror(errno));
-    } else {
-        epcap_log(st, 1, "privs: supplementary groups kept (the user's "
-                         "own): CAP_SETGID not held");
-    }
-    if (setresgid(t->gid, t->gid, t->gid) < 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "group: setresgid(%u): %s", (unsigned)t->gid,
-                    strerror(errno));
-    if (setresuid(t->uid, t->uid, t->uid) < 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "user: setresuid(%u): %s", (unsigned)t->uid,
-                    strerror(errno));
-}
-
-/* The uid change already emptied the sets of a process that was root;
- * file capabilities stay until cleared here. */
-static void clear_caps(struct epcap *st)
-{
-    capng_clear(CAPNG_SELECT_CAPS);
-    if (capng_apply(CAPNG_SELECT_CAPS) != 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "capabilities: clearing them failed");
-    capng_clear(CAPNG_SELECT_AMBIENT);
-    if (capng_apply(CAPNG_SELECT_AMBIENT) != 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "capabilities: clearing the ambient set failed");
-}
-
-/* No execve can gain privileges again (setuid bits, file capabilities),
- * and no process of the same user may ptrace this one, which holds a
- * packet socket, or open its descriptors through /proc. */
-static void seal(struct epcap *st)
-{
-#ifdef __linux__
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
-#else
-    (void)st;
-#endif
-}
-
-/* ---- the proof ---- */
-
-static int count_caps(capng_type_t type)
-{
-    int n = 0;
-
-    for (unsigned cap = 0; cap < CAPS_MAX; cap++)
-        n += capng_have_capability(type, cap) == 1;
-    return n;
-}
-
-static void prove_caps(struct epcap *st, bool bounding_empty)
-{
-    static const struct {
-        capng_type_t type;
-        const char *name;
-    } sets[] = {{CAPNG_EFFECTIVE, "effective"},
-                {CAPNG_PERMITTED, "permitted"},
-                {CAPNG_INHERITABLE, "inheritable"},
-                {CAPNG_AMBIENT, "ambient"},
-                {CAPNG_BOUNDING_SET, "bounding"}};
-
-    if (capng_get_caps_process() != 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "capabilities: reading them back failed");
-    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-        if (sets[i].type == CAPNG_BOUNDING_SET && !bounding_empty)
-            continue;
-        int n = count_caps(sets[i].type);
-        if (n != 0)
-            epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                        "capabilities: %d left in the %s set after the drop",
-                        n, sets[i].name);
-    }
-    capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_RAW);
-    if (capng_apply(CAPNG_SELECT_CAPS) == 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "capabilities: CAP_NET_RAW could be regained");
-}
-
-static void prove(struct epcap *st, const struct target *t,
-                  bool bounding_empty)
-{
-    if (setuid(0) == 0 || seteuid(0) == 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "user: uid 0 could be regained after dropping to %u",
-                    (unsigned)t->uid);
-    if (t->gid != 0 && (setgid(0) == 0 || setegid(0) == 0))
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "group: gid 0 could be regained after dropping to %u",
-                    (unsigned)t->gid);
-    prove_caps(st, bounding_empty);
-#ifdef __linux__
-    if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "prctl: no_new_privs is not set");
-#endif
-}
-
+/* -a, parsed with the options; needs no privilege for the process itself. */
 static void set_affinity(struct epcap *st)
 {
-    const char *s = st->opt.cpu_affinity;
-    cpu_set_t set;
-
-    CPU_ZERO(&set);
-    while (*s != '\0') {
-        char *end;
-        unsigned long lo = strtoul(s, &end, 10), hi = lo;
-        if (end == s)
-            goto bad;
-        if (*end == '-') {
-            s = end + 1;
-            hi = strtoul(s, &end, 10);
-            if (end == s || hi < lo)
-                goto bad;
-        }
-        if (hi >= CPU_SETSIZE)
-            goto bad;
-        for (unsigned long c = lo; c <= hi; c++)
-            CPU_SET(c, &set);
-        s = *end == ',' ? end + 1 : end;
-        if (*end != ',' && *end != '\0')
-            goto bad;
-    }
-    if (sched_setaffinity(0, sizeof(set), &set) < 0)
+    if (st->opt.cpu_affinity == NULL)
+        return;
+    if (sched_setaffinity(0, sizeof(st->opt.cpus), &st->opt.cpus) < 0)
         epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
                     "cpu_affinity: %s: %s", st->opt.cpu_affinity,
                     strerror(errno));
-    return;
-bad:
-    epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
-                "cpu_affinity: invalid CPU list '%s'", st->opt.cpu_affinity);
 }
 
+/* CALLER -> DROPPED: the sequence at the top. Runs as the caller (a root
+ * caller with root's rights) until it returns; then with no privilege. */
 void privs_drop(struct epcap *st)
 {
-    struct target t;
+    uid_t uid;
+    gid_t gid;
 
-    if (st->opt.cpu_affinity != NULL)
-        set_affinity(st);
-    pick_target(st, &t);
-    if (capng_get_caps_process() != 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "capabilities: reading them failed");
+    expect_stage(st, PRIVS_CALLER, "privs_drop");
+    set_affinity(st);
+    privs_pick_target(st, &uid, &gid);
+    privs_read_caps(st, "drop");
     enter_chroot(st);
-    bool bounding_empty = empty_bounding_set(st);
-    change_ids(st, &t);
-    clear_caps(st);
-    seal(st);
-    prove(st, &t, bounding_empty);
-    st->ran_as.uid = t.uid;
-    st->ran_as.gid = t.gid;
+    bool bounding_empty = privs_empty_bounding(st, "drop");
+    privs_change_ids(st, uid, gid, GROUPS_NONE, false, "drop");
+    privs_keep_caps(st, 0, "drop");
+    privs_seal(st, "drop");
+    privs_prove(st,
+                &(struct privs_proof){.uid = uid,
+                                      .gid = gid,
+                                      .permitted = 0,
+                                      .bounding_empty = bounding_empty},
+                "drop");
+    st->ran_as.uid = uid;
+    st->ran_as.gid = gid;
+    st->privs = PRIVS_DROPPED;
     epcap_log(st, 1, "privs: running as uid %u gid %u, no capabilities",
-              (unsigned)t.uid, (unsigned)t.gid);
+              (unsigned)uid, (unsigned)gid);
 }
 
 /* Whether pcap_activate on a live interface can succeed: CAP_NET_RAW in
  * the effective or permitted set (root, setuid root, file capabilities).
- * Asked by the Erlang side before it reaches for sudo. */
+ * Asked by the Erlang side before it reaches for sudo. Runs in CAPTURE;
+ * reads, changes nothing. */
 bool privs_can_capture(void)
 {
     if (capng_get_caps_process() != 0)

@@ -16,13 +16,17 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "epcap.h"
+#include "epcap_time.h"
+#include "frame.h"
+#include "report.h"
+#include "state.h"
 #include "wire.h"
 
 #define MSG_MAX 1024
@@ -149,7 +153,7 @@ void epcap_log(struct epcap *st, int level, const char *fmt, ...)
 void epcap_send_ready(struct epcap *st)
 {
     unsigned char hdr[22];
-    const char *name = st->is_file ? st->opt.file : st->opt.interface;
+    const char *name = st->is_file ? st->opt.file : st->device;
     int prec = pcap_get_tstamp_precision(st->pcap);
     uint8_t flags = (st->ran_as.chroot ? EPCAP_READY_CHROOT : 0) |
                     (st->opt.inject ? EPCAP_READY_INJECT : 0);

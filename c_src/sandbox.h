@@ -15,14 +15,22 @@
  * READY frame: a port that reports ready is already restricted. A backend
  * that cannot apply its restriction exits; it never carries on quietly.
  *
- * sandbox_rlimit.c is linked into every variant: it holds the resource
- * limits the other backends reuse and the hidden self-test that proves a
- * restriction by breaking it (--sandbox-selftest, used by the test suites).
+ * sandbox_limits.c is linked into every variant: the resource limits the
+ * backends share. sandbox_selftest.c holds the hidden self-test that
+ * proves a restriction by breaking it (--sandbox-selftest, used by the
+ * test suites).
  */
 #ifndef EPCAP_SANDBOX_H
 #define EPCAP_SANDBOX_H
 
-#include "epcap.h"
+#include <signal.h>
+
+struct epcap;
+
+/* Address space the port may still map once restricted (RLIMIT_AS,
+ * sandbox_limits.c): the loop allocates nothing large; this bounds what
+ * libpcap's filter compiler may take for a FILTER command. */
+#define EPCAP_AS_HEADROOM (1024ULL * 1024 * 1024)
 
 /*
  * Exit status of a port stopped by the sandbox: 128 + SIGSYS, what a shell
@@ -48,20 +56,20 @@ const char *sandbox_name(void);
 /* Restrict the process for the rest of its life. Exits on failure. */
 void sandbox_apply(struct epcap *st);
 
-/* sandbox_rlimit.c: no new descriptors, no new processes. Exits on
+/* sandbox_limits.c: no new descriptors, no new processes. Exits on
  * failure. Used by every backend except null. */
 void sandbox_limit_resources(struct epcap *st);
-/* RLIMIT_AS: what is mapped plus EPCAP_AS_HEADROOM (sandbox_rlimit.c).
+/* RLIMIT_AS: what is mapped plus EPCAP_AS_HEADROOM (sandbox_limits.c).
  * Measured before privs_drop (which may chroot away from /proc), limited
  * when the sandbox is applied. */
 void sandbox_measure_memory(struct epcap *st);
 void sandbox_limit_memory(struct epcap *st);
 
-/* sandbox_rlimit.c: the lowest descriptor number not in use, where
+/* sandbox_limits.c: the lowest descriptor number not in use, where
  * RLIMIT_NOFILE is set (one above it when a dump rotates). */
 int sandbox_free_fd(void);
 
-/* sandbox_rlimit.c: attempt the forbidden operation named by the hidden
+/* sandbox_selftest.c: attempt the forbidden operation named by the hidden
  * --sandbox-selftest NAME[@ready] option (open, openat, open-read, execve,
  * socket, socket-tcp, socket-probe, fork, setuid, mmap-exec,
  * mprotect-exec, inject, write-socket, kill, dump-escape, dump-absolute,

@@ -20,7 +20,7 @@
  * than killing, so a violation reaches the owner as an ordinary failure
  * of the command that caused it.
  *
- * The resource limits of sandbox_rlimit.c are applied first.
+ * The resource limits of sandbox_limits.c are applied first.
  *
  * Syscalls: setrlimit, cap_rights_limit, cap_fcntls_limit,
  * cap_ioctls_limit, cap_enter.
@@ -37,7 +37,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "epcap_proto.h"
+#include "report.h"
 #include "sandbox.h"
+#include "state.h"
 
 const char *sandbox_name(void)
 {

@@ -9,6 +9,8 @@
  *
  * Syscalls: write (the notice).
  */
+#include <stdio.h>
+
 #include "sandbox.h"
 
 const char *sandbox_name(void)

@@ -22,7 +22,7 @@
  * the process with an uncatchable SIGABRT, logged by the kernel with the
  * offending call; the owner sees {port_exit, {signal, sigabrt}}.
  *
- * The resource limits of sandbox_rlimit.c are applied first.
+ * The resource limits of sandbox_limits.c are applied first.
  *
  * Syscalls: setrlimit, pledge.
  */
@@ -34,7 +34,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "epcap_proto.h"
+#include "report.h"
 #include "sandbox.h"
+#include "state.h"
 
 const char *sandbox_name(void)
 {

@@ -2,8 +2,8 @@
  * signals.c: termination requests and the death of the parent.
  *
  * Until signals_init() runs, just before the sandbox and the loop,
- * SIGTERM and SIGINT keep their default action (privs_start.c resets
- * them): nothing is captured yet, and a start blocked in open() or read()
+ * SIGTERM and SIGINT keep their default action (signals_reset, the
+ * port's first act, makes sure of it): nothing is captured yet, and a start blocked in open() or read()
  * of a FIFO (-r, -w, --dump) must end when asked. From then on they only
  * set a flag: the loop sees it, writes out what it holds, and exits 0, so
  * nothing already captured is lost. Both signals stay blocked except
@@ -15,17 +15,19 @@
  * sudo) dies, so the port never outlives its owner even when the VM is
  * killed without closing the pipe.
  *
- * The flag below is the process's only mutable global, as signal
- * handlers need.
+ * The flags below are the process's only mutable globals, as signal
+ * handlers need (and the mask ppoll uses, set once by signals_init).
+ * This file calls nothing else of the port: a failure is returned, and
+ * main.c reports it.
  */
-#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "signals.h"
 
 static volatile sig_atomic_t terminated;
 static volatile sig_atomic_t exit_at_once;
@@ -49,7 +51,30 @@ const sigset_t *signals_poll_mask(void)
     return &poll_mask;
 }
 
-void signals_init(struct epcap *st)
+/*
+ * The first act of all: SIGTERM and SIGINT end the port at once until
+ * signals_init takes them over, so a start blocked in open() on a FIFO
+ * stays killable by its caller. The mask and dispositions come from
+ * whoever ran us, so both are reset. 0, or -1 with errno and the failed
+ * call's name in *what. Runs with whatever the start gave.
+ */
+int signals_reset(const char **what)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    *what = "signal";
+    if (signal(SIGTERM, SIG_DFL) == SIG_ERR ||
+        signal(SIGINT, SIG_DFL) == SIG_ERR)
+        return -1;
+    *what = "sigprocmask";
+    return sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* 0, or -1 with errno and the failed call's name in *what. */
+int signals_init(const char **what)
 {
     struct sigaction sa;
     sigset_t block;
@@ -57,40 +82,38 @@ void signals_init(struct epcap *st)
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    *what = "sigaction";
     if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
-        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "sigaction: %s",
-                    strerror(errno));
+        return -1;
     sa.sa_handler = SIG_IGN;
     if (sigaction(SIGPIPE, &sa, NULL) < 0)
-        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "sigaction: %s",
-                    strerror(errno));
+        return -1;
 
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
+    *what = "sigprocmask";
     if (sigprocmask(SIG_BLOCK, &block, &poll_mask) < 0)
-        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "sigprocmask: %s",
-                    strerror(errno));
+        return -1;
     sigdelset(&poll_mask, SIGTERM);
     sigdelset(&poll_mask, SIGINT);
+    return 0;
 }
 
 /* Called again after every credential change: Linux clears the
  * parent-death signal when the effective uid or gid changes. */
-void signals_watch_parent(struct epcap *st)
+int signals_watch_parent(pid_t parent)
 {
-    pid_t parent = st->parent;
-
 #ifdef __linux__
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
-        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
-                    "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+        return -1;
     /* The parent may have died before prctl took effect. */
     if (getppid() != parent)
         terminated = 1;
 #else
     (void)parent;
 #endif
+    return 0;
 }
 
 /*

@@ -181,48 +181,22 @@ check_packet(Other, _O) ->
 units(micro) -> 1000000;
 units(nano) -> 1000000000.
 
+%% The layouts are epcap_pcap_enc's (one encoder for the project): a
+%% pcapng file is a Section Header Block without options (section length
+%% -1: readers must walk the blocks) and one Interface Description Block.
 file_header(#{format := pcap, precision := P, endian := E,
               linktype := LT, snaplen := Snap}) ->
-    Magic = case P of
-                micro -> ?PCAP_MAGIC_MICRO;
-                nano -> ?PCAP_MAGIC_NANO
-            end,
-    [u32(E, Magic), u16(E, 2), u16(E, 4), u32(E, 0), u32(E, 0),
-     u32(E, Snap), u32(E, LT)];
+    epcap_pcap_enc:pcap_header(#{endian => E, resolution => P, snaplen => Snap,
+                                 linktype => LT});
 file_header(#{format := pcapng, precision := P, endian := E,
               linktype := LT, snaplen := Snap}) ->
-    %% Section length -1: unknown, so readers must walk the blocks.
-    Shb = [u32(E, ?NG_BOM), u16(E, 1), u16(E, 0), <<-1:64>>],
-    Idb = [u16(E, LT), u16(E, 0), u32(E, Snap), idb_options(E, P)],
-    [ng_block(E, ?NG_SHB, Shb), ng_block(E, ?NG_IDB, Idb)].
+    [epcap_pcap_enc:shb(E, #{}),
+     epcap_pcap_enc:idb(E, #{linktype => LT, snaplen => Snap, resolution => P})].
 
-idb_options(_E, micro) ->
-    [];
-idb_options(E, nano) ->
-    [u16(E, ?NG_IF_TSRESOL), u16(E, 1), <<9, 0, 0, 0>>,
-     u16(E, ?NG_OPT_END), u16(E, 0)].
-
-record({Sec, Frac, Orig, Data}, #{format := pcap, endian := E}) ->
-    [u32(E, Sec), u32(E, Frac), u32(E, byte_size(Data)), u32(E, Orig), Data];
+record({Sec, Frac, Orig, Data}, #{format := pcap, endian := E, precision := P}) ->
+    epcap_pcap_enc:pcap_record(E, P, Sec * units(P) + Frac, Orig, Data);
 record({Sec, Frac, Orig, Data}, #{format := pcapng, endian := E, precision := P}) ->
-    Ts = Sec * units(P) + Frac,
-    Cap = byte_size(Data),
-    ng_block(E, ?NG_EPB, [u32(E, 0), u32(E, Ts bsr 32), u32(E, Ts band 16#FFFFFFFF),
-                          u32(E, Cap), u32(E, Orig), Data, pad32(Cap)]).
-
-%% Body must already be a multiple of 4 bytes long.
-ng_block(E, Type, Body) ->
-    Len = 12 + iolist_size(Body),
-    [u32(E, Type), u32(E, Len), Body, u32(E, Len)].
-
-pad32(Len) ->
-    binary:copy(<<0>>, (4 - Len rem 4) rem 4).
-
-u16(little, X) -> <<X:16/little>>;
-u16(big, X) -> <<X:16/big>>.
-
-u32(little, X) -> <<X:32/little>>;
-u32(big, X) -> <<X:32/big>>.
+    epcap_pcap_enc:epb(E, 0, Sec * units(P) + Frac, Orig, Data, #{}).
 
 %%====================================================================
 %% Reading

@@ -35,7 +35,7 @@
          progname/1,
          initial_credit/1, log_warnings/1, vm_is_root/0]).
 
--export_type([config/0, option/0, context/0]).
+-export_type([config/0, option/0, context/0, fanout/0]).
 
 -type text() :: string() | binary().
 %% A number may also be given as a string of digits (classic).
@@ -58,6 +58,7 @@
     | {verbose, boolean() | num(0..5)}
     | {inject, boolean()}
     | {cluster_id, num(0..255)}
+    | {fanout, fanout()}
     | {cpu_affinity, text()}
     | {progname, text()}
     | {exec, text()}
@@ -80,6 +81,13 @@
     %% Anything else is ignored, with a warning (classic callers pass
     %% their own options through).
     | {atom(), term()} | atom().
+
+%% A Linux packet fan-out group (c_src/fanout.c): every capture of the
+%% interface in the group gets a share of its packets, each packet once.
+-type fanout() :: #{group := 0..65535,
+                    mode := hash | lb | cpu | rollover | random | qm,
+                    rollover => boolean(),
+                    defrag => boolean()}.
 
 -type config() :: #{
     argv := [string()],
@@ -124,7 +132,8 @@
 %% Option names, for telling an unknown option from a bad value.
 -define(KNOWN, [interface, file, filter, snaplen, promiscuous, monitor,
                 timeout, buffer, direction, time_unit, user, group, chroot,
-                env, verbose, inject, cluster_id, cpu_affinity, progname,
+                env, verbose, inject, cluster_id, fanout, cpu_affinity,
+                progname,
                 exec, start_timeout, active, delivery, max_queue,
                 max_queue_bytes, stats_interval, node, datalink, tstamp_type,
                 dump, dump_format, dump_size, dump_seconds, dump_files,
@@ -369,6 +378,7 @@ check(snaplen, V, _) when is_integer(V), V >= 1, V =< 262144 -> V;
 check(buffer, V, _) when is_integer(V), V >= ?BUFFER_MIN, V =< 2147483647 -> V;
 check(buffer, V, _) when is_integer(V), V >= 0, V < ?BUFFER_MIN -> {raised, V};
 check(cluster_id, V, _) when is_integer(V), V >= 0, V =< 255 -> V;
+check(fanout, V, Opt) -> fanout(V, Opt);
 check(K, V, _) when
     (K =:= start_timeout orelse K =:= max_queue orelse
      K =:= max_queue_bytes orelse K =:= stats_interval),
@@ -415,6 +425,21 @@ string(V, Opt) when is_list(V) ->
 string(_, Opt) ->
     throw({badarg, Opt}).
 
+-define(FANOUT_MODES, [hash, lb, cpu, rollover, random, qm]).
+
+fanout(#{group := G, mode := M} = V, Opt) when
+    is_integer(G), G >= 0, G =< 16#ffff, is_atom(M)
+->
+    Flags = maps:without([group, mode], V),
+    lists:member(M, ?FANOUT_MODES) andalso
+        lists:all(fun({K, B}) -> (K =:= rollover orelse K =:= defrag)
+                                     andalso is_boolean(B) end,
+                  maps:to_list(Flags))
+        orelse throw({badarg, Opt}),
+    V;
+fanout(_, Opt) ->
+    throw({badarg, Opt}).
+
 nonempty([], Opt) -> throw({badarg, Opt});
 nonempty(S, _) -> S.
 
@@ -447,6 +472,8 @@ build(Opts) ->
         throw({badarg, {file, File}}),
     File =/= undefined andalso proplists:is_defined(direction, Opts) andalso
         throw({badarg, {direction, Get(direction, inout)}}),
+    File =/= undefined andalso proplists:is_defined(fanout, Opts) andalso
+        throw({badarg, {fanout, Get(fanout, undefined)}}),
     Source =
         case File of
             undefined -> {interface, default_if_undefined(Iface)};
@@ -509,6 +536,11 @@ arg({verbose, true}) -> ["-v"];
 arg({verbose, N}) when is_integer(N) -> lists:duplicate(N, "-v");
 arg({inject, true}) -> ["--inject"];
 arg({cluster_id, V}) -> ["--cluster-id", integer_to_list(V)];
+arg({fanout, #{group := G, mode := M} = V}) ->
+    Flags = [atom_to_list(F) || F <- [rollover, defrag], maps:get(F, V, false)],
+    ["--fanout", lists:flatten(
+                   lists:join(":", [atom_to_list(M), integer_to_list(G)
+                                    | [lists:join(",", Flags) || Flags =/= []]]))];
 arg({cpu_affinity, V}) -> ["-a", V];
 arg({datalink, V}) when is_integer(V) -> ["-y", integer_to_list(V)];
 arg({datalink, V}) -> ["-y", V];

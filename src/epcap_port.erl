@@ -231,7 +231,11 @@ exec_prefix(#{exec := default, source := {file, _}}) ->
 exec_prefix(#{exec := default, progname := Prog}) ->
     case can_capture([], Prog) of
         {ok, true} ->
-            {ok, []};
+            %% By itself: root, or a program with privileges of its own.
+            case epcap_trust:privileged(Prog, privileged) of
+                ok -> {ok, []};
+                {error, _} = Untrusted -> Untrusted
+            end;
         {ok, false} ->
             case os:find_executable("sudo") of
                 false -> {ok, []};
@@ -254,9 +258,17 @@ exec_prefix(#{exec := [Cmd | _] = Prefix, progname := Prog}) ->
             {ok, Prefix}
     end.
 
+%% sudo runs whatever has the name Prog: only a path no one but root can
+%% change is given to it (epcap_trust), before sudo runs anything.
+sudo_prefix(Prefix, Prog) ->
+    case epcap_trust:privileged(Prog, sudo) of
+        ok -> ask_sudo(Prefix, Prog);
+        {error, _} = Untrusted -> Untrusted
+    end.
+
 %% Ask sudo once, its stderr captured: the answer, or its message. -n
 %% keeps it from ever asking for a password.
-sudo_prefix(Prefix, Prog) ->
+ask_sudo(Prefix, Prog) ->
     case can_capture(Prefix, Prog) of
         {ok, true} ->
             {ok, Prefix};
@@ -403,15 +415,19 @@ hint(Prog) ->
     case filelib:is_regular(filename:join(Top, "Makefile")) andalso
         filelib:is_regular(filename:join([Top, "c_src", "main.c"])) of
         true ->
-            "give the port file capabilities (make setcap, recommended) "
-            "or make it setuid root (make setuid), or run it through sudo "
-            "({exec, \"sudo -n\"} with a sudoers rule); see doc/SECURITY.md";
+            "install the port with file capabilities (sudo make install "
+            "install-setcap, recommended; or install-setuid, install-sudo) "
+            "and name PREFIX/lib/epcap/epcap in {progname, Path}; in a "
+            "source tree that root owns, make setcap or make setuid give "
+            "this copy the same; see doc/SECURITY.md";
         false ->
-            "give " ++ Prog ++ " file capabilities (setcap "
-            "cap_net_raw,cap_net_admin+ep, as root), or use a port installed "
-            "with them ({progname, Path} in the epcap application "
-            "environment), or run it through sudo ({exec, \"sudo -n\"} "
-            "with a sudoers rule); see epcap's README, \"Releases\""
+            "install the port from epcap's source with sudo make install "
+            "install-setcap (recommended; or install-setuid, or "
+            "install-sudo and {exec, \"sudo -n\"}) and name the installed "
+            "copy (PREFIX/lib/epcap/epcap) in {progname, Path} in the epcap "
+            "application environment; never give " ++ Prog ++ " privileges "
+            "or a sudoers rule: the release's owner could replace it; see "
+            "epcap's README, \"Releases with privileges\""
     end.
 
 %% The port program's own pid. Through a prefix (sudo) the Erlang port's

@@ -2,7 +2,7 @@
 %% line of key=value pairs and halts. Not a test: nothing asserts on time.
 -module(epcap_bench).
 
--export([file/1, file_batch/1, latency/1, inject/1, live/1]).
+-export([file/1, file_batch/1, latency/1, inject/1, live/1, cpu/1, fanout/1]).
 
 %% Read a capture file through epcap:start_link/1 and count what the
 %% owner receives until {epcap, eof}.
@@ -282,4 +282,124 @@ settle(P, Last) ->
     case epcap:stats(P) of
         Last -> Last;
         New -> timer:sleep(200), settle(P, New)
+    end.
+
+%% CPU time per live packet: capture on Iface while Cmd (a generator
+%% sending Count frames) runs, with the options in Opts (an Erlang list,
+%% as text; {delivery, batch} walks each batch with batch_fold/3). CPU is
+%% read from /proc/PID/task/*/schedstat (nanoseconds on a CPU, user and
+%% system) for the port's process and for this VM, from before the
+%% generator starts to the last packet (or 1 s of silence). Prints
+%% owner count, the kernel's counters and both CPU times.
+-spec cpu([string()]) -> no_return().
+cpu([Iface, CountS, Cmd, Spec]) ->
+    Count = list_to_integer(CountS),
+    {ok, T, _} = erl_scan:string(Spec ++ "."),
+    {ok, Opts} = erl_parse:parse_term(T),
+    Batch = lists:member({delivery, batch}, Opts),
+    {ok, P} = epcap:start_link([{interface, Iface}, {filter, "ether proto 0x88b5"} | Opts]),
+    {ok, #{os_pid := OsPid}} = epcap:info(P),
+    Vm = list_to_integer(os:getpid()),
+    Self = self(),
+    Port0 = cpu_ns(OsPid),
+    Vm0 = cpu_ns(Vm),
+    spawn_link(fun() -> _ = os:cmd(Cmd), Self ! sent end),
+    N = cpu_count(Batch, Count, 0),
+    Port1 = cpu_ns(OsPid),
+    Vm1 = cpu_ns(Vm),
+    {ok, S} = settle(P, undefined),
+    io:format("cpu owner=~b received=~b dropped=~b port_ns=~b vm_ns=~b~n",
+              [N, maps:get(received, S), maps:get(dropped, S),
+               Port1 - Port0, Vm1 - Vm0]),
+    halt(0).
+
+cpu_count(_, Count, N) when N >= Count -> N;
+cpu_count(Batch, Count, N) ->
+    receive
+        {packet, _, _, _, _} -> cpu_count(Batch, Count, N + 1);
+        {epcap_batch, _, B} ->
+            cpu_count(Batch, Count,
+                      epcap:batch_fold(fun(_, A) -> A + 1 end, N, B))
+    after if N =:= 0 -> 10000; true -> 1000 end -> N
+    end.
+
+%% Nanoseconds the threads of OS process Pid have spent on a CPU.
+cpu_ns(Pid) ->
+    Dir = "/proc/" ++ integer_to_list(Pid) ++ "/task",
+    {ok, Tasks} = file:list_dir(Dir),
+    lists:sum([begin
+                   {ok, B} = file:read_file(Dir ++ "/" ++ Task ++ "/schedstat"),
+                   [Ns | _] = binary:split(B, <<" ">>),
+                   binary_to_integer(Ns)
+               end || Task <- Tasks]).
+
+%% A group of Members captures (a fan-out group in lb mode; 1: a single
+%% capture with the default options) on Iface while Cmd sends Count
+%% frames; each member's owner does a fixed amount of work on every
+%% packet: Work rounds of erlang:crc32/2 over the frame (standing for
+%% decoding or matching; CPU work, so a preempted owner takes longer, as
+%% a real one would). The frames wait in the kernel's rings and the
+%% owners' queues, so the rate is what the owners get through: packets
+%% over the time from the first packet handled to the last. Prints the
+%% packets handled, the kernel's drops, the rate and the work's cost per
+%% packet on this machine (the fastest of five timings of 1000 packets).
+-spec fanout([string()]) -> no_return().
+fanout([Iface, CountS, Cmd, MembersS, WorkS]) ->
+    [Count, Members, Work] = [list_to_integer(X) || X <- [CountS, MembersS, WorkS]],
+    Self = self(),
+    WorkNs = lists:min([work_ns(Work) || _ <- lists:seq(1, 5)]),
+    Owners = [spawn_link(fun() -> fan_owner(Self, Work, 0, undefined, undefined) end)
+              || _ <- lists:seq(1, Members)],
+    Opts = [{interface, Iface}, {filter, "ether proto 0x88b5"}],
+    Caps = case Members of
+        1 ->
+            {ok, P} = epcap:start(hd(Owners), Opts),
+            [P];
+        _ ->
+            F = #{group => rand:uniform(65535), mode => lb},
+            {ok, G} = epcap_fanout:start(Owners, [{fanout, F} | Opts]),
+            epcap_fanout:members(G)
+    end,
+    spawn_link(fun() -> _ = os:cmd(Cmd) end),
+    Done = fan_wait(length(Owners), []),
+    Dropped = lists:sum([maps:get(dropped, S) || C <- Caps, {ok, S} <- [epcap:stats(C)]]),
+    N = lists:sum([K || {K, _, _} <- Done]),
+    T0 = lists:min([T || {K, T, _} <- Done, K > 0]),
+    T1 = lists:max([T || {K, _, T} <- Done, K > 0]),
+    io:format("fanout members=~b packets=~b dropped=~b pps=~b work_ns=~b per_member=~w~n",
+              [Members, N, Dropped, round(N / max(1.0e-9, (T1 - T0) / 1.0e9)),
+               WorkNs, [K || {K, _, _} <- Done]]),
+    _ = Count,
+    halt(0).
+
+work_ns(Work) ->
+    Frame = binary:copy(<<16#a5>>, 60),
+    T0 = erlang:monotonic_time(nanosecond),
+    [work(Frame, Work) || _ <- lists:seq(1, 1000)],
+    (erlang:monotonic_time(nanosecond) - T0) div 1000.
+
+work(_, 0) -> ok;
+work(Frame, N) -> _ = erlang:crc32(Frame), work(Frame, N - 1).
+
+%% Each owner reports once it has been idle for a second after its
+%% first packet (or 30 s without any).
+fan_wait(N, Acc) when length(Acc) =:= N ->
+    Acc;
+fan_wait(N, Acc) ->
+    receive
+        {fan_done, K, T0, T1} -> fan_wait(N, [{K, T0, T1} | Acc])
+    after 60000 -> Acc
+    end.
+
+fan_owner(Parent, Work, N, T0, T1) ->
+    receive
+        {packet, _, _, _, Frame} ->
+            Start = case T0 of
+                undefined -> erlang:monotonic_time(nanosecond);
+                _ -> T0
+            end,
+            work(Frame, Work),
+            fan_owner(Parent, Work, N + 1, Start, erlang:monotonic_time(nanosecond))
+    after case T0 of undefined -> 30000; _ -> 1000 end ->
+        Parent ! {fan_done, N, T0, T1}
     end.

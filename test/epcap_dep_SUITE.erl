@@ -20,12 +20,13 @@
 %%     through `bin/APP eval' as the test user;
 %%   * the rebar3 release run by a user of its own (made here, removed at
 %%     the end) with each recipe of the README ("Releases with
-%%     privileges"): none (the error names the release's port, never
-%%     `make setcap', and sudo's words stay off the console), file
-%%     capabilities on the release's own copy, a port installed with
-%%     `make install' and `make install-setcap' named in sys.config
-%%     (`progname'; given to the user's group), and sudo with a sudoers rule
-%%     for the release's copy.
+%%     privileges"): none (the error names the installed copy's recipe,
+%%     never `make setcap', and sudo's words stay off the console), and a
+%%     port installed with `make install' and `make install-setcap',
+%%     `install-setuid' or `install-sudo' (given to the user's group),
+%%     named in sys.config with what the target printed, and for sudo the
+%%     sudoers rule it printed. The release's own copy is never given
+%%     privileges (epcap_recipe_SUITE shows why).
 %%     Each reads a capture file and a live interface (lo, a few UDP
 %%     datagrams the probe sends itself) and reports the port's pid, which
 %%     must be the port program, not sudo.
@@ -40,6 +41,8 @@
 -export([all/0, groups/0, suite/0, init_per_suite/1, end_per_suite/1]).
 -export([
     default_target_installs_nothing/1,
+    dependency_build_without_werror/1,
+    readme_dependency_ref_exists/1,
     missing_header_names_package/1,
     rebar3_git_dependency/1,
     rebar3_release_contents/1,
@@ -48,9 +51,9 @@
     mix_git_dependency/1,
     mix_path_dependency_rebar3/1,
     release_without_privileges/1,
-    release_file_capabilities/1,
-    release_system_port/1,
-    release_sudo/1
+    release_install_setcap/1,
+    release_install_setuid/1,
+    release_install_sudo/1
 ]).
 
 -define(REL, "depapp").
@@ -59,14 +62,16 @@ suite() ->
     [{timetrap, {minutes, 4}}].
 
 all() ->
-    [default_target_installs_nothing, missing_header_names_package,
+    [default_target_installs_nothing, dependency_build_without_werror,
+     readme_dependency_ref_exists, missing_header_names_package,
      {group, rebar3}, {group, mix}].
 
 groups() ->
     [{rebar3, [sequence],
       [rebar3_git_dependency, rebar3_release_contents,
-       release_without_privileges, release_file_capabilities,
-       release_system_port, release_sudo, rebar3_clean, rebar3_checkouts]},
+       release_without_privileges, release_install_setcap,
+       release_install_setuid, release_install_sudo, rebar3_clean,
+       rebar3_checkouts]},
      {mix, [sequence], [mix_git_dependency, mix_path_dependency_rebar3]}].
 
 %%--------------------------------------------------------------------
@@ -111,7 +116,10 @@ snapshot(From, To) ->
               "commit -q -m snapshot", []).
 
 sudoers_file(Config) ->
-    epcap_install:sudoers_file("dep-" ++ ?config(user, Config)).
+    epcap_install:sudoers_file(sudoers_tag(Config)).
+
+sudoers_tag(Config) ->
+    "dep-" ++ ?config(user, Config).
 
 %% A shell command in Dir with the suite's environment: {Status, Output}.
 sh(Dir, Cmd, Config) ->
@@ -195,6 +203,44 @@ default_target_installs_nothing(Config) ->
     %% make test still installs what it needs.
     ?assertNotEqual(nomatch, string:find(sh_ok(Src, "make -n test-deps", Config),
                                          "apt-get update")).
+
+%% -Werror is the project's own: rebar3's hook (make -C c_src) and Mix's
+%% make manager (IS_DEP) compile without it, the top-level build with it.
+dependency_build_without_werror(Config) ->
+    Src = ?config(src, Config),
+    %% As a user's build runs: not under this make ct, which exports it.
+    Werror = fun(Cmd) ->
+                     Out = sh_ok(Src, "unset EPCAP_WERROR; " ++ Cmd, Config),
+                     ?assertNotEqual(nomatch, string:find(Out, "-Wall")),
+                     string:find(Out, "-Werror") =/= nomatch
+             end,
+    ?assertNot(Werror("make -n -B -C c_src port")),
+    ?assertNot(Werror("IS_DEP=1 make -n -B port")),
+    ?assert(Werror("make -n -B port")),
+    %% rebar.config's hook is that plain make -C c_src.
+    {ok, Terms} = file:consult(filename:join(Src, "rebar.config")),
+    Hooks = proplists:get_value(pre_hooks, Terms),
+    ?assert(lists:member({"(linux|darwin|solaris)", compile, "make -C c_src"},
+                         Hooks)).
+
+%% The README's rebar3 and Mix lines name a ref that exists in a clone
+%% (the branch this suite's clone has), not a tag that was never made.
+readme_dependency_ref_exists(Config) ->
+    Src = ?config(src, Config),
+    {ok, Readme} = file:read_file(filename:join(Src, "README.md")),
+    {match, [Kind, Ref]} = re:run(Readme, "\\{deps, \\[\\{epcap, \\{git, \"[^\"]*\", "
+                                  "\\{(tag|branch|ref), \"([^\"]+)\"\\}",
+                                  [{capture, all_but_first, list}]),
+    {match, [MixKind, MixRef]} = re:run(Readme, "\\{:epcap, git: \"[^\"]*\", "
+                                        "(tag|branch|ref): \"([^\"]+)\"\\}",
+                                        [{capture, all_but_first, list}]),
+    ?assertEqual({Kind, Ref}, {MixKind, MixRef}),
+    Git = case Kind of
+        "tag" -> "refs/tags/" ++ Ref;
+        "branch" -> "refs/heads/" ++ Ref;
+        "ref" -> Ref
+    end,
+    sh_ok(Src, "git rev-parse --verify -q " ++ Git, Config).
 
 %% A compiler without seccomp.h: one message, naming the package.
 missing_header_names_package(Config) ->
@@ -334,8 +380,9 @@ release_port(Config) ->
     Port.
 
 %% Files need no privilege; live capture fails with the real reason and
-%% a hint that fits a release: its own port named, no make target, and
-%% nothing of sudo's on the console.
+%% a hint that fits a release: the installed copy's recipe, a warning
+%% against privileges for its own copy, and nothing of sudo's on the
+%% console.
 release_without_privileges(Config) ->
     Port = release_port(Config),
     set_sys_config(Config, []),
@@ -343,7 +390,8 @@ release_without_privileges(Config) ->
     ?assertEqual({ok, 7}, File),
     ?assertMatch({error, {permission_denied, _}}, Live),
     {error, {permission_denied, Msg}} = Live,
-    ?assertNotEqual(nomatch, string:find(Msg, Port)),
+    ?assertNotEqual(nomatch, string:find(Msg, "make install install-setcap")),
+    ?assertNotEqual(nomatch, string:find(Msg, "never give " ++ Port)),
     ?assertEqual(nomatch, string:find(Msg, "make setcap")),
     %% sudo's words are in the reason, never on the console.
     ?assertEqual(nomatch, string:find(console(Out), "password")),
@@ -353,68 +401,76 @@ release_without_privileges(Config) ->
 as_user(Config) ->
     epcap_install:as_user(?config(user, Config), ?config(user, Config), clear).
 
-%% What the probe's VM wrote besides its result.
+%% What the console showed besides its result.
 console(Out) ->
     [Before | _] = string:split(Out, "RESULT "),
     Before.
 
-%% Recipe 1: file capabilities on the release's own copy.
-release_file_capabilities(Config) ->
-    Port = release_port(Config),
-    %% As the README says: the capturers' group (the user's own here),
-    %% then the capabilities.
-    epcap_test_lib:run_ok("chown", ["root:" ++ ?config(user, Config), Port]),
-    ok = file:change_mode(Port, 8#750),
-    epcap_install:setcap(Port),
-    try
-        {#{file := File, live := Live}, _} = probe(Config),
-        ?assertEqual({ok, 7}, File),
-        ?assertMatch({ok, 5, _}, Live),
-        {ok, _, Exe} = Live,
-        ?assertEqual(Port, Exe)
-    after
-        epcap_test_lib:run_ok("setcap", ["-r", Port]),
-        epcap_test_lib:run_ok("chown", ["root:root", Port]),
-        ok = file:change_mode(Port, 8#755)
-    end.
+%% The README's recipe: make install install-Target into a PREFIX of
+%% root's, given to the user's group; the installed copy and what the
+%% target printed.
+install_port(Config, Target) ->
+    Prefix = filename:join(?config(tmp, Config), "prefix-" ++ Target),
+    Out = sh_ok(?config(src, Config),
+                "make --no-print-directory install install-" ++ Target ++
+                " PREFIX=" ++ Prefix ++ " ERL_LIBDIR=" ++ Prefix ++
+                "/lib/erlang/lib CAPTURE_GROUP=" ++ ?config(user, Config),
+                Config),
+    ct:log("~s", [Out]),
+    {filename:join([Prefix, "lib", "epcap", "epcap"]), Out}.
 
-%% Recipe 2: a port installed by make install with file capabilities
-%% (make install-setcap), which outlives the release; sys.config names it.
-release_system_port(Config) ->
-    Prefix = filename:join(?config(tmp, Config), "prefix"),
-    %% Given to the user's own group, as to a group of capturers.
-    sh_ok(?config(src, Config),
-          "make install install-setcap PREFIX=" ++ Prefix ++
-          " ERL_LIBDIR=" ++ Prefix ++ "/lib/erlang/lib CAPTURE_GROUP=" ++
-          ?config(user, Config), Config),
-    Installed = filename:join([Prefix, "lib", "epcap", "epcap"]),
-    ?assertMatch({0, _}, epcap_test_lib:run("getcap", [Installed])),
-    set_sys_config(Config, [{progname, Installed}]),
+%% The line after the one that announces it.
+printed(Out, Announce) ->
+    [_, After] = string:split(Out, Announce),
+    [_, Line | _] = string:split(After, "\n", all),
+    string:trim(Line).
+
+%% The release's sys.config as the target printed it.
+printed_sys_config(Config, Out) ->
+    {ok, Toks, _} = erl_scan:string(printed(Out, "in the release's sys.config")),
+    {ok, [{epcap, Env}]} = erl_parse:parse_term(Toks),
+    set_sys_config(Config, Env).
+
+%% The release, with the installed port, reads a file and captures live;
+%% the port's pid is the installed program's, not sudo's.
+probe_installed(Config, Installed) ->
     try
-        {#{file := File, live := Live}, _} = probe(Config),
+        {#{file := File, live := Live}, Out} = probe(Config),
         ?assertEqual({ok, 7}, File),
         ?assertMatch({ok, 5, _}, Live),
         {ok, _, Exe} = Live,
-        ?assertEqual(Installed, Exe)
+        ?assertEqual(Installed, Exe),
+        ?assertEqual(nomatch, string:find(console(Out), "sudo"))
     after
         set_sys_config(Config, [])
     end.
 
-%% Recipe 3: sudo, with a rule for exactly the release's port. The port's
-%% pid is the program's, not sudo's.
-release_sudo(Config) ->
-    Port = release_port(Config),
-    File = epcap_install:sudoers("dep-" ++ ?config(user, Config),
-                                 {?config(user, Config), Port}),
+%% Recipe 1: file capabilities on an installed copy (make install-setcap).
+release_install_setcap(Config) ->
+    {Installed, Out} = install_port(Config, "setcap"),
+    ?assertMatch({0, _}, epcap_test_lib:run("getcap", [Installed])),
+    printed_sys_config(Config, Out),
+    probe_installed(Config, Installed).
+
+%% Recipe 2: setuid root on an installed copy (make install-setuid).
+release_install_setuid(Config) ->
+    {Installed, Out} = install_port(Config, "setuid"),
+    printed_sys_config(Config, Out),
+    probe_installed(Config, Installed).
+
+%% Recipe 3: sudo, with the rule make install-sudo printed for the
+%% installed copy.
+release_install_sudo(Config) ->
+    {Installed, Out} = install_port(Config, "sudo"),
+    Rule = printed(Out, "the sudoers rule"),
+    ?assertEqual("%" ++ ?config(user, Config) ++ " ALL=(root) NOPASSWD: " ++
+                 Installed, Rule),
+    File = epcap_install:sudoers_rule(sudoers_tag(Config), Rule),
+    printed_sys_config(Config, Out),
     try
-        {#{file := Read, live := Live}, Out} = probe(Config),
-        ?assertEqual({ok, 7}, Read),
-        ?assertMatch({ok, 5, _}, Live),
-        {ok, _, Exe} = Live,
-        ?assertEqual(Port, Exe),
-        ?assertEqual(nomatch, string:find(console(Out), "sudo"))
+        probe_installed(Config, Installed)
     after
-        epcap_install:remove_sudoers(File)
+        file:delete(File)
     end.
 
 %%--------------------------------------------------------------------

@@ -20,6 +20,7 @@
     add_user/1,
     remove_user/1,
     sudoers/2,
+    sudoers_rule/2,
     sudoers_file/1,
     remove_sudoers/1,
     uid/1,
@@ -97,12 +98,16 @@ remove_user(Name) ->
     _ = epcap_test_lib:run("userdel", [Name]),
     ok.
 
-%% @doc A sudoers rule, checked by visudo, that lets `Who' run exactly
-%% `Bin' as root without a password, in /etc/sudoers.d/epcap-Tag; its
-%% path.
+%% @doc A sudoers rule that lets `Who' (a user, or `%group') run exactly
+%% `Bin' as root without a password; its file (`sudoers_rule/2').
 sudoers(Tag, {Who, Bin}) ->
+    sudoers_rule(Tag, Who ++ " ALL=(root) NOPASSWD: " ++ Bin).
+
+%% @doc A sudoers rule, one line, checked by visudo, in
+%% /etc/sudoers.d/epcap-Tag; its path.
+sudoers_rule(Tag, Line) ->
     File = sudoers_file(Tag),
-    ok = file:write_file(File, [Who, " ALL=(root) NOPASSWD: ", Bin, "\n"]),
+    ok = file:write_file(File, [Line, "\n"]),
     ok = file:change_mode(File, 8#440),
     epcap_test_lib:run_ok("visudo", ["-c", "-q", "-f", File]),
     File.

@@ -234,21 +234,23 @@ setuid_restricts_env(Config) ->
     ok = epcap:stop(Pid2).
 
 %% Without any of the three, the error says which to set up. This copy is
-%% outside a source tree, where there is no make target: the hint names
-%% the copy itself (a source tree's port gets make setcap, below).
+%% outside a source tree: the hint names the installed copy's recipe and
+%% warns against giving this copy privileges (a source tree's port also
+%% gets make setcap, below).
 no_privilege_names_the_fix(Config) ->
     R = epcap:start(live_opts(Config, plain, ?NOBODY)),
     ct:log("~p", [R]),
     ?assertMatch({error, {permission_denied, _}}, R),
     {error, {permission_denied, Msg}} = R,
     [?assertNotEqual(nomatch, string:find(Msg, Fix))
-     || Fix <- ["setcap cap_net_raw,cap_net_admin+ep", bin(Config, plain),
-                "sudo"]],
+     || Fix <- ["make install install-setcap", bin(Config, plain),
+                "install-sudo"]],
     ?assertEqual(nomatch, string:find(Msg, "make setcap")),
     Tree = epcap_port:with_hint("lo: socket: Operation not permitted",
                                 epcap_opts:default_progname()),
     [?assertNotEqual(nomatch, string:find(Tree, Fix))
-     || Fix <- ["make setcap", "make setuid", "sudo"]].
+     || Fix <- ["make install install-setcap", "install-sudo",
+                "make setcap", "make setuid"]].
 
 %% The classic way: sudo -n. Started as root, the port becomes nobody.
 sudo_capture(Config) ->

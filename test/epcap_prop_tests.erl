@@ -349,11 +349,35 @@ known_mismatch(Opts) ->
          end},
         %% --credit takes 0..2147483647; epcap_opts:initial_credit/1 can
         %% exceed it when max_queue and max_queue_bytes are both huge.
-        {credit_range, fun() -> credit(Opts) > 2147483647 end}
+        {credit_range, fun() -> credit(Opts) > 2147483647 end},
+        %% options.c parses the CPU list (N or N-M, M >= N, below 1024,
+        %% comma-separated); epcap_opts checks only its characters.
+        {cpu_list, fun() ->
+             case last_value(cpu_affinity, Opts) of
+                 undefined -> false;
+                 L -> not cpu_list(L)
+             end
+         end}
     ],
     case [Name || {Name, Test} <- Checks, Test()] of
         [] -> false;
         Names -> Names
+    end.
+
+%% The grammar of options.c's parse_cpus (a trailing comma included).
+cpu_list(L) ->
+    Items = case lists:reverse(L) of
+        [$, | R] when R =/= [] -> string:split(lists:reverse(R), ",", all);
+        _ -> string:split(L, ",", all)
+    end,
+    lists:all(fun cpu_item/1, Items).
+
+cpu_item(I) ->
+    case re:run(I, "^([0-9]+)(-([0-9]+))?$", [{capture, [1, 3], list}]) of
+        {match, [Lo, ""]} -> list_to_integer(Lo) < 1024;
+        {match, [Lo, Hi]} ->
+            list_to_integer(Hi) >= list_to_integer(Lo) andalso list_to_integer(Hi) < 1024;
+        nomatch -> false
     end.
 
 credit(Opts) ->

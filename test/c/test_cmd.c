@@ -14,7 +14,8 @@
 
 #include <cmocka.h>
 
-#include "epcap.h"
+#include "cmd.h"
+#include "epcap_proto.h"
 
 /* A heap copy of exactly n bytes (at least one byte is allocated). */
 static unsigned char *dup_bytes(const void *p, size_t n)

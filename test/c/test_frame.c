@@ -24,10 +24,11 @@
 
 #include <cmocka.h>
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "frame.h"
 
 /* The capacity main.c gives stdout's buffer. */
-#define CAP (EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX)
+#define CAP (EPCAP_OUT_CAP)
 
 struct bytes {
     unsigned char *b;

@@ -16,7 +16,8 @@
 
 #include <cmocka.h>
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "options.h"
 
 #define ERRLEN 256
 
@@ -225,6 +226,10 @@ static void test_cpu_affinity(void **state)
 
     PARSE_OK(&o, "-a", "0,2-3");
     assert_string_equal(o.cpu_affinity, "0,2-3");
+    /* Parsed with the options, before any privilege is used. */
+    assert_int_equal(CPU_COUNT(&o.cpus), 3);
+    assert_true(CPU_ISSET(0, &o.cpus) && CPU_ISSET(2, &o.cpus) &&
+                CPU_ISSET(3, &o.cpus));
     options_free(&o);
     PARSE_OK(&o, "--cpu-affinity", "7");
     assert_string_equal(o.cpu_affinity, "7");
@@ -232,6 +237,10 @@ static void test_cpu_affinity(void **state)
     PARSE_BAD("cpu", "-a", "");
     PARSE_BAD("cpu", "-a", "0,x");
     PARSE_BAD("cpu", "--cpu-affinity", "1 2");
+    PARSE_BAD("cpu", "-a", "3-1");
+    PARSE_BAD("cpu", "-a", "1--2");
+    PARSE_BAD("cpu", "-a", ",1");
+    PARSE_BAD("cpu", "-a", "99999");
 }
 
 /* Filter: the trailing arguments */

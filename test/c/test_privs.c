@@ -268,6 +268,7 @@ static int drop_child(void)
     init_state(&st);
     st.caller.mode = EPCAP_START_ROOT;
     st.caller.root = true;
+    st.privs = PRIVS_CALLER;
     st.opt.user = "nobody";
     if (pw == NULL)
         return 20;
@@ -303,6 +304,7 @@ static int root_target_child(void)
     init_state(&st);
     st.caller.mode = EPCAP_START_ROOT;
     st.caller.root = true;
+    st.privs = PRIVS_CALLER;
     st.opt.user = "root";
     privs_drop(&st); /* exits */
     return 0;
@@ -458,6 +460,42 @@ static int root_start_child(void)
     return 0;
 }
 
+/* The stages only move forward: a drop before the capture privileges
+ * are done, or a second start, is a bug and ends the port. */
+static int drop_too_early_child(void)
+{
+    struct epcap st;
+
+    init_state(&st);
+    st.caller.mode = EPCAP_START_PLAIN;
+    st.privs = PRIVS_CAPTURE;
+    privs_drop(&st); /* exits 70 */
+    return 0;
+}
+
+static int start_twice_child(void)
+{
+    struct epcap st;
+
+    init_state(&st);
+    if (unsetenv("SUDO_UID") < 0 || unsetenv("PKEXEC_UID") < 0 ||
+        unsetenv("DOAS_USER") < 0)
+        return 30;
+    privs_start(&st);
+    if (st.privs != PRIVS_CAPTURE)
+        return 31;
+    privs_net_done(&st);
+    privs_start(&st); /* exits 70 */
+    return 0;
+}
+
+static void test_stage_out_of_order_is_fatal(void **state)
+{
+    (void)state;
+    assert_int_equal(in_child(drop_too_early_child), EPCAP_EXIT_SOFTWARE);
+    assert_int_equal(in_child(start_twice_child), EPCAP_EXIT_SOFTWARE);
+}
+
 static void test_root_start_keeps_root(void **state)
 {
     (void)state;
@@ -480,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_setuid_start_becomes_the_caller),
         cmocka_unit_test(test_sudo_start_becomes_sudo_uid),
         cmocka_unit_test(test_root_start_keeps_root),
+        cmocka_unit_test(test_stage_out_of_order_is_fatal),
         cmocka_unit_test(test_bad_sudo_uid_is_fatal),
     };
 

@@ -16,7 +16,12 @@
 
 #include <cmocka.h>
 
-#include "epcap.h"
+#include "cmd.h"
+#include "control.h"
+#include "epcap_proto.h"
+#include "frame.h"
+#include "report.h"
+#include "state.h"
 
 #define VECTORS "../test/protocol_vectors.txt"
 
@@ -90,7 +95,7 @@ static void ready(int dlt, int snaplen, int prec, const char *name,
     if (file)
         st.opt.file = name;
     else
-        st.opt.interface = name;
+        st.device = name;
     epcap_send_ready(&st);
     pcap_close(st.pcap);
     fseek(tmp, 0, SEEK_END);

@@ -45,7 +45,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "epcap.h"
+#include "capture.h"
+#include "cmd.h"
+#include "control.h"
+#include "epcap_proto.h"
+#include "frame.h"
+#include "loop.h"
+#include "state.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 /* ASan's hook, so the name is the sanitizer's, not ours. */
@@ -58,7 +64,7 @@ const char *__asan_default_options(void); // NOLINT(bugprone-reserved-identifier
  * own buffers take 20): 4 GiB asked for by a hostile length is a finding
  * even on a machine that could have given it. */
 #define ALLOC_LIMIT_MB 64
-_Static_assert(EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX <=
+_Static_assert(EPCAP_OUT_CAP <=
                    (size_t)ALLOC_LIMIT_MB * 1024 * 1024,
                "the output buffer must fit under the fuzzer's limit");
 _Static_assert(4 + (size_t)EPCAP_CMD_MAX <= (size_t)ALLOC_LIMIT_MB * 1024 * 1024,
@@ -104,7 +110,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (devnull < 0)
         die("fuzz_cmd: /dev/null");
     if (obuf_init(&out, devnull,
-                  EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0)
+                  EPCAP_OUT_CAP) < 0)
         die("fuzz_cmd: obuf_init");
     return 0;
 }
@@ -139,7 +145,7 @@ static void setup(struct epcap *st, unsigned mode)
     if (st->is_file)
         st->opt.file = "fuzz.pcap";
     else
-        st->opt.interface = "any"; /* pcap_lookupnet answers without I/O */
+        st->device = "any"; /* named in messages, as the port does */
     st->opt.inject = (mode & MODE_INJECT) != 0;
     st->opt.credit = (mode & MODE_CREDIT) ? 1 : -1;
     st->opt.cluster_id = -1;

@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "epcap.h"
+#include "epcap_proto.h"
+#include "options.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

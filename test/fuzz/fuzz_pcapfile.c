@@ -41,7 +41,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "epcap.h"
+#include "capture.h"
+#include "epcap_proto.h"
+#include "epcap_time.h"
+#include "filehead.h"
+#include "frame.h"
+#include "loop.h"
+#include "pcapout.h"
+#include "state.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -86,14 +93,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (out_fd < 0)
         die("fuzz_pcapfile: memfd_create");
     if (obuf_init(&out, out_fd,
-                  EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0)
+                  EPCAP_OUT_CAP) < 0)
         die("fuzz_pcapfile: obuf_init");
     shell_fd = memfd_create("fuzz_pcapfile_shell", MFD_CLOEXEC);
     in_fd = memfd_create("fuzz_pcapfile_in", MFD_CLOEXEC);
     if (shell_fd < 0 || in_fd < 0)
         die("fuzz_pcapfile: memfd_create");
     if (obuf_init(&shell_out, shell_fd,
-                  EPCAP_OUT_HIGH + 2 * (size_t)EPCAP_FRAME_MAX) < 0)
+                  EPCAP_OUT_CAP) < 0)
         die("fuzz_pcapfile: obuf_init");
     return 0;
 }

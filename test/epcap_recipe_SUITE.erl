@@ -1,0 +1,322 @@
+%% @doc The install recipes of the README and doc/SECURITY.md, against
+%% the attack of issue 17 and end to end, as an unprivileged user.
+%%
+%% sudo runs, and setcap marks, whatever file has the name they are
+%% given. A release's own copy of the port lives in a tree that belongs
+%% to the application's user, who can put a script at its name:
+%%
+%%   * a sudoers rule for such a copy: the user's script runs as root
+%%     when they call sudo themselves (shown here with a canary only root
+%%     can make), and the Erlang side refuses to hand the path to sudo,
+%%     saying which directory is the user's, before sudo runs anything;
+%%   * file capabilities set on such a copy: refused the same way;
+%%   * the documented recipes (`make install install-setcap',
+%%     `install-setuid', `install-sudo' into a PREFIX of root's): each
+%%     prints the configuration (and the sudoers rule) to use, the test
+%%     uses exactly what it printed, and the user captures on lo through
+%%     it; the user cannot replace the installed copy;
+%%   * a PREFIX that belongs to a user is refused by the install targets.
+%%
+%% Users, directories and sudoers files are named with "s17" and removed
+%% at the end. Needs root: skipped otherwise, a failure under CI=true.
+-module(epcap_recipe_SUITE).
+
+-include_lib("common_test/include/ct.hrl").
+-include_lib("stdlib/include/assert.hrl").
+-include_lib("kernel/include/file.hrl").
+
+-export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
+         init_per_testcase/2, end_per_testcase/2]).
+-export([sudo_rule_on_user_owned_copy/1, setcap_on_user_owned_copy/1,
+         install_sudo_recipe/1, install_setcap_recipe/1,
+         install_setuid_recipe/1, install_refuses_user_prefix/1,
+         inject_policy_only_when_asked/1]).
+
+suite() ->
+    [{timetrap, {minutes, 5}}].
+
+all() ->
+    [sudo_rule_on_user_owned_copy, setcap_on_user_owned_copy,
+     install_sudo_recipe, install_setcap_recipe, install_setuid_recipe,
+     install_refuses_user_prefix, inject_policy_only_when_asked].
+
+%%--------------------------------------------------------------------
+%% Fixtures
+
+init_per_suite(Config) ->
+    case epcap_test_lib:require_root(Config) of
+        {skip, _} = Skip ->
+            Skip;
+        Config1 ->
+            [os:find_executable(E) =/= false orelse ct:fail({not_installed, E})
+             || E <- ["setpriv", "setcap", "getcap", "sudo", "visudo",
+                      "useradd", "userdel"]],
+            User = user(),
+            _ = sh("userdel " ++ User),
+            sh_ok("useradd --system --user-group --no-create-home "
+                  "--shell /usr/sbin/nologin " ++ User),
+            Dir = string:trim(sh_ok("mktemp -d /tmp/epcap-s17.XXXXXX")),
+            ok = file:change_mode(Dir, 8#755),
+            Sample = filename:join(Dir, "sample.pcap"),
+            ok = epcap_samplegen:write_synthetic(Sample, 4, 60, #{}),
+            ok = file:change_mode(Sample, 8#644),
+            [{dir, Dir}, {sample, Sample} | Config1]
+    end.
+
+end_per_suite(Config) ->
+    _ = file:delete(sudoers()),
+    _ = sh("pkill -KILL -u " ++ user()),
+    _ = sh("userdel " ++ user()),
+    case ?config(dir, Config) of
+        "/tmp/epcap-s17." ++ _ = Dir -> sh("rm -rf " ++ Dir);
+        _ -> ok
+    end,
+    ok.
+
+init_per_testcase(_Case, Config) ->
+    Canary = filename:join(?config(dir, Config), "canary-" ++
+                           integer_to_list(erlang:unique_integer([positive]))),
+    [{canary, Canary} | Config].
+
+end_per_testcase(_Case, _Config) ->
+    _ = file:delete(sudoers()),
+    ok.
+
+%% One user per test run (the node's OS pid).
+user() -> "s17app" ++ os:getpid().
+
+sudoers() -> "/etc/sudoers.d/epcap-s17-" ++ os:getpid().
+
+root() ->
+    case os:getenv("EPCAP_ROOT") of
+        false -> filename:dirname(filename:dirname(epcap_opts:default_progname()));
+        R -> R
+    end.
+
+sh(Cmd) ->
+    Port = open_port({spawn_executable, "/bin/sh"},
+                     [{args, ["-c", Cmd ++ " 2>&1"]}, exit_status, binary,
+                      hide]),
+    sh_loop(Port, []).
+
+sh_loop(Port, Acc) ->
+    receive
+        {Port, {data, D}} -> sh_loop(Port, [D | Acc]);
+        {Port, {exit_status, S}} ->
+            {S, unicode:characters_to_list(iolist_to_binary(lists:reverse(Acc)))}
+    after 240000 ->
+        catch port_close(Port),
+        ct:fail({timeout, lists:reverse(Acc)})
+    end.
+
+sh_ok(Cmd) ->
+    case sh(Cmd) of
+        {0, Out} -> Out;
+        {S, Out} -> ct:fail({command_failed, Cmd, S, Out})
+    end.
+
+%% A release tree as a deploy leaves it: the application's user owns it.
+user_owned_copy(Config) ->
+    Rel = filename:join(?config(dir, Config), "rel-" ++
+                        integer_to_list(erlang:unique_integer([positive]))),
+    Priv = filename:join([Rel, "lib", "epcap-2.0.0", "priv"]),
+    ok = filelib:ensure_path(Priv),
+    Prog = filename:join(Priv, "epcap"),
+    {ok, _} = file:copy(filename:join([root(), "priv", "epcap"]), Prog),
+    ok = file:change_mode(Prog, 8#755),
+    sh_ok("chown -R " ++ user() ++ ":" ++ user() ++ " " ++ Rel),
+    {Rel, Prog}.
+
+%% The attacker's program: leaves the canary only when it runs as root.
+attacker_script(Canary) ->
+    "#!/bin/sh\n[ \"$(id -u)\" = 0 ] && touch " ++ Canary ++ "\nexit 77\n".
+
+sudo_rule(Who, Prog) ->
+    ok = file:write_file(sudoers(), [Who, " ALL=(root) NOPASSWD: ", Prog, "\n"]),
+    ok = file:change_mode(sudoers(), 8#440),
+    sh_ok("visudo -c -q -f " ++ sudoers()).
+
+as_user(Cmd) ->
+    sh("setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
+       " --init-groups env HOME=/tmp " ++ Cmd).
+
+%% An Erlang VM as the user, with epcap's code and the given sys.config
+%% (or none): it captures a few datagrams on lo and prints the result.
+probe(Config, SysConfig) ->
+    ConfigArg = case SysConfig of
+        none -> "";
+        Text ->
+            File = filename:join(?config(dir, Config), "sys-" ++
+                                 integer_to_list(erlang:unique_integer([positive]))
+                                 ++ ".config"),
+            ok = file:write_file(File, Text),
+            ok = file:change_mode(File, 8#644),
+            " -config " ++ filename:rootname(File)
+    end,
+    {_, Out} = as_user("erl -noshell -pa " ++ root() ++ "/ebin" ++ ConfigArg ++
+                       " -eval '" ++ probe_source() ++ "'"),
+    ct:log("~s", [Out]),
+    case string:find(Out, "RESULT ") of
+        nomatch ->
+            ct:fail({no_result, Out});
+        "RESULT " ++ Result ->
+            {ok, Toks, _} = erl_scan:string(Result),
+            {ok, Term} = erl_parse:parse_term(Toks),
+            Term
+    end.
+
+probe_source() ->
+    "logger:set_primary_config(level, error),"
+    "{ok, S} = gen_udp:open(0, [{ip, {127,0,0,1}}]),"
+    "{ok, P} = inet:port(S),"
+    "Count = fun C(0) -> 0; C(K) -> receive {packet, _, _, _, _} -> 1 + C(K - 1)"
+    "        after 5000 -> 0 end end,"
+    "R = case epcap:start_link([{interface, \"lo\"},"
+    "                           {filter, \"udp dst port \" ++ integer_to_list(P)}]) of"
+    "    {ok, Pid} ->"
+    "        [gen_udp:send(S, {127,0,0,1}, P, <<\"s17\">>) || _ <- [1, 2, 3]],"
+    "        N = Count(3),"
+    "        {ok, #{start := Start}} = epcap:info(Pid),"
+    "        ok = epcap:stop(Pid),"
+    "        {ok, N, Start};"
+    "    Error -> Error "
+    "end,"
+    "io:format(\"RESULT ~p.~n\", [R]),"
+    "halt().".
+
+%% make install install-X into a fresh PREFIX of root's: what it printed.
+install(Config, Target) ->
+    Prefix = filename:join(?config(dir, Config), "prefix-" ++ Target),
+    Out = sh_ok("make -C " ++ root() ++ " --no-print-directory install " ++
+                "install-" ++ Target ++ " PREFIX=" ++ Prefix ++
+                " ERL_LIBDIR=" ++ Prefix ++ "/lib/erlang/lib CAPTURE_GROUP=" ++
+                user()),
+    ct:log("~s", [Out]),
+    {filename:join([Prefix, "lib", "epcap", "epcap"]), Out}.
+
+%% The line after the one that announces it.
+printed(Out, Announce) ->
+    [_, After] = string:split(Out, Announce),
+    [_, Line | _] = string:split(After, "\n", all),
+    string:trim(Line).
+
+%%--------------------------------------------------------------------
+%% The attack of issue 17
+
+%% The README used to name the release's own copy in the sudoers rule.
+%% The user who owns the release replaces it: sudo would run theirs as
+%% root; epcap refuses the path and sudo never runs it.
+sudo_rule_on_user_owned_copy(Config) ->
+    {Rel, Prog} = user_owned_copy(Config),
+    sudo_rule(user(), Prog),
+    Canary = ?config(canary, Config),
+    Script = filename:join(?config(dir, Config), "attacker.sh"),
+    ok = file:write_file(Script, attacker_script(Canary)),
+    ok = file:change_mode(Script, 8#644),
+    {0, _} = as_user("cp " ++ Script ++ " " ++ Prog),
+    %% The hazard is real: sudo itself runs the user's script as root.
+    _ = as_user("sudo -n " ++ Prog),
+    ?assert(filelib:is_regular(Canary)),
+    ok = file:delete(Canary),
+    %% Through epcap: explicitly and by default (sudo as the fallback).
+    Explicit = probe(Config, io_lib:format("~p.~n", [[{epcap, [{progname, Prog},
+                                                              {exec, "sudo -n"}]}]])),
+    Default = probe(Config, io_lib:format("~p.~n", [[{epcap, [{progname, Prog}]}]])),
+    [begin
+         ?assertMatch({error, {untrusted_path, Prog, _}}, R),
+         {error, {untrusted_path, _, Msg}} = R,
+         ?assertNotEqual(nomatch, string:find(Msg, "through sudo")),
+         ?assertNotEqual(nomatch, string:find(Msg, Rel ++ " is owned by uid")),
+         ?assertNotEqual(nomatch, string:find(Msg, "make install-sudo"))
+     end || R <- [Explicit, Default]],
+    ?assertNot(filelib:is_regular(Canary)).
+
+%% The README used to set capabilities on the release's own copy: the
+%% user can put their own program there before the administrator does.
+setcap_on_user_owned_copy(Config) ->
+    {Rel, Prog} = user_owned_copy(Config),
+    sh_ok("setcap cap_net_raw,cap_net_admin+ep " ++ Prog),
+    R = probe(Config, io_lib:format("~p.~n", [[{epcap, [{progname, Prog}]}]])),
+    ?assertMatch({error, {untrusted_path, Prog, _}}, R),
+    {error, {untrusted_path, _, Msg}} = R,
+    ?assertNotEqual(nomatch, string:find(Msg, "file capabilities")),
+    ?assertNotEqual(nomatch, string:find(Msg, Rel ++ " is owned by uid")),
+    ?assertNotEqual(nomatch, string:find(Msg, "make install-setcap")).
+
+%%--------------------------------------------------------------------
+%% The documented recipes, end to end
+
+install_sudo_recipe(Config) ->
+    {Installed, Out} = install(Config, "sudo"),
+    Rule = printed(Out, "the sudoers rule"),
+    ?assertEqual("%" ++ user() ++ " ALL=(root) NOPASSWD: " ++ Installed, Rule),
+    ok = file:write_file(sudoers(), [Rule, "\n"]),
+    ok = file:change_mode(sudoers(), 8#440),
+    sh_ok("visudo -c -q -f " ++ sudoers()),
+    SysConfig = printed(Out, "in the release's sys.config"),
+    ?assertEqual({ok, 3, sudo}, probe(Config, SysConfig)),
+    cannot_replace(Installed).
+
+install_setcap_recipe(Config) ->
+    {Installed, Out} = install(Config, "setcap"),
+    ?assertMatch({0, _}, sh("getcap " ++ Installed ++ " | grep -q cap_net_raw")),
+    SysConfig = printed(Out, "in the release's sys.config"),
+    ?assertEqual({ok, 3, file_capabilities}, probe(Config, SysConfig)),
+    cannot_replace(Installed).
+
+install_setuid_recipe(Config) ->
+    {Installed, Out} = install(Config, "setuid"),
+    {ok, #file_info{mode = Mode, uid = 0}} = file:read_file_info(Installed),
+    ?assertEqual(8#4750, Mode band 8#7777),
+    SysConfig = printed(Out, "in the release's sys.config"),
+    ?assertEqual({ok, 3, setuid}, probe(Config, SysConfig)),
+    cannot_replace(Installed).
+
+%% The user can neither write the installed copy nor put another file at
+%% its name.
+cannot_replace(Installed) ->
+    ?assertMatch({0, _}, as_user("sh -c '! echo x 2>/dev/null >> " ++ Installed ++
+                                 " && ! ln -sf /bin/true " ++ Installed ++
+                                 " 2>/dev/null && ! touch " ++
+                                 filename:dirname(Installed) ++ "/x 2>/dev/null'")).
+
+%% A PREFIX inside a user's directory is refused before anything is
+%% given privileges.
+install_refuses_user_prefix(Config) ->
+    Home = filename:join(?config(dir, Config), "home-s17"),
+    ok = filelib:ensure_path(Home),
+    sh_ok("chown " ++ user() ++ " " ++ Home),
+    Prefix = filename:join(Home, "prefix"),
+    {Status, Out} = sh("make -C " ++ root() ++ " --no-print-directory install "
+                       "install-setcap PREFIX=" ++ Prefix ++ " ERL_LIBDIR=" ++
+                       Prefix ++ "/lib/erlang/lib CAPTURE_GROUP=" ++ user()),
+    ct:log("~s", [Out]),
+    ?assertNotEqual(0, Status),
+    ?assertNotEqual(nomatch, string:find(Out, "refusing: " ++ Home ++
+                                              " is owned by uid")),
+    ?assertMatch({1, _}, sh("getcap " ++ Prefix ++ "/lib/epcap/epcap | grep -q cap")).
+
+%% The machine-wide injection policy is touched only when INJECT is
+%% given: a default install (or make setcap) of one copy must not turn
+%% injection off for every other copy.
+inject_policy_only_when_asked(Config) ->
+    Policy = "/etc/epcap/inject",
+    Saved = filelib:is_regular(Policy),
+    Prefix = filename:join(?config(dir, Config), "prefix-inject"),
+    Make = "make -C " ++ root() ++ " --no-print-directory install "
+           "install-setcap PREFIX=" ++ Prefix ++ " ERL_LIBDIR=" ++ Prefix ++
+           "/lib/erlang/lib CAPTURE_GROUP=" ++ user(),
+    try
+        sh_ok(Make ++ " INJECT=yes"),
+        ?assert(filelib:is_regular(Policy)),
+        Out = sh_ok(Make),
+        ?assert(filelib:is_regular(Policy)),
+        ?assertNotEqual(nomatch, string:find(Out, "left as it is")),
+        sh_ok(Make ++ " INJECT=no"),
+        ?assertNot(filelib:is_regular(Policy))
+    after
+        case Saved of
+            true -> sh_ok("install -o root -g root -m 0644 /dev/null " ++ Policy);
+            false -> file:delete(Policy)
+        end
+    end.
