@@ -9,7 +9,8 @@
 #   make test     build and run every test (C units, EUnit, Common Test),
 #                 then make quality: sanitizers, valgrind, lint, dialyzer,
 #                 fuzzing (test/fuzz/README.md)
-#   make bench    throughput against tcpdump on the same files
+#   make bench    throughput, latency and CPU against tcpdump and a C
+#                 reader, and against a baseline revision (BASE=rev|none)
 #   make docs     edoc into doc/edoc
 #   make install  the application where erl looks, the port in
 #                 PREFIX/lib/epcap, the man page
@@ -130,10 +131,14 @@ examples: erlang
 proto:
 	sh c_src/proto_hrl.sh c_src/epcap_proto.h > include/epcap_proto.hrl
 
+# The include must be what the header generates, and doc/PROTOCOL.md's
+# tables (and the README's version) what the header says.
 proto-check:
 	@sh c_src/proto_hrl.sh c_src/epcap_proto.h | diff -u include/epcap_proto.hrl - \
 	  && echo "include/epcap_proto.hrl matches c_src/epcap_proto.h" \
 	  || { echo "include/epcap_proto.hrl is stale: run make proto" >&2; exit 1; }
+	@escript tools/proto_check.escript c_src/epcap_proto.h \
+	  include/epcap_proto.hrl doc/PROTOCOL.md README.md
 
 $(SAMPLE): examples
 	$(ERL) -noshell -pa ebin -pa $(EX_EBIN) \

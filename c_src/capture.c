@@ -16,11 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "capture.h"
 #include "epcap_proto.h"
 #include "fanout.h"
 #include "fastlane.h"
 #include "filehead.h"
+#include "ngfile.h"
 #include "policy.h"
 #include "privs.h"
 #include "report.h"
@@ -61,13 +64,15 @@ int capture_map_error(int pcap_status)
  * for the Erlang side, nanoseconds, which lose nothing (libpcap scales
  * microsecond files exactly, and the owner's time unit is made from
  * them); else, for a shell stream, the file's own, so a file goes
- * through with the precision it has.
+ * through with the precision it has (pcapng to pcapng: nanoseconds,
+ * which every interface's stamps fit, whatever the first one's).
  */
 static int file_precision(const struct epcap *st)
 {
     if (st->opt.precision >= 0)
         return st->opt.precision;
-    if (st->output == OUTPUT_FRAMES || st->head.nano)
+    if (st->output == OUTPUT_FRAMES || st->head.nano ||
+        (st->output == OUTPUT_PCAPNG && st->head.pcapng))
         return PCAP_TSTAMP_PRECISION_NANO;
     return PCAP_TSTAMP_PRECISION_MICRO;
 }
@@ -78,7 +83,12 @@ static void open_file(struct epcap *st)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
 
-    FILE *fp = fopen(st->opt.file, "rb");
+    /* -r -: a capture stream on standard input (a shell pipeline's; the
+     * frame protocol's stdin carries commands, so options.c allows it
+     * only with -w). */
+    bool std_in = strcmp(st->opt.file, "-") == 0;
+    FILE *fp = std_in ? fdopen(dup(STDIN_FILENO), "rb")
+                      : fopen(st->opt.file, "rb");
     if (fp == NULL)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s: %s",
                     st->opt.file, strerror(errno));
@@ -92,10 +102,17 @@ static void open_file(struct epcap *st)
     if (st->file_buf != NULL)
         (void)setvbuf(in, st->file_buf, _IOFBF, FILE_BUF_SIZE);
     int prec = file_precision(st);
-    st->pcap = pcap_fopen_offline_with_tstamp_precision(in, prec, errbuf);
-    if (st->pcap == NULL) {
-        fclose(in);
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s", errbuf);
+    /* pcapng: our own reader (ngfile.c), which reads every interface;
+     * pcap: libpcap's. */
+    if (st->head.pcapng) {
+        if (ngfile_open(st, in, prec, errbuf) < 0)
+            epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s", errbuf);
+    } else {
+        st->pcap = pcap_fopen_offline_with_tstamp_precision(in, prec, errbuf);
+        if (st->pcap == NULL) {
+            fclose(in);
+            epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s", errbuf);
+        }
     }
     st->ts_up = !st->head.pcapng && !st->head.nano &&
                 prec == PCAP_TSTAMP_PRECISION_NANO ? 1000 : 1;
@@ -178,7 +195,10 @@ static void activate(struct epcap *st)
         const char *why = pcap_geterr(st->pcap);
         if (why[0] == '\0')
             why = pcap_statustostr(rc);
-        if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
+        /* The hint is for a person at a shell; an owner reading frames
+         * has the code and gives its own (epcap_proto.h, ERROR). */
+        if ((rc == PCAP_ERROR_PERM_DENIED ||
+             rc == PCAP_ERROR_PROMISC_PERM_DENIED) && !st->frames)
             epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc),
                         "%s: %s; %s", dev, why, privs_permission_hint);
         epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc), "%s: %s",
@@ -246,6 +266,8 @@ int capture_set_filter(struct epcap *st, const char *expr)
 {
     struct bpf_program prog;
 
+    if (st->ng != NULL)
+        return ngfile_set_filter(st, expr);
     if (pcap_compile(st->pcap, &prog, expr, 1, st->netmask) < 0)
         return -1;
     if (pcap_setfilter(st->pcap, &prog) < 0) {
@@ -267,6 +289,12 @@ int capture_set_filter(struct epcap *st, const char *expr)
         st->recheck_active = true;
     }
     return 0;
+}
+
+/* Why the last libpcap call on the capture failed. */
+const char *capture_geterr(struct epcap *st)
+{
+    return st->ng != NULL ? ngfile_error(st) : pcap_geterr(st->pcap);
 }
 
 void capture_recheck_done(struct epcap *st)
@@ -308,7 +336,7 @@ void capture_open(struct epcap *st)
     lookup_netmask(st);
     if (st->opt.filter != NULL && capture_set_filter(st, st->opt.filter) < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",
-                    pcap_geterr(st->pcap));
+                    capture_geterr(st));
     if (st->opt.cluster_id >= 0)
         epcap_warn(st, EPCAP_E_UNSUPPORTED,
                    "cluster_id %d ignored: built without PF_RING",

@@ -20,6 +20,7 @@
 #include "capture.h"
 #include "control.h"
 #include "epcap_proto.h"
+#include "platform.h"
 #include "fastlane.h"
 #include "frame.h"
 #include "report.h"
@@ -55,6 +56,7 @@ static void cmd_inject(struct epcap *st, const struct epcap_cmd *cmd)
         reply_error(st, cmd->id, EPCAP_E_INJECT_FAILED, pcap_geterr(st->pcap));
 }
 
+#if EPCAP_LINUX
 /*
  * A batch leaves with sendmmsg(2), up to INJECT_VECTOR packets per call,
  * on the capture's own packet socket (bound to its interface, so the
@@ -114,6 +116,7 @@ static void inject_many(struct epcap *st, const unsigned char *p, size_t len,
         }
     }
 }
+#endif
 
 static void cmd_inject_batch(struct epcap *st, const struct epcap_cmd *cmd)
 {
@@ -136,11 +139,14 @@ static void cmd_inject_batch(struct epcap *st, const struct epcap_cmd *cmd)
                     "inject batch: a packet length runs past the frame");
         return;
     }
-    if (st->pcap_fd >= 0) {
+    if (EPCAP_LINUX && st->pcap_fd >= 0) {
+#if EPCAP_LINUX
         inject_many(st, cmd->body, cmd->body_len, &sent, &failed,
                     (char *)body + 8, &msglen, PCAP_ERRBUF_SIZE);
+#endif
     } else {
-        /* A capture file: libpcap refuses, and says why. */
+        /* A capture file: libpcap refuses, and says why. The portable
+         * path (platform.h) sends each packet with pcap_inject. */
         for (off = 0; off < cmd->body_len; off += 4 + wire_get32(cmd->body + off)) {
             if (inject_one(st, cmd->body + off + 4, wire_get32(cmd->body + off)) == 0) {
                 sent++;
@@ -182,7 +188,7 @@ static void cmd_filter(struct epcap *st, const struct epcap_cmd *cmd)
     int rc = capture_set_filter(st, expr);
     signals_window_close();
     if (rc < 0) {
-        reply_error(st, cmd->id, EPCAP_E_BAD_FILTER, pcap_geterr(st->pcap));
+        reply_error(st, cmd->id, EPCAP_E_BAD_FILTER, capture_geterr(st));
         return;
     }
     st->cnt.filter_changes++;

@@ -147,13 +147,14 @@ void dump_packet(struct epcap *st, const struct pcap_pkthdr *h,
     if (d->rotating && d->bytes > 0 &&
         ((st->opt.dump_size > 0 && d->bytes >= (uint64_t)st->opt.dump_size) ||
          time_to_rotate(st))) {
+        pcapout_dump_stats(st); /* pcapng: each file ends with them */
         dump_flush(st);
         if (open_next(st, d->seq + 1) < 0)
             epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_DUMP,
                         "dump: rotating to file %u: %s", d->seq + 1,
                         strerror(errno));
     }
-    d->bytes += pcapout_write_packet(&d->out, &d->w, h, data);
+    d->bytes += pcapout_write_packet(&d->out, &d->w, st->cur_if, h, data);
     if (obuf_pending(&d->out) >= EPCAP_OUT_HIGH)
         dump_flush(st);
 }

@@ -1,9 +1,12 @@
 /*
  * epcap_proto.h: the wire protocol between the epcap port and its owner.
  *
- * This header and doc/PROTOCOL.md are the only definitions of the protocol.
- * The Erlang constants in include/epcap_proto.hrl are generated from this
- * file (make proto) and a test checks that the two agree.
+ * This header is the one definition of the protocol. The Erlang constants
+ * in include/epcap_proto.hrl are generated from it (make proto), and
+ * tools/proto_check.escript (make proto-check, part of make test) fails
+ * when the include or doc/PROTOCOL.md's tables disagree with it: the
+ * version, every tag, every frame's fields (the @layout lines below),
+ * every error and exit code, every limit.
  *
  * Every message in either direction is one frame:
  *
@@ -32,10 +35,33 @@
  *            or the end of stdin (2 s at most), then exits 0.
  *   ERROR    u16 code (EPCAP_ERRORS), u8 fatal (1: the port ends after
  *            this frame, once the owner closes stdin or 2 s have passed),
- *            then the message.
+ *            then the message. The code is the cause; the message is
+ *            libpcap's (or the system's) words and nothing else: no hint
+ *            about what to do (permission_denied's hint is the owner's to
+ *            give, the port adds it only on stderr), and for
+ *            sandbox_violation just the system call's name (its number,
+ *            in decimal, for a call from a foreign ABI).
  *   WARNING  u16 code (EPCAP_ERRORS), then the message. Capture goes on.
  *   REPLY    u32 id (copied from the command), u16 code (0 = ok, otherwise
  *            EPCAP_ERRORS), then a command-specific body.
+ *   INTERFACE  (--interfaces only) u32 index, u32 datalink, u32 snaplen,
+ *            u8 the interface's own if_tsresol (6, 9, or 0x80 | n for
+ *            2^-n), then three strings, each a u16 length and its bytes
+ *            (at most EPCAP_IFACE_STR_MAX): name, description, filter.
+ *            Sent after READY for each interface known at the start, and
+ *            before the first packet of each one a file reveals later.
+ *   DATALINK u32 datalink. Without --interfaces, sent before the first
+ *            packet of a link type other than the last one's (READY's
+ *            at first): a pcapng file with several link types.
+ *   IFPACKETS  (--interfaces only, in place of PACKETS) records of
+ *            u64 seconds, u32 fraction, u32 caplen, u32 length,
+ *            u32 interface index, caplen bytes of packet.
+ *   DATALINKS
+ *            the answer to -L when stdout is not a terminal, instead of
+ *            READY: the link types of the interface, each as u32 number,
+ *            u16 length + name, u16 length + description (empty when
+ *            libpcap has none). The port then exits 0. A failure to open
+ *            the interface is a fatal ERROR frame, as for a capture.
  *
  * Owner -> port (stdin) frames, tag EPCAP_CMD_*: after the tag, a u32 id
  * chosen by the owner (echoed in any REPLY), then the command body.
@@ -72,13 +98,20 @@
 #ifndef EPCAP_PROTO_H
 #define EPCAP_PROTO_H
 
-#define EPCAP_PROTOCOL_VERSION 4
+#define EPCAP_PROTOCOL_VERSION 6
 
 /* Bytes before the body of every frame: the length and the tag. */
 #define EPCAP_FRAME_HEADER 5
 
 /* Per-packet record header in a PACKETS frame: sec, fraction, caplen, len. */
 #define EPCAP_RECORD_HEADER 20
+
+/* The same in an IFPACKETS frame, with the interface index after len. */
+#define EPCAP_RECORD_HEADER_IF 24
+
+/* Longest name, description or filter in an INTERFACE frame (longer
+ * ones are cut): the frame stays small whatever a file claims. */
+#define EPCAP_IFACE_STR_MAX 1024
 
 /* Largest snaplen accepted, and the largest record in a PACKETS frame:
  * libpcap's MAXIMUM_SNAPLEN, its maximum for most link types. A capture
@@ -99,9 +132,10 @@
  */
 #define EPCAP_BATCH_BYTES (256 * 1024)
 
-/* Largest frame the port writes: one full batch plus one maximal record. */
+/* Largest frame the port writes: one full batch plus one maximal record
+ * (with an interface index, the larger kind). */
 #define EPCAP_FRAME_MAX \
-    (EPCAP_FRAME_HEADER + EPCAP_BATCH_BYTES + EPCAP_RECORD_HEADER + \
+    (EPCAP_FRAME_HEADER + EPCAP_BATCH_BYTES + EPCAP_RECORD_HEADER_IF + \
      EPCAP_SNAPLEN_MAX)
 
 /* Command frames: tag + id at least; at most one maximal packet per
@@ -117,6 +151,33 @@
 /* Credit is capped so a runaway owner cannot overflow the counter. */
 #define EPCAP_CREDIT_MAX 2147483647
 
+/*
+ * The fields of every frame body, in order, one @layout line per frame
+ * (tools/proto_check.escript compares them with doc/PROTOCOL.md's "Frame
+ * layouts"). Types: u8/u16/u32/u64 big-endian; bytes(F) is as many bytes
+ * as field F says; str is UTF-8 to the end of the body; [..]* repeats to
+ * the end of the body; lenstr16 is a u16 length then that many bytes.
+ *
+ * @layout READY u16 version, u32 datalink, u32 snaplen, u8 precision, u8 source, u8 start, u32 uid, u32 gid, u8 flags, str name
+ * @layout PACKETS [u64 seconds, u32 fraction, u32 caplen, u32 length, bytes(caplen) packet]*
+ * @layout EOF
+ * @layout ERROR u16 code, u8 fatal, str message
+ * @layout WARNING u16 code, str message
+ * @layout REPLY u32 id, u16 code, str body
+ * @layout DATALINKS [u32 number, lenstr16 name, lenstr16 description]*
+ * @layout INTERFACE u32 index, u32 datalink, u32 snaplen, u8 tsresol, lenstr16 name, lenstr16 description, lenstr16 filter
+ * @layout DATALINK u32 datalink
+ * @layout IFPACKETS [u64 seconds, u32 fraction, u32 caplen, u32 length, u32 interface, bytes(caplen) packet]*
+ * @layout STOP u32 id
+ * @layout INJECT u32 id, str packet
+ * @layout INJECT_BATCH u32 id, [u32 length, bytes(length) packet]*
+ * @layout FILTER u32 id, str expression
+ * @layout STATS u32 id
+ * @layout CREDIT u32 id, u32 packets
+ * @layout STATS_REPLY u8 flags, u64 received, u64 dropped, u64 ifdropped, u64 delivered, u64 delivered_bytes, u64 injected, u64 inject_failed, u64 credit_stalls, u64 output_stalls, u64 filter_changes
+ * @layout INJECT_BATCH_REPLY u32 sent, u32 failed, str message
+ */
+
 /* Frame tags, port -> owner. */
 enum epcap_frame_tag {
     EPCAP_FRAME_READY = 1,   /* handle active, filter set */
@@ -125,6 +186,10 @@ enum epcap_frame_tag {
     EPCAP_FRAME_ERROR = 4,   /* an error; fatal ones end the port */
     EPCAP_FRAME_WARNING = 5, /* a warning; capture goes on */
     EPCAP_FRAME_REPLY = 6,   /* the answer to a command */
+    EPCAP_FRAME_INTERFACE = 7, /* describes an interface (--interfaces) */
+    EPCAP_FRAME_DATALINK = 8,  /* the link type of the packets that follow */
+    EPCAP_FRAME_IFPACKETS = 9, /* packet records with interface indexes */
+    EPCAP_FRAME_DATALINKS = 10, /* -L's answer: the link types */
 };
 
 /* Command tags, owner -> port. */
@@ -187,7 +252,8 @@ enum epcap_start {
     X(19, INJECT_DISABLED, "inject_disabled") /* started without inject */ \
     X(20, BAD_COMMAND, "bad_command") /* a command body is malformed */  \
     X(21, DUMP, "dump")                  /* a dump file cannot be written */ \
-    X(22, LOG, "log")       /* -v logging in a WARNING frame: not a problem */
+    X(22, LOG, "log")       /* -v logging in a WARNING frame: not a problem */ \
+    X(23, SANDBOX_VIOLATION, "sandbox_violation") /* message: the call */
 
 #define EPCAP_ERROR_ENUM(num, name, atom) EPCAP_E_##name = num,
 enum epcap_error { EPCAP_E_OK = 0, EPCAP_ERRORS(EPCAP_ERROR_ENUM) };
@@ -207,6 +273,33 @@ enum epcap_error { EPCAP_E_OK = 0, EPCAP_ERRORS(EPCAP_ERROR_ENUM) };
     X(74, IOERR, "ioerr")          /* stdout failed */                     \
     X(75, CAPTURE, "capture")      /* reading packets failed */            \
     X(77, NOPERM, "noperm")        /* privilege drop failed */
+
+/*
+ * Exit status of a port stopped by its sandbox: 128 + SIGSYS (31 on
+ * Linux; sandbox.h checks it), what a shell reports for a process killed
+ * by SIGSYS, so a trapped call and a kernel kill look the same. Not one
+ * of EPCAP_EXITS on purpose: it must read as a signal death to anything
+ * that looks at the status.
+ */
+#define EPCAP_EXIT_SANDBOX_VIOLATION 159
+
+/*
+ * -D's listing is text, for people and for epcap:interfaces/0 alike (it
+ * needs no privilege and cannot fail but by exiting EPCAP_EXIT_OPEN with
+ * the reason on stderr): one line per interface,
+ * NAME TAB FLAGS TAB DESCRIPTION, then one line per address,
+ * TAB FAMILY TAB ADDRESS TAB NETMASK TAB BROADCAST; an empty field is
+ * EPCAP_LIST_NONE. FLAGS are EPCAP_IF_FLAGS' names joined by commas.
+ * FAMILY is inet or inet6.
+ */
+#define EPCAP_LIST_NONE "-"
+#define EPCAP_IF_FLAGS(X)                                                   \
+    X(UP, "up")                                                             \
+    X(RUNNING, "running")                                                   \
+    X(LOOPBACK, "loopback")                                                 \
+    X(WIRELESS, "wireless")                                                 \
+    X(CONNECTED, "connected")                                               \
+    X(DISCONNECTED, "disconnected")
 
 #define EPCAP_EXIT_ENUM(num, name, atom) EPCAP_EXIT_##name = num,
 enum epcap_exit { EPCAP_EXITS(EPCAP_EXIT_ENUM) };

@@ -29,16 +29,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#ifdef __linux__
-#include <linux/if_packet.h>
-#endif
 
 #include "epcap_proto.h"
+#include "platform.h"
+#if EPCAP_LINUX
+#include <linux/if_packet.h>
+#endif
 #include "fanout.h"
 #include "report.h"
 #include "state.h"
 
-#ifdef __linux__
+#if EPCAP_LINUX
 static const struct {
     const char *name;
     int mode;

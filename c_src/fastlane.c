@@ -43,6 +43,11 @@
  * rest runs after the drop, in the sandbox (setsockopt SO_ATTACH_FILTER
  * on A's socket, its poll and mmap ring).
  */
+#include "platform.h"
+#if !EPCAP_LINUX
+#error "fastlane.c is Linux's (platform.h): build with PLATFORM=portable"
+#endif
+
 #include <errno.h>
 #include <linux/filter.h>
 #include <stdlib.h>

@@ -88,8 +88,11 @@ void obuf_close_batch(struct obuf *ob)
     ob->batch = NO_BATCH;
 }
 
-void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
-                 const unsigned char *data)
+/* One record into the open batch of frames tagged `tag' (opened here
+ * when none is); ifindex written when the tag is IFPACKETS. */
+static void packet_record(struct obuf *ob, uint8_t tag,
+                          const struct pcap_pkthdr *h,
+                          const unsigned char *data, uint32_t ifindex)
 {
     uint32_t caplen = h->caplen;
 
@@ -101,7 +104,7 @@ void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
         if (reserve(ob, EPCAP_FRAME_MAX) < 0)
             return; /* unreachable while the caller honours OUT_HIGH */
         ob->batch = ob->end;
-        ob->buf[ob->end + 4] = EPCAP_FRAME_PACKETS;
+        ob->buf[ob->end + 4] = tag;
         ob->end += EPCAP_FRAME_HEADER;
     }
     long sec = (long)h->ts.tv_sec, frac = (long)h->ts.tv_usec;
@@ -111,10 +114,25 @@ void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
     p = wire_put32(p, (uint32_t)frac);
     p = wire_put32(p, caplen);
     p = wire_put32(p, h->len);
+    if (tag == EPCAP_FRAME_IFPACKETS)
+        p = wire_put32(p, ifindex);
     memcpy(p, data, caplen);
-    ob->end += EPCAP_RECORD_HEADER + caplen;
+    ob->end = (size_t)(p - ob->buf) + caplen;
     if (ob->end - ob->batch - EPCAP_FRAME_HEADER >= EPCAP_BATCH_BYTES)
         obuf_close_batch(ob);
+}
+
+void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
+                 const unsigned char *data)
+{
+    packet_record(ob, EPCAP_FRAME_PACKETS, h, data, 0);
+}
+
+/* A record that says which interface the packet came from (--interfaces). */
+void obuf_packet_if(struct obuf *ob, const struct pcap_pkthdr *h,
+                    const unsigned char *data, uint32_t ifindex)
+{
+    packet_record(ob, EPCAP_FRAME_IFPACKETS, h, data, ifindex);
 }
 
 int obuf_frame(struct obuf *ob, uint8_t tag, const void *hdr, size_t hdrlen,

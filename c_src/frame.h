@@ -40,6 +40,9 @@ int obuf_init(struct obuf *ob, int fd, size_t cap);
 void obuf_free(struct obuf *ob);
 void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
                  const unsigned char *data);
+/* The same with the packet's interface index (an IFPACKETS frame). */
+void obuf_packet_if(struct obuf *ob, const struct pcap_pkthdr *h,
+                    const unsigned char *data, uint32_t ifindex);
 void obuf_close_batch(struct obuf *ob);
 unsigned char *obuf_tail(struct obuf *ob, size_t n);
 int obuf_frame(struct obuf *ob, uint8_t tag, const void *hdr, size_t hdrlen,

@@ -1,6 +1,6 @@
 /*
- * listing.h: -D and -L, the interfaces and link types as lines on
- * stdout (listing.c).
+ * listing.h: -D and -L, the interfaces as lines on stdout and the link
+ * types as a DATALINKS frame (lines on a terminal) (listing.c).
  */
 #ifndef EPCAP_LISTING_H
 #define EPCAP_LISTING_H
@@ -9,6 +9,6 @@ struct epcap;
 
 /* Each returns the port's exit code. */
 int listing_interfaces(const struct epcap *st);
-int listing_datalinks(const struct epcap *st);
+int listing_datalinks(struct epcap *st);
 
 #endif

@@ -39,6 +39,7 @@
 #include "fastlane.h"
 #include "frame.h"
 #include "loop.h"
+#include "ngfile.h"
 #include "pcapout.h"
 #include "report.h"
 #include "signals.h"
@@ -72,6 +73,8 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
         dump_packet(st, h, data);
     if (st->opt.dump_only)
         ;
+    else if (st->output == OUTPUT_FRAMES && st->opt.interface_info)
+        obuf_packet_if(&st->out, h, data, st->cur_if);
     else if (st->output == OUTPUT_FRAMES)
         obuf_packet(&st->out, h, data);
     else
@@ -81,8 +84,12 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
     if (count_reached(st))
         st->done = true;
     if (st->done || obuf_pending(&st->out) >= EPCAP_OUT_HIGH ||
-        (st->opt.credit >= 0 && --st->credit <= 0))
-        pcap_breakloop(st->cur);
+        (st->opt.credit >= 0 && --st->credit <= 0)) {
+        if (st->ng != NULL)
+            ngfile_break(st);
+        else
+            pcap_breakloop(st->cur);
+    }
 }
 
 static bool has_room(const struct epcap *st)
@@ -104,9 +111,10 @@ static void capture_some(struct epcap *st)
      * SIGINT get in there too (signals.c), and end it as in ppoll. */
     if (st->is_file)
         signals_window_open(false);
-    int n = has_room(st)
-        ? pcap_dispatch(st->pcap, count, on_packet, (unsigned char *)st)
-        : PCAP_ERROR_BREAK;
+    int n = !has_room(st) ? PCAP_ERROR_BREAK
+            : st->ng != NULL ? ngfile_dispatch(st, count, on_packet)
+                             : pcap_dispatch(st->pcap, count, on_packet,
+                                             (unsigned char *)st);
     if (st->is_file)
         signals_window_close();
 
@@ -123,7 +131,7 @@ static void capture_some(struct epcap *st)
     if (n == PCAP_ERROR)
         epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
                     st->is_file ? st->opt.file : st->device,
-                    pcap_geterr(st->pcap));
+                    capture_geterr(st));
     if (n == 0 && st->is_file && !st->eof_sent) {
         st->eof_sent = true;
         /* A shell stream just ends. The owner of a frame stream is told,
@@ -389,6 +397,7 @@ int loop_run(struct epcap *st)
         st->credit = EPCAP_CREDIT_MAX;
         capture_some(st);
     }
+    pcapout_finish(st);
     dump_flush(st);
     if (obuf_drain(&st->out) < 0 && errno == ETIMEDOUT)
         epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM,

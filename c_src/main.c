@@ -22,8 +22,10 @@
 #include "dump.h"
 #include "fastlane.h"
 #include "frame.h"
+#include "iface.h"
 #include "listing.h"
 #include "loop.h"
+#include "ngfile.h"
 #include "options.h"
 #include "pcapout.h"
 #include "policy.h"
@@ -32,8 +34,7 @@
 #include "sandbox.h"
 #include "signals.h"
 #include "state.h"
-
-#define EPCAP_VERSION "2.0.0"
+#include "version.h"
 
 static void print_version(void)
 {
@@ -44,15 +45,14 @@ static void print_version(void)
 
 /* A usage error also goes out as an ERROR frame when stdout carries
  * frames (not a terminal, and nothing on the command line asked for pcap,
- * a listing or a filter dump), so the Erlang side can say
- * {badarg, Message}; otherwise stderr only. */
-static void usage_error(struct epcap *st, const char *err)
+ * -D or a filter dump), so the Erlang side gets its code (badarg, or
+ * permission_denied for a policy refusal); otherwise stderr only. */
+static void usage_error(struct epcap *st, int code, const char *err)
 {
     st->frames = !isatty(STDOUT_FILENO) && st->opt.write_file == NULL &&
                  !st->opt.compile && !st->opt.list_interfaces &&
-                 !st->opt.list_datalinks && !st->opt.help && !st->opt.version;
-    epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG, "%s (see epcap --help)",
-                err);
+                 !st->opt.help && !st->opt.version;
+    epcap_fatal(st, EPCAP_EXIT_USAGE, code, "%s (see epcap --help)", err);
 }
 
 /* SIGTERM and SIGINT end the port at once until take_signals. */
@@ -121,7 +121,8 @@ static void refuse_terminal(struct epcap *st)
     if (st->opt.list_datalinks || !isatty(STDOUT_FILENO) ||
         (w != NULL && strcmp(w, "-") != 0))
         return;
-    usage_error(st, "standard output is a terminal: not writing binary "
+    usage_error(st, EPCAP_E_BADARG,
+                "standard output is a terminal: not writing binary "
                     "packets there; use -w FILE, or a pipe (epcap ... -w - | "
                     "tcpdump -r -)");
 }
@@ -146,14 +147,17 @@ int main(int argc, char *argv[])
         fputs("epcap: out of memory\n", stderr);
         return EPCAP_EXIT_SOFTWARE;
     }
-    if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0 ||
-        policy_check_options(&st, err, sizeof(err)) < 0)
-        usage_error(&st, err);
+    if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0)
+        usage_error(&st, EPCAP_E_BADARG, err);
+    /* What a caller who is not root may not ask for: a refusal, not a
+     * mistake (permission_denied, still the usage exit status). */
+    if (policy_check_options(&st, err, sizeof(err)) < 0)
+        usage_error(&st, EPCAP_E_PERMISSION_DENIED, err);
     if (st.opt.write_file != NULL)
         st.output = st.opt.pcapng ? OUTPUT_PCAPNG : OUTPUT_PCAP;
-    /* -L prints lines, so its errors go to stderr like the other listings. */
-    st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO) &&
-                !st.opt.list_datalinks;
+    /* -L answers with a DATALINKS frame (lines on a terminal), so its
+     * errors are ERROR frames as a capture's are. */
+    st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO);
     st.buffer_size = policy_buffer_size(&st);
     int answer = answer_only(&st);
     if (answer >= 0) {
@@ -179,6 +183,9 @@ int main(int argc, char *argv[])
         return answer;
     }
     pcapout_open(&st);
+    /* A pcapng file's interfaces come from its reader. */
+    if (st.ng == NULL && iface_single(&st) < 0)
+        epcap_fatal(&st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
     dump_prepare(&st);
     sandbox_measure_memory(&st);
     privs_drop(&st);
@@ -187,10 +194,13 @@ int main(int argc, char *argv[])
     take_signals(&st);
     loop_tune_output();
     sandbox_apply(&st);
+#ifdef EPCAP_SELFTEST
+    /* Test variants only (make variants): never in priv/epcap. */
     if (st.opt.sandbox_selftest != NULL)
         sandbox_selftest(&st);
+#endif
     if (st.output == OUTPUT_FRAMES)
-        epcap_send_ready(&st);
+        epcap_send_ready(&st); /* and the interfaces, when asked */
     else if (pcapout_header(&st) < 0)
         epcap_fatal(&st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
                     "output buffer too small for the file header");
@@ -202,7 +212,9 @@ int main(int argc, char *argv[])
      * (setsockopt PACKET_RX_RING), a call the sandbox refuses, because a
      * compromised port could use it to ask for a new ring far past the
      * buffer limit. */
+    iface_free(&st.ifaces);
     if (st.is_file) {
+        ngfile_close(&st); /* before file_buf, its stream's buffer */
         pcap_close(st.pcap);
         free(st.file_buf); /* after pcap_close, which closes its FILE */
     }

@@ -26,7 +26,9 @@ enum long_only {
     OPT_CAN_CAPTURE,
     OPT_CREDIT,
     OPT_COMPILE,
+#ifdef EPCAP_SELFTEST
     OPT_SANDBOX_SELFTEST,
+#endif
     OPT_PCAPNG,
     OPT_DUMP,
     OPT_DUMP_PCAPNG,
@@ -34,6 +36,8 @@ enum long_only {
     OPT_DUMP_SECONDS,
     OPT_DUMP_FILES,
     OPT_DUMP_ONLY,
+    OPT_INTERFACES,
+    OPT_CAPTURE_COMMENT,
     OPT_FANOUT,
 };
 
@@ -61,6 +65,8 @@ static const struct option long_options[] = {
     {"can-capture", no_argument, NULL, OPT_CAN_CAPTURE},
     {"write", required_argument, NULL, 'w'},
     {"pcapng", no_argument, NULL, OPT_PCAPNG},
+    {"interfaces", no_argument, NULL, OPT_INTERFACES},
+    {"capture-comment", required_argument, NULL, OPT_CAPTURE_COMMENT},
     {"count", required_argument, NULL, 'c'},
     {"duration", required_argument, NULL, 'G'},
     {"list-interfaces", no_argument, NULL, 'D'},
@@ -75,8 +81,10 @@ static const struct option long_options[] = {
     {"credit", required_argument, NULL, OPT_CREDIT},
     {"compile", no_argument, NULL, OPT_COMPILE},
     {"datalink", required_argument, NULL, 'y'},
-    /* Hidden, for the test suites: see sandbox.h. */
+#ifdef EPCAP_SELFTEST
+    /* Hidden, in the test variants only (make variants): sandbox.h. */
     {"sandbox-selftest", required_argument, NULL, OPT_SANDBOX_SELFTEST},
+#endif
     {NULL, 0, NULL, 0},
 };
 
@@ -91,7 +99,8 @@ void options_usage(FILE *fp)
         "\n"
         "  -i, --interface IFACE   capture live on IFACE (default: the first\n"
         "                          device libpcap finds)\n"
-        "  -r, --file PATH         read a pcap or pcapng file instead\n"
+        "  -r, --file PATH         read a pcap or pcapng file instead ('-':\n"
+        "                          standard input, with -w only)\n"
         "  -s, --snaplen BYTES     bytes kept of each packet, 1..262144\n"
         "                          (default 262144)\n"
         "  -P, --promiscuous       put the interface in promiscuous mode\n"
@@ -143,6 +152,11 @@ void options_usage(FILE *fp)
         "                          command channel and end of file on it\n"
         "                          does not stop the capture\n"
         "      --pcapng            with -w, write pcapng instead of pcap\n"
+        "      --capture-comment TEXT  the comment of pcapng output (-w,\n"
+        "                          --dump)\n"
+        "      --interfaces        describe each interface (INTERFACE\n"
+        "                          frames) and say which one each packet\n"
+        "                          came from (doc/PROTOCOL.md)\n"
         "      --dump FILE         also write what is captured to FILE\n"
         "                          (pcap; created as the unprivileged user)\n"
         "      --dump-pcapng       write the dump as pcapng\n"
@@ -246,6 +260,7 @@ static int set_env(struct epcap_opts *opt, const char *v, char *err,
     return 0;
 }
 
+#if EPCAP_LINUX
 /* A list of CPU numbers and ranges: 0,2-3 (a trailing comma is let
  * through, as before). */
 static int parse_cpus(const char *s, cpu_set_t *set)
@@ -282,6 +297,16 @@ static int set_cpus(struct epcap_opts *opt, const char *v, char *err,
     opt->cpu_affinity = v;
     return 0;
 }
+#else
+static int set_cpus(struct epcap_opts *opt, const char *v, char *err,
+                    size_t errlen)
+{
+    (void)opt;
+    snprintf(err, errlen, "cpu_affinity: %s: not supported on this platform",
+             v);
+    return -1;
+}
+#endif
 
 static int set_number(const char *name, const char *v, long min, long max,
                       int *out, char *err, size_t errlen)
@@ -337,9 +362,13 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
     case OPT_VERSION: opt->version = true; return 0;
     case OPT_CAN_CAPTURE: opt->can_capture = true; return 0;
     case OPT_COMPILE: opt->compile = true; return 0;
+#ifdef EPCAP_SELFTEST
     case OPT_SANDBOX_SELFTEST: opt->sandbox_selftest = v; return 0;
+#endif
     case 'w': opt->write_file = v; return 0;
     case OPT_PCAPNG: opt->pcapng = true; return 0;
+    case OPT_INTERFACES: opt->interface_info = true; return 0;
+    case OPT_CAPTURE_COMMENT: opt->capture_comment = v; return 0;
     case 'c': {
         int n = 0;
         if (set_number("count", v, 1, INT_MAX, &n, err, errlen) < 0)
@@ -441,9 +470,11 @@ static int options_check(const struct epcap_opts *opt, char *err,
         snprintf(err, errlen, "file and interface: give one, not both");
         return -1;
     }
-    if (opt->file != NULL && strcmp(opt->file, "-") == 0) {
+    if (opt->file != NULL && strcmp(opt->file, "-") == 0 &&
+        opt->write_file == NULL) {
         snprintf(err, errlen,
-                 "file: '-' is not allowed: stdin is the command channel");
+                 "file: '-' needs -w: without it stdin is the command "
+                 "channel");
         return -1;
     }
     if (opt->file != NULL && opt->file[0] == '\0') {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "fanout.h"
+#include "platform.h"
 
 /* Default timeout in milliseconds (see options_defaults). */
 #define EPCAP_TIMEOUT_DEFAULT 1
@@ -51,15 +52,18 @@ struct epcap_opts {
     int cluster_id;        /* -1 unless given (PF_RING only) */
     struct epcap_fanout fanout; /* group -1 unless --fanout */
     const char *cpu_affinity; /* -a as given, for messages; NULL: none */
+#if EPCAP_LINUX
     cpu_set_t cpus;           /* the same list, parsed */
+#endif
     bool help;
     bool version;
     bool can_capture;
     long credit;           /* -1: no flow control; else initial credit */
     bool compile;          /* print the filter's BPF program and exit */
     int datalink;          /* -1: the interface's default */
-    const char *sandbox_selftest; /* hidden, for tests: a forbidden call
-                                     to try once restricted (sandbox.h) */
+    const char *sandbox_selftest; /* test variants only: a forbidden call
+                                     to try once restricted (sandbox.h);
+                                     always NULL in priv/epcap */
     const char *write_file;  /* -w: pcap to this file ("-": stdout) */
     bool pcapng;             /* -w writes pcapng instead of pcap */
     long long count;         /* -c: stop after this many packets; 0: none */
@@ -73,6 +77,9 @@ struct epcap_opts {
     int dump_seconds;        /* rotate after this many seconds; 0: never */
     int dump_files;          /* keep this many files; 0: all */
     bool dump_only;          /* no packets to the owner, only the files */
+    bool interface_info;     /* --interfaces: INTERFACE frames, and each
+                                packet says which interface (IFPACKETS) */
+    const char *capture_comment; /* pcapng output's SHB comment */
 };
 
 /* argv -> opts. Returns 0, or -1 with a message in err. */

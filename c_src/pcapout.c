@@ -19,13 +19,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "epcap_proto.h"
 #include "frame.h"
+#include "iface.h"
+#include "ngfile.h"
 #include "pcapout.h"
 #include "report.h"
 #include "state.h"
+#include "version.h"
 
 #define PCAP_MAGIC_MICRO 0xa1b2c3d4u
 #define PCAP_MAGIC_NANO 0xa1b23c4du
@@ -64,42 +69,258 @@ static int pcap_header(struct obuf *ob, const struct pcapw *w)
     return 0;
 }
 
-/* Section header, then one interface whose time stamp resolution is
- * 10^-9 when the stamps are nanoseconds (the default 10^-6 otherwise).
- * The interface's link type is 16 bits: libpcap's upper bits (FCS
- * length) have no place there. */
-static int pcapng_header(struct obuf *ob, const struct pcapw *w)
-{
-    const uint32_t shb = 28, idb = w->nano ? 32 : 20;
-    unsigned char *p = obuf_tail(ob, shb + idb);
+#define PCAPNG_ISB 0x00000005u
 
-    if (p == NULL)
+/* pcapng options (pcapng spec, section 3.5 and the blocks' own). */
+#define OPT_COMMENT 1
+#define SHB_OS 3
+#define SHB_USERAPPL 4
+#define IF_NAME 2
+#define IF_DESCRIPTION 3
+#define IF_TSRESOL 9
+#define IF_FILTER 11
+#define ISB_ENDTIME 3
+#define ISB_IFRECV 4
+#define ISB_IFDROP 5
+#define ISB_OSDROP 7
+#define ISB_USRDELIV 8
+
+/* Longest string option written: a block stays small. */
+#define OPT_STR_MAX 1024
+
+/* Room for a block with three string options and a few fixed ones. */
+#define BLOCK_ROOM (64 + 4 * (4 + OPT_STR_MAX + 4))
+
+/* An option: code, length, value, padding to 4 bytes. */
+static unsigned char *put_opt(unsigned char *p, uint16_t code,
+                              const void *v, size_t n)
+{
+    size_t pad = (4 - n % 4) % 4;
+
+    p = put16(p, code);
+    p = put16(p, (uint16_t)n);
+    memcpy(p, v, n);
+    memset(p + n, 0, pad);
+    return p + n + pad;
+}
+
+static unsigned char *put_str_opt(unsigned char *p, uint16_t code,
+                                  const char *s)
+{
+    if (s == NULL || s[0] == '\0')
+        return p;
+    size_t n = strlen(s);
+    return put_opt(p, code, s, n > OPT_STR_MAX ? OPT_STR_MAX : n);
+}
+
+static unsigned char *put_u64_opt(unsigned char *p, uint16_t code,
+                                  uint64_t v)
+{
+    return put_opt(p, code, &v, 8);
+}
+
+/* Close the block begun at b (type and length placeholders) and ending
+ * at p: opt_endofopt when it has options, the two lengths. */
+static size_t end_block(unsigned char *b, unsigned char *p, size_t fixed)
+{
+    if ((size_t)(p - b) > fixed)
+        p = put32(p, 0); /* opt_endofopt */
+    uint32_t len = (uint32_t)(p - b) + 4;
+    put32(b + 4, len);
+    put32(p, len);
+    return len;
+}
+
+static int put_block(struct obuf *ob, const unsigned char *blk, size_t len)
+{
+    unsigned char *o = obuf_tail(ob, len);
+
+    if (o == NULL)
         return -1;
+    memcpy(o, blk, len);
+    ob->end += len;
+    return 0;
+}
+
+/* The Section Header Block: the OS and application, as dumpcap writes
+ * them, and the capture comment. */
+static int pcapng_shb(struct obuf *ob, const struct pcapw *w)
+{
+    unsigned char blk[BLOCK_ROOM];
+    unsigned char *p = blk;
+
     p = put32(p, PCAPNG_SHB);
-    p = put32(p, shb);
+    p = put32(p, 0);
     p = put32(p, PCAPNG_BOM);
     p = put16(p, 1);
     p = put16(p, 0);
     p = put32(p, 0xffffffffu); /* section length: unknown */
     p = put32(p, 0xffffffffu);
-    p = put32(p, shb);
+    p = put_str_opt(p, OPT_COMMENT, w->comment);
+    p = put_str_opt(p, SHB_OS, w->os);
+    p = put_str_opt(p, SHB_USERAPPL, "epcap " EPCAP_VERSION);
+    return put_block(ob, blk, end_block(blk, p, 24));
+}
+
+/* One Interface Description Block: the interface's link type (16 bits:
+ * libpcap's upper bits, the FCS length, have no place there), snap
+ * length, name, description and filter, and a resolution of 10^-9 when
+ * the stamps are nanoseconds (the default 10^-6 otherwise). */
+static int pcapng_idb(struct obuf *ob, const struct pcapw *w,
+                      const struct epcap_iface *e)
+{
+    unsigned char blk[BLOCK_ROOM];
+    unsigned char *p = blk;
+    uint8_t nine = 9;
 
     p = put32(p, PCAPNG_IDB);
-    p = put32(p, idb);
-    p = put16(p, (uint16_t)w->linktype);
+    p = put32(p, 0);
+    p = put16(p, e != NULL ? e->linktype : (uint16_t)w->linktype);
     p = put16(p, 0);
-    p = put32(p, w->snaplen);
-    if (w->nano) {
-        p = put16(p, 9); /* if_tsresol */
-        p = put16(p, 1);
-        *p++ = 9;
-        memset(p, 0, 3);
-        p += 3;
-        p = put32(p, 0); /* opt_endofopt */
+    p = put32(p, e != NULL ? e->snaplen : w->snaplen);
+    if (e != NULL) {
+        p = put_str_opt(p, IF_NAME, e->name);
+        p = put_str_opt(p, IF_DESCRIPTION, e->description);
+        if (e->filter != NULL && e->filter[0] != '\0') {
+            char filter[OPT_STR_MAX + 2];
+            /* if_filter: a type byte (0: a libpcap expression) first. */
+            filter[0] = '\0';
+            snprintf(filter + 1, sizeof(filter) - 1, "%s", e->filter);
+            p = put_opt(p, IF_FILTER, filter, 1 + strlen(filter + 1));
+        }
     }
-    put32(p, idb);
-    ob->end += shb + idb;
+    if (w->nano)
+        p = put_opt(p, IF_TSRESOL, &nine, 1);
+    return put_block(ob, blk, end_block(blk, p, 16));
+}
+
+/* Section header, then every interface known so far (one built from the
+ * writer when the caller keeps no table). */
+static int pcapng_header(struct obuf *ob, const struct pcapw *w)
+{
+    if (pcapng_shb(ob, w) < 0)
+        return -1;
+    if (w->ifaces == NULL || w->ifaces->n == 0)
+        return pcapng_idb(ob, w, NULL);
+    for (uint32_t i = 0; i < w->ifaces->n; i++)
+        if (pcapng_idb(ob, w, &w->ifaces->v[i]) < 0)
+            return -1;
     return 0;
+}
+
+/* An Interface Statistics Block for interface idx, stamped now. */
+static int pcapng_isb(struct obuf *ob, const struct pcapw *w, uint32_t idx,
+                      const struct epcap_iface *e)
+{
+    unsigned char blk[128];
+    unsigned char *p = blk;
+    struct timespec now;
+
+    /* A file's statistics keep their own time; a capture's are now. */
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t ns = e->stats_ns != 0 ? e->stats_ns
+                                   : (uint64_t)now.tv_sec * 1000000000u +
+                                         (uint64_t)now.tv_nsec;
+    uint64_t ts = w->nano ? ns : ns / 1000;
+    p = put32(p, PCAPNG_ISB);
+    p = put32(p, 0);
+    p = put32(p, idx);
+    p = put32(p, (uint32_t)(ts >> 32));
+    p = put32(p, (uint32_t)ts);
+    p = put_opt(p, ISB_ENDTIME, (uint32_t[]){(uint32_t)(ts >> 32), (uint32_t)ts}, 8);
+    const struct { uint16_t code; uint64_t v; } c[] = {
+        {ISB_IFRECV, e->ifrecv}, {ISB_IFDROP, e->ifdrop},
+        {ISB_OSDROP, e->osdrop}, {ISB_USRDELIV, e->usrdeliv}};
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+        if (e->stats_have & (1u << c[i].code))
+            p = put_u64_opt(p, c[i].code, c[i].v);
+    return put_block(ob, blk, end_block(blk, p, 20));
+}
+
+/* Statistics blocks for every interface that has statistics, at the end
+ * of a pcapng stream or file. */
+int pcapout_write_stats(struct obuf *ob, const struct pcapw *w)
+{
+    if (w->fmt != OUTPUT_PCAPNG || w->ifaces == NULL)
+        return 0;
+    for (uint32_t i = 0; i < w->ifaces->n; i++)
+        if (w->ifaces->v[i].has_stats &&
+            pcapng_isb(ob, w, i, &w->ifaces->v[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* The statistics each interface ends with: libpcap's for a live
+ * capture, a pcapng file's own (its last statistics block) for a file. */
+static void gather_stats(struct epcap *st)
+{
+    struct pcap_stat ps;
+
+    for (uint32_t i = 0; st->ng != NULL && i < st->ifaces.n; i++) {
+        const struct pcapng_stats *s = &st->ng->r.ifs[i].stats;
+        struct epcap_iface *e = &st->ifaces.v[i];
+        e->has_stats = s->present;
+        e->stats_have = s->have;
+        e->ifrecv = s->ifrecv;
+        e->ifdrop = s->ifdrop;
+        e->osdrop = s->osdrop;
+        e->usrdeliv = s->usrdeliv;
+        int64_t sec;
+        uint64_t frac;
+        pcapng_time(&st->ng->r.ifs[i], s->ts, 1000000000u, &sec, &frac);
+        e->stats_ns = sec > 0 ? (uint64_t)sec * 1000000000u + frac : 1;
+    }
+    if (!st->is_file && st->ifaces.n == 1 && pcap_stats(st->pcap, &ps) == 0) {
+        struct epcap_iface *e = &st->ifaces.v[0];
+        e->has_stats = true;
+        e->stats_have = 1u << ISB_IFRECV | 1u << ISB_IFDROP |
+                        1u << ISB_OSDROP | 1u << ISB_USRDELIV;
+        e->ifrecv = ps.ps_recv;
+        e->ifdrop = ps.ps_ifdrop;
+        e->osdrop = ps.ps_drop;
+        e->usrdeliv = st->cnt.delivered;
+    }
+}
+
+/* Before a pcapng dump file is closed for the next: its statistics. */
+void pcapout_dump_stats(struct epcap *st)
+{
+    if (st->dump.fd < 0 || st->dump.w.fmt != OUTPUT_PCAPNG)
+        return;
+    gather_stats(st);
+    (void)pcapout_write_stats(&st->dump.out, &st->dump.w);
+}
+
+/* At the end of a capture: the statistics blocks of pcapng output. */
+void pcapout_finish(struct epcap *st)
+{
+    if (st->output != OUTPUT_PCAPNG &&
+        !(st->dump.fd >= 0 && st->dump.w.fmt == OUTPUT_PCAPNG))
+        return;
+    gather_stats(st);
+    if (st->output == OUTPUT_PCAPNG)
+        (void)pcapout_write_stats(&st->out, &st->w);
+    if (st->dump.fd >= 0)
+        (void)pcapout_write_stats(&st->dump.out, &st->dump.w);
+}
+
+/* A new interface met while reading (ngfile.c): its block into the
+ * pcapng stream and the pcapng dump file, whichever there are. */
+void pcapout_interface(struct epcap *st, uint32_t idx)
+{
+    const struct epcap_iface *e = &st->ifaces.v[idx];
+
+    if (st->output == OUTPUT_FRAMES && st->opt.interface_info &&
+        iface_frame(st, idx) < 0)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
+                    strerror(errno));
+    if (st->output == OUTPUT_PCAPNG && pcapng_idb(&st->out, &st->w, e) < 0)
+        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
+                    "output buffer full");
+    if (st->dump.fd >= 0 && st->dump.w.fmt == OUTPUT_PCAPNG &&
+        pcapng_idb(&st->dump.out, &st->dump.w, e) < 0)
+        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
+                    "dump buffer full");
 }
 
 /*
@@ -117,11 +338,16 @@ void pcapout_writer(const struct epcap *st, enum epcap_output fmt,
 
     w->fmt = fmt;
     w->nano = handle_nano;
-    if (st->is_file && st->opt.precision < 0)
+    /* pcapng to pcapng keeps every interface's stamps: nanoseconds. */
+    if (st->is_file && st->opt.precision < 0 &&
+        !(fmt == OUTPUT_PCAPNG && st->head.pcapng))
         w->nano = st->head.nano;
     w->scale_down = handle_nano && !w->nano;
     w->linktype = st->linktype;
     w->snaplen = (uint32_t)pcap_snapshot(st->pcap);
+    w->ifaces = &st->ifaces;
+    w->os = st->os_name;
+    w->comment = st->opt.capture_comment;
 }
 
 /* The file header of a stream (or dump file). */
@@ -159,7 +385,7 @@ static size_t put_record(struct obuf *ob, const unsigned char *hdr,
 }
 
 static size_t pcapng_record(struct obuf *ob, const struct pcapw *w,
-                            uint64_t sec, uint32_t frac,
+                            uint32_t ifindex, uint64_t sec, uint32_t frac,
                             const struct pcap_pkthdr *h,
                             const unsigned char *data)
 {
@@ -171,7 +397,7 @@ static size_t pcapng_record(struct obuf *ob, const struct pcapw *w,
 
     p = put32(p, PCAPNG_EPB);
     p = put32(p, len);
-    p = put32(p, 0); /* interface 0 */
+    p = put32(p, ifindex);
     p = put32(p, (uint32_t)(ts >> 32));
     p = put32(p, (uint32_t)ts);
     p = put32(p, h->caplen);
@@ -189,7 +415,7 @@ static size_t pcapng_record(struct obuf *ob, const struct pcapw *w,
  * type allows.
  */
 size_t pcapout_write_packet(struct obuf *ob, const struct pcapw *w,
-                            const struct pcap_pkthdr *h,
+                            uint32_t ifindex, const struct pcap_pkthdr *h,
                             const unsigned char *data)
 {
     uint64_t sec = (uint64_t)h->ts.tv_sec;
@@ -199,7 +425,7 @@ size_t pcapout_write_packet(struct obuf *ob, const struct pcapw *w,
     unsigned char *p = hdr;
 
     if (w->fmt == OUTPUT_PCAPNG)
-        return pcapng_record(ob, w, sec, frac, h, data);
+        return pcapng_record(ob, w, ifindex, sec, frac, h, data);
     p = put32(p, (uint32_t)sec);
     p = put32(p, frac);
     p = put32(p, h->caplen);
@@ -216,7 +442,7 @@ int pcapout_header(struct epcap *st)
 void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
                     const unsigned char *data)
 {
-    (void)pcapout_write_packet(&st->out, &st->w, h, data);
+    (void)pcapout_write_packet(&st->out, &st->w, st->cur_if, h, data);
 }
 
 /* tcpdump's closing lines, on stderr. */
@@ -273,7 +499,13 @@ void pcapout_open(struct epcap *st)
 {
     const char *path = st->opt.write_file;
 
+    struct utsname u;
+
     st->linktype = savefile_linktype(st);
+    /* shb_os, as dumpcap writes it; asked now, before the sandbox. */
+    if (uname(&u) == 0)
+        snprintf(st->os_name, sizeof(st->os_name), "%.60s %.60s", u.sysname,
+                 u.release);
     if (path == NULL || strcmp(path, "-") == 0)
         return;
     /* As the caller (privs_start.c); never through a symlink in the last

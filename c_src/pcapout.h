@@ -13,6 +13,7 @@
 #include "frame.h"
 
 struct epcap;
+struct iface_table;
 
 /* What goes to stdout. */
 enum epcap_output {
@@ -28,6 +29,9 @@ struct pcapw {
     bool scale_down;       /* the handle's stamps are nano, the file's micro */
     uint32_t linktype;     /* LINKTYPE_ value, with libpcap's upper bits */
     uint32_t snaplen;
+    const struct iface_table *ifaces; /* pcapng: one IDB each (iface.h) */
+    const char *os;        /* pcapng shb_os, or NULL */
+    const char *comment;   /* pcapng capture comment, or NULL */
 };
 
 void pcapout_open(struct epcap *st);
@@ -35,11 +39,20 @@ void pcapout_writer(const struct epcap *st, enum epcap_output fmt,
                     struct pcapw *w);
 int pcapout_write_header(struct obuf *ob, const struct pcapw *w);
 size_t pcapout_write_packet(struct obuf *ob, const struct pcapw *w,
-                            const struct pcap_pkthdr *h,
+                            uint32_t ifindex, const struct pcap_pkthdr *h,
                             const unsigned char *data);
 int pcapout_header(struct epcap *st);
 void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
                     const unsigned char *data);
 void pcapout_summary(const struct epcap *st);
+/* pcapng: the statistics blocks of every interface that has some. */
+int pcapout_write_stats(struct obuf *ob, const struct pcapw *w);
+/* A new interface met while reading a file: its INTERFACE frame
+ * (--interfaces), and its block in pcapng output. */
+void pcapout_interface(struct epcap *st, uint32_t idx);
+/* Before a pcapng dump file is rotated: its statistics blocks. */
+void pcapout_dump_stats(struct epcap *st);
+/* At the end of a capture: pcapng output's statistics blocks. */
+void pcapout_finish(struct epcap *st);
 
 #endif

@@ -104,7 +104,8 @@ int policy_check_options(const struct epcap *st, char *err, size_t errlen)
     if (o->chroot_dir != NULL)
         return refuse(err, errlen, "chroot: only root may choose a chroot "
                                    "directory");
-    /* A test hook: some self-tests (inject) would act past the policy. */
+    /* The test variants' hook (never in priv/epcap): some self-tests
+     * (inject) would act past the policy. */
     if (o->sandbox_selftest != NULL)
         return refuse(err, errlen, "sandbox-selftest: for root's tests only");
     if (check_env(o, err, errlen) < 0)

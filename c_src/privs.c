@@ -36,7 +36,6 @@
  * Syscalls: those of privs_steps.c and privs_caller.c; mkdir, rmdir,
  * chdir, chroot and sched_setaffinity in the drop.
  */
-#include <cap-ng.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -44,7 +43,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "epcap_proto.h"
+#include "platform.h"
 #include "privs.h"
 #include "privs_steps.h"
 #include "report.h"
@@ -54,7 +55,8 @@
  * sticky. The directory is removed again before the port enters it. */
 static const char *const empty_parents[] = {"/run", "/tmp"};
 
-/* The hint every permission error carries; the Erlang side repeats it. */
+/* The hint a permission error carries on stderr (a shell); an owner
+ * reading frames gets the code alone and gives its own hint. */
 const char *const privs_permission_hint =
     "to capture without root, give the port file capabilities "
     "(make setcap, recommended) or make it setuid root (make setuid), "
@@ -98,12 +100,12 @@ void privs_start(struct epcap *st)
                          c->mode == EPCAP_START_SUDO ? GROUPS_CALLER
                                                      : GROUPS_KEEP,
                          true, "start");
-        privs_keep_caps(st, privs_net_caps, "start");
+        privs_keep_caps(st, caps_net, "start");
         privs_seal(st, "start");
         privs_prove(st,
                     &(struct privs_proof){.uid = c->uid,
                                           .gid = c->gid,
-                                          .permitted = privs_net_caps,
+                                          .permitted = caps_net,
                                           .bounding_empty = c->bounding_empty},
                     "start");
     }
@@ -117,7 +119,7 @@ void privs_net_raise(struct epcap *st)
 {
     expect_stage(st, PRIVS_CAPTURE, "privs_net_raise");
     if (privs_secure_start(st))
-        privs_raise_caps(st, privs_net_caps, "capabilities");
+        privs_raise_caps(st, caps_net, "capabilities");
 }
 
 /* CAPTURE -> CALLER: the network capabilities are no longer needed (the
@@ -164,7 +166,7 @@ static void enter_chroot(struct epcap *st)
 {
     const char *dir = st->opt.chroot_dir;
 
-    if (dir == NULL && !privs_have(CAP_SYS_CHROOT)) {
+    if (dir == NULL && !caps_may(CAPS_CHROOT)) {
         epcap_log(st, 1, "privs: no chroot: CAP_SYS_CHROOT not held");
         return;
     }
@@ -183,12 +185,16 @@ static void enter_chroot(struct epcap *st)
 /* -a, parsed with the options; needs no privilege for the process itself. */
 static void set_affinity(struct epcap *st)
 {
+#if EPCAP_LINUX
     if (st->opt.cpu_affinity == NULL)
         return;
     if (sched_setaffinity(0, sizeof(st->opt.cpus), &st->opt.cpus) < 0)
         epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
                     "cpu_affinity: %s: %s", st->opt.cpu_affinity,
                     strerror(errno));
+#else
+    (void)st; /* options.c refused -a */
+#endif
 }
 
 /* CALLER -> DROPPED: the sequence at the top. Runs as the caller (a root
@@ -226,8 +232,5 @@ void privs_drop(struct epcap *st)
  * reads, changes nothing. */
 bool privs_can_capture(void)
 {
-    if (capng_get_caps_process() != 0)
-        return geteuid() == 0;
-    return capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_RAW) == 1 ||
-           capng_have_capability(CAPNG_PERMITTED, CAP_NET_RAW) == 1;
+    return caps_can_capture();
 }

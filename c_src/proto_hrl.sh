@@ -10,6 +10,8 @@ cat <<'HEAD'
 HEAD
 # Plain numeric #defines.
 sed -n 's/^#define \(EPCAP_[A-Z_]*\) \([0-9][0-9]*\|([0-9 *+]*)\)$/-define(\1, \2)./p' "$hdr"
+# String #defines.
+sed -n 's/^#define \(EPCAP_[A-Z_]*\) \("[^"]*"\)$/-define(\1, \2)./p' "$hdr"
 # Enumerators: NAME = N, inside the frame, command, source and start enums.
 sed -n 's/^ *\(EPCAP_\(FRAME\|CMD\|SOURCE\|START\)_[A-Z_]*\) = \([0-9][0-9]*\),.*/-define(\1, \3)./p' "$hdr"
 # X-macro tables -> lists of {Number, Atom}.
@@ -22,3 +24,12 @@ table() {
 }
 table EPCAP_ERRORS
 table EPCAP_EXITS
+# X(NAME, "atom") tables -> lists of atoms.
+names() {
+    printf -- '-define(%s, [\n' "$1"
+    sed -n "/^#define $1(X)/,/^\$/p" "$hdr" |
+        sed -n 's/.*X([A-Z_]*, *"\([a-z_]*\)").*/    \1,/p' |
+        sed '$ s/,$//'
+    printf ']).\n'
+}
+names EPCAP_IF_FLAGS

@@ -173,6 +173,11 @@ void epcap_send_ready(struct epcap *st)
         epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM,
                     "stdout: writing the ready frame: %s", strerror(errno));
     st->ready_sent = true;
+    for (uint32_t i = 0; st->opt.interface_info && i < st->ifaces.n; i++)
+        if (iface_frame(st, i) < 0)
+            epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM,
+                        "stdout: writing an interface frame: %s",
+                        strerror(errno));
 }
 
 void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,

@@ -15,15 +15,19 @@
  * READY frame: a port that reports ready is already restricted. A backend
  * that cannot apply its restriction exits; it never carries on quietly.
  *
- * sandbox_limits.c is linked into every variant: the resource limits the
- * backends share. sandbox_selftest.c holds the hidden self-test that
- * proves a restriction by breaking it (--sandbox-selftest, used by the
- * test suites).
+ * sandbox_limits.c is linked into every build: the resource limits the
+ * backends share. sandbox_selftest.c holds the self-test that proves a
+ * restriction by breaking it (--sandbox-selftest, used by the sandbox
+ * suite): it is linked only into the test variants (make variants,
+ * built with EPCAP_SELFTEST into ../_build/variants), never into the
+ * shipped priv/epcap, which does not know the option.
  */
 #ifndef EPCAP_SANDBOX_H
 #define EPCAP_SANDBOX_H
 
 #include <signal.h>
+
+#include "epcap_proto.h"
 
 struct epcap;
 
@@ -32,18 +36,15 @@ struct epcap;
  * libpcap's filter compiler may take for a FILTER command. */
 #define EPCAP_AS_HEADROOM (1024ULL * 1024 * 1024)
 
-/*
- * Exit status of a port stopped by the sandbox: 128 + SIGSYS, what a shell
- * reports for a process killed by SIGSYS. The seccomp backend's SIGSYS
- * handler exits with it after naming the system call on stderr (and in an
- * ERROR frame when the output stream is between frames), so a trapped
- * call and a kernel kill look the same to the owner: the Erlang side maps
- * both to {sandbox_violation, Syscall}. Not one of EPCAP_EXITS on purpose:
- * it must read as a signal death to anything that looks at the status.
- */
-#define SANDBOX_EXIT_VIOLATION (128 + SIGSYS)
+/* Exit status of a port stopped by the sandbox (epcap_proto.h): the
+ * seccomp backend's SIGSYS handler exits with it after naming the system
+ * call on stderr (and in an ERROR frame, code sandbox_violation, when the
+ * output stream is between frames). */
+#define SANDBOX_EXIT_VIOLATION EPCAP_EXIT_SANDBOX_VIOLATION
+_Static_assert(EPCAP_EXIT_SANDBOX_VIOLATION == 128 + SIGSYS,
+               "EPCAP_EXIT_SANDBOX_VIOLATION is 128 + SIGSYS");
 
-/* The message prefix that names the call; the Erlang side matches it. */
+/* The stderr message's prefix before the call's name. */
 #define SANDBOX_VIOLATION_PREFIX "sandbox violation: "
 
 /* Exit status of a self-test whose forbidden call came back instead of
@@ -69,8 +70,8 @@ void sandbox_limit_memory(struct epcap *st);
  * RLIMIT_NOFILE is set (one above it when a dump rotates). */
 int sandbox_free_fd(void);
 
-/* sandbox_selftest.c: attempt the forbidden operation named by the hidden
- * --sandbox-selftest NAME[@ready] option (open, openat, open-read, execve,
+/* sandbox_selftest.c, test variants only: attempt the forbidden
+ * operation named by their --sandbox-selftest NAME[@ready] option (open, openat, open-read, execve,
  * socket, socket-tcp, socket-probe, fork, setuid, mmap-exec,
  * mprotect-exec, inject, write-socket, kill, dump-escape, dump-absolute,
  * dump-hijack, ptrace, and on x86_64 x32 and i386), before the READY frame or, with

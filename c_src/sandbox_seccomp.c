@@ -29,6 +29,11 @@
  *
  * Syscalls made here: rt_sigaction, landlock_*, prctl and seccomp.
  */
+#include "platform.h"
+#if !EPCAP_LINUX
+#error "sandbox_seccomp.c is Linux's (platform.h): build with RESTRICT_PROCESS=rlimit"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -50,6 +55,7 @@
 #include "epcap_proto.h"
 #include "fastlane.h"
 #include "frame.h"
+#include "ngfile.h"
 #include "report.h"
 #include "sandbox.h"
 #include "state.h"
@@ -113,17 +119,27 @@ static size_t put_num(char *buf, size_t at, unsigned long v, unsigned base)
     return at;
 }
 
-/* "sandbox violation: NAME (syscall NR, arch 0xARCH)"; NAME is the
- * number itself when it has no native name (a foreign ABI, x32). */
-static size_t format_report(char *buf, int nr, uint32_t arch)
+/* The call's name, or its number when it has no native name (a foreign
+ * ABI, x32): all the ERROR frame says (code sandbox_violation). */
+static size_t format_name(char *buf, size_t at, int nr, uint32_t arch)
 {
-    bool native = arch == trap->arch;
-    const char *name =
-        native && nr >= 0 && nr < NAMES_MAX ? trap->names[nr] : NULL;
-    size_t at = put_str(buf, 0, SANDBOX_VIOLATION_PREFIX);
+    const char *name = arch == trap->arch && nr >= 0 && nr < NAMES_MAX
+                           ? trap->names[nr]
+                           : NULL;
 
     at = name != NULL ? put_str(buf, at, name)
                       : put_num(buf, at, (unsigned long)(unsigned)nr, 10);
+    buf[at] = '\0';
+    return at;
+}
+
+/* "sandbox violation: NAME (syscall NR, arch 0xARCH)", for stderr. */
+static size_t format_report(char *buf, int nr, uint32_t arch)
+{
+    bool native = arch == trap->arch;
+    size_t at = put_str(buf, 0, SANDBOX_VIOLATION_PREFIX);
+
+    at = format_name(buf, at, nr, arch);
     at = put_str(buf, at, " (syscall ");
     at = put_num(buf, at, (unsigned long)(unsigned)nr, 10);
     at = put_str(buf, at, ", arch 0x");
@@ -172,7 +188,7 @@ static void report_frame(struct obuf *ob, const char *msg, size_t len)
     frame[3] = (unsigned char)flen;
     frame[4] = EPCAP_FRAME_ERROR;
     frame[5] = 0;
-    frame[6] = EPCAP_E_SYSTEM;
+    frame[6] = EPCAP_E_SANDBOX_VIOLATION;
     frame[7] = 1; /* fatal */
     memcpy(frame + 8, msg, len);
     (void)write_bounded(ob->fd, frame, 8 + len);
@@ -199,8 +215,11 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
     (void)!write(STDERR_FILENO, "epcap: ", 7);
     (void)!write(STDERR_FILENO, msg, len);
     (void)!write(STDERR_FILENO, "\n", 1);
-    if (trap->st->frames && trap->st->out.buf != NULL)
-        report_frame(&trap->st->out, msg, len);
+    if (trap->st->frames && trap->st->out.buf != NULL) {
+        char name[REPORT_MAX];
+        size_t n = format_name(name, 0, si->si_syscall, si->si_arch);
+        report_frame(&trap->st->out, name, n);
+    }
     _exit(SANDBOX_EXIT_VIOLATION);
 }
 
@@ -257,9 +276,12 @@ static void allow_io(struct epcap *st, scmp_filter_ctx ctx)
     ALLOW_ANY(SCMP_SYS(close));
     /* exit() hands back what stdio read ahead of a capture file: glibc
      * seeks its descriptor back by the unread amount. */
-    if (st->is_file && pcap_file(st->pcap) != NULL)
+    FILE *file = !st->is_file ? NULL
+                 : st->ng != NULL ? ngfile_stream(st)
+                                  : pcap_file(st->pcap);
+    if (file != NULL)
         ALLOW(SCMP_SYS(lseek),
-              SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)fileno(pcap_file(st->pcap))));
+              SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)fileno(file)));
 }
 
 /* The packet socket: statistics, filter changes, injection, teardown.

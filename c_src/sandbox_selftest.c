@@ -1,10 +1,13 @@
 /*
  * sandbox_selftest.c: proving a sandbox by breaking it.
  *
- * The hidden --sandbox-selftest NAME[@ready] option (sandbox.h): once the
+ * The --sandbox-selftest NAME[@ready] option (sandbox.h): once the
  * process is restricted, try one forbidden operation and report what
  * happened. The sandbox suite runs it against every backend; a backend
- * that lets the call come back fails the test.
+ * that lets the call come back fails the test. Linked only into the test
+ * variants (make variants, main.c and options.c built with
+ * EPCAP_SELFTEST); the shipped priv/epcap has neither the option nor
+ * this code.
  *
  * Runs after privs_drop() and sandbox_apply(), without privileges.
  * Syscalls: whichever call it is asked to try.
@@ -19,13 +22,14 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <linux/if_packet.h>
-#include <sys/ptrace.h>
-#endif
 
 #include "dump.h"
 #include "epcap_proto.h"
+#include "platform.h"
+#if EPCAP_LINUX
+#include <linux/if_packet.h>
+#include <sys/ptrace.h>
+#endif
 #include "report.h"
 #include "sandbox.h"
 #include "state.h"
@@ -68,7 +72,11 @@ static long try_execve(struct epcap *st)
 static long try_socket(struct epcap *st)
 {
     (void)st;
+#if EPCAP_LINUX
     return socket(AF_PACKET, SOCK_RAW, 0);
+#else
+    return socket(AF_INET, SOCK_RAW, 0);
+#endif
 }
 
 /* A connection out, to send captured traffic elsewhere. */
@@ -129,7 +137,7 @@ static long try_write_socket(struct epcap *st)
     return write(st->pcap_fd, probe_frame, sizeof(probe_frame));
 }
 
-#ifdef __linux__
+#if EPCAP_LINUX
 /* What a compromised port would do once it has unmapped its ring: ask
  * for a new one, far past the buffer limit (1 GiB of blocks). */
 static long try_rx_ring(struct epcap *st)
@@ -150,7 +158,7 @@ static long try_kill(struct epcap *st)
     return kill(st->parent, 0);
 }
 
-#ifdef __linux__
+#if EPCAP_LINUX
 static long try_ptrace(struct epcap *st)
 {
     (void)st;
@@ -158,7 +166,7 @@ static long try_ptrace(struct epcap *st)
 }
 #endif
 
-#if defined(__x86_64__) && defined(__linux__)
+#if defined(__x86_64__) && EPCAP_LINUX
 /* getpid through the x32 ABI: the same number with bit 30 set. */
 static long try_x32(struct epcap *st)
 {
@@ -235,11 +243,11 @@ static const struct selftest selftests[] = {
     {"dump-escape", try_dump_escape, NEEDS_ROTATING_DUMP},
     {"dump-absolute", try_dump_absolute, NEEDS_ROTATING_DUMP},
     {"dump-hijack", try_dump_hijack, NEEDS_ROTATING_DUMP},
-#ifdef __linux__
+#if EPCAP_LINUX
     {"ptrace", try_ptrace, NEEDS_NOTHING},
     {"rx-ring", try_rx_ring, NEEDS_SOCKET},
 #endif
-#if defined(__x86_64__) && defined(__linux__)
+#if defined(__x86_64__) && EPCAP_LINUX
     {"x32", try_x32, NEEDS_NOTHING},
     {"i386", try_i386, NEEDS_NOTHING},
 #endif

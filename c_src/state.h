@@ -22,11 +22,13 @@
 #include "epcap_proto.h"
 #include "filehead.h"
 #include "frame.h"
+#include "iface.h"
 #include "options.h"
 #include "pcapout.h"
 #include "privs.h"
 
 struct fastlane; /* fastlane.c's own */
+struct ngfile;   /* ngfile.c's own */
 
 /* The port's own counters, reported by STATS. */
 struct epcap_counters {
@@ -91,6 +93,10 @@ struct epcap {
     unsigned long long mapped;  /* address space before the drop (bytes) */
     pcap_t *cur;                /* the handle being read (on_packet) */
     struct fastlane *fl;        /* the adaptive default's lane A, or NULL */
+    struct ngfile *ng;          /* a pcapng file read by ngfile.c, or NULL */
+    struct iface_table ifaces;  /* every interface packets come from */
+    uint32_t cur_if;            /* the interface of the packet in hand */
+    char os_name[128];          /* uname, for pcapng's shb_os */
 };
 
 #endif

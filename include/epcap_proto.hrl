@@ -1,8 +1,10 @@
 %% Generated from c_src/epcap_proto.h by c_src/proto_hrl.sh: do not edit.
 %% The protocol is described in doc/PROTOCOL.md.
--define(EPCAP_PROTOCOL_VERSION, 4).
+-define(EPCAP_PROTOCOL_VERSION, 6).
 -define(EPCAP_FRAME_HEADER, 5).
 -define(EPCAP_RECORD_HEADER, 20).
+-define(EPCAP_RECORD_HEADER_IF, 24).
+-define(EPCAP_IFACE_STR_MAX, 1024).
 -define(EPCAP_SNAPLEN_MAX, 262144).
 -define(EPCAP_SNAPLEN_DEFAULT, 262144).
 -define(EPCAP_BATCH_BYTES, (256 * 1024)).
@@ -13,12 +15,18 @@
 -define(EPCAP_STATS_COUNTERS, 10).
 -define(EPCAP_READY_CHROOT, 1).
 -define(EPCAP_READY_INJECT, 2).
+-define(EPCAP_EXIT_SANDBOX_VIOLATION, 159).
+-define(EPCAP_LIST_NONE, "-").
 -define(EPCAP_FRAME_READY, 1).
 -define(EPCAP_FRAME_PACKETS, 2).
 -define(EPCAP_FRAME_EOF, 3).
 -define(EPCAP_FRAME_ERROR, 4).
 -define(EPCAP_FRAME_WARNING, 5).
 -define(EPCAP_FRAME_REPLY, 6).
+-define(EPCAP_FRAME_INTERFACE, 7).
+-define(EPCAP_FRAME_DATALINK, 8).
+-define(EPCAP_FRAME_IFPACKETS, 9).
+-define(EPCAP_FRAME_DATALINKS, 10).
 -define(EPCAP_CMD_STOP, 1).
 -define(EPCAP_CMD_INJECT, 2).
 -define(EPCAP_CMD_INJECT_BATCH, 3).
@@ -54,7 +62,8 @@
     {19, inject_disabled},
     {20, bad_command},
     {21, dump},
-    {22, log}
+    {22, log},
+    {23, sandbox_violation}
 ]).
 -define(EPCAP_EXITS, [
     {0, normal},
@@ -66,4 +75,12 @@
     {74, ioerr},
     {75, capture},
     {77, noperm}
+]).
+-define(EPCAP_IF_FLAGS, [
+    up,
+    running,
+    loopback,
+    wireless,
+    connected,
+    disconnected
 ]).

@@ -47,6 +47,8 @@
 %% `{port_exit, Why}' or `timeout'.
 -module(epcap).
 
+-include("epcap_proto.hrl").
+
 -export([
     start/0, start/1, start/2,
     start_link/0, start_link/1, start_link/2,
@@ -61,6 +63,7 @@
     datalinks/1, datalinks/2,
     getopts/1,
     info/1,
+    interfaces/1,
     child_spec/1,
     batch_fold/3,
     batch_to_list/1,
@@ -159,7 +162,7 @@ send_batch(Ref, Packets) when is_list(Packets) ->
     send_chunks(Ref, chunk(Packets, 0, [], []), 0, 0, undefined).
 
 %% Split into command-sized chunks: each packet costs its size plus 4.
--define(BATCH_BYTES, (4 * 1024 * 1024 - 64)).
+-define(BATCH_BYTES, (?EPCAP_CMD_MAX - 64)).
 chunk([], _, [], Acc) -> lists:reverse(Acc);
 chunk([], _, Cur, Acc) -> lists:reverse([lists:reverse(Cur) | Acc]);
 chunk([P | T], Size, Cur, Acc) ->
@@ -255,50 +258,7 @@ compile(Filter) ->
                          | {snaplen, pos_integer()} | {progname, string()}]) ->
     {ok, [string()]} | {error, term()}.
 compile(Filter, Options) ->
-    try
-        Prog = epcap_opts:progname(Options),
-        Args = ["--compile" | compile_args(Options)] ++
-            ["--", unicode:characters_to_list(Filter)],
-        Port = open_port({spawn_executable, Prog},
-                         [{args, Args}, exit_status, stderr_to_stdout,
-                          {line, 4096}]),
-        %% No link: the port ends with us anyway, and a caller that
-        %% traps exits gets no stray 'EXIT' message.
-        unlink(Port),
-        compile_result(Port, [])
-    catch
-        throw:{badarg, _} = Bad -> {error, Bad};
-        error:badarg -> {error, {badarg, {filter, Filter}}}
-    end.
-
-compile_args([]) -> [];
-compile_args([{datalink, D} | T]) when is_integer(D), D >= 0 ->
-    ["-y", integer_to_list(D) | compile_args(T)];
-compile_args([{datalink, D} | T]) when is_list(D); is_binary(D) ->
-    ["-y", unicode:characters_to_list(D) | compile_args(T)];
-compile_args([{snaplen, N} | T]) when is_integer(N), N > 0, N =< 262144 ->
-    ["-s", integer_to_list(N) | compile_args(T)];
-compile_args([{progname, _} | T]) -> compile_args(T);
-compile_args([Opt | _]) -> throw({badarg, Opt}).
-
-compile_result(Port, Acc) ->
-    receive
-        {Port, {data, {eol, Line}}} -> compile_result(Port, [Line | Acc]);
-        {Port, {data, {noeol, Line}}} -> compile_result(Port, [Line | Acc]);
-        {Port, {exit_status, S}} ->
-            compile_status(S, lists:reverse(Acc))
-    after 10000 ->
-        catch port_close(Port),
-        {error, timeout}
-    end.
-
-compile_status(0, Lines) -> {ok, Lines};
-compile_status(66, Lines) -> {error, {bad_filter, strip(lists:flatten(Lines))}};
-compile_status(64, Lines) -> {error, {badarg, strip(lists:flatten(Lines))}};
-compile_status(S, _) -> {error, {port_exit, epcap_codec:exit_reason(S)}}.
-
-strip("epcap: " ++ Msg) -> Msg;
-strip(Msg) -> Msg.
+    epcap_query:compile(Filter, Options).
 
 %% @doc The interfaces libpcap can capture on, without privileges:
 %% `{ok, [#{name, description, flags, addresses}]}'. `flags' is a list of
@@ -307,36 +267,7 @@ strip(Msg) -> Msg.
 %% with `inet' tuples (`undefined' where there is none).
 -spec interfaces() -> {ok, [map()]} | {error, term()}.
 interfaces() ->
-    case run_port(epcap_opts:progname([]), ["-D"]) of
-        {0, Lines} -> {ok, parse_interfaces(Lines, [])};
-        {Status, Lines} -> {error, {port_exit, Status, strip(lists:flatten(Lines))}}
-    end.
-
-parse_interfaces([], Acc) ->
-    lists:reverse([I#{addresses := lists:reverse(A)} || #{addresses := A} = I <- Acc]);
-parse_interfaces([[$\t | Addr] | T], [I | Acc]) ->
-    #{addresses := As} = I,
-    parse_interfaces(T, [I#{addresses := [parse_address(Addr) | As]} | Acc]);
-parse_interfaces([Line | T], Acc) ->
-    [Name, Flags, Desc] = string:split(Line, "\t", all),
-    I = #{name => Name,
-          description => dash(Desc),
-          flags => [list_to_atom(F) || F <- string:lexemes(Flags, ","), F =/= "-"],
-          addresses => []},
-    parse_interfaces(T, [I | Acc]).
-
-parse_address(Line) ->
-    [Family, Addr, Mask, Bcast] = string:split(Line, "\t", all),
-    #{family => list_to_atom(Family), addr => ip(Addr), netmask => ip(Mask),
-      broadcast => ip(Bcast)}.
-
-ip("-") -> undefined;
-ip(S) ->
-    {ok, Ip} = inet:parse_address(S),
-    Ip.
-
-dash("-") -> undefined;
-dash(S) -> S.
+    epcap_query:interfaces().
 
 %% @equiv datalinks(Interface, [])
 -spec datalinks(string() | binary()) -> {ok, [{non_neg_integer(), string(), string()}]} | {error, term()}.
@@ -344,80 +275,24 @@ datalinks(Interface) ->
     datalinks(Interface, []).
 
 %% @doc The link types `Interface' offers, as `{Number, Name, Description}'
-%% (the first is the default). Opening the interface needs the right to
-%% capture; `Options' may give `{exec, Prefix}' and `{progname, Path}'.
+%% (the first is the default; the name or the description is empty when
+%% libpcap has none). Opening the interface needs the right to capture;
+%% `Options' may give `{exec, Prefix}' and `{progname, Path}', and the
+%% errors are those of a start.
 %% Choose one for a capture with `{datalink, Name | Number}'.
 -spec datalinks(string() | binary(), [epcap_opts:option()]) ->
     {ok, [{non_neg_integer(), string(), string()}]} | {error, term()}.
 datalinks(Interface, Options) ->
-    case epcap_opts:parse([{interface, Interface} | Options]) of
-        {ok, Config} ->
-            ok = epcap_opts:log_warnings(Config),
-            %% Run as a capture would be: sudo only if it must, and the
-            %% real reason first when the port cannot be run at all.
-            case epcap_port:exec_prefix(Config) of
-                {ok, Prefix} -> list_datalinks(Config, Prefix);
-                {error, _} = Error -> Error
-            end;
-        {error, _} = Error ->
-            Error
-    end.
-
-list_datalinks(#{argv := Argv, progname := Prog} = Config, Prefix) ->
-    %% The flow-control credit and the rest are harmless here.
-    [Exe | Args] = epcap_opts:command(Config#{argv := ["-L" | Argv]}, Prefix),
-    case run_port(Exe, Args) of
-        {0, Lines} ->
-            {ok, [begin
-                      [N, Name, Desc] = string:split(L, "\t", all),
-                      {list_to_integer(N), Name, Desc}
-                  end || L <- Lines]};
-        {{exec, _, _} = Exec, _} ->
-            {error, Exec};
-        {_, Lines} ->
-            Msg = strip(lists:flatten(Lines)),
-            case is_permission(Msg) of
-                true -> {error, {permission_denied, epcap_port:with_hint(Msg, Prog)}};
-                false -> {error, {capture, Msg}}
-            end
-    end.
-
-%% The port's message for a permission problem carries its hint; libpcap's
-%% own words otherwise.
-is_permission(Msg) ->
-    lists:any(fun(S) -> string:find(Msg, S) =/= nomatch end,
-              ["to capture without root", "Operation not permitted",
-               "ermission denied", "don't have permission"]).
-
-%% Run the port program for a listing; its lines and exit status.
-run_port(Exe, Args) ->
-    try open_port({spawn_executable, Exe},
-                  [{args, Args}, exit_status, stderr_to_stdout, {line, 4096}]) of
-        Port ->
-            unlink(Port),
-            collect_lines(Port, [])
-    catch
-        error:Why -> {{exec, Exe, Why}, []}
-    end.
-
-collect_lines(Port, Acc) ->
-    receive
-        {Port, {data, {eol, L}}} -> collect_lines(Port, [L | Acc]);
-        {Port, {data, {noeol, L}}} -> collect_lines(Port, [L | Acc]);
-        {Port, {exit_status, S}} -> {S, lists:reverse(Acc)}
-    after 10000 ->
-        catch port_close(Port),
-        {timeout, lists:reverse(Acc)}
-    end.
+    epcap_query:datalinks(Interface, Options).
 
 %% @doc The port's command line for these options: `[Cmd | Argv]', with
 %% the `exec' prefix if one is given. `{error, {badarg, Option}}' for a
-%% bad value; an unknown option is left out, with a warning.
+%% bad value; an unknown option is left out. A question, not a start:
+%% nothing is logged (a start logs what it leaves out).
 -spec getopts([option()] | map()) -> [string()] | {error, {badarg, term()}}.
 getopts(Options) ->
     case epcap_opts:parse(Options) of
         {ok, Config} ->
-            ok = epcap_opts:log_warnings(Config),
             epcap_opts:command(Config, []);
         {error, _} = Error ->
             Error
@@ -436,13 +311,28 @@ getopts(Options) ->
 -spec info(pid()) -> {ok, map()} | {error, closed}.
 info(Ref) -> epcap_port:call(Ref, info).
 
+%% @doc The interfaces the capture's packets come from, as the port has
+%% described them so far, in index order; only with `{interface_info,
+%% true}' (otherwise `{ok, []}'). A pcapng file reveals its interfaces
+%% as it goes: every packet's interface is known by the time the packet
+%% arrives. Each packet is then `{packet, DLT, Time, Len, Packet,
+%% IfIndex}'.
+-spec interfaces(pid()) -> {ok, [epcap_codec:interface()]} | {error, closed}.
+interfaces(Ref) -> epcap_port:call(Ref, interfaces).
+
 %% @doc A child specification for a supervisor: the child captures for
-%% the process given as `{owner, Pid}' in `Options' (default: the
-%% supervisor's caller is not a sensible owner, so it is required).
+%% the process given as `{owner, Pid}' in `Options'. The owner is
+%% required (the supervisor, which would start the child, is no sensible
+%% owner): without it, or with one that is not a pid, the call raises
+%% `error:{badarg, {owner, Value}}' at once, not when the supervisor
+%% starts the child. `{id, Id}' names the child (default `epcap').
 -spec child_spec([option() | {owner, pid()} | {id, term()}]) ->
     supervisor:child_spec().
-child_spec(Options) ->
-    Owner = proplists:get_value(owner, Options),
+child_spec(Options) when is_list(Options) ->
+    Owner = case proplists:get_value(owner, Options) of
+        Pid when is_pid(Pid) -> Pid;
+        Other -> erlang:error({badarg, {owner, Other}}, [Options])
+    end,
     Id = proplists:get_value(id, Options, epcap),
     Rest = [O || O <- Options, not is_tuple(O) orelse
         (element(1, O) =/= owner andalso element(1, O) =/= id)],
@@ -453,7 +343,9 @@ child_spec(Options) ->
         shutdown => 5000,
         type => worker,
         modules => [?MODULE, epcap_port]
-    }.
+    };
+child_spec(Options) ->
+    erlang:error({badarg, Options}, [Options]).
 
 %% @doc Fold over the packets of a `{epcap_batch, Ref, Batch}' message in
 %% capture order. `Fun' gets each packet as the classic message

@@ -11,7 +11,9 @@
 -export([
     decode/1,
     packets/4,
+    ifpackets/4,
     batch/4,
+    ifbatch/4,
     batch_count/1,
     batch_fold/3,
     batch_to_list/1,
@@ -22,8 +24,8 @@
     exit_reason/1
 ]).
 
--export_type([frame/0, ready/0, time_unit/0, precision/0, message/0,
-              command/0, batch/0]).
+-export_type([frame/0, ready/0, datalink/0, time_unit/0, precision/0,
+              message/0, command/0, batch/0, interface/0, if_message/0]).
 
 -type command() :: stop | inject | inject_batch | filter | stats | credit.
 
@@ -50,7 +52,29 @@
     | eof
     | {error, atom(), boolean(), string()}
     | {warning, atom(), string()}
-    | {reply, non_neg_integer(), ok | atom(), binary()}.
+    | {reply, non_neg_integer(), ok | atom(), binary()}
+    | {interface, interface()}
+    | {datalink, non_neg_integer()}
+    | {ifpackets, binary()}
+    | {datalinks, [datalink()]}.
+%% A link type -L offers: number, name, description.
+-type datalink() :: {non_neg_integer(), string(), string()}.
+%% What an INTERFACE frame says (`{interface_info, true}'): `tsresol' is
+%% the interface's own if_tsresol byte (6: µs, 9: ns, 16#80 bor N: 2^-N);
+%% the packets' stamps are in the unit the owner asked for all the same.
+-type interface() :: #{
+    index := non_neg_integer(),
+    datalink := non_neg_integer(),
+    snaplen := non_neg_integer(),
+    tsresol := byte(),
+    name := binary(),
+    description := binary(),
+    filter := binary()
+}.
+%% A packet with the index of its interface (`{interface_info, true}').
+-type if_message() ::
+    {packet, non_neg_integer(), erlang:timestamp() | non_neg_integer(),
+        non_neg_integer(), binary(), non_neg_integer()}.
 -type message() ::
     {packet, non_neg_integer(), erlang:timestamp() | non_neg_integer(),
         non_neg_integer(), binary()}.
@@ -82,6 +106,16 @@ decode(<<?EPCAP_FRAME_READY, Version:16, DLT:32, Snaplen:32, Prec:8, Source:8,
         inject => Flags band ?EPCAP_READY_INJECT =/= 0,
         name => Name
     }};
+decode(<<?EPCAP_FRAME_IFPACKETS, Records/binary>>) ->
+    {ifpackets, Records};
+decode(<<?EPCAP_FRAME_DATALINK, DLT:32>>) ->
+    {datalink, DLT};
+decode(<<?EPCAP_FRAME_INTERFACE, Index:32, DLT:32, Snaplen:32, Resol:8,
+         NL:16, Name:NL/binary, DL:16, Descr:DL/binary,
+         FL:16, Filter:FL/binary>>) ->
+    {interface, #{index => Index, datalink => DLT, snaplen => Snaplen,
+                  tsresol => Resol, name => Name, description => Descr,
+                  filter => Filter}};
 decode(<<?EPCAP_FRAME_EOF>>) ->
     eof;
 decode(<<?EPCAP_FRAME_ERROR, Code:16, Fatal:8, Msg/binary>>) ->
@@ -95,8 +129,15 @@ decode(<<?EPCAP_FRAME_REPLY, Id:32, Code:16, Body/binary>>) ->
             _ -> error_code(Code)
         end,
     {reply, Id, Status, Body};
+decode(<<?EPCAP_FRAME_DATALINKS, Records/binary>>) ->
+    {datalinks, datalinks(Records)};
 decode(Frame) ->
     erlang:error({bad_frame, Frame}).
+
+datalinks(<<N:32, NL:16, Name:NL/binary, DL:16, Desc:DL/binary, R/binary>>) ->
+    [{N, text(Name), text(Desc)} | datalinks(R)];
+datalinks(<<>>) -> [];
+datalinks(Bad) -> erlang:error({bad_frame, {datalinks, Bad}}).
 
 start(?EPCAP_START_PLAIN) -> unprivileged;
 start(?EPCAP_START_ROOT) -> root;
@@ -126,6 +167,25 @@ packets(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D, U, Pr) ->
 packets(<<>>, _, _, _) -> [];
 packets(Bad, _, _, _) -> erlang:error({bad_frame, {packets, Bad}}).
 
+%% @doc Decode the records of an IFPACKETS frame (`{interface_info,
+%% true}') into `{packet, DataLinkType, Time, Length, Packet, IfIndex}',
+%% in capture order; `DLTs' maps each interface index to its link type,
+%% as the INTERFACE frames said. A record of an interface no INTERFACE
+%% frame described is a protocol violation.
+-spec ifpackets(binary(), #{non_neg_integer() => non_neg_integer()},
+                time_unit(), precision()) -> [if_message()].
+ifpackets(<<S:64, F:32, C:32, L:32, I:32, P:C/binary, R/binary>>, Ds, U, Pr) ->
+    [{packet, if_dlt(I, Ds), time(S, F, U, Pr), L, P, I}
+     | ifpackets(R, Ds, U, Pr)];
+ifpackets(<<>>, _, _, _) -> [];
+ifpackets(Bad, _, _, _) -> erlang:error({bad_frame, {ifpackets, Bad}}).
+
+if_dlt(I, Ds) ->
+    case Ds of
+        #{I := D} -> D;
+        _ -> erlang:error({bad_frame, {no_interface, I}})
+    end.
+
 %% The time stamp in the owner's unit, from seconds and a fraction in
 %% the port's precision (6 or 9 digits).
 time(S, F, timestamp, 9) -> {S div 1000000, S rem 1000000, F div 1000};
@@ -140,8 +200,9 @@ time(S, F, nanosecond, 6) -> S * 1000000000 + F * 1000.
 %% {@link batch_fold/3} or {@link batch_to_list/1}. The records are
 %% checked here, in the epcap process, so a bad frame crashes it and not
 %% the owner. Treat the term as opaque.
--type batch() :: {epcap_batch, non_neg_integer(), time_unit(), precision(),
-                  non_neg_integer(), binary()}.
+-type batch() :: {epcap_batch,
+                  non_neg_integer() | #{non_neg_integer() => non_neg_integer()},
+                  time_unit(), precision(), non_neg_integer(), binary()}.
 
 -spec batch(binary(), non_neg_integer(), time_unit(), precision()) -> batch().
 batch(Records, DLT, Unit, Prec) ->
@@ -151,19 +212,37 @@ count(<<_:96, C:32, _:32, _:C/binary, R/binary>>, N) -> count(R, N + 1);
 count(<<>>, N) -> N;
 count(Bad, _) -> erlang:error({bad_frame, {packets, Bad}}).
 
+%% @doc An IFPACKETS frame kept whole, as {@link batch/4} keeps PACKETS:
+%% its packets come out of {@link batch_fold/3} and {@link
+%% batch_to_list/1} with their interface index.
+-spec ifbatch(binary(), #{non_neg_integer() => non_neg_integer()},
+              time_unit(), precision()) -> batch().
+ifbatch(Records, DLTs, Unit, Prec) ->
+    {epcap_batch, DLTs, Unit, Prec, ifcount(Records, DLTs, 0), Records}.
+
+ifcount(<<_:96, C:32, _:32, I:32, _:C/binary, R/binary>>, Ds, N) ->
+    _ = if_dlt(I, Ds),
+    ifcount(R, Ds, N + 1);
+ifcount(<<>>, _, N) -> N;
+ifcount(Bad, _, _) -> erlang:error({bad_frame, {ifpackets, Bad}}).
+
 %% @doc How many packets a batch holds.
 -spec batch_count(batch()) -> non_neg_integer().
 batch_count({epcap_batch, _, _, _, N, _}) -> N.
 
 %% @doc The packets of a batch as the classic messages, in capture order.
--spec batch_to_list(batch()) -> [message()].
+-spec batch_to_list(batch()) -> [message() | if_message()].
+batch_to_list({epcap_batch, DLTs, Unit, Prec, _, Records}) when is_map(DLTs) ->
+    ifpackets(Records, DLTs, Unit, Prec);
 batch_to_list({epcap_batch, DLT, Unit, Prec, _, Records}) ->
     packets(Records, DLT, Unit, Prec).
 
 %% @doc Fold over the packets of a batch in capture order; `Fun' gets
 %% each as the classic message `{packet, DataLinkType, Time, Length,
 %% Packet}'. No list is built, so this is the fastest way through.
--spec batch_fold(fun((message(), Acc) -> Acc), Acc, batch()) -> Acc.
+-spec batch_fold(fun((message() | if_message(), Acc) -> Acc), Acc, batch()) -> Acc.
+batch_fold(Fun, Acc, {epcap_batch, DLTs, Unit, Prec, _, Records}) when is_map(DLTs) ->
+    lists:foldl(Fun, Acc, ifpackets(Records, DLTs, Unit, Prec));
 batch_fold(Fun, Acc, {epcap_batch, DLT, Unit, Prec, _, Records}) ->
     fold(Fun, Acc, Records, DLT, Unit, Prec).
 

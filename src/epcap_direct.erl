@@ -26,37 +26,55 @@
     port :: port(),
     datalink :: non_neg_integer(),
     time_unit :: epcap_codec:time_unit(),
-    precision :: epcap_codec:precision(),
-    max_queue :: pos_integer(),
-    max_queue_bytes :: pos_integer()
+    precision :: epcap_codec:precision()
 }).
+
+%% The options of the epcap process: refused here, at the call.
+-define(PROCESS_ONLY, [active, delivery, stats_interval, node]).
 
 -opaque capture() :: #epcap_direct{}.
 
 %% @doc Start a capture owned by the calling process. Options as for
-%% {@link epcap:start_link/1}; those of the epcap process (`active',
-%% `delivery', `stats_interval', `node') have no effect: the port runs on this node and `recv/2' returns
-%% packets.
+%% {@link epcap:start_link/1}, except those of the epcap process, which
+%% have no meaning here (the port runs on this node and `recv/2' returns
+%% packets): `active', `delivery', `stats_interval' and `node' are
+%% `{error, {badarg, Option}}'.
 -spec open([epcap_opts:option()] | map()) -> {ok, capture()} | {error, term()}.
 open(Options) ->
-    case epcap_opts:parse(Options) of
-        {ok, Config} ->
-            ok = epcap_opts:log_warnings(Config),
-            case epcap_port:open(Config) of
-                {ok, Port, #{datalink := DLT, precision := Prec}, _Prefix} ->
-                    put(key(Port), []),
-                    put(credit_key(Port), {epcap_opts:initial_credit(Config), 64}),
-                    {ok, #epcap_direct{
-                        port = Port, datalink = DLT, precision = Prec,
-                        time_unit = maps:get(time_unit, Config),
-                        max_queue = maps:get(max_queue, Config),
-                        max_queue_bytes = maps:get(max_queue_bytes, Config)}};
-                {error, _} = Error ->
-                    Error
-            end;
+    case process_only(Options) of
+        false -> open_parsed(epcap_opts:parse(Options));
+        Opt -> {error, {badarg, Opt}}
+    end.
+
+process_only(Options) when is_map(Options) ->
+    process_only(maps:to_list(Options));
+process_only(Options) when is_list(Options) ->
+    case [O || O <- Options, lists:member(opt_key(O), ?PROCESS_ONLY)] of
+        [Opt | _] -> Opt;
+        [] -> false
+    end;
+process_only(_) ->
+    false.
+
+opt_key({K, _}) -> K;
+opt_key(K) -> K.
+
+open_parsed({ok, Config}) ->
+    ok = epcap_opts:log_warnings(Config),
+    case epcap_launch:open(Config) of
+        {ok, Port, #{datalink := DLT, precision := Prec}, _Prefix} ->
+            put(key(Port), []),
+            put(flow_key(Port),
+                epcap_flow:new(true, packet, epcap_opts:initial_credit(Config),
+                               maps:get(max_queue, Config),
+                               maps:get(max_queue_bytes, Config))),
+            {ok, #epcap_direct{port = Port, datalink = DLT, precision = Prec,
+                               time_unit = maps:get(time_unit, Config)}};
         {error, _} = Error ->
             Error
-    end.
+    end;
+open_parsed({error, _} = Error) ->
+    Error.
 
 %% @doc The packets the port has ready, oldest first, each as the
 %% `{packet, DataLinkType, Time, Length, Packet}' term; waits up to
@@ -88,12 +106,12 @@ frame(C, Frame, Timeout) ->
         eof ->
             {error, eof};
         {error, Code, true, Msg} ->
-            {error, {Code, Msg}};
+            {error, epcap_reason:fatal(Code, Msg)};
         {error, Code, false, Msg} ->
             logger:warning("epcap: ~p: ~ts", [Code, Msg]),
             recv(C, Timeout);
         {warning, Code, Msg} ->
-            logger:warning("epcap: ~p: ~ts", [Code, Msg]),
+            epcap_launch:log_frame(Code, Msg),
             recv(C, Timeout);
         Other ->
             erlang:error({protocol, {unexpected, Other}})
@@ -135,7 +153,7 @@ close(#epcap_direct{port = Port}) ->
     _ = command(Port, stop, 0, []),
     wait_exit(Port),
     erase(key(Port)),
-    erase(credit_key(Port)),
+    erase(flow_key(Port)),
     ok.
 
 wait_exit(Port) ->
@@ -150,7 +168,7 @@ wait_exit(Port) ->
 gone(Port, Status) ->
     flush_exit(Port),
     erase(key(Port)),
-    erase(credit_key(Port)),
+    erase(flow_key(Port)),
     case epcap_codec:exit_reason(Status) of
         normal -> {error, closed};
         Why -> {error, {port_exit, Why}}
@@ -162,22 +180,16 @@ flush_exit(Port) ->
     after 0 -> ok
     end.
 
-%% As the epcap process does (epcap_port:grant/1): what was taken is
-%% given back, up to max_queue packets or max_queue_bytes in the owner's
-%% mailbox, in steps of a quarter so a command is rare.
-grant(#epcap_direct{port = Port} = C, N, Bytes) when N > 0 ->
-    {Out, Avg0} = get(credit_key(Port)),
-    Avg = max(Bytes div N, (Avg0 * 7 + Bytes div N) div 8),
-    Limit = min(C#epcap_direct.max_queue,
-                max(1, C#epcap_direct.max_queue_bytes div max(1, Avg))),
-    Left = max(0, Out - N),
-    case Limit - Left of
-        Room when Room >= Limit div 4, Room > 0 ->
-            _ = command(Port, credit, 0, Room),
-            put(credit_key(Port), {Left + Room, Avg});
-        _ ->
-            put(credit_key(Port), {Left, Avg})
-    end;
+%% As the epcap process does (epcap_flow): what was taken is given back,
+%% up to max_queue packets or max_queue_bytes, in steps of a quarter so a
+%% command is rare. The owner's mailbox holds frames, not packets: what
+%% it has not taken yet is still the port's credit.
+grant(#epcap_direct{port = Port}, N, Bytes) when N > 0 ->
+    F = epcap_flow:received(N, Bytes, get(flow_key(Port))),
+    {Room, F1} = epcap_flow:grant(F, 0),
+    _ = Room > 0 andalso command(Port, credit, 0, Room),
+    put(flow_key(Port), F1),
+    ok;
 grant(_, _, _) ->
     ok.
 
@@ -188,8 +200,8 @@ command(Port, Kind, Id, Body) ->
         error:badarg -> closed
     end.
 
-key(Port) ->
+key(Port) when is_port(Port) ->
     {?MODULE, Port}.
 
-credit_key(Port) ->
-    {?MODULE, credit, Port}.
+flow_key(Port) ->
+    {?MODULE, flow, Port}.

@@ -40,7 +40,7 @@
 %% must be applied to every member).
 -module(epcap_fanout).
 
--export([start/2, stop/1, members/1, stats/1, child_specs/2]).
+-export([start/2, stop/1, members/1, stats/1, set_filter/2, child_specs/2]).
 -export_type([group/0, member/0]).
 
 -type member() :: #{owner := pid(), capture := pid()}.
@@ -116,6 +116,29 @@ member_stats(Pid) ->
     case epcap:stats(Pid) of
         {ok, S} -> S;
         {error, _} -> down
+    end.
+
+%% @doc A new filter for every living member, one after the other (see
+%% {@link epcap:set_filter/2}); the first error stops there and is
+%% returned. While the members differ, a packet the kernel gives to a
+%% member whose filter rejects it is lost for the group: change filters
+%% when traffic is quiet, or start a new group.
+-spec set_filter(group(), iodata()) -> ok | {error, term()}.
+set_filter(#{members := Members}, Filter) ->
+    set_filter_each([Pid || #{capture := Pid} <- Members], Filter).
+
+set_filter_each([], _) ->
+    ok;
+set_filter_each([Pid | Rest], Filter) ->
+    case epcap:set_filter(Pid, Filter) of
+        ok ->
+            set_filter_each(Rest, Filter);
+        {error, _} = Error ->
+            %% A member that is gone has no filter to change.
+            case epcap:stats(Pid) of
+                {ok, _} -> Error;
+                {error, _} -> set_filter_each(Rest, Filter)
+            end
     end.
 
 %% @doc Child specifications for a supervisor of one's own: one per

@@ -22,8 +22,9 @@
 %% close it (others get `{error, not_owner}'), and the file is closed when
 %% it exits. {@link write/2} and {@link add_interface/2} return the handle
 %% to use next, as the interfaces of a pcapng file grow with the link
-%% types it meets. Writes are buffered (`delayed_write'): {@link close/1}
-%% writes out the rest and reports any error.
+%% types it meets. Writes are buffered (`delayed_write', in the file, not
+%% in the handle: a packet written with an older handle is not lost):
+%% {@link close/1} writes out the rest and reports any error.
 %%
 %% What can be written (alone or in a list, with {@link write/2}):
 %% <ul>
@@ -115,7 +116,9 @@
 %% otherwise (appending: the file's). `mode': `write' (default) makes the
 %% file afresh; `append' adds to an existing file of either format, in its
 %% byte order, resolution and link type (pcap) or on its last section's
-%% interfaces (pcapng), and makes it if it is missing or empty.
+%% interfaces (pcapng), and makes it if it is missing or empty (the
+%% section's options, `endian', `resolution' and `snaplen' given are the
+%% file's then; `interfaces' given are added to it).
 %% `resolution' of the time stamps: default nano with `{time_unit,
 %% nanosecond}', micro otherwise. `snaplen': default 262144 (pcapng: 0 is
 %% no limit). `dlt' (or `linktype', the value the file stores): the pcap
@@ -548,32 +551,47 @@ interface(#epcap_file{interfaces = Ifs, by_dlt = ByDLT} = W, DLT, _) ->
 %% Packets
 %%====================================================================
 
-encode_items(W, Items, Defaults) when is_list(Items) ->
-    {W1, Acc} = lists:foldl(fun(Item, {WAcc, Out}) ->
-                                    {W2, Data} = encode_item(WAcc, Item, Defaults),
-                                    {W2, [Out | Data]}
-                            end, {W, []}, Items),
-    {W1, Acc};
-encode_items(W, Item, Defaults) ->
-    encode_item(W, Item, Defaults).
+%% Packet options travel as {All, Epb}: all of them, and those the
+%% Enhanced Packet Block carries, split once per options given rather
+%% than once per packet. A pcap file refuses the pcapng ones here.
+-define(EPB_KEYS, [comment, flags, dropcount, packet_id, queue]).
 
-encode_item(W, {epcap_batch, _, {epcap_batch, _, _, _, _, _} = Batch}, Defaults) ->
-    encode_item(W, Batch, Defaults);
-encode_item(W, {epcap_batch, DLT, Unit, Prec, _, Records}, Defaults) ->
+packet_options(#epcap_file{format = Format}, Opts) ->
+    Epb = maps:with(?EPB_KEYS, Opts),
+    case Format of
+        pcap ->
+            [throw({error, {pcapng_only, K}})
+             || K <- [interface | ?EPB_KEYS], maps:is_key(K, Opts)],
+            {Opts, Epb};
+        pcapng ->
+            {Opts, Epb}
+    end.
+
+encode_items(W, Items, Defaults) when is_list(Items) ->
+    Opts = packet_options(W, Defaults),
+    lists:foldl(fun(Item, {WAcc, Out}) ->
+                        {W2, Data} = encode_item(WAcc, Item, Opts),
+                        {W2, [Out | Data]}
+                end, {W, []}, Items);
+encode_items(W, Item, Defaults) ->
+    encode_item(W, Item, packet_options(W, Defaults)).
+
+encode_item(W, {epcap_batch, _, {epcap_batch, _, _, _, _, _} = Batch}, Opts) ->
+    encode_item(W, Batch, Opts);
+encode_item(W, {epcap_batch, DLT, _Unit, Prec, _, Records}, Opts) ->
     %% The records' fraction is in the port's precision, whatever the
     %% unit the owner asked for.
-    _ = Unit,
     Ns = case Prec of
              9 -> 1;
              6 -> 1000
          end,
-    batch(W, Records, DLT, Ns, Defaults, []);
-encode_item(W, {packet, DLT, Time, Len, Data}, Defaults) when is_binary(Data) ->
-    packet(W, DLT, Time, time_ns(W, Time), Len, Data, Defaults);
-encode_item(W, Data, Defaults) when is_binary(Data) ->
-    binary(W, Data, Defaults);
-encode_item(W, {Item, Options}, Defaults) when is_list(Options); is_map(Options) ->
-    Opts = maps:merge(Defaults, options(Options, fun packet_option/2)),
+    batch(W, Records, DLT, Ns, Opts, []);
+encode_item(W, {packet, DLT, Time, Len, Data}, Opts) when is_binary(Data) ->
+    packet(W, DLT, Time, time(W, Time), Len, Data, Opts);
+encode_item(W, Data, Opts) when is_binary(Data) ->
+    binary(W, Data, Opts);
+encode_item(W, {Item, Options}, {Defaults, _}) when is_list(Options); is_map(Options) ->
+    Opts = packet_options(W, maps:merge(Defaults, options(Options, fun packet_option/2))),
     case Item of
         _ when is_binary(Item) -> binary(W, Item, Opts);
         {packet, _, _, _, _} -> encode_item(W, Item, Opts);
@@ -584,17 +602,20 @@ encode_item(W, {Item, Options}, Defaults) when is_list(Options); is_map(Options)
 encode_item(_, Item, _) ->
     throw({error, {badarg, {item, Item}}}).
 
-binary(W, Data, Opts) ->
-    DLT = maps:get(dlt, Opts, default_dlt(W)),
-    {Given, Ns} = case Opts of
-                      #{time := T} -> {T, time_ns(W, T)};
-                      _ -> Now = os:system_time(nanosecond), {Now, Now}
-                  end,
-    packet(W, DLT, Given, Ns, maps:get(len, Opts, byte_size(Data)), Data, Opts).
+binary(W, Data, {All, _} = Opts) ->
+    DLT = maps:get(dlt, All, default_dlt(W)),
+    {Given, T} = case All of
+                     #{time := Time} ->
+                         {Time, time(W, Time)};
+                     _ ->
+                         Now = os:system_time(nanosecond),
+                         {Now, {Now div 1000000000, Now rem 1000000000}}
+                 end,
+    packet(W, DLT, Given, T, maps:get(len, All, byte_size(Data)), Data, Opts).
 
 %% A batch's records: u64 seconds, u32 fraction, u32 caplen, u32 length.
 batch(W, <<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, DLT, Ns, Opts, Acc) ->
-    T = S * 1000000000 + F * Ns,
+    T = {S, F * Ns},
     {W1, Data} = packet(W, DLT, T, T, L, P, Opts),
     batch(W1, R, DLT, Ns, Opts, [Acc | Data]);
 batch(W, <<>>, _, _, _, Acc) ->
@@ -602,36 +623,32 @@ batch(W, <<>>, _, _, _, Acc) ->
 batch(_, _, _, _, _, _) ->
     throw({error, {badarg, batch}}).
 
+%% `T' is the time as {Seconds, Nanoseconds} (no bignums on the way);
 %% `Given' is the time as given, for an error.
-packet(W, DLT, Given, Ns, Len, Data, Opts) ->
+packet(W, DLT, Given, T, Len, Data, Opts) ->
     is_integer(DLT) andalso DLT >= 0 andalso DLT =< 16#FFFF
         orelse throw({error, {badarg, {dlt, DLT}}}),
     is_integer(Len) andalso Len >= byte_size(Data) andalso Len < 1 bsl 32
         orelse throw({error, {badarg, {len, Len}}}),
-    record(W, DLT, Given, Ns, Len, Data, Opts).
+    record(W, DLT, Given, T, Len, Data, Opts).
 
-record(#epcap_file{format = pcap} = W, DLT, Given, Ns, Len, Data, Opts) ->
-    [throw({error, {pcapng_only, K}})
-     || K <- [interface, comment, flags, dropcount, packet_id, queue],
-        maps:is_key(K, Opts)],
-    W1 = pcap_header(W, DLT),
-    case W1#epcap_file.dlt of
-        DLT -> ok;
-        FileDLT -> throw({error, {datalink, DLT, FileDLT}})
-    end,
-    #epcap_file{endian = E, resolution = R, snaplen = Snap} = W1,
-    Units = epcap_pcap_enc:units(Ns, R),
-    Units < (1 bsl 32) * epcap_pcap_enc:units_per_second(R)
-        orelse throw({error, {badarg, {time, Given}}}),
-    {W1, epcap_pcap_enc:pcap_record(E, R, Units, Len, snap(Data, Snap))};
-record(#epcap_file{format = pcapng, endian = E} = W, DLT, Given, Ns, Len, Data, Opts) ->
+record(#epcap_file{format = pcap, dlt = DLT, endian = E, resolution = R,
+                   snaplen = Snap} = W, DLT, Given, {S, _} = T, Len, Data, _) ->
+    S < 1 bsl 32 orelse throw({error, {badarg, {time, Given}}}),
+    {W, epcap_pcap_enc:pcap_record(E, R, epcap_pcap_enc:units(T, R), Len,
+                                   snap(Data, Snap))};
+record(#epcap_file{format = pcap, header = false} = W, DLT, Given, T, Len, Data, Opts) ->
+    record(pcap_header(W, DLT), DLT, Given, T, Len, Data, Opts);
+record(#epcap_file{format = pcap, dlt = FileDLT}, DLT, _, _, _, _, _) ->
+    throw({error, {datalink, DLT, FileDLT}});
+record(#epcap_file{format = pcapng, endian = E} = W, DLT, Given, {S, N}, Len, Data,
+       {All, Epb}) ->
     {Id, #{snaplen := Snap, resolution := R, tsoffset := Off}, W1, Block} =
-        interface(W, DLT, Opts),
-    Rel = Ns - Off * 1000000000,
-    Units = Rel >= 0 andalso epcap_pcap_enc:units(Rel, R),
-    is_integer(Units) andalso Units < 1 bsl 64
-        orelse throw({error, {badarg, {time, Given}}}),
-    {W1, [Block | epcap_pcap_enc:epb(E, Id, Units, Len, snap(Data, Snap), Opts)]}.
+        interface(W, DLT, All),
+    S >= Off orelse throw({error, {badarg, {time, Given}}}),
+    Units = epcap_pcap_enc:units({S - Off, N}, R),
+    Units < 1 bsl 64 orelse throw({error, {badarg, {time, Given}}}),
+    {W1, [Block | epcap_pcap_enc:epb(E, Id, Units, Len, snap(Data, Snap), Epb)]}.
 
 %% The pcap header goes out with the first link type the file meets.
 pcap_header(#epcap_file{format = pcap, header = false, endian = E, resolution = R,
@@ -651,15 +668,16 @@ snap(Data, 0) -> Data;
 snap(Data, Snap) when byte_size(Data) > Snap -> binary_part(Data, 0, Snap);
 snap(Data, _) -> Data.
 
-time_ns(_, {Mega, Sec, Micro}) when is_integer(Mega), is_integer(Sec),
-                                    is_integer(Micro), Mega >= 0, Sec >= 0,
-                                    Micro >= 0 ->
-    ((Mega * 1000000 + Sec) * 1000000 + Micro) * 1000;
-time_ns(#epcap_file{time_unit = microsecond}, T) when is_integer(T), T >= 0 ->
-    T * 1000;
-time_ns(#epcap_file{time_unit = nanosecond}, T) when is_integer(T), T >= 0 ->
-    T;
-time_ns(_, T) ->
+%% A time as epcap delivers it, as {Seconds, Nanoseconds}.
+time(_, {Mega, Sec, Micro}) when is_integer(Mega), is_integer(Sec),
+                                 is_integer(Micro), Mega >= 0, Sec >= 0,
+                                 Micro >= 0, Micro < 1000000 ->
+    {Mega * 1000000 + Sec, Micro * 1000};
+time(#epcap_file{time_unit = microsecond}, T) when is_integer(T), T >= 0 ->
+    {T div 1000000, T rem 1000000 * 1000};
+time(#epcap_file{time_unit = nanosecond}, T) when is_integer(T), T >= 0 ->
+    {T div 1000000000, T rem 1000000000};
+time(_, T) ->
     throw({error, {badarg, {time, T}}}).
 
 %%====================================================================
@@ -676,10 +694,10 @@ statistics(#epcap_file{endian = E, interfaces = Ifs} = W, Stats) when is_list(St
     Now = os:system_time(nanosecond),
     [case {Ifs, Counters} of
          {#{Id := #{resolution := R, tsoffset := Off}}, #{}} ->
-             ToUnits = fun(Ns) -> epcap_pcap_enc:units(max(0, Ns - Off * 1000000000), R) end,
-             Times = maps:map(fun(_, T) -> ToUnits(time_ns(W, T)) end,
+             ToUnits = fun({S, N}) -> epcap_pcap_enc:units({max(0, S - Off), N}, R) end,
+             Times = maps:map(fun(_, T) -> ToUnits(time(W, T)) end,
                               maps:with([starttime, endtime], Counters)),
-             epcap_pcap_enc:isb(E, Id, ToUnits(Now), maps:merge(Counters, Times));
+             epcap_pcap_enc:isb(E, Id, ToUnits({Now div 1000000000, Now rem 1000000000}), maps:merge(Counters, Times));
          _ ->
              throw({error, {badarg, {statistics, Id, Counters}}})
      end || {Id, Counters} <- lists:sort(Stats)];

@@ -77,6 +77,7 @@
     | {dump_seconds, num(pos_integer())}
     | {dump_files, num(pos_integer())}
     | {dump_only, boolean()}
+    | {interface_info, boolean()}
     | promiscuous | monitor | inject | verbose
     %% Anything else is ignored, with a warning (classic callers pass
     %% their own options through).
@@ -137,7 +138,8 @@
                 exec, start_timeout, active, delivery, max_queue,
                 max_queue_bytes, stats_interval, node, datalink, tstamp_type,
                 dump, dump_format, dump_size, dump_seconds, dump_files,
-                dump_only]).
+                dump_only, interface_info]).
+
 %% Options whose value is an integer, given as a string by classic callers.
 -define(NUMERIC, [snaplen, timeout, buffer, cluster_id, start_timeout,
                   max_queue, max_queue_bytes, stats_interval, dump_size,
@@ -374,7 +376,7 @@ check(env, V, Opt) ->
     end;
 check(exec, V, Opt) ->
     string:lexemes(string(V, Opt), " \t");
-check(snaplen, V, _) when is_integer(V), V >= 1, V =< 262144 -> V;
+check(snaplen, V, _) when is_integer(V), V >= 1, V =< ?EPCAP_SNAPLEN_MAX -> V;
 check(buffer, V, _) when is_integer(V), V >= ?BUFFER_MIN, V =< 2147483647 -> V;
 check(buffer, V, _) when is_integer(V), V >= 0, V < ?BUFFER_MIN -> {raised, V};
 check(cluster_id, V, _) when is_integer(V), V >= 0, V =< 255 -> V;
@@ -395,6 +397,7 @@ check(dump_size, V, _) when is_integer(V), V > 0, V =< 2147483647 * 1024 -> V;
 check(dump_seconds, V, _) when is_integer(V), V > 0, V =< 2147483647 -> V;
 check(dump_files, V, _) when is_integer(V), V > 0, V =< 100000 -> V;
 check(dump_only, V, _) when is_boolean(V) -> V;
+check(interface_info, V, _) when is_boolean(V) -> V;
 check(active, V, _) when is_boolean(V); V =:= once -> V;
 check(active, V, _) when is_integer(V), V > 0 -> V;
 check(delivery, V, _) when V =:= packet; V =:= batch -> V;
@@ -551,6 +554,7 @@ arg({dump_size, V}) -> ["--dump-size", integer_to_list((V + 1023) div 1024)];
 arg({dump_seconds, V}) -> ["--dump-seconds", integer_to_list(V)];
 arg({dump_files, V}) -> ["--dump-files", integer_to_list(V)];
 arg({dump_only, true}) -> ["--dump-only"];
+arg({interface_info, true}) -> ["--interfaces"];
 arg(_) -> [].
 
 %% The filter goes last, after "--", so an expression can never be read

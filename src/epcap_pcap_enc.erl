@@ -156,6 +156,11 @@ pcap_header(#{endian := E, resolution := R, snaplen := Snap, linktype := LT}) ->
 %% fit 32 bits (before 2106): `erlang:error(badarg)' otherwise.
 -spec pcap_record(endian(), micro | nano, non_neg_integer(),
                   non_neg_integer(), iodata()) -> iodata().
+pcap_record(little, micro, Units, Len, Data)
+  when is_binary(Data), Units < (1 bsl 32) * 1000000 ->
+    %% The common case in one binary: what a writer does per packet.
+    [<<(Units div 1000000):32/little, (Units rem 1000000):32/little,
+       (byte_size(Data)):32/little, Len:32/little>>, Data];
 pcap_record(E, R, Units, Len, Data) ->
     {Sec, Frac} = split_units(Units, R),
     Sec < 1 bsl 32 orelse erlang:error(badarg, [E, R, Units, Len, Data]),
@@ -202,6 +207,22 @@ idb(E, #{linktype := LT, snaplen := Snap, resolution := R} = If) ->
 %% captured bytes (caplen is its size), then the packet's options.
 -spec epb(endian(), non_neg_integer(), non_neg_integer(), non_neg_integer(),
           iodata(), packet_options()) -> iodata().
+epb(little, IfId, Units, Len, Data, Options)
+  when map_size(Options) =:= 0, is_binary(Data) ->
+    %% The common case, no options, in one header binary.
+    Caplen = byte_size(Data),
+    Pad = (4 - Caplen band 3) band 3,
+    Total = 32 + Caplen + Pad,
+    [<<?BT_EPB:32/little, Total:32/little, IfId:32/little,
+       (Units bsr 32):32/little, (Units band 16#FFFFFFFF):32/little,
+       Caplen:32/little, Len:32/little>>, Data, <<0:(Pad * 8), Total:32/little>>];
+epb(big, IfId, Units, Len, Data, Options)
+  when map_size(Options) =:= 0, is_binary(Data) ->
+    Caplen = byte_size(Data),
+    Pad = (4 - Caplen band 3) band 3,
+    Total = 32 + Caplen + Pad,
+    [<<?BT_EPB:32, Total:32, IfId:32, (Units bsr 32):32, (Units band 16#FFFFFFFF):32,
+       Caplen:32, Len:32>>, Data, <<0:(Pad * 8), Total:32>>];
 epb(E, IfId, Units, Len, Data, Options) ->
     Caplen = iolist_size(Data),
     Opts = comments(E, Options) ++
@@ -244,9 +265,15 @@ first_value([K | Ks], Stats) ->
 %% Time stamps
 %%====================================================================
 
-%% @doc Nanoseconds since the epoch in a resolution's units (rounded
-%% down, as a capture in that resolution would have it).
--spec units(non_neg_integer(), resolution()) -> non_neg_integer().
+%% @doc A time since the epoch, in nanoseconds or as `{Seconds,
+%% Nanoseconds}' (which keeps the arithmetic in small integers), in a
+%% resolution's units (rounded down, as a capture in that resolution
+%% would have it).
+-spec units(non_neg_integer() | {non_neg_integer(), 0..999999999}, resolution()) ->
+    non_neg_integer().
+units({S, N}, micro) -> S * 1000000 + N div 1000;
+units({S, N}, nano) -> S * 1000000000 + N;
+units({S, N}, R) -> units(S * 1000000000 + N, R);
 units(Ns, nano) -> Ns;
 units(Ns, micro) -> Ns div 1000;
 units(Ns, R) -> Ns * units_per_second(R) div 1000000000.

@@ -7,8 +7,8 @@
 #
 #   BENCH_COUNT   packets per file run (default 1000000)
 #   BENCH_DIR     where generated files go (default _build/bench)
-#   BENCH_PARTS   which parts, of: file latency live inject cpu fanout
-#                 (default all)
+#   BENCH_PARTS   which parts, of: file pcapng latency live inject cpu
+#                 fanout fleet (default all)
 #   BENCH_FAN_COUNT, BENCH_FAN_WORK  the fan-out part: frames (default
 #                 60000) and the owner's work per packet (default 400
 #                 rounds of crc32 over the frame, about 45 us here)
@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 TOP=$(pwd)
 DIR=${BENCH_DIR:-_build/bench}
 COUNT=${BENCH_COUNT:-1000000}
-PARTS=${BENCH_PARTS:-file latency live inject cpu fanout}
+PARTS=${BENCH_PARTS:-file pcapng latency live inject cpu fanout fleet}
 ROUNDS=${BENCH_ROUNDS:-3}
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p "$DIR" _build/test
@@ -124,6 +124,44 @@ echo " epcap: the median of $ROUNDS runs; base_ratio: this tree's rate over the 
 echo
 fi
 
+if want pcapng; then
+# 1b. pcapng against pcap: the same COUNT 60-byte packets in both formats
+#     (editcap writes the pcapng), read by epcap's own pcapng reader and by
+#     libpcap's pcap reader, on the shell path (-r F -w -, CPU time) and
+#     on the Erlang path (packets per second), against tshark -r F -w -.
+f="$DIR/frames-60-$COUNT.pcap"
+ng="$DIR/frames-60-$COUNT.pcapng"
+[ -f "$f" ] || $ERL -eval \
+    "ok = epcap_samplegen:write_synthetic(\"$f\", $COUNT, 60, #{}), halt()."
+[ -f "$ng" ] || editcap -F pcapng "$f" "$ng"
+cat "$f" "$ng" >/dev/null
+cpu_ms() { # command... -> median CPU milliseconds (user + sys) of ROUNDS runs
+    for r in $(seq "$ROUNDS"); do
+        /usr/bin/time -f "%e %U %S" "$@" 2>&1 >/dev/null | tail -1 |
+            awk '{ printf "%d\n", ($2 + $3) * 1000 }'
+    done | median
+}
+wall_ms() { # command... -> median wall milliseconds of ROUNDS runs
+    for r in $(seq "$ROUNDS"); do
+        t0=$(now); "$@" >/dev/null 2>&1; t1=$(now); echo $(( (t1 - t0) / 1000000 ))
+    done | median
+}
+printf '%-28s %10s %10s\n' "shell path, 60 B x $COUNT" cpu_ms wall_ms
+for what in "epcap pcap:./priv/epcap -r $f -w -" \
+            "epcap pcapng:./priv/epcap -r $ng -w -" \
+            "epcap pcapng to pcapng:./priv/epcap -r $ng -w - --pcapng" \
+            "tshark pcapng:tshark -r $ng -w -"; do
+    name=${what%%:*}; cmd=${what#*:}
+    # shellcheck disable=SC2086
+    printf '%-28s %10s %10s\n' "$name" "$(cpu_ms $cmd)" "$(wall_ms $cmd)"
+done
+ep=$(file_rate "$ERL" "$f"); en=$(file_rate "$ERL" "$ng")
+awk -v n="$COUNT" -v p="$ep" -v g="$en" 'BEGIN {
+    printf "Erlang path: pcap %.0f pps, pcapng %.0f pps, pcapng rate / pcap rate %.2f\n",
+           n / (p / 1e6), n / (g / 1e6), p / g }'
+echo
+fi
+
 if [ "$(id -u)" != 0 ]; then
     echo "live benchmarks need root: skipped"
     exit 0
@@ -155,10 +193,10 @@ echo " default: the same with no option (adaptive); timeout_1ms: {timeout, 1}, l
 echo
 fi
 
-# The live parts (3 to 6) share one veth pair between this namespace and
+# The live parts (3 to 7) share one veth pair between this namespace and
 # one made here: frames are sent by trafgen (or injected) on one end and
 # captured on the other.
-want live || want inject || want cpu || want fanout || exit 0
+want live || want inject || want cpu || want fanout || want fleet || exit 0
 NS=epcap-bench-$$
 R=epb$$r; N=epb$$n
 # The receiving side queues at most netdev_max_backlog frames per CPU
@@ -313,21 +351,22 @@ awk -v rounds="$ROUNDS" '
     { k = $1; seen[k] || order[++nk] = k; seen[k] = 1; r[k]++; i = r[k]
       port[k, i] = $2 / $4 / 1000; vm[k, i] = $3 / $4 / 1000; pk[k, i] = $4 }
     END {
-        printf "%-22s %9s %9s %9s %7s %7s %9s\n", "reader", "port_s", "vm_s", "whole_s", "x_c", "x_base", "packets"
+        printf "%-22s %9s %9s %9s %7s %7s %7s %9s\n", "reader", "port_s", "vm_s", "whole_s", "x_c", "x_tcpd", "x_base", "packets"
         for (o = 1; o <= nk; o++) {
-            k = order[o]; n = r[k]; split("", P); split("", V); split("", W); split("", X); split("", B); split("", N)
+            k = order[o]; n = r[k]; split("", P); split("", V); split("", W); split("", X); split("", T); split("", B); split("", N)
             b = k; sub("^work:", "base:", b)
             for (i = 1; i <= n; i++) {
                 P[i] = port[k, i]; V[i] = vm[k, i]; W[i] = P[i] + V[i]; N[i] = pk[k, i]
-                X[i] = W[i] / port["c", i]
+                X[i] = W[i] / port["c", i]; T[i] = W[i] / port["tcpdump", i]
                 B[i] = (k ~ /^work:/ && r[b] >= i) ? W[i] / (port[b, i] + vm[b, i]) : 0
             }
-            printf "%-22s %9.3f %9.3f %9.3f %7.2f %7s %9d\n", k, med(P, n), med(V, n), med(W, n), med(X, n),
+            printf "%-22s %9.3f %9.3f %9.3f %7.2f %7.2f %7s %9d\n", k, med(P, n), med(V, n), med(W, n), med(X, n), med(T, n),
                    (k ~ /^work:/ && r[b]) ? sprintf("%.2f", med(B, n)) : "-", med(N, n)
         }
     }' "$DIR/cpu.txt"
 echo "(port_s: the reader's own process; vm_s: the Erlang VM owning the capture (its owner counts"
-echo " every packet); x_c: whole over the C reader's of the same round; x_base: over the baseline;"
+echo " every packet); x_c, x_tcpd: whole over the C reader's, tcpdump's, of the same round; x_base: over the"
+echo " baseline's; the C reader's own figure moves between 0.04 and 0.4 s from run to run on a shared machine;"
 echo " message: the default, a message per packet; batch: {delivery, batch}; _1ms: {timeout, 1})"
 echo
 fi
@@ -369,5 +408,21 @@ awk '
     }' "$DIR/fanout.txt"
 echo "(pps: packets the owners handled per second, first to last; ratio: group over one capture, same round;"
 echo " $(nproc) cores: the owners, the epcap processes, the ports and the sender share them)"
+echo
+fi
+
+# 7. A fleet over distribution: two peer nodes on this machine each
+#    capture the veth's end (so each sees every frame) and feed one
+#    epcap_fleet collector here, which merges both into one pcapng file in
+#    time order. The rate is the collector's: what it wrote per second.
+if want fleet; then
+epmd -daemon
+FLCOUNT=${BENCH_FLEET_COUNT:-200000}
+out=$($ERL -eval "epcap_bench:fleet([\"$R\", \"$FLCOUNT\", \"$(gen "$FLCOUNT")\", \"$DIR/fleet.pcapng\"])" 2>/dev/null)
+printf '%-34s %10s %10s %8s %8s %10s\n' fleet sent written late dropped pps
+printf '%-34s %10s %10s %8s %8s %10s\n' "2 nodes -> epcap_fleet -> pcapng" "$FLCOUNT x 2" \
+    "$(echo "$out" | field written)" "$(echo "$out" | field late)" \
+    "$(echo "$out" | field dropped)" "$(echo "$out" | field pps)"
+echo "(late: written after newer packets, past the 100 ms hold; pps: packets written per second)"
 echo
 fi

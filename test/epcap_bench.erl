@@ -2,7 +2,7 @@
 %% line of key=value pairs and halts. Not a test: nothing asserts on time.
 -module(epcap_bench).
 
--export([file/1, file_batch/1, latency/1, inject/1, live/1, cpu/1, fanout/1]).
+-export([file/1, file_batch/1, latency/1, inject/1, live/1, cpu/1, fanout/1, fleet/1]).
 
 %% Read a capture file through epcap:start_link/1 and count what the
 %% owner receives until {epcap, eof}.
@@ -402,4 +402,44 @@ fan_owner(Parent, Work, N, T0, T1) ->
             fan_owner(Parent, Work, N + 1, Start, erlang:monotonic_time(nanosecond))
     after case T0 of undefined -> 30000; _ -> 1000 end ->
         Parent ! {fan_done, N, T0, T1}
+    end.
+
+%% A fleet of two peer nodes on this machine, each capturing Iface (so
+%% each sees every frame) into one epcap_fleet collector here writing
+%% File, while Cmd sends Count frames. Prints what was written, the late
+%% ones, the kernel's drops and the collector's rate (packets written per
+%% second, from the fleet's start to the last one written).
+-spec fleet([string()]) -> no_return().
+fleet([Iface, CountS, Cmd, File]) ->
+    Count = list_to_integer(CountS),
+    {ok, _} = net_kernel:start([list_to_atom("epcap_bench_" ++ os:getpid()), shortnames]),
+    Code = lists:append([["-pa", filename:dirname(code:which(M))] || M <- [epcap, ?MODULE]]),
+    Peers = [begin
+                 {ok, P, N} = peer:start(#{name => peer:random_name(epcap_bench),
+                                           args => ["-setcookie", atom_to_list(erlang:get_cookie()) | Code]}),
+                 {P, N}
+             end || _ <- [1, 2]],
+    {ok, F} = epcap_fleet:start_link(File, [{N, Iface} || {_, N} <- Peers],
+                                     [{filter, "ether proto 0x88b5"}, {hold, 100}]),
+    T0 = erlang:monotonic_time(microsecond),
+    spawn_link(fun() -> _ = os:cmd(Cmd) end),
+    {Written, T1} = fleet_wait(F, 2 * Count, 0, T0),
+    {ok, #{late := Late, sources := S}} = epcap_fleet:stats(F),
+    Dropped = lists:sum([maps:get(dropped, M, 0) || M <- maps:values(S), is_map(M)]),
+    ok = epcap_fleet:stop(F),
+    io:format("fleet written=~b late=~b dropped=~b pps=~b~n",
+              [Written, Late, Dropped, round(Written / max(1.0e-6, (T1 - T0) / 1.0e6))]),
+    [peer:stop(P) || {P, _} <- Peers],
+    halt(0).
+
+%% Until Want are written, or nothing new for 3 s: {written, when the
+%% last of them was}.
+fleet_wait(F, Want, Last, TLast) ->
+    {ok, #{written := W}} = epcap_fleet:stats(F),
+    Now = erlang:monotonic_time(microsecond),
+    if
+        W >= Want -> {W, Now};
+        W > Last -> timer:sleep(10), fleet_wait(F, Want, W, Now);
+        Now - TLast > 3000000 -> {W, TLast};
+        true -> timer:sleep(10), fleet_wait(F, Want, Last, TLast)
     end.

@@ -65,6 +65,25 @@ packets_micro_test() ->
     ?assertEqual([{packet, 0, 1700000000000042000, 1, <<7>>}],
                  epcap_codec:packets(Rec, 0, nanosecond, 6)).
 
+%% Protocol 5: INTERFACE, DATALINK and IFPACKETS ({interface_info, true}).
+v5_frames_test() ->
+    ?assertEqual({interface, #{index => 0, datalink => 1, snaplen => 65535,
+                               tsresol => 9, name => <<"eth0">>,
+                               description => <<>>, filter => <<"tcp">>}},
+                 out(interface)),
+    ?assertEqual({datalink, 12}, out(datalink)),
+    {ifpackets, Recs} = out(ifpackets_one),
+    ?assertEqual(
+        [{packet, 101, 1700000000123456789, 60, <<16#de, 16#ad, 16#be, 16#ef>>, 3}],
+        epcap_codec:ifpackets(Recs, #{3 => 101}, nanosecond, 9)),
+    Batch = epcap_codec:ifbatch(Recs, #{3 => 101}, nanosecond, 9),
+    ?assertEqual(1, epcap_codec:batch_count(Batch)),
+    ?assertEqual(epcap_codec:ifpackets(Recs, #{3 => 101}, nanosecond, 9),
+                 epcap_codec:batch_to_list(Batch)),
+    %% A packet of an interface never described is a protocol violation.
+    ?assertError({bad_frame, {no_interface, 3}},
+                 epcap_codec:ifpackets(Recs, #{}, nanosecond, 9)).
+
 control_test() ->
     ?assertEqual(eof, out(eof)),
     ?assertEqual({error, bad_filter, true, "syntax error"}, out(error_bad_filter)),
@@ -159,3 +178,9 @@ exit_reason_test() ->
     ?assertEqual({signal, sigkill}, epcap_codec:exit_reason(137)),
     ?assertEqual({signal, sigsys}, epcap_codec:exit_reason(128 + 31)),
     ?assertEqual({status, 3}, epcap_codec:exit_reason(3)).
+
+%% -L's answer, and a sandbox violation naming the call alone.
+datalinks_test() ->
+    ?assertEqual({datalinks, [{1, "EN10MB", "Ethernet"}]}, out(datalinks_en10mb)),
+    ?assertEqual({error, sandbox_violation, true, "openat"},
+                 out(error_sandbox_violation)).

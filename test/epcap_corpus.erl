@@ -3,7 +3,7 @@
 %% file fuzzer (test/fuzz/epcap_quality_helper.erl). Pure: no I/O.
 -module(epcap_corpus).
 
--export([files/0, multi_linktype/0]).
+-export([files/0, multi_linktype/0, pcapng_files/0]).
 
 %% @doc `[{Name, Precision, Contents}]': each kind of file that has gone
 %% wrong before (issue 12), with the file's own precision.
@@ -71,6 +71,54 @@ files() ->
       begin B = ng(little, [{idb, 1, 6} | epbs(0, micro, Good)]),
             binary:part(B, 0, byte_size(B) - 9) end}].
 
+%% @doc pcapng files that libpcap 1.10 reads only in part or not at all,
+%% for the comparison with tshark: Simple and obsolete Packet Blocks,
+%% custom, unknown and other blocks to skip, if_tsresol and if_tsoffset
+%% variants, several sections in both byte orders with several link
+%% types, interfaces with names, descriptions and filters.
+-spec pcapng_files() -> [{string(), binary()}].
+pcapng_files() ->
+    Eth = eth_packets(),
+    Good = [{1700000000 + I, I * 1000, L, D} || {I, {L, D}} <- lists:enumerate(Eth)],
+    Ip = ip_packets(Good),
+    [{"ng-spb.pcapng",
+      ng(little, [{idb, 1, 100, 6, 0, []} |
+                  [{spb, L, binary:part(D, 0, min(L, 100))} || {_, _, L, D} <- Good]])},
+     {"ng-obsolete-pb.pcapng",
+      ng(big, [{idb, 1, 0, 6, 0, []} |
+               [{pb, 0, S * 1000000 + F, L, D} || {S, F, L, D} <- Good]])},
+     {"ng-skipped-blocks.pcapng",
+      ng(little, [{raw, 16#0BAD, <<32473:32/little, "custom, copied">>},
+                  {idb, 1, 0, 6, 0, []},
+                  {raw, 16#40000BAD, <<32473:32/little, "custom, not copied">>},
+                  {raw, 4, <<1:16/little, 8:16/little, 10, 0, 0, 1, "lo", 0, 0,
+                             0:32>>},
+                  {raw, 16#12345678, <<"an unknown block">>},
+                  {raw, 16#0000000A, <<16#544c534b:32/little, 0:32>>} |
+                  interleave(epbs(0, micro, Good),
+                             [{isb, 0, I, 0} || I <- lists:seq(1, 8)])])},
+     {"ng-tsresol.pcapng",
+      ng(big, [{idb, 1, 0, 3, 0, []},           % milliseconds
+               {idb, 1, 0, 16#80 bor 10, 0, []}, % 2^-10
+               {idb, 1, 0, 9, -3600, []},        % ns, an hour earlier
+               {idb, 1, 0, 0, 5, []} |           % seconds, 5 s later
+               interleave(
+                 interleave(epbs(0, 1000, [{S, F div 1000, L, D} || {S, F, L, D} <- Good]),
+                            epbs(1, 1024, [{S, F rem 1024, L, D} || {S, F, L, D} <- Good])),
+                 interleave(epbs(2, nano, nano(Good)),
+                            epbs(3, 1, [{S, 0, L, D} || {S, _, L, D} <- Good])))])},
+     {"ng-sections-mixed.pcapng",
+      <<(ng(big, [{idb, 101, 0, 6, 0, []}, {idb, 1, 0, 9, 0, []} |
+                  interleave(epbs(0, micro, Ip), epbs(1, nano, nano(Good)))]))/binary,
+        (ng(little, [{idb, 113, 0, 6, 0, []} | epbs(0, micro, Good)]))/binary,
+        (ng(big, [{idb, 1, 0, 6, 0, []}, {idb, 101, 0, 6, 0, []} |
+                  epbs(1, micro, Ip) ++ epbs(0, micro, Good)]))/binary>>},
+     {"ng-if-options.pcapng",
+      ng(little, [{idb, 1, 65535, 6, 0, [{2, <<"eth0">>}, {3, <<"uplink">>},
+                                         {11, <<0, "tcp or udp">>}]},
+                  {idb, 101, 65535, 9, 0, [{2, <<"tun0">>}]} |
+                  interleave(epbs(0, micro, Good), epbs(1, nano, nano(Ip)))])}].
+
 %% @doc pcapng with a second link type after some packets, kept apart:
 %% libpcap cannot read it whole.
 -spec multi_linktype() -> binary().
@@ -137,10 +185,36 @@ ng_block(E, {idb, LinkType, Resol, Offset}) ->
     block(E, 1, [u16(E, LinkType), u16(E, 0), u32(E, 262144),
                  u16(E, 9), u16(E, 1), <<Resol, 0, 0, 0>>,
                  u16(E, 14), u16(E, 8), Off, u16(E, 0), u16(E, 0)]);
+ng_block(E, {idb, LinkType, Snap, Resol, Offset, Opts}) ->
+    Off = case E of little -> <<Offset:64/little-signed>>; big -> <<Offset:64/big-signed>> end,
+    block(E, 1, [u16(E, LinkType), u16(E, 0), u32(E, Snap),
+                 opt(E, 9, <<Resol>>), opt(E, 14, Off),
+                 [opt(E, C, V) || {C, V} <- Opts], u16(E, 0), u16(E, 0)]);
+ng_block(E, {spb, Len, Data}) ->
+    block(E, 3, [u32(E, Len), pad(Data)]);
+ng_block(E, {pb, If, Ts, Len, Data}) ->
+    block(E, 2, [u16(E, If), u16(E, 0), u32(E, Ts bsr 32),
+                 u32(E, Ts band 16#FFFFFFFF), u32(E, byte_size(Data)),
+                 u32(E, Len), pad(Data)]);
+ng_block(E, {isb, If, Recv, Drop}) ->
+    block(E, 5, [u32(E, If), u32(E, 0), u32(E, 0),
+                 opt(E, 4, u64(E, Recv)), opt(E, 5, u64(E, Drop)),
+                 u16(E, 0), u16(E, 0)]);
+ng_block(E, {raw, Type, Body}) ->
+    block(E, Type, [pad(Body)]);
 ng_block(E, {epb, If, Ts, Len, Data}) ->
     Pad = (4 - byte_size(Data) rem 4) rem 4,
     block(E, 6, [u32(E, If), u32(E, Ts bsr 32), u32(E, Ts band 16#FFFFFFFF),
                  u32(E, byte_size(Data)), u32(E, Len), Data, <<0:(Pad * 8)>>]).
+
+opt(E, Code, V) ->
+    [u16(E, Code), u16(E, byte_size(V)), pad(V)].
+
+pad(B) ->
+    <<B/binary, 0:(((4 - byte_size(B) rem 4) rem 4) * 8)>>.
+
+u64(little, V) -> <<V:64/little>>;
+u64(big, V) -> <<V:64/big>>.
 
 block(E, Type, Body) ->
     B = iolist_to_binary(Body),

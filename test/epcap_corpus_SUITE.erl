@@ -19,10 +19,20 @@
 %%   `{epcap, eof}', or `{epcap, {error, Reason}}' where tcpdump fails,
 %%   with the epcap process ending normally, so a linked caller that does
 %%   not trap exits lives on;
-%% * pcapng with several link types, which libpcap 1.10 (so tcpdump and
-%%   epcap) refuses at the second interface: what epcap delivers is what
-%%   tshark reads up to that point, and the gap is asserted, so the day
-%%   it closes this suite says so.
+%% * every pcapng file, against tshark (Wireshark's reader): epcap reads
+%%   pcapng with its own reader (c_src/pcapng.c), which goes on where
+%%   libpcap 1.10 stops (a second link type or snap length, a section in
+%%   the other byte order). Each packet's link type, stamp, lengths and
+%%   bytes must be tshark's, through the Erlang path and through
+%%   `-r F -w - --pcapng' read back by tshark, and `-r -' must write what
+%%   `-r F' writes. The files: those above, those of pcapng_files/0
+%%   (Simple and obsolete Packet Blocks, blocks to skip, if_tsresol and
+%%   if_tsoffset variants, sections in both byte orders, interface
+%%   options) and one mergecap writes from pcap files of two link types;
+%% * pcapng with several link types in a pcap stream: a pcap file holds
+%%   one link type, so `-r F -w -' stops at the first packet of another,
+%%   as tcpdump does, after every packet before it (the documented rule;
+%%   --pcapng keeps them all).
 %%
 %% No privileges needed.
 -module(epcap_corpus_SUITE).
@@ -40,7 +50,12 @@
     damage_ends_file_not_caller/1,
     link_types_in_written_files/1,
     dump_matches_shell/1,
-    several_link_types_against_tshark/1
+    several_link_types_against_tshark/1,
+    pcapng_against_tshark/1,
+    stdin_matches_file/1,
+    interfaces_reported/1,
+    pcapng_output_keeps_interfaces/1,
+    filter_per_link_type/1
 ]).
 
 -define(MAX_RECORD, 262144).
@@ -50,7 +65,14 @@ all() ->
      shell_write_file_matches_stdout, pcapng_output_reads_back,
      erlang_matches_tcpdump, damage_ends_file_not_caller,
      link_types_in_written_files, dump_matches_shell,
-     several_link_types_against_tshark].
+     several_link_types_against_tshark, pcapng_against_tshark,
+     stdin_matches_file, interfaces_reported,
+     pcapng_output_keeps_interfaces, filter_per_link_type].
+
+%% Files libpcap 1.10 (so tcpdump) reads only in part: a section in the
+%% other byte order, a section of another link type. epcap reads them
+%% whole; pcapng_against_tshark compares them with tshark instead.
+-define(LIBPCAP_PARTIAL, ["ng-sections.pcapng", "ng-sections-linktypes.pcapng"]).
 
 init_per_suite(Config) ->
     case {os:find_executable("tcpdump"), os:find_executable("tshark")} of
@@ -64,7 +86,20 @@ init_per_suite(Config) ->
                          ok = file:write_file(Path, Bin),
                          {Name, Path, Prec}
                      end || {Name, Prec, Bin} <- epcap_corpus:files()],
-            [{corpus, Files}, {epcap, epcap_opts:default_progname()} | Config]
+            Ng = [begin
+                      Path = filename:join(Dir, Name),
+                      ok = file:write_file(Path, Bin),
+                      {Name, Path}
+                  end || {Name, Bin} <- [{"ng-linktypes.pcapng",
+                                          epcap_corpus:multi_linktype()}
+                                         | epcap_corpus:pcapng_files()]],
+            Merged = merged(Dir, Files),
+            [{corpus, [F || {N, _, _} = F <- Files,
+                            not lists:member(N, ?LIBPCAP_PARTIAL)]},
+             {pcapng, [{N, P} || {N, P, _} <- Files,
+                                 filename:extension(N) =:= ".pcapng",
+                                 N =/= "ng-trunc.pcapng"] ++ Ng ++ Merged},
+             {epcap, epcap_opts:default_progname()} | Config]
     end.
 
 end_per_suite(_Config) ->
@@ -297,26 +332,188 @@ ng_linktype(<<16#0a0d0d0a:32/little, ShbLen:32/little, Rest/binary>>) ->
     <<_:Skip/binary, 1:32/little, _:32, LT:16/little, _/binary>> = Rest,
     LT.
 
-%% libpcap 1.10 stops at an interface with a second link type; tshark
-%% (wiretap) reads on. Everything before that interface matches tshark;
-%% what follows it is the known gap (README, "Capture files").
+%% What mergecap (Wireshark's) writes from two pcap files of different
+%% link types: a pcapng file with one interface each. [] without mergecap.
+merged(Dir, Files) ->
+    case os:find_executable("mergecap") of
+        false -> [];
+        Exe ->
+            Out = filename:join(Dir, "merged.pcapng"),
+            Ins = [P || {N, P, _} <- Files,
+                        lists:member(N, ["micro-le.pcap", "rawip.pcap",
+                                         "sll.pcap"])],
+            {0, _} = run(Exe, ["-w", Out | Ins]),
+            [{"merged.pcapng", Out}]
+    end.
+
+%% tshark's packets: {Encap, Nanoseconds, Length, Captured bytes}, the
+%% records that are not packets (custom blocks tshark shows) left out. A
+%% Simple Packet Block has no time stamp: tshark shows none, epcap (as
+%% libpcap) 0.
+tshark(Path) ->
+    Tshark = os:find_executable("tshark"),
+    {0, Fields} = run(Tshark, ["-r", Path, "-T", "fields",
+                               "-e", "frame.encap_type", "-e", "frame.time_epoch",
+                               "-e", "frame.len", "-e", "frame.cap_len"]),
+    {0, Json} = run(Tshark, ["-r", Path, "-T", "jsonraw"]),
+    {match, Raw} = re:run(Json, "\"frame_raw\": \\[\\s*\"([0-9a-f]*)\"",
+                          [global, {capture, all_but_first, binary}]),
+    Lines = binary:split(Fields, <<"\n">>, [global, trim_all]),
+    ?assertEqual(length(Lines), length(Raw), Path),
+    [{binary_to_integer(Encap), ns(Time), binary_to_integer(Len),
+      binary:decode_hex(Hex)}
+     || {Line, [Hex]} <- lists:zip(Lines, Raw),
+        [Encap, Time, Len, _Cap] <- [binary:split(Line, <<"\t">>, [global])],
+        Encap =/= <<>>].
+
+ns(<<>>) -> 0;
+ns(T) ->
+    [S, F] = binary:split(T, <<".">>),
+    binary_to_integer(S) * 1000000000 +
+        binary_to_integer(binary:part(<<F/binary, "000000000">>, 0, 9)).
+
+%% Wireshark's encapsulation for each link type the files use, as the
+%% Erlang side's DLT: Ethernet, raw IP (LINKTYPE 101, DLT 12 here),
+%% Linux cooked.
+dlt_of_encap(1) -> 1;
+dlt_of_encap(7) -> 12;
+dlt_of_encap(25) -> 113.
+
+%% pcapng with several link types in one section (tcpdump's own test file
+%% has the same shape): every packet on the Erlang path, 24 as tshark
+%% reads; a pcap stream stops at the second link type as tcpdump's does,
+%% with the same packets before it; --pcapng keeps all.
 several_link_types_against_tshark(Config) ->
-    Path = filename:join(?config(priv_dir, Config), "ng-linktypes.pcapng"),
-    ok = file:write_file(Path, epcap_corpus:multi_linktype()),
-    {0, Fields} = epcap_test_lib:run(
-                    "tshark", ["-r", Path, "-T", "fields", "-e", "frame.len",
-                               "-e", "frame.cap_len", "-e", "frame.time_epoch"],
-                    30000),
-    Tshark = [L || Line <- string:lexemes(Fields, "\n"),
-                   [L, _, _] <- [string:lexemes(Line, "\t")]],
+    {_, Path} = lists:keyfind("ng-linktypes.pcapng", 1, ?config(pcapng, Config)),
+    Tshark = tshark(Path),
     ?assertEqual(24, length(Tshark)),
-    {Got, End} = erlang_read(Path),
-    ?assertMatch({error, {capture, _}}, End),
-    ?assertEqual(8, length(Got)),
-    ?assertEqual(lists:sublist(Tshark, 8), [integer_to_list(L) || {_, L, _} <- Got]),
+    {Got, End} = erlang_read_dlt(Path, []),
+    ?assertEqual(eof, End),
+    ?assertEqual([{dlt_of_encap(E), T, L, D} || {E, T, L, D} <- Tshark], Got),
     {TdS, Td} = tcpdump(micro, Path, []),
     {EpS, Ep} = shell(Config, Path, []),
     ?assert(same_exit(TdS, EpS)),
     ?assertNotEqual(0, EpS),
     ?assertEqual(Td, Ep),
-    ?assertEqual(8, length(packets(Ep))).
+    ?assertEqual(8, length(packets(Ep))),
+    {0, Ng} = shell(Config, Path, ["--pcapng"]),
+    ?assertEqual(Tshark, tshark(write(Config, "linktypes-out.pcapng", Ng))).
+
+write(Config, Name, Bin) ->
+    Out = filename:join(?config(priv_dir, Config), Name),
+    ok = file:write_file(Out, Bin),
+    Out.
+
+%% Every pcapng file, packet for packet against tshark, on both paths.
+pcapng_against_tshark(Config) ->
+    [begin
+         Tshark = tshark(Path),
+         ?assertNotEqual([], Tshark, Name),
+         {Got, End} = erlang_read_dlt(Path, []),
+         ?assertEqual(eof, End, Name),
+         ?assertEqual([{dlt_of_encap(E), T, L, cut(D)} || {E, T, L, D} <- Tshark],
+                      Got, Name),
+         {0, Ng} = shell(Config, Path, ["--pcapng"]),
+         ?assertEqual(Tshark, tshark(write(Config, Name ++ ".out", Ng)), Name)
+     end || {Name, Path} <- ?config(pcapng, Config)].
+
+%% -r -: a capture stream on standard input gives what the file gives,
+%% pcap or pcapng, damaged or not.
+stdin_matches_file(Config) ->
+    Files = [{N, P} || {N, P, _} <- ?config(corpus, Config)] ++
+            ?config(pcapng, Config),
+    [begin
+         Opts = case filename:extension(Name) of
+                    ".pcapng" -> ["--pcapng"];
+                    _ -> []
+                end,
+         {S1, Want} = shell(Config, Path, Opts),
+         Cmd = lists:flatten(io_lib:format("exec ~ts -r - -w - ~ts < '~ts'",
+                                           [?config(epcap, Config),
+                                            lists:join(" ", Opts), Path])),
+         {S2, Got} = run(os:find_executable("sh"), ["-c", Cmd]),
+         ?assertEqual({S1, Want}, {S2, Got}, Name)
+     end || {Name, Path} <- Files, Name =/= "trunc-file-header.pcap"].
+
+%% {interface_info, true}: each interface's name, description, link type,
+%% snap length, resolution and filter, and each packet's interface.
+interfaces_reported(Config) ->
+    {_, Path} = lists:keyfind("ng-if-options.pcapng", 1, ?config(pcapng, Config)),
+    {ok, E} = epcap:start_link([{file, Path}, {time_unit, nanosecond},
+                                {interface_info, true}]),
+    Packets = read_if(E, []),
+    ?assertEqual(16, length(Packets)),
+    ?assertEqual(lists:flatten(lists:duplicate(8, [{1, 0}, {12, 1}])),
+                 [{D, I} || {packet, D, _, _, _, I} <- Packets]),
+    {ok, Ifs} = epcap:interfaces(E),
+    ?assertEqual(
+       [#{index => 0, datalink => 1, snaplen => 65535, tsresol => 6,
+          name => <<"eth0">>, description => <<"uplink">>,
+          filter => <<"tcp or udp">>},
+        #{index => 1, datalink => 12, snaplen => 65535, tsresol => 9,
+          name => <<"tun0">>, description => <<>>, filter => <<>>}], Ifs),
+    %% A pcap file has one interface, index 0, without a name.
+    [{_, Pcap, _} | _] = ?config(corpus, Config),
+    {ok, E2} = epcap:start_link([{file, Pcap}, {interface_info, true}]),
+    [_ | _] = read_if(E2, []),
+    ?assertMatch({ok, [#{index := 0, datalink := 1, name := <<>>}]},
+                 epcap:interfaces(E2)),
+    ok = epcap:stop(E2).
+
+read_if(E, Acc) ->
+    receive
+        {packet, _, _, _, _, _} = P -> read_if(E, [P | Acc]);
+        {epcap, eof} -> lists:reverse(Acc)
+    after 10000 -> ct:fail({no_end, length(Acc)})
+    end.
+
+%% `-r F -w - --pcapng' keeps every interface with its options, the
+%% file's statistics blocks, and says which OS and application wrote it;
+%% --capture-comment is the section's comment. capinfos reads it all.
+pcapng_output_keeps_interfaces(Config) ->
+    case os:find_executable("capinfos") of
+        false -> {skip, "capinfos is not installed"};
+        Capinfos ->
+            Ng = ?config(pcapng, Config),
+            {_, Opts} = lists:keyfind("ng-if-options.pcapng", 1, Ng),
+            {0, Out} = shell(Config, Opts, ["--pcapng", "--capture-comment",
+                                            "from epcap_corpus_SUITE"]),
+            {0, Info} = run(Capinfos, [write(Config, "opts.pcapng", Out)]),
+            [?assertMatch({match, _}, re:run(Info, Re), Re)
+             || Re <- ["Capture comment: +from epcap_corpus_SUITE",
+                       "Capture application: +epcap ",
+                       "Capture oper-sys: +\\S",
+                       "Number of interfaces in file: 2",
+                       "Name = eth0", "Description = uplink",
+                       "Filter string = tcp or udp", "Name = tun0"]],
+            {_, Skipped} = lists:keyfind("ng-skipped-blocks.pcapng", 1, Ng),
+            {0, Out2} = shell(Config, Skipped, ["--pcapng"]),
+            {0, Info2} = run(Capinfos, [write(Config, "isb.pcapng", Out2)]),
+            ?assertMatch({match, _}, re:run(Info2, "Number of stat entries = 1"))
+    end.
+
+%% The filter is compiled once per link type: `ip' on Ethernet, raw IP
+%% and Linux cooked interfaces alike; one that cannot compile for one
+%% interface's link type is an error that names the interface.
+filter_per_link_type(Config) ->
+    {_, Path} = lists:keyfind("ng-sections-mixed.pcapng", 1, ?config(pcapng, Config)),
+    Want = [P || {_, _, L, _} = P <- tshark(Path), L > 100],
+    {0, Ng} = shell(Config, Path, ["--pcapng", "greater", "100"]),
+    ?assertEqual(Want, tshark(write(Config, "greater.pcapng", Ng))),
+    {Got, eof} = erlang_read_dlt(Path, [{filter, "greater 100"}]),
+    ?assertEqual(length(Want), length(Got)),
+    ?assertMatch({error, {bad_filter, "filter on interface 0" ++ _}},
+                 epcap:start([{file, Path}, {filter, "ether host 1:2:3:4:5:6"}])).
+
+%% The Erlang path with each packet's link type: {Packets, End}.
+erlang_read_dlt(Path, Opts) ->
+    {ok, E} = epcap:start_link([{file, Path}, {time_unit, nanosecond} | Opts]),
+    read_dlt(E, []).
+
+read_dlt(E, Acc) ->
+    receive
+        {packet, DLT, T, L, D} -> read_dlt(E, [{DLT, T, L, D} | Acc]);
+        {epcap, eof} -> {lists:reverse(Acc), eof};
+        {epcap, {error, _} = Error} -> {lists:reverse(Acc), Error}
+    after 10000 -> ct:fail({no_end, length(Acc)})
+    end.

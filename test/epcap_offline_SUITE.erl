@@ -5,6 +5,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("stdlib/include/assert.hrl").
+-include("epcap_proto.hrl").
 
 -export([all/0, init_per_suite/1, end_per_suite/1]).
 -export([
@@ -181,7 +182,8 @@ info_reports_file(Config) ->
     File = ?config(long, Config),
     {ok, Pid} = epcap:start_link([{file, File}]),
     {ok, Info} = epcap:info(Pid),
-    ?assertMatch(#{source := file, datalink := 1, precision := 9, version := 4,
+    ?assertMatch(#{source := file, datalink := 1, precision := 9,
+                   version := ?EPCAP_PROTOCOL_VERSION,
                    start := root, chroot := true, inject := false}, Info),
     ?assertEqual(list_to_binary(File), maps:get(name, Info)),
     _ = collect([]).

@@ -220,8 +220,8 @@ setuid_restricts_env(Config) ->
     [begin
          R = epcap:start(live_opts(Config, Kind, ?NOBODY) ++
                          [{env, "LD_LIBRARY_PATH=/tmp"}]),
-         ?assertMatch({error, {badarg, _}}, R),
-         {error, {badarg, Msg}} = R,
+         ?assertMatch({error, {permission_denied, _}}, R),
+         {error, {permission_denied, Msg}} = R,
          ?assertNotEqual(nomatch, string:find(Msg, "PCAP_"))
      end || Kind <- [setuid, caps]],
     {ok, Pid} = epcap:start(live_opts(Config, setuid, ?NOBODY) ++
@@ -246,7 +246,7 @@ no_privilege_names_the_fix(Config) ->
      || Fix <- ["make install install-setcap", bin(Config, plain),
                 "install-sudo"]],
     ?assertEqual(nomatch, string:find(Msg, "make setcap")),
-    Tree = epcap_port:with_hint("lo: socket: Operation not permitted",
+    Tree = epcap_launch:with_hint("lo: socket: Operation not permitted",
                                 epcap_opts:default_progname()),
     [?assertNotEqual(nomatch, string:find(Tree, Fix))
      || Fix <- ["make install install-setcap", "install-sudo",
@@ -307,11 +307,11 @@ explicit_chroot(Config) ->
     ?assertEqual({ok, Dir}, root_of(port_process(Pid))),
     ok = epcap:stop(Pid).
 
-%% A chroot directory is root's choice only: from nobody, a usage error
-%% that names the rule, not the path.
+%% A chroot directory is root's choice only: from nobody, a policy
+%% refusal that names the rule, not the path.
 explicit_chroot_needs_the_capability(Config) ->
     R = epcap:start(live_opts(Config, caps, ?NOBODY) ++ [{chroot, "/"}]),
     ct:log("~p", [R]),
-    ?assertMatch({error, {badarg, _}}, R),
-    {error, {badarg, Msg}} = R,
+    ?assertMatch({error, {permission_denied, _}}, R),
+    {error, {permission_denied, Msg}} = R,
     ?assertNotEqual(nomatch, string:find(Msg, "only root")).

@@ -175,7 +175,13 @@ frame_like() ->
              <<?EPCAP_FRAME_WARNING, Code:16, Msg/binary>>),
         ?LET({Id, Code, Body}, {range(0, 16#ffffffff), code(), binary()},
              <<?EPCAP_FRAME_REPLY, Id:32, Code:16, Body/binary>>),
-        ?LET(B, records_like(), <<?EPCAP_FRAME_PACKETS, B/binary>>)
+        ?LET(B, records_like(), <<?EPCAP_FRAME_PACKETS, B/binary>>),
+        ?LET({I, D, S, R, N, De, F},
+             {range(0, 16#ffffffff), range(0, 16#ffffffff),
+              range(0, 16#ffffffff), byte(), name(), name(), name()},
+             <<?EPCAP_FRAME_INTERFACE, I:32, D:32, S:32, R,
+               (byte_size(N)):16, N/binary, (byte_size(De)):16, De/binary,
+               (byte_size(F)):16, F/binary>>)
     ]).
 
 code() -> oneof([0, range(1, 30), range(0, 16#ffff)]).
@@ -211,12 +217,25 @@ is_frame({ready, #{version := V, datalink := D, snaplen := S, precision := P,
 is_frame({ready_version, V}) -> is_u(V, 16) andalso V =/= ?EPCAP_PROTOCOL_VERSION;
 is_frame({packets, B}) -> is_binary(B);
 is_frame(eof) -> true;
+is_frame({ifpackets, B}) -> is_binary(B);
+is_frame({datalink, D}) -> is_u(D, 32);
+is_frame({interface, #{index := I, datalink := D, snaplen := S, tsresol := R,
+                       name := N, description := De, filter := F} = M}) ->
+    map_size(M) =:= 7 andalso is_u(I, 32) andalso is_u(D, 32) andalso
+        is_u(S, 32) andalso is_u(R, 8) andalso is_binary(N) andalso
+        is_binary(De) andalso is_binary(F);
 is_frame({error, Code, Fatal, Msg}) ->
     is_code(Code) andalso is_boolean(Fatal) andalso is_text(Msg);
 is_frame({warning, Code, Msg}) -> is_code(Code) andalso is_text(Msg);
 is_frame({reply, Id, Status, Body}) ->
     is_u(Id, 32) andalso (Status =:= ok orelse is_code(Status)) andalso
         is_binary(Body);
+is_frame({datalinks, L}) ->
+    is_list(L) andalso
+        lists:all(fun({N, Name, Desc}) ->
+                          is_u(N, 32) andalso is_text(Name) andalso is_text(Desc);
+                     (_) -> false
+                  end, L);
 is_frame(_) -> false.
 
 is_code({unknown, N}) -> is_u(N, 16) andalso not lists:keymember(N, 1, ?EPCAP_ERRORS);

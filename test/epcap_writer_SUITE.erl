@@ -25,8 +25,8 @@
 -include_lib("proper/include/proper.hrl").
 
 -export([all/0, init_per_suite/1, end_per_suite/1]).
--export([read_back_property/1, round_trip/1, round_trip_batches/1,
-         append_to_tcpdump_file/1, statistics_blocks/1]).
+-export([read_back_property/1, round_trip/1, round_trip_batches/1, round_trip_corpus/1,
+         append_to_tcpdump_file/1, statistics_blocks/1, info_as_interface/1]).
 
 %% EPCAP_WRITER_CASES=N runs more.
 -define(CASES, list_to_integer(os:getenv("EPCAP_WRITER_CASES", "30"))).
@@ -36,8 +36,8 @@
 -define(LINKTYPES, [0, 1, 101, 113, 147, 228, 276]).
 
 all() ->
-    [read_back_property, round_trip, round_trip_batches,
-     append_to_tcpdump_file, statistics_blocks].
+    [read_back_property, round_trip, round_trip_batches, round_trip_corpus,
+     append_to_tcpdump_file, statistics_blocks, info_as_interface].
 
 init_per_suite(Config) ->
     case [P || P <- ["tshark", "tcpdump", "capinfos"], os:find_executable(P) =:= false] of
@@ -339,6 +339,44 @@ round_trip(Config, Delivery) ->
      end || Format <- [pcap, pcapng], Prec <- [micro, nano]],
     ok.
 
+%% Every file of epcap_corpus that libpcap reads whole, copied through
+%% epcap (its link type, snap length and precision from info/1) and
+%% epcap_file, then read by tcpdump to the same bytes as the original.
+%% Left out, with the reason: damaged files (read to the damage, tested
+%% by epcap_corpus_SUITE), D-Bus packets over 262144 bytes (the Erlang
+%% path cuts them), the FCS-length bits of a link type (epcap does not
+%% deliver them), stamps whose fraction is a second or more (epcap
+%% carries them over into the seconds, as a time must, so the copy
+%% differs, and past the last second of 2106 a pcap file refuses them:
+%% `{badarg, {time, T}}'), and files of
+%% several sections (libpcap 1.10 does not read them whole).
+round_trip_corpus(Config) ->
+    Dir = ?config(priv_dir, Config),
+    Skip = ["trunc-file-header.pcap", "trunc-record-header.pcap", "trunc-record-data.pcap",
+            "bad-caplen.pcap", "ng-trunc.pcapng", "dbus-big.pcap", "dbus-huge.pcap",
+            "fcs.pcap", "stamps-micro.pcap", "stamps-nano-be.pcap",
+            "ng-sections.pcapng", "ng-sections-linktypes.pcapng"],
+    Copied = [begin
+                  Orig = filename:join(Dir, Name),
+                  ok = file:write_file(Orig, Bin),
+                  Copy = Orig ++ ".copy.pcap",
+                  copy_file(Orig, Copy),
+                  {Name, tcpdump_bytes(Orig) =:= tcpdump_bytes(Copy)}
+              end || {Name, _, Bin} <- epcap_corpus:files(), not lists:member(Name, Skip)],
+    ct:log("~p", [Copied]),
+    ?assert(length(Copied) >= 10),
+    [] = [N || {N, false} <- Copied].
+
+copy_file(Orig, Copy) ->
+    {ok, Pid} = epcap:start_link([{file, Orig}, {time_unit, nanosecond}, {active, false},
+                                  {delivery, batch}]),
+    {ok, #{datalink := DLT, snaplen := Snap, precision := Prec}} = epcap:info(Pid),
+    {ok, W} = epcap_file:open(Copy, [{dlt, DLT}, {snaplen, Snap}, {time_unit, nanosecond},
+                                     {resolution, case Prec of 6 -> micro; 9 -> nano end}]),
+    ok = epcap:setopts(Pid, [{active, true}]),
+    {ok, W1} = copy(W, Pid),
+    ok = epcap_file:close(W1).
+
 %% The sample packets, with nanosecond digits for a nano file.
 samples(micro) -> epcap_samplegen:sample_packets();
 samples(nano) -> [{S, U * 1000 + I, L, D}
@@ -403,6 +441,26 @@ statistics_blocks(Config) ->
     ?assertEqual(1, count("Capture comment:     writer suite", Out)),
     ?assertEqual(1, count("Name = veth-w18", Out)),
     ?assertEqual(1, count("Filter string = udp", Out)).
+
+%% epcap:info/1's map is an interface as it is (README): this fails when
+%% info/1 gains a key epcap_file does not know to ignore.
+info_as_interface(Config) ->
+    Dir = ?config(priv_dir, Config),
+    Orig = filename:join(Dir, "info.pcap"),
+    ok = epcap_samplegen:write(Orig, epcap_samplegen:sample_packets(),
+                               #{precision => nano, snaplen => 1500}),
+    {ok, Pid} = epcap:start_link([{file, Orig}, {active, false}]),
+    {ok, Info} = epcap:info(Pid),
+    ok = epcap:stop(Pid),
+    File = filename:join(Dir, "info.pcapng"),
+    {ok, W} = epcap_file:open(File, [{interfaces, [Info#{description => "uplink"}]}]),
+    ?assertMatch(#{interfaces := #{0 := #{dlt := 1, snaplen := 1500, resolution := nano}}},
+                 epcap_file:info(W)),
+    ok = epcap_file:close(W),
+    {0, Out} = epcap_test_lib:run("capinfos", [File], 30000),
+    ?assertEqual(1, count("Name = " ++ Orig, Out)),
+    ?assertEqual(1, count("Description = uplink", Out)),
+    ?assertEqual(1, count("Time precision = nanoseconds (9)", Out)).
 
 count(What, Out) ->
     length(binary:matches(list_to_binary(Out), list_to_binary(What))).

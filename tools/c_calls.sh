@@ -1,12 +1,14 @@
 #!/bin/sh
-# tools/c_calls.sh OBJDIR: which object file calls which (from the symbols
-# each defines and each needs), and any circle between them. Exits 1 on a
-# circle. Used by make -C c_src calls.
+# tools/c_calls.sh FILE.o...: which object file calls which (from the
+# symbols each defines and each needs), and any circle between them.
+# Exits 1 on a circle. Used by make -C c_src calls (VERBOSE=1 lists the
+# calls).
 set -eu
-dir=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for o in "$dir"/*.o; do
+: > "$tmp/defs"
+: > "$tmp/uses"
+for o in "$@"; do
   n=$(basename "$o" .o)
   nm "$o" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sed "s/\$/ $n/" >> "$tmp/defs"
   nm -u "$o" | awk '{print $2}' | sed "s/^/$n /" >> "$tmp/uses"
@@ -20,4 +22,4 @@ if ! tsort "$tmp/edges" > /dev/null 2> "$tmp/err"; then
   cat "$tmp/err" >&2
   exit 1
 fi
-echo "c_calls: $(wc -l < "$tmp/edges") calls between $(ls "$dir"/*.o | wc -l) files, no circle"
+echo "c_calls: $(wc -l < "$tmp/edges") calls between $# files, no circle"

@@ -20,6 +20,7 @@
 #include "control.h"
 #include "epcap_proto.h"
 #include "frame.h"
+#include "listing.h"
 #include "report.h"
 #include "state.h"
 
@@ -131,6 +132,37 @@ static void test_packets(void **state)
     expect_output(&st, tmp, "packets_two");
 }
 
+/* Protocol 5: an interface described, a change of link type, a packet
+ * with its interface index. */
+static void test_v5_frames(void **state)
+{
+    static const unsigned char data[] = {0xde, 0xad, 0xbe, 0xef};
+    struct pcap_pkthdr h1 = {{1700000000, 123456789}, 4, 60};
+    struct epcap_iface eth0 = {.dlt = 1, .linktype = 1, .snaplen = 65535,
+                               .tsresol = 9, .name = "eth0",
+                               .filter = "tcp"};
+    unsigned char dlt[4] = {0, 0, 0, 12};
+    struct epcap st;
+    FILE *tmp;
+
+    (void)state;
+    setup_state(&st, &tmp);
+    assert_int_equal(iface_add(&st.ifaces, &eth0), 0);
+    assert_int_equal(iface_frame(&st, 0), 0);
+    iface_free(&st.ifaces);
+    expect_output(&st, tmp, "interface");
+
+    setup_state(&st, &tmp);
+    assert_int_equal(
+        obuf_frame(&st.out, EPCAP_FRAME_DATALINK, NULL, 0, dlt, 4), 0);
+    expect_output(&st, tmp, "datalink");
+
+    setup_state(&st, &tmp);
+    obuf_packet_if(&st.out, &h1, data, 3);
+    obuf_close_batch(&st.out);
+    expect_output(&st, tmp, "ifpackets_one");
+}
+
 static void test_control(void **state)
 {
     struct epcap st;
@@ -147,6 +179,11 @@ static void test_control(void **state)
     expect_output(&st, tmp, "error_bad_filter");
 
     setup_state(&st, &tmp);
+    assert_int_equal(
+        epcap_error_frame(&st, EPCAP_E_SANDBOX_VIOLATION, true, "openat"), 0);
+    expect_output(&st, tmp, "error_sandbox_violation");
+
+    setup_state(&st, &tmp);
     epcap_warn(&st, EPCAP_E_PROMISC_NOT_SUPPORTED,
                "promiscuous mode not supported");
     expect_output(&st, tmp, "warning_promisc");
@@ -154,6 +191,21 @@ static void test_control(void **state)
     setup_state(&st, &tmp);
     epcap_reply(&st, 7, EPCAP_E_UNKNOWN_COMMAND, NULL, 0);
     expect_output(&st, tmp, "reply_unknown_command");
+}
+
+/* -L's answer (listing.c): a dead Ethernet handle offers one link type. */
+static void test_datalinks(void **state)
+{
+    struct epcap st;
+    FILE *tmp;
+
+    (void)state;
+    setup_state(&st, &tmp);
+    st.pcap = pcap_open_dead(DLT_EN10MB, 65535);
+    assert_non_null(st.pcap);
+    assert_int_equal(listing_datalinks(&st), EPCAP_EXIT_OK);
+    pcap_close(st.pcap);
+    expect_output(&st, tmp, "datalinks_en10mb");
 }
 
 static void test_commands(void **state)
@@ -247,6 +299,8 @@ int main(void)
         cmocka_unit_test(test_ready),
         cmocka_unit_test(test_packets),
         cmocka_unit_test(test_control),
+        cmocka_unit_test(test_datalinks),
+        cmocka_unit_test(test_v5_frames),
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_v2_commands),
         cmocka_unit_test(test_v2_replies),

@@ -15,7 +15,9 @@
 %% <li>`pcapfile': epcap_samplegen's capture files in every format,
 %%     precision and byte order, whole and cut short, and
 %%     epcap_corpus's damaged and edge files, behind fuzz_pcapfile.c's
-%%     filter byte.</li>
+%%     filter byte;</li>
+%% <li>`pcapng': epcap_corpus's pcapng files, whole and cut, for
+%%     fuzz_pcapng.c (our reader against libpcap's).</li>
 %% </ul>
 %%
 %% `valgrind-inputs DIR': capture files, a stream of commands and a STOP
@@ -44,7 +46,8 @@ main([Command | Args]) ->
 run("seeds", [Dir, Vectors]) ->
     N = cmd(filename:join(Dir, "cmd"), Vectors) +
         options(filename:join(Dir, "options")) +
-        pcapfile(filename:join(Dir, "pcapfile")),
+        pcapfile(filename:join(Dir, "pcapfile")) +
+        pcapng(filename:join(Dir, "pcapng")),
     io_lib:format("fuzz seeds: ~b files in ~s", [N, Dir]);
 run("valgrind-inputs", [Dir]) ->
     valgrind_inputs(Dir);
@@ -126,6 +129,15 @@ pcapfile(Dir) ->
              [epcap_corpus:multi_linktype()],
     write_all(Dir, "file", [<<Filter, B/binary>> || B <- Files ++ Cut ++ Corpus,
                                                      Filter <- [0, 2, 4]]).
+
+%% fuzz_pcapng.c: every pcapng file of the corpus suite, whole and cut.
+pcapng(Dir) ->
+    Ng = [B || {N, _, B} <- epcap_corpus:files(),
+               filename:extension(N) =:= ".pcapng"] ++
+         [epcap_corpus:multi_linktype() |
+          [B || {_, B} <- epcap_corpus:pcapng_files()]],
+    write_all(Dir, "ng", Ng ++ [binary:part(B, 0, byte_size(B) * 2 div 3)
+                                || B <- Ng]).
 
 write_all(Dir, Prefix, Bins) ->
     ok = filelib:ensure_path(Dir),

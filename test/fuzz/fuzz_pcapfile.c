@@ -265,7 +265,7 @@ static void on_shell_packet(unsigned char *user, const struct pcap_pkthdr *h,
         epcap_ts_fix(&fixed, st->ts_up);
         h = &fixed;
     }
-    if (pcapout_write_packet(&st->out, &st->w, h, data) == 0)
+    if (pcapout_write_packet(&st->out, &st->w, 0, h, data) == 0)
         abort();
     st->cnt.delivered++;
     if (obuf_pending(&st->out) >= EPCAP_OUT_HIGH)

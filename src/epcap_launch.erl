@@ -1,0 +1,355 @@
+%% @doc Launching the port program: how it is to be run (the privilege
+%% recipe: by itself, through sudo, or through an `exec' prefix), the
+%% hint a permission error carries, the one place that calls
+%% `open_port/2', the handshake up to READY, and the one loop that
+%% collects a one-shot run (`--can-capture', `--compile', `-D').
+%%
+%% The caller owns the ports opened here.
+-module(epcap_launch).
+
+-include_lib("kernel/include/file.hrl").
+-include("epcap_proto.hrl").
+
+-export([open/1, exec_prefix/1, run/2, run/3, with_hint/2, os_pid/3,
+         log_frame/2]).
+
+%% How long a one-shot run may take.
+-define(RUN_TIMEOUT, 10000).
+
+%% @doc Spawn the port for a parsed configuration and wait for its
+%% answer: `{ok, Port, Ready, Prefix}' (READY, and the exec prefix it runs
+%% under), `{datalinks, List}' for `-L' (the port has exited), or
+%% `{error, Reason}' (epcap_reason). The caller owns the port.
+-spec open(epcap_opts:config()) ->
+    {ok, port(), epcap_codec:ready(), [string()]}
+    | {datalinks, [epcap_codec:datalink()]} | {error, term()}.
+open(Config) ->
+    case exec_prefix(Config) of
+        {ok, Prefix} ->
+            case spawn_port(Config, Prefix) of
+                {error, {rfmon_not_supported, Msg}} when
+                    map_get(monitor, Config)
+                ->
+                    %% The classic ignored monitor mode where the link has
+                    %% none (a wired interface): a warning, not a failure.
+                    logger:warning("epcap: monitor mode ignored: ~ts", [Msg]),
+                    spawn_port(without_monitor(Config), Prefix);
+                Result ->
+                    Result
+            end;
+        {error, _} = Error ->
+            Error
+    end.
+
+%% The option list again with {monitor, false} last: the last one wins.
+without_monitor(#{options := Options, argv := Argv} = Config) ->
+    {ok, C} = epcap_opts:parse(Options ++ [{monitor, false}]),
+    %% -L (datalinks) stays in front.
+    Extra = lists:takewhile(fun(A) -> A =:= "-L" end, Argv),
+    maps:merge(Config, #{argv => Extra ++ maps:get(argv, C),
+                         monitor => false}).
+
+spawn_port(Config, Prefix) ->
+    [Exe | Args] = epcap_opts:command(Config, Prefix),
+    case port(Exe, Args, frames) of
+        {ok, Port} ->
+            Deadline = erlang:monotonic_time(millisecond) +
+                maps:get(start_timeout, Config),
+            case handshake(Port, Config#{prefix => Prefix}, Deadline,
+                           undefined) of
+                {ok, Ready} -> {ok, Port, Ready, Prefix};
+                Other -> Other
+            end;
+        {error, _} = Error ->
+            Error
+    end.
+
+%% The one open_port: no shell, the program and its arguments as given.
+%% `frames': the protocol ({packet, 4}); `text': a one-shot run whose
+%% stdout and stderr are read together.
+port(Exe, Args, Mode) ->
+    Opts = case Mode of
+        frames -> [{packet, 4}, binary, exit_status, use_stdio];
+        text -> [binary, exit_status, stderr_to_stdout]
+    end,
+    try open_port({spawn_executable, Exe}, [{args, Args} | Opts]) of
+        Port ->
+            %% No link for a one-shot run: it ends with us anyway, and a
+            %% caller that traps exits gets no stray 'EXIT' message.
+            Mode =:= text andalso unlink(Port),
+            {ok, Port}
+    catch
+        error:Why ->
+            %% A group install explains an eacces: say so (epcap_install).
+            epcap_install:exec_failed(Exe, Why),
+            {error, {exec, Exe, Why}}
+    end.
+
+handshake(Port, Config, Deadline, LastError) ->
+    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
+    receive
+        {Port, {data, Frame}} ->
+            case epcap_codec:decode(Frame) of
+                {ready, Ready} ->
+                    {ok, Ready};
+                {datalinks, List} ->
+                    _ = wait_exit(Port, Left, []),
+                    {datalinks, List};
+                {ready_version, V} ->
+                    close(Port),
+                    {error, {protocol_version, V, ?EPCAP_PROTOCOL_VERSION}};
+                {warning, Code, Msg} ->
+                    log_frame(Code, Msg),
+                    handshake(Port, Config, Deadline, LastError);
+                {error, Code, _Fatal, Msg} ->
+                    handshake(Port, Config, Deadline, {Code, Msg});
+                Other ->
+                    close(Port),
+                    {error, {protocol, {unexpected, Other}}}
+            end;
+        {Port, {exit_status, Status}} ->
+            flush_exit(Port),
+            {error, epcap_reason:start_error(LastError, Status, Config)}
+    after Left ->
+        close(Port),
+        {error, timeout}
+    end.
+
+%% @equiv run(Exe, Args, 10000)
+-spec run(string(), [string()]) ->
+    {non_neg_integer() | timeout, binary()} | {error, term()}.
+run(Exe, Args) ->
+    run(Exe, Args, ?RUN_TIMEOUT).
+
+%% @doc Run `Exe Args' to its end: `{Status, Output}' (stdout and stderr
+%% together), `{timeout, Output}', or `{error, {exec, Exe, Posix}}'.
+-spec run(string(), [string()], timeout()) ->
+    {non_neg_integer() | timeout, binary()} | {error, term()}.
+run(Exe, Args, Timeout) ->
+    case port(Exe, Args, text) of
+        {ok, Port} -> wait_exit(Port, Timeout, []);
+        {error, _} = Error -> Error
+    end.
+
+wait_exit(Port, Timeout, Acc) ->
+    receive
+        {Port, {data, D}} ->
+            wait_exit(Port, Timeout, [D | Acc]);
+        {Port, {exit_status, S}} ->
+            flush_exit(Port),
+            {S, iolist_to_binary(lists:reverse(Acc))}
+    after Timeout ->
+        close(Port),
+        {timeout, iolist_to_binary(lists:reverse(Acc))}
+    end.
+
+close(Port) ->
+    catch port_close(Port),
+    flush_exit(Port).
+
+flush_exit(Port) ->
+    receive
+        {'EXIT', Port, _} -> ok
+    after 0 -> ok
+    end.
+
+%% @doc How the port is to be run for this configuration: `{ok, Prefix}'
+%% (the command to put before it: none, sudo, or what `exec' says), or
+%% the real reason it cannot be, first: `{exec, Path, Posix}' when the
+%% port program is missing or not executable, before any thought of sudo;
+%% `{permission_denied, Msg}' when it cannot capture by itself and
+%% `sudo -n' refuses it (sudo's own words, never on the console).
+%%
+%% With no `exec': none when the port can capture by itself (root, setuid,
+%% file capabilities) or reads a file; otherwise `sudo -n', if sudo
+%% allows it. sudo's answer is kept until the sudoers files or the
+%% program change, so a refusal is asked (and logged by sudo) once.
+-spec exec_prefix(epcap_opts:config()) ->
+    {ok, [string()]} | {error, term()}.
+exec_prefix(#{exec := default, source := {file, _}}) ->
+    %% Nothing to fall back on: spawning it says {exec, Path, Posix}.
+    {ok, []};
+exec_prefix(#{exec := default, progname := Prog}) ->
+    case can_capture([], Prog) of
+        {ok, true} ->
+            %% By itself: root, or a program with privileges of its own.
+            case epcap_trust:privileged(Prog, privileged) of
+                ok -> {ok, []};
+                {error, _} = Untrusted -> Untrusted
+            end;
+        {ok, false} ->
+            case os:find_executable("sudo") of
+                false -> {ok, []};
+                Sudo -> cached_sudo([Sudo, "-n"], Prog)
+            end;
+        {error, _} = Error ->
+            Error
+    end;
+exec_prefix(#{exec := []}) ->
+    {ok, []};
+exec_prefix(#{exec := [Cmd | _] = Prefix, progname := Prog}) ->
+    case filename:basename(Cmd) of
+        "sudo" ->
+            %% Run by root: only that the program exists can be known here.
+            case file:read_file_info(Prog) of
+                {ok, _} -> sudo_prefix(Prefix, Prog);
+                {error, Why} -> {error, {exec, Prog, Why}}
+            end;
+        _ ->
+            {ok, Prefix}
+    end.
+
+%% The default's sudo probe: sudo's answer is remembered while nothing
+%% it depends on has changed (the sudoers files, the program), so an
+%% unprivileged live start does not ask (and sudo does not log a failed
+%% authentication) every time.
+cached_sudo(Prefix, Prog) ->
+    sudo_prefix(Prefix, Prog, fun cached_ask/2).
+
+cached_ask(Prefix, Prog) ->
+    Key = {?MODULE, sudo, Prefix, Prog},
+    Stamp = [mtime(F) || F <- [Prog, "/etc/sudoers", "/etc/sudoers.d"]],
+    case persistent_term:get(Key, undefined) of
+        {Stamp, Answer} ->
+            Answer;
+        _ ->
+            Answer = ask_sudo(Prefix, Prog),
+            persistent_term:put(Key, {Stamp, Answer}),
+            Answer
+    end.
+
+mtime(File) ->
+    case file:read_file_info(File, [{time, posix}]) of
+        {ok, #file_info{mtime = M, ctime = C, inode = I, size = S}} ->
+            {M, C, I, S};
+        {error, Why} -> Why
+    end.
+
+%% sudo runs whatever has the name Prog: only a path no one but root can
+%% change is given to it (epcap_trust), before sudo runs anything.
+sudo_prefix(Prefix, Prog) ->
+    sudo_prefix(Prefix, Prog, fun ask_sudo/2).
+
+sudo_prefix(Prefix, Prog, Ask) ->
+    case epcap_trust:privileged(Prog, sudo) of
+        ok -> Ask(Prefix, Prog);
+        {error, _} = Untrusted -> Untrusted
+    end.
+
+%% Ask sudo, its stderr captured: the answer, or its message. -n keeps it
+%% from ever asking for a password.
+ask_sudo(Prefix, Prog) ->
+    case can_capture(Prefix, Prog) of
+        {ok, true} ->
+            {ok, Prefix};
+        {ok, false, Output} ->
+            Why = case string:trim(Output) of
+                "" -> "sudo -n refused";
+                Text -> "sudo -n refused: " ++ Text
+            end,
+            {error, {permission_denied, with_hint("cannot capture: " ++ Why,
+                                                  Prog)}};
+        {ok, false} ->
+            {error, {permission_denied,
+                     with_hint("cannot capture, even through sudo", Prog)}};
+        {error, _} = Error ->
+            Error
+    end.
+
+%% `Prog --can-capture' (exit 0: it can, noperm: it cannot), through
+%% Prefix. With a prefix, another status is the prefix's own refusal,
+%% returned with its output.
+can_capture(Prefix, Prog) ->
+    [Cmd | Args] = Prefix ++ [Prog],
+    Exe = case filename:pathtype(Cmd) =:= relative andalso
+               os:find_executable(Cmd) of
+        Path when is_list(Path) -> Path;
+        _ -> Cmd
+    end,
+    case run(Exe, Args ++ ["--can-capture"], 5000) of
+        {error, _} = Error ->
+            Error;
+        {Status, Out} ->
+            case {Status, epcap_codec:exit_reason(Status)} of
+                {0, _} -> {ok, true};
+                {_, noperm} -> {ok, false};
+                _ when Prefix =/= [] ->
+                    {ok, false, unicode:characters_to_list(Out)};
+                _ -> {ok, false}
+            end
+    end.
+
+%% @doc The reason first, then which of the ways to capture to set up:
+%% for a source tree, with its Makefile, its make targets; for a release
+%% or an installed copy, which have none, what to do by hand.
+-spec with_hint(string(), string()) -> string().
+with_hint(Msg, Prog) ->
+    Msg ++ "; to capture without root, " ++ hint(Prog).
+
+hint(Prog) ->
+    Top = filename:dirname(filename:dirname(Prog)),
+    case filelib:is_regular(filename:join(Top, "Makefile")) andalso
+        filelib:is_regular(filename:join([Top, "c_src", "main.c"])) of
+        true ->
+            "install the port with file capabilities (sudo make install "
+            "install-setcap, recommended; or install-setuid, install-sudo) "
+            "and name PREFIX/lib/epcap/epcap in {progname, Path}; in a "
+            "source tree that root owns, make setcap or make setuid give "
+            "this copy the same; see doc/SECURITY.md";
+        false ->
+            "install the port from epcap's source with sudo make install "
+            "install-setcap (recommended; or install-setuid, or "
+            "install-sudo and {exec, \"sudo -n\"}) and name the installed "
+            "copy (PREFIX/lib/epcap/epcap) in {progname, Path} in the epcap "
+            "application environment; never give " ++ Prog ++ " privileges "
+            "or a sudoers rule: the release's owner could replace it; see "
+            "epcap's README, \"Releases with privileges\""
+    end.
+
+%% @doc The port program's own pid. Through a prefix (sudo) the Erlang
+%% port's process is the prefix: the program is the descendant whose
+%% argv[0] is Prog (Linux's /proc; elsewhere the prefix's pid).
+-spec os_pid(port(), [string()], string()) -> non_neg_integer() | undefined.
+os_pid(Port, Prefix, Prog) ->
+    case erlang:port_info(Port, os_pid) of
+        {os_pid, Pid} when Prefix =:= [] -> Pid;
+        {os_pid, Pid} -> descendant([Pid], Prog, 4, Pid);
+        undefined -> undefined
+    end.
+
+descendant(_, _, 0, Default) ->
+    Default;
+descendant([], _, _, Default) ->
+    Default;
+descendant(Pids, Prog, Depth, Default) ->
+    Children = lists:append([children(P) || P <- Pids]),
+    case [C || C <- Children, argv0(C) =:= Prog] of
+        [Found | _] -> Found;
+        [] -> descendant(Children, Prog, Depth - 1, Default)
+    end.
+
+children(Pid) ->
+    P = integer_to_list(Pid),
+    case file:read_file(filename:join(["/proc", P, "task", P, "children"])) of
+        {ok, Bin} -> [binary_to_integer(C) || C <- string:lexemes(Bin, " \n")];
+        {error, _} -> []
+    end.
+
+argv0(Pid) ->
+    case file:read_file(filename:join(["/proc", integer_to_list(Pid), "cmdline"])) of
+        {ok, Bin} ->
+            [First | _] = binary:split(Bin, <<0>>),
+            unicode:characters_to_list(First);
+        {error, _} ->
+            undefined
+    end.
+
+%% @doc What the port says besides packets becomes a logger event (it
+%% writes nothing to the VM's stderr while it speaks frames): its -v
+%% logging at notice, so `{verbose, true}' shows at the default level;
+%% warnings as warnings.
+-spec log_frame(atom() | {unknown, non_neg_integer()}, string()) -> ok.
+log_frame(log, Msg) ->
+    logger:notice("epcap: ~ts", [Msg]);
+log_frame(Code, Msg) ->
+    logger:warning("epcap: ~p: ~ts", [Code, Msg]).
