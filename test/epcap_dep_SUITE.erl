@@ -86,11 +86,11 @@ init_per_suite(Config) ->
     end.
 
 setup(Config) ->
-    Tmp = epcap_install:temp_dir("dep"),
+    Tmp = epcap_test_install:temp_dir("dep"),
     Src = filename:join(Tmp, "epcap-src"),
     snapshot(epcap_test_lib:root_dir(), Src),
     User = "epcapdep" ++ os:getpid(),
-    epcap_install:add_user(User),
+    epcap_test_install:add_user(User),
     Sample = filename:join(Tmp, "sample.pcap"),
     ok = epcap_samplegen:write_synthetic(Sample, 7, 60, #{}),
     ok = file:change_mode(Sample, 8#644),
@@ -101,9 +101,9 @@ setup(Config) ->
     [{tmp, Tmp}, {src, Src}, {user, User}, {sample, Sample}, {env, Env} | Config].
 
 end_per_suite(Config) ->
-    epcap_install:remove_sudoers(sudoers_file(Config)),
-    epcap_install:remove_user(?config(user, Config)),
-    epcap_install:remove_temp_dir(?config(tmp, Config)).
+    epcap_test_install:remove_sudoers(sudoers_file(Config)),
+    epcap_test_install:remove_user(?config(user, Config)),
+    epcap_test_install:remove_temp_dir(?config(tmp, Config)).
 
 %% What `git clone' of the tree as it is would give: the files git
 %% tracks or would track, committed on branch main of a new repository.
@@ -116,7 +116,7 @@ snapshot(From, To) ->
               "commit -q -m snapshot", []).
 
 sudoers_file(Config) ->
-    epcap_install:sudoers_file(sudoers_tag(Config)).
+    epcap_test_install:sudoers_file(sudoers_tag(Config)).
 
 sudoers_tag(Config) ->
     "dep-" ++ ?config(user, Config).
@@ -399,7 +399,7 @@ release_without_privileges(Config) ->
 
 %% The command prefix that runs what follows as the test user.
 as_user(Config) ->
-    epcap_install:as_user(?config(user, Config), ?config(user, Config), clear).
+    epcap_test_install:as_user(?config(user, Config), ?config(user, Config), clear).
 
 %% What the console showed besides its result.
 console(Out) ->
@@ -465,7 +465,7 @@ release_install_sudo(Config) ->
     Rule = printed(Out, "the sudoers rule"),
     ?assertEqual("%" ++ ?config(user, Config) ++ " ALL=(root) NOPASSWD: " ++
                  Installed, Rule),
-    File = epcap_install:sudoers_rule(sudoers_tag(Config), Rule),
+    File = epcap_test_install:sudoers_rule(sudoers_tag(Config), Rule),
     printed_sys_config(Config, Out),
     try
         probe_installed(Config, Installed)

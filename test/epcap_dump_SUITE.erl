@@ -150,7 +150,7 @@ files_belong_to_the_unprivileged_user(Config) ->
     Out = filename:join(?config(dir, Config), "owned.pcap"),
     run([{file, ?config(sample, Config)}, {dump, Out}]),
     {ok, #file_info{uid = Uid}} = file:read_file_info(Out),
-    Nobody = epcap_install:uid("nobody"),
+    Nobody = epcap_test_install:uid("nobody"),
     ?assertEqual(Nobody, Uid).
 
 unwritable_directory(Config) ->

@@ -293,7 +293,7 @@ port_not_runnable_before_sudo(Config) ->
 %% Opening an interface without the right: permission_denied, with the
 %% fixes, not a generic capture error. The port runs as nobody.
 datalinks_permission_denied(_Config) ->
-    R = epcap:datalinks("lo", [{exec, epcap_install:as_user("nobody", "nogroup",
+    R = epcap:datalinks("lo", [{exec, epcap_test_install:as_user("nobody", "nogroup",
                                                             clear)}]),
     ct:log("~p", [R]),
     ?assertMatch({error, {permission_denied, _}}, R),

@@ -69,8 +69,8 @@ init_per_suite(Config0) ->
         {skip, _} = Skip ->
             Skip;
         Config ->
-            epcap_install:add_user(user()),
-            Dir = epcap_install:temp_dir("hostile"),
+            epcap_test_install:add_user(user()),
+            Dir = epcap_test_install:temp_dir("hostile"),
             Home = filename:join(Dir, "home"),
             RootOnly = filename:join(Dir, "rootonly"),
             ok = file:make_dir(Home),
@@ -78,8 +78,8 @@ init_per_suite(Config0) ->
             ok = file:change_mode(RootOnly, 8#700),
             sh_ok("chown " ++ user() ++ ":" ++ user() ++ " " ++ Home ++
                   " && chmod 700 " ++ Home),
-            Bins = epcap_install:copies(Dir, ?KINDS),
-            Sudoers = epcap_install:sudoers("hostile-" ++ os:getpid(),
+            Bins = epcap_test_install:copies(Dir, ?KINDS),
+            Sudoers = epcap_test_install:sudoers("hostile-" ++ os:getpid(),
                                             {user(), maps:get(sudo, Bins)}),
             Sample = filename:join(Home, "sample.pcap"),
             ok = epcap_samplegen:write_synthetic(Sample, 50, 60, #{}),
@@ -95,13 +95,13 @@ init_per_suite(Config0) ->
     end.
 
 end_per_suite(Config) ->
-    epcap_install:remove_sudoers(?config(sudoers, Config)),
+    epcap_test_install:remove_sudoers(?config(sudoers, Config)),
     case ?config(saved_policy, Config) of
         {ok, _} -> sh_ok("install -o root -g root -m 0644 /dev/null " ++ ?POLICY);
         _ -> _ = file:delete(?POLICY)
     end,
-    epcap_install:remove_temp_dir(?config(dir, Config)),
-    epcap_install:remove_user(user()).
+    epcap_test_install:remove_temp_dir(?config(dir, Config)),
+    epcap_test_install:remove_user(user()).
 
 init_per_testcase(_Case, Config) ->
     Canary = "/tmp/epcap-hostile-canary-" ++
@@ -129,7 +129,7 @@ q(S) -> "'" ++ S ++ "'".
 %% The command line that runs the copy of Kind as the hostile user.
 as_user(Config, Kind) ->
     Bin = maps:get(Kind, ?config(bins, Config)),
-    Who = epcap_install:as_user(user(), user(), init) ++ " -- ",
+    Who = epcap_test_install:as_user(user(), user(), init) ++ " -- ",
     case Kind of
         sudo -> Who ++ "sudo -n " ++ Bin;
         _ -> Who ++ Bin
@@ -145,7 +145,7 @@ assert_refused(Status, {S, Out}, Words) ->
     [?assertNotEqual(nomatch, string:find(Out, W)) || W <- Words],
     Out.
 
-uid() -> epcap_install:uid(user()).
+uid() -> epcap_test_install:uid(user()).
 
 file_in(Config, Name) -> filename:join(?config(home, Config), Name).
 
@@ -520,7 +520,7 @@ erlang_sees_the_start(Config) ->
     Expect = #{setuid => setuid, caps => file_capabilities, sudo => sudo},
     [begin
          Bin = maps:get(K, ?config(bins, Config)),
-         Exec = epcap_install:as_user(user(), user(), init) ++
+         Exec = epcap_test_install:as_user(user(), user(), init) ++
                 case K of sudo -> " sudo -n"; _ -> "" end,
          {ok, Pid} = epcap:start([{progname, Bin}, {exec, Exec},
                                   {interface, "lo"}, {filter, "udp port 9"}]),

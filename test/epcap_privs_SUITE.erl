@@ -35,7 +35,7 @@
     explicit_chroot_needs_the_capability/1
 ]).
 
--define(NOBODY, epcap_install:as_user("nobody", "nogroup", clear)).
+-define(NOBODY, epcap_test_install:as_user("nobody", "nogroup", clear)).
 -define(ZERO, "0000000000000000").
 
 all() ->
@@ -57,8 +57,8 @@ init_per_suite(Config0) ->
         {skip, _} = Skip ->
             Skip;
         Config ->
-            Dir = epcap_install:temp_dir("privs"),
-            Bins = epcap_install:copies(Dir, [plain, caps, caps_setpcap,
+            Dir = epcap_test_install:temp_dir("privs"),
+            Bins = epcap_test_install:copies(Dir, [plain, caps, caps_setpcap,
                                               setuid]),
             Secret = filename:join(Dir, "secret.pcap"),
             Public = filename:join(Dir, "public.pcap"),
@@ -71,7 +71,7 @@ init_per_suite(Config0) ->
     end.
 
 end_per_suite(Config) ->
-    epcap_install:remove_temp_dir(?config(dir, Config)).
+    epcap_test_install:remove_temp_dir(?config(dir, Config)).
 
 init_per_testcase(_Case, Config) ->
     S = epcap_test_lib:udp_socket("127.0.0.1"),
@@ -79,7 +79,7 @@ init_per_testcase(_Case, Config) ->
     [{sock, S}, {port, Port} | Config].
 
 end_per_testcase(_Case, Config) ->
-    epcap_install:remove_sudoers(epcap_install:sudoers_file(sudoers_tag())),
+    epcap_test_install:remove_sudoers(epcap_test_install:sudoers_file(sudoers_tag())),
     gen_udp:close(?config(sock, Config)),
     epcap_test_lib:flush_packets(),
     ok.
@@ -135,9 +135,9 @@ assert_dropped(OsPid, Uid, Gid, Bounding) ->
     ?assertEqual("2", maps:get("Seccomp", St)),
     St.
 
-uid(Name) -> epcap_install:uid(Name).
+uid(Name) -> epcap_test_install:uid(Name).
 
-gid(Group) -> epcap_install:gid(Group).
+gid(Group) -> epcap_test_install:gid(Group).
 
 %% The root directory the port sees.
 root_of(OsPid) ->
@@ -264,7 +264,7 @@ sudo_capture(Config) ->
 %% sudo as it is meant to be used: an ordinary user (nobody here) allowed
 %% to run exactly this binary by a sudoers rule.
 sudo_rule_for_nobody(Config) ->
-    epcap_install:sudoers(sudoers_tag(), {"nobody", bin(Config, plain)}),
+    epcap_test_install:sudoers(sudoers_tag(), {"nobody", bin(Config, plain)}),
     {ok, Pid} = epcap:start(live_opts(Config, plain, ?NOBODY ++ " sudo -n")),
     assert_captures(Config, Pid),
     assert_dropped(port_process(Pid), uid("nobody"), gid("nogroup"), empty),

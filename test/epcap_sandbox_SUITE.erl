@@ -281,7 +281,7 @@ non_seccomp_backends_report_what_came_back(_Config) ->
 %% port's user, and "-d /" keeps the real root. Moving the packet socket
 %% onto the dump descriptor (to write packets through it) traps.
 dump_files_stay_in_their_directory(_Config) ->
-    Top = epcap_install:temp_dir("dump-escape"),
+    Top = epcap_test_install:temp_dir("dump-escape"),
     Dir = filename:join(Top, "dump"),
     try
         ok = file:make_dir(Dir),
@@ -305,7 +305,7 @@ dump_files_stay_in_their_directory(_Config) ->
              ?assertNotEqual({T, nomatch}, {T, string:find(Out, "succeeded")})
          end || T <- ["dump-escape", "dump-absolute"]]
     after
-        epcap_install:remove_temp_dir(Top)
+        epcap_test_install:remove_temp_dir(Top)
     end.
 
 %%--------------------------------------------------------------------

@@ -96,11 +96,15 @@ send_udp(S, Port, From, N) ->
 wait_ready(Out) ->
     wait_size(Out, 24).
 
-%% Until the file holds at least Bytes.
+%% Until the file holds at least Bytes; a failure shows what the port
+%% wrote on stderr (next to the file).
 wait_size(Out, Bytes) ->
-    epcap_test_lib:wait_until({size, Out, Bytes}, fun() ->
-        filelib:file_size(Out) >= Bytes
-    end, 10000).
+    case epcap_test_lib:poll(fun() -> filelib:file_size(Out) >= Bytes end,
+                             10000) of
+        {ok, true} -> ok;
+        timeout -> ct:fail({size, Out, Bytes, filelib:file_size(Out),
+                            file:read_file(Out ++ ".err")})
+    end.
 
 %% Start the port from a shell in the background; returns its OS pid.
 background(Cmd) ->
@@ -175,7 +179,7 @@ count_stops_exactly(Config) ->
     Out = out(Config, "count.pcap"),
     Pid = background(?config(epcap, Config) ++ " -i lo -c 5 -w " ++ q(Out) ++
                      " udp dst port " ++ integer_to_list(Port) ++
-                     " </dev/null 2>/dev/null"),
+                     " </dev/null 2>" ++ q(Out ++ ".err")),
     wait_ready(Out),
     S = udp_sender(),
     send_udp(S, Port, 20),
@@ -187,7 +191,7 @@ sigint_loses_nothing(Config) ->
     Out = out(Config, "sigint.pcap"),
     Pid = background(?config(epcap, Config) ++ " -i lo -w " ++ q(Out) ++
                      " udp dst port " ++ integer_to_list(Port) ++
-                     " </dev/null 2>/dev/null"),
+                     " </dev/null 2>" ++ q(Out ++ ".err")),
     wait_ready(Out),
     S = udp_sender(),
     %% In slices the immediate-mode ring (64 KiB slots on lo) can hold:
@@ -222,7 +226,7 @@ stdin_closed_keeps_capturing(Config) ->
     Out = out(Config, "stdin.pcap"),
     Pid = background(?config(epcap, Config) ++ " -i lo -c 3 -w " ++ q(Out) ++
                      " udp dst port " ++ integer_to_list(Port) ++
-                     " <&- 2>/dev/null"),
+                     " <&- 2>" ++ q(Out ++ ".err")),
     wait_ready(Out),
     %% A duration is what is tested: capturing with stdin closed, the
     %% port is still there a while later.

@@ -25,7 +25,7 @@
 %% file through tcpdump, for the suites that compare the two.
 %%
 %% Network namespaces are in epcap_netns, installed copies of the port
-%% and throwaway users in epcap_install.
+%% and throwaway users in epcap_test_install (src has an epcap_install).
 -module(epcap_test_lib).
 
 -include_lib("common_test/include/ct.hrl").

@@ -7,7 +7,7 @@
 %% cannot remove each other's: directories by mktemp, users and sudoers
 %% files by a tag the suite gives (its OS pid, usually), and each has its
 %% removal here too, safe to call after a failure.
--module(epcap_install).
+-module(epcap_test_install).
 
 -include_lib("common_test/include/ct.hrl").
 
