@@ -63,9 +63,9 @@ static const struct {
     const char *name;
     int mode;
 } modes[] = {
-    {"hash", PACKET_FANOUT_HASH},     {"lb", PACKET_FANOUT_LB},
-    {"cpu", PACKET_FANOUT_CPU},       {"rollover", PACKET_FANOUT_ROLLOVER},
-    {"random", PACKET_FANOUT_RND},    {"qm", PACKET_FANOUT_QM},
+    {"hash", PACKET_FANOUT_HASH},  {"lb", PACKET_FANOUT_LB},
+    {"cpu", PACKET_FANOUT_CPU},    {"rollover", PACKET_FANOUT_ROLLOVER},
+    {"random", PACKET_FANOUT_RND}, {"qm", PACKET_FANOUT_QM},
 };
 
 static int parse_mode(struct epcap_fanout *fo, const char *s, size_t n)
@@ -119,7 +119,8 @@ bad:
     snprintf(err, errlen,
              "--fanout: %s: want MODE:GROUP[:FLAG[,FLAG]], MODE one of hash, "
              "lb, cpu, rollover, random, qm, GROUP 0..65535, FLAG rollover "
-             "or defrag", arg);
+             "or defrag",
+             arg);
     return -1;
 }
 
@@ -248,8 +249,8 @@ void fanout_join(struct epcap *st)
     if (setsockopt(pcap_fileno(st->pcap), SOL_PACKET, PACKET_FANOUT, &arg,
                    sizeof(arg)) < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
-                    "%s: fan-out group %d: %s%s", st->device,
-                    fo->group, strerror(errno),
+                    "%s: fan-out group %d: %s%s", st->device, fo->group,
+                    strerror(errno),
                     errno == EINVAL ? " (the group exists with another mode "
                                       "or flags, or on another interface)"
                                     : "");

@@ -64,14 +64,14 @@
 #include "report.h"
 #include "state.h"
 
-#define FL_QUEUE 4096                 /* packets awaiting their second copy */
-#define FL_BURST 16                   /* one read of A this full: burst */
-#define FL_QUIET 16                   /* B packets per window to go back */
-#define FL_WINDOW_NS 10000000LL       /* 10 ms */
-#define FL_WINDOW_MAX_NS 160000000LL  /* after repeated flaps: 160 ms */
-#define FL_FLAP_NS 100000000LL        /* a burst this soon after FAST */
-#define FL_DRAIN_MAX_NS 10000000LL    /* 10 ms of silence from B */
-#define FL_DRAIN_MARGIN_NS 200000LL   /* B's stamps past A's return */
+#define FL_QUEUE 4096                /* packets awaiting their second copy */
+#define FL_BURST 16                  /* one read of A this full: burst */
+#define FL_QUIET 16                  /* B packets per window to go back */
+#define FL_WINDOW_NS 10000000LL      /* 10 ms */
+#define FL_WINDOW_MAX_NS 160000000LL /* after repeated flaps: 160 ms */
+#define FL_FLAP_NS 100000000LL       /* a burst this soon after FAST */
+#define FL_DRAIN_MAX_NS 10000000LL   /* 10 ms of silence from B */
+#define FL_DRAIN_MARGIN_NS 200000LL  /* B's stamps past A's return */
 #define FL_HASH_BYTES 64
 
 /* A delivered packet awaiting the other lane's copy. */
@@ -80,13 +80,20 @@ struct fl_entry {
     uint32_t caplen, len, hash;
 };
 
-enum { FL_LANE_A, FL_LANE_B };
-enum fl_mode { FL_FAST, FL_BULK, FL_DRAIN };
+enum {
+    FL_LANE_A,
+    FL_LANE_B
+};
+enum fl_mode {
+    FL_FAST,
+    FL_BULK,
+    FL_DRAIN
+};
 
 struct fastlane {
-    pcap_t *pcap;          /* lane A */
+    pcap_t *pcap; /* lane A */
     int fd;
-    long long frac_ns;     /* nanoseconds per unit of a stamp's fraction */
+    long long frac_ns; /* nanoseconds per unit of a stamp's fraction */
     enum fl_mode mode;
     bool capturing;        /* A's kernel filter is the real one */
     bool burst;            /* this read of A found a burst */
@@ -96,13 +103,13 @@ struct fastlane {
     long long back_ns;     /* DRAIN: when A came back (CLOCK_REALTIME) */
     long long drain_start; /* DRAIN: B's last sign of life (monotonic) */
     long long window_start;
-    long long window_ns;   /* BULK: quiet this long to go back */
-    long long fast_since;  /* when FAST last began (monotonic) */
-    uint64_t window_pkts;  /* B's packets in the current window */
-    uint64_t missed;       /* lost by one lane, too late from the other */
+    long long window_ns;  /* BULK: quiet this long to go back */
+    long long fast_since; /* when FAST last began (monotonic) */
+    uint64_t window_pkts; /* B's packets in the current window */
+    uint64_t missed;      /* lost by one lane, too late from the other */
     struct fl_entry *q;
     size_t qhead, qlen;
-    int qlane;             /* the lane that delivered what q holds */
+    int qlane; /* the lane that delivered what q holds */
     struct bpf_program prog;
     bool has_prog;
 };
@@ -236,8 +243,8 @@ static int attach_reject(struct fastlane *fl)
     struct sock_filter insn = BPF_STMT(BPF_RET | BPF_K, 0);
     struct sock_fprog prog = {.len = 1, .filter = &insn};
 
-    if (setsockopt(fl->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-                   sizeof(prog)) < 0)
+    if (setsockopt(fl->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) <
+        0)
         return -1;
     fl->capturing = false;
     return 0;
@@ -260,8 +267,8 @@ static int attach_real(struct fastlane *fl)
 
 static void switch_failed(struct epcap *st, const char *what)
 {
-    epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: fast lane: %s: %s",
-                st->device, what, strerror(errno));
+    epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE,
+                "%s: fast lane: %s: %s", st->device, what, strerror(errno));
 }
 
 static void discard(unsigned char *user, const struct pcap_pkthdr *h,
@@ -289,8 +296,8 @@ static void after_a(struct epcap *st)
     /* A burst soon after the return: the traffic is still heavy, only
      * jittery; wait longer before trying the immediate ring again. */
     if (now_ns(CLOCK_MONOTONIC) - fl->fast_since < FL_FLAP_NS)
-        fl->window_ns = fl->window_ns * 2 < FL_WINDOW_MAX_NS
-                            ? fl->window_ns * 2 : FL_WINDOW_MAX_NS;
+        fl->window_ns = fl->window_ns * 2 < FL_WINDOW_MAX_NS ? fl->window_ns * 2
+                                                             : FL_WINDOW_MAX_NS;
     else
         fl->window_ns = FL_WINDOW_NS;
     fl->window_start = now_ns(CLOCK_MONOTONIC);
@@ -399,13 +406,13 @@ void fastlane_open(struct epcap *st)
     int fd = -1;
 
     st->fl = NULL;
-    if (p == NULL ||
-        pcap_set_snaplen(p, o->snaplen) != 0 ||
+    if (p == NULL || pcap_set_snaplen(p, o->snaplen) != 0 ||
         pcap_set_promisc(p, o->promisc) != 0 ||
         pcap_set_buffer_size(p, EPCAP_FAST_BUFFER) != 0 ||
         pcap_set_immediate_mode(p, 1) != 0 ||
         (o->tstamp_type >= 0 && pcap_set_tstamp_type(p, o->tstamp_type) != 0) ||
-        pcap_set_tstamp_precision(p, pcap_get_tstamp_precision(st->pcap)) != 0 ||
+        pcap_set_tstamp_precision(p, pcap_get_tstamp_precision(st->pcap)) !=
+            0 ||
         pcap_activate(p) < 0 ||
         (o->datalink >= 0 && pcap_set_datalink(p, o->datalink) != 0) ||
         (o->direction_set && pcap_setdirection(p, o->direction) != 0) ||
@@ -426,8 +433,8 @@ void fastlane_open(struct epcap *st)
     }
     fl->pcap = p;
     fl->fd = fd;
-    fl->frac_ns = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO
-                      ? 1 : 1000;
+    fl->frac_ns =
+        pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
     fl->window_ns = FL_WINDOW_NS;
     fl->mode = FL_FAST;
     fl->capturing = true;

@@ -46,10 +46,10 @@ static void print_flags(bpf_u_int32 f)
 {
     const char *sep = "";
 
-#define FLAG(bit, name)                                                     \
-    if (f & (bit)) {                                                        \
-        printf("%s%s", sep, name);                                          \
-        sep = ",";                                                          \
+#define FLAG(bit, name)            \
+    if (f & (bit)) {               \
+        printf("%s%s", sep, name); \
+        sep = ",";                 \
     }
     FLAG(PCAP_IF_UP, "up")
     FLAG(PCAP_IF_RUNNING, "running")

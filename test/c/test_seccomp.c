@@ -103,8 +103,14 @@ static void test_report_frame_completes_pending_output(void **state)
     assert_int_equal(len, 10 + 8 + strlen(msg));
     static const unsigned char two_eofs[10] = {0, 0, 0, 1, 3, 0, 0, 0, 1, 3};
     assert_memory_equal(got, two_eofs, 10);
-    const unsigned char head[8] = {0, 0, 0, (unsigned char)(4 + strlen(msg)),
-                                   EPCAP_FRAME_ERROR, 0, EPCAP_E_SANDBOX_VIOLATION, 1};
+    const unsigned char head[8] = {0,
+                                   0,
+                                   0,
+                                   (unsigned char)(4 + strlen(msg)),
+                                   EPCAP_FRAME_ERROR,
+                                   0,
+                                   EPCAP_E_SANDBOX_VIOLATION,
+                                   1};
     assert_memory_equal(got + 10, head, 8);
     assert_memory_equal(got + 18, msg, strlen(msg));
 }
@@ -163,9 +169,9 @@ static void test_filter_gives_a_file_no_socket_calls(void **state)
     assert_non_null(st.pcap);
     const char *text = filter_text(&st);
     pcap_close(st.pcap);
-    static const char *const socket_calls[] = {
-        "getsockopt", "setsockopt", "recvfrom", "sendto", "getsockname",
-        "ioctl"};
+    static const char *const socket_calls[] = {"getsockopt",  "setsockopt",
+                                               "recvfrom",    "sendto",
+                                               "getsockname", "ioctl"};
     for (size_t i = 0; i < sizeof(socket_calls) / sizeof(*socket_calls); i++)
         assert_false(has_rule(text, socket_calls[i]));
 }
@@ -180,11 +186,12 @@ static void test_filter_has_no_way_out(void **state)
     st.opt.inject = true;
     const char *text = filter_text(&st);
     static const char *const never[] = {
-        "execve", "execveat", "fork", "vfork", "clone", "clone3", "connect",
-        "bind", "accept", "openat2", "ptrace", "kill", "setuid", "setresuid",
-        "capset", "prctl", "seccomp", "bpf", "dup", "dup2", "dup3", "pipe",
-        "pipe2", "eventfd2", "memfd_create", "rt_sigaction", "unlink",
-        "mkdir", "chroot"};
+        "execve",       "execveat", "fork",   "vfork",     "clone",
+        "clone3",       "connect",  "bind",   "accept",    "openat2",
+        "ptrace",       "kill",     "setuid", "setresuid", "capset",
+        "prctl",        "seccomp",  "bpf",    "dup",       "dup2",
+        "dup3",         "pipe",     "pipe2",  "eventfd2",  "memfd_create",
+        "rt_sigaction", "unlink",   "mkdir",  "chroot"};
     for (size_t i = 0; i < sizeof(never) / sizeof(*never); i++) {
         if (has_rule(text, never[i]))
             fail_msg("the filter has a rule for %s", never[i]);
