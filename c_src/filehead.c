@@ -13,7 +13,7 @@
  * The first bytes are read here, exactly as many as needed (the magic;
  * for pcapng the section header and the first interface block), never
  * more: a pipe from a live `tcpdump -w -` is not held up. libpcap then
- * reads from a stdio stream (fopencookie) that replays those bytes and
+ * reads from a stdio stream (fopencookie or funopen) that replays those bytes and
  * continues with the descriptor, so it sees the file unchanged, a pipe
  * included. A file too short or too odd to tell is taken as microsecond
  * pcap; libpcap then says what is wrong with it.
@@ -42,8 +42,8 @@
 
 struct head {
     int fd;
-    FILE *under;          /* owns fd; closed with the stream */
-    unsigned char *buf;   /* bytes read ahead, replayed first */
+    FILE *under;        /* owns fd; closed with the stream */
+    unsigned char *buf; /* bytes read ahead, replayed first */
     size_t len, pos, cap;
     bool eof;
 };
@@ -170,10 +170,30 @@ static int head_close(void *cookie)
  * from the start; fp belongs to it from then on. NULL (errno set) only
  * when out of memory, with fp still the caller's.
  */
+/* The replaying stream: glibc's and FreeBSD's fopencookie, or the BSDs'
+ * funopen (a C library difference, not the kernel's: platform.h). */
+#if defined(__GLIBC__) || defined(__FreeBSD__)
+static FILE *open_stream(struct head *h)
+{
+    cookie_io_functions_t io = {.read = head_read, .close = head_close};
+
+    return fopencookie(h, "rb", io);
+}
+#else
+static int head_read_int(void *cookie, char *out, int n)
+{
+    return (int)head_read(cookie, out, n < 0 ? 0 : (size_t)n);
+}
+
+static FILE *open_stream(struct head *h)
+{
+    return funopen(h, head_read_int, NULL, NULL, head_close);
+}
+#endif
+
 FILE *filehead_open(FILE *fp, struct epcap_filehead *fh)
 {
     struct head *h = calloc(1, sizeof(*h));
-    cookie_io_functions_t io = {.read = head_read, .close = head_close};
 
     memset(fh, 0, sizeof(*fh));
     if (h == NULL)
@@ -181,7 +201,7 @@ FILE *filehead_open(FILE *fp, struct epcap_filehead *fh)
     h->fd = fileno(fp);
     h->under = fp;
     look(h, fh);
-    FILE *out = fopencookie(h, "rb", io);
+    FILE *out = open_stream(h);
     if (out == NULL) {
         free(h->buf);
         free(h);

@@ -27,6 +27,9 @@
 #define BT_ISB 0x00000005u
 #define BT_EPB 0x00000006u
 #define BOM 0x1a2b3c4du
+/* Reserved block type 0, which no reader interprets: what a section
+ * header with a bad magic before the first interface becomes. */
+#define BT_SKIPPED 0x00000000u
 
 #define OPT_END 0
 #define IF_NAME 2
@@ -134,16 +137,21 @@ static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len)
 
     if (rc <= 0)
         return rc;
+    size_t have = 8;
     memcpy(type, r->buf, 4);
     if (*type == BT_SHB) {
         if ((rc = fill(r, 8, 4)) <= 0)
             return rc < 0 ? -1 : fail(r, "truncated section header");
+        have = 12;
         uint32_t bom;
         memcpy(&bom, r->buf + 8, 4);
-        if (bom != BOM && bom != __builtin_bswap32(BOM))
+        if (bom == BOM || bom == __builtin_bswap32(BOM))
+            r->swap = bom != BOM;
+        else if (r->nif == 0 && r->sections > 0)
+            *type = BT_SKIPPED; /* libpcap skips it there, unread */
+        else
             return fail(r, "section header with a bad byte-order magic 0x%08x",
                         bom);
-        r->swap = bom != BOM;
     } else {
         *type = get32(r, r->buf);
     }
@@ -151,9 +159,13 @@ static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len)
     uint32_t min = *type == BT_SHB ? SHB_MIN : BLOCK_OVERHEAD;
     if (*len < min || *len % 4 != 0 || *len > r->block_max)
         return fail(r, "bad block length %u (type 0x%x)", *len, *type);
-    size_t have = *type == BT_SHB ? 12 : 8;
     if ((rc = fill(r, have, *len - have)) <= 0)
         return rc < 0 ? -1 : fail(r, "truncated block");
+    /* The trailer repeats the length: checked as libpcap checks it (on
+     * every block but the file's first). */
+    if (r->offset > 0 && get32(r, r->buf + *len - 4) != *len)
+        return fail(r, "block length %u in its header, %u in its trailer", *len,
+                    get32(r, r->buf + *len - 4));
     return 1;
 }
 
@@ -191,8 +203,8 @@ static int walk_options(struct pcapng *r, size_t off, uint32_t len, opt_fn fn,
             break;
         size_t padded = ((size_t)n + 3) & ~(size_t)3;
         if (padded > end - off - 4)
-            return fail(r, "option %u of length %u runs past its block",
-                        code, n);
+            return fail(r, "option %u of length %u runs past its block", code,
+                        n);
         if (fn(r, ctx, code, r->buf + off + 4, n) < 0)
             return -1;
         off += 4 + padded;
@@ -204,8 +216,8 @@ static int shb_option(struct pcapng *r, void *ctx, uint16_t code,
                       const unsigned char *v, uint16_t n)
 {
     (void)ctx;
-    char **slot = code == SHB_HARDWARE ? &r->shb_hardware
-                  : code == SHB_OS     ? &r->shb_os
+    char **slot = code == SHB_HARDWARE   ? &r->shb_hardware
+                  : code == SHB_OS       ? &r->shb_os
                   : code == SHB_USERAPPL ? &r->shb_userappl
                                          : NULL;
     if (slot != NULL && *slot == NULL && r->sections == 1)
@@ -217,7 +229,9 @@ static int section(struct pcapng *r, uint32_t len)
 {
     uint16_t major = get16(r, r->buf + 12), minor = get16(r, r->buf + 14);
 
-    if (major != 1)
+    /* The file's version; a later section's is not looked at (libpcap
+     * reads on through one before the first interface). */
+    if (major != 1 && r->sections == 0)
         return fail(r, "unsupported pcapng version %u.%u", major, minor);
     r->sections++;
     r->section_first = r->nif;
@@ -234,8 +248,7 @@ static int set_tsresol(struct pcapng *r, struct pcapng_if *ifp, uint8_t v)
     unsigned e = v & 0x7f;
 
     if ((v & 0x80) ? e > 63 : e > 19)
-        return fail(r, "if_tsresol 0x%02x is finer than 64 bits hold",
-                    v);
+        return fail(r, "if_tsresol 0x%02x is finer than 64 bits hold", v);
     ifp->tsresol = v;
     ifp->units = 1;
     for (unsigned i = 0; i < e; i++)
@@ -270,8 +283,7 @@ static int idb_option(struct pcapng *r, void *ctx, uint16_t code,
         if (ifp->filter == NULL && n > 1 && v[0] == 0)
             ifp->filter = opt_string(v + 1, (size_t)n - 1);
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -310,8 +322,8 @@ static int isb_option(struct pcapng *r, void *ctx, uint16_t code,
                       const unsigned char *v, uint16_t n)
 {
     struct pcapng_stats *s = ctx;
-    uint64_t *slot[] = {&s->ifrecv, &s->ifdrop, &s->filteraccept,
-                        &s->osdrop, &s->usrdeliv};
+    uint64_t *slot[] = {&s->ifrecv, &s->ifdrop, &s->filteraccept, &s->osdrop,
+                        &s->usrdeliv};
 
     if (code >= ISB_IFRECV && code <= ISB_USRDELIV && n == 8) {
         *slot[code - ISB_IFRECV] = get64(r, v);
@@ -327,9 +339,9 @@ static int statistics(struct pcapng *r, uint32_t len)
     uint64_t idx = (uint64_t)r->section_first + get32(r, r->buf + 8);
     if (idx >= r->nif)
         return 0; /* statistics of no interface: nothing to keep */
-    struct pcapng_stats s = {
-        .present = true,
-        .ts = (uint64_t)get32(r, r->buf + 12) << 32 | get32(r, r->buf + 16)};
+    struct pcapng_stats s = {.present = true,
+                             .ts = (uint64_t)get32(r, r->buf + 12) << 32 |
+                                   get32(r, r->buf + 16)};
     /* Damaged statistics are left out, not fatal: no packet is lost
      * (libpcap does not read them at all). */
     if (walk_options(r, 8 + ISB_FIXED, len, isb_option, &s) < 0)
@@ -343,8 +355,9 @@ static int statistics(struct pcapng *r, uint32_t len)
 static int packet_if(struct pcapng *r, uint32_t id, uint32_t *idx)
 {
     if ((uint64_t)r->section_first + id >= r->nif)
-        return fail(r, "a packet on interface %u, which has no "
-                       "description block in its section",
+        return fail(r,
+                    "a packet on interface %u, which has no "
+                    "description block in its section",
                     id);
     *idx = r->section_first + id;
     return 0;
@@ -357,8 +370,8 @@ static int packet_data(struct pcapng *r, struct pcapng_pkt *p, size_t off,
     const struct pcapng_if *ifp = &r->ifs[p->ifindex];
 
     if (p->caplen > ifp->max_caplen)
-        return fail(r, "captured length %u above the link type's %u",
-                    p->caplen, ifp->max_caplen);
+        return fail(r, "captured length %u above the link type's %u", p->caplen,
+                    ifp->max_caplen);
     if (p->caplen > (size_t)len - 4 - off)
         return fail(r, "captured length %u past the end of its block",
                     p->caplen);

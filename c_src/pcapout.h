@@ -30,8 +30,8 @@ struct pcapw {
     uint32_t linktype;     /* LINKTYPE_ value, with libpcap's upper bits */
     uint32_t snaplen;
     const struct iface_table *ifaces; /* pcapng: one IDB each (iface.h) */
-    const char *os;        /* pcapng shb_os, or NULL */
-    const char *comment;   /* pcapng capture comment, or NULL */
+    const char *os;                   /* pcapng shb_os, or NULL */
+    const char *comment;              /* pcapng capture comment, or NULL */
 };
 
 void pcapout_open(struct epcap *st);
@@ -50,6 +50,8 @@ int pcapout_write_stats(struct obuf *ob, const struct pcapw *w);
 /* A new interface met while reading a file: its INTERFACE frame
  * (--interfaces), and its block in pcapng output. */
 void pcapout_interface(struct epcap *st, uint32_t idx);
+/* Before a pcapng dump file is rotated: its statistics blocks. */
+void pcapout_dump_stats(struct epcap *st);
 /* At the end of a capture: pcapng output's statistics blocks. */
 void pcapout_finish(struct epcap *st);
 

@@ -36,7 +36,6 @@
  * Syscalls: those of privs_steps.c and privs_caller.c; mkdir, rmdir,
  * chdir, chroot and sched_setaffinity in the drop.
  */
-#include <cap-ng.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -44,7 +43,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "epcap_proto.h"
+#include "platform.h"
 #include "privs.h"
 #include "privs_steps.h"
 #include "report.h"
@@ -62,6 +63,7 @@ const char *const privs_permission_hint =
     "or run it through sudo ({exec, \"sudo -n\"} with a sudoers rule); "
     "see doc/SECURITY.md";
 
+/* For messages. Pure. */
 const char *privs_stage_name(enum privs_stage stage)
 {
     switch (stage) {
@@ -99,12 +101,12 @@ void privs_start(struct epcap *st)
                          c->mode == EPCAP_START_SUDO ? GROUPS_CALLER
                                                      : GROUPS_KEEP,
                          true, "start");
-        privs_keep_caps(st, privs_net_caps, "start");
+        privs_keep_caps(st, caps_net, "start");
         privs_seal(st, "start");
         privs_prove(st,
                     &(struct privs_proof){.uid = c->uid,
                                           .gid = c->gid,
-                                          .permitted = privs_net_caps,
+                                          .permitted = caps_net,
                                           .bounding_empty = c->bounding_empty},
                     "start");
     }
@@ -118,7 +120,7 @@ void privs_net_raise(struct epcap *st)
 {
     expect_stage(st, PRIVS_CAPTURE, "privs_net_raise");
     if (privs_secure_start(st))
-        privs_raise_caps(st, privs_net_caps, "capabilities");
+        privs_raise_caps(st, caps_net, "capabilities");
 }
 
 /* CAPTURE -> CALLER: the network capabilities are no longer needed (the
@@ -151,10 +153,11 @@ static void chroot_empty(struct epcap *st)
     if (dir[0] == '\0')
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
                     "chroot: cannot make an empty directory in /run or "
-                    "/tmp: %s (give one with -d)", strerror(errno));
+                    "/tmp: %s (give one with -d)",
+                    strerror(errno));
     if (chdir(dir) < 0 || rmdir(dir) < 0 || chroot(".") < 0 || chdir("/") < 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "chroot: %s: %s", dir, strerror(errno));
+        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM, "chroot: %s: %s",
+                    dir, strerror(errno));
     st->ran_as.chroot = true;
     epcap_log(st, 1, "privs: chroot into an empty directory (was %s)", dir);
 }
@@ -165,7 +168,7 @@ static void enter_chroot(struct epcap *st)
 {
     const char *dir = st->opt.chroot_dir;
 
-    if (dir == NULL && !privs_have(CAP_SYS_CHROOT)) {
+    if (dir == NULL && !caps_may(CAPS_CHROOT)) {
         epcap_log(st, 1, "privs: no chroot: CAP_SYS_CHROOT not held");
         return;
     }
@@ -184,12 +187,16 @@ static void enter_chroot(struct epcap *st)
 /* -a, parsed with the options; needs no privilege for the process itself. */
 static void set_affinity(struct epcap *st)
 {
+#if EPCAP_LINUX
     if (st->opt.cpu_affinity == NULL)
         return;
     if (sched_setaffinity(0, sizeof(st->opt.cpus), &st->opt.cpus) < 0)
         epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
                     "cpu_affinity: %s: %s", st->opt.cpu_affinity,
                     strerror(errno));
+#else
+    (void)st; /* options.c refused -a */
+#endif
 }
 
 /* CALLER -> DROPPED: the sequence at the top. Runs as the caller (a root
@@ -227,8 +234,5 @@ void privs_drop(struct epcap *st)
  * reads, changes nothing. */
 bool privs_can_capture(void)
 {
-    if (capng_get_caps_process() != 0)
-        return geteuid() == 0;
-    return capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_RAW) == 1 ||
-           capng_have_capability(CAPNG_PERMITTED, CAP_NET_RAW) == 1;
+    return caps_can_capture();
 }

@@ -29,11 +29,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/auxv.h>
-#endif
 
 #include "epcap_proto.h"
+#include "platform.h"
+#if EPCAP_LINUX
+#include <sys/auxv.h>
+#endif
 #include "privs.h"
 #include "privs_steps.h"
 #include "report.h"
@@ -45,6 +46,7 @@
 /* The longest user name DOAS_USER may carry (useradd's limit is 32). */
 #define LAUNCHER_NAME_MAX 256
 
+/* For -v and messages. Pure. */
 const char *privs_start_name(enum epcap_start mode)
 {
     switch (mode) {
@@ -57,12 +59,31 @@ const char *privs_start_name(enum epcap_start mode)
     return "unknown";
 }
 
+/* Whether the kernel ran us with more rights than the caller has (a
+ * setuid or setgid bit, file capabilities). Reads only. */
 static bool kernel_says_secure(void)
 {
-#ifdef __linux__
+#if EPCAP_LINUX
     return getauxval(AT_SECURE) != 0;
-#else
+#elif defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__) || \
+    defined(__APPLE__)
     return issetugid() != 0;
+#else
+    return getuid() != geteuid() || getgid() != getegid();
+#endif
+}
+
+/* No variable left (the caller chose them all). Runs as root. */
+static int empty_environment(void)
+{
+#if EPCAP_LINUX
+    return clearenv();
+#else
+    extern char **environ;
+    static char *none[] = {NULL};
+
+    environ = none;
+    return 0;
 #endif
 }
 
@@ -159,7 +180,7 @@ void privs_identify(struct epcap *st)
         return;
     /* The caller chose our environment; libpcap and NSS must not read
      * it (the launcher's variables were read above). */
-    if (clearenv() != 0)
+    if (empty_environment() != 0)
         epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
                     "start: clearenv failed");
     if (c->mode == EPCAP_START_SUDO)

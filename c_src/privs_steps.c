@@ -7,13 +7,15 @@
  * port that silently keeps a privilege is worse than no port. `stage'
  * names the step in messages ("start", "drop", "capabilities").
  *
+ * The capabilities themselves are caps.h's (libcap-ng on Linux, none on
+ * the portable path: platform.h).
+ *
  * Runs with whatever the stage that calls it holds (up to root's rights
  * in the start and in a root caller's drop); each step only gives up.
- * Syscalls: capget, capset, prctl, setgroups, setresgid, setresuid,
+ * Syscalls: those of caps_linux.c, prctl, setgroups, setresgid, setresuid,
  * getresuid, getresgid, setuid, seteuid, setgid, setegid; with
  * GROUPS_CALLER, initgroups reads the group database through NSS.
  */
-#include <cap-ng.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -21,23 +23,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef __linux__
+
+#include "platform.h"
+#if EPCAP_LINUX
 #include <sys/prctl.h>
 #endif
 
+#include "caps.h"
 #include "epcap_proto.h"
 #include "privs_steps.h"
 #include "report.h"
 #include "state.h"
 
-/* Capability numbers are below 64 in every kernel's sets. */
-#define CAPS_MAX 64
-
-const privs_capset privs_net_caps =
-    PRIVS_CAP(CAP_NET_RAW) | PRIVS_CAP(CAP_NET_ADMIN);
-
-#define FAIL(st, ...) epcap_fatal((st), EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM, \
-                                  __VA_ARGS__)
+#define FAIL(st, ...) \
+    epcap_fatal((st), EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM, __VA_ARGS__)
 
 /* A decimal id as sudo writes it or a root caller gives it to -u or -g:
  * digits only, below UINT_MAX ((uid_t)-1 is no one). 0, or -1.
@@ -53,17 +52,11 @@ int privs_parse_id(const char *s, unsigned long *id)
     return errno == 0 && *end == '\0' && *id < UINT_MAX ? 0 : -1;
 }
 
-/* libcap-ng's view of the process, read afresh. Any privileges. */
+/* The process's capabilities, read afresh. Any privileges. */
 void privs_read_caps(struct epcap *st, const char *stage)
 {
-    if (capng_get_caps_process() != 0)
+    if (caps_read() < 0)
         FAIL(st, "%s: reading the capabilities failed", stage);
-}
-
-/* Whether cap was effective when the capabilities were last read. */
-bool privs_have(unsigned cap)
-{
-    return capng_have_capability(CAPNG_EFFECTIVE, cap) == 1;
 }
 
 /* Empty the bounding set while CAP_SETPCAP is effective (root, or a file
@@ -75,13 +68,11 @@ bool privs_empty_bounding(struct epcap *st, const char *stage)
 {
     if (st->caller.bounding_empty)
         return true;
-    if (!privs_have(CAP_SETPCAP)) {
-        epcap_log(st, 1, "%s: bounding set kept: CAP_SETPCAP not held",
-                  stage);
+    if (!caps_may(CAPS_SETPCAP)) {
+        epcap_log(st, 1, "%s: bounding set kept: CAP_SETPCAP not held", stage);
         return false;
     }
-    capng_clear(CAPNG_SELECT_BOUNDS);
-    if (capng_apply(CAPNG_SELECT_BOUNDS) != 0)
+    if (caps_empty_bounding() < 0)
         FAIL(st, "%s: emptying the bounding set failed", stage);
     st->caller.bounding_empty = true;
     return true;
@@ -96,15 +87,17 @@ static void set_groups(struct epcap *st, uid_t uid, gid_t gid,
         /* NSS, with the rights the stage holds (root in the start). */
         const struct passwd *pw = getpwuid(uid);
         rc = pw != NULL ? initgroups(pw->pw_name, gid) : setgroups(1, &gid);
-    } else if (groups == GROUPS_NONE && privs_have(CAP_SETGID)) {
+    } else if (groups == GROUPS_NONE && caps_may(CAPS_SETGROUPS)) {
         rc = setgroups(0, NULL);
     } else if (groups == GROUPS_NONE) {
-        epcap_log(st, 1, "%s: supplementary groups kept (the user's own): "
-                         "CAP_SETGID not held", stage);
+        epcap_log(st, 1,
+                  "%s: supplementary groups kept (the user's own): "
+                  "CAP_SETGID not held",
+                  stage);
     }
     if (rc < 0)
-        FAIL(st, "%s: setting the groups of uid %u: %s", stage,
-             (unsigned)uid, strerror(errno));
+        FAIL(st, "%s: setting the groups of uid %u: %s", stage, (unsigned)uid,
+             strerror(errno));
 }
 
 /* Every uid and gid to uid and gid: setresgid before setresuid (after it
@@ -116,7 +109,7 @@ void privs_change_ids(struct epcap *st, uid_t uid, gid_t gid,
                       enum privs_groups groups, bool keep_caps,
                       const char *stage)
 {
-#ifdef __linux__
+#if EPCAP_LINUX
     if (keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         FAIL(st, "%s: prctl(PR_SET_KEEPCAPS): %s", stage, strerror(errno));
 #else
@@ -129,7 +122,7 @@ void privs_change_ids(struct epcap *st, uid_t uid, gid_t gid,
     if (setresuid(uid, uid, uid) < 0)
         FAIL(st, "%s: setresuid(%u): %s", stage, (unsigned)uid,
              strerror(errno));
-#ifdef __linux__
+#if EPCAP_LINUX
     if (keep_caps && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
         FAIL(st, "%s: prctl(PR_SET_KEEPCAPS): %s", stage, strerror(errno));
 #endif
@@ -138,39 +131,28 @@ void privs_change_ids(struct epcap *st, uid_t uid, gid_t gid,
 /* Of the capabilities in keep, those permitted now stay permitted; every
  * other one, and every effective, inheritable and ambient one, goes.
  * Runs with whatever is left after an id change, or the capture's. */
-void privs_keep_caps(struct epcap *st, privs_capset keep, const char *stage)
+void privs_keep_caps(struct epcap *st, caps_set keep, const char *stage)
 {
-    privs_capset held = 0;
+    int cap = -1;
 
-    privs_read_caps(st, stage);
-    for (unsigned cap = 0; cap < CAPS_MAX; cap++)
-        if ((keep & PRIVS_CAP(cap)) != 0 &&
-            capng_have_capability(CAPNG_PERMITTED, cap) == 1)
-            held |= PRIVS_CAP(cap);
-    capng_clear(CAPNG_SELECT_CAPS);
-    for (unsigned cap = 0; cap < CAPS_MAX; cap++)
-        if ((held & PRIVS_CAP(cap)) != 0 &&
-            capng_update(CAPNG_ADD, CAPNG_PERMITTED, cap) != 0)
-            FAIL(st, "%s: keeping capability %u failed", stage, cap);
-    if (capng_apply(CAPNG_SELECT_CAPS) != 0)
-        FAIL(st, "%s: reducing the capabilities failed", stage);
-    capng_clear(CAPNG_SELECT_AMBIENT);
-    if (capng_apply(CAPNG_SELECT_AMBIENT) != 0)
-        FAIL(st, "%s: clearing the ambient set failed", stage);
+    if (caps_keep(keep, &cap) == 0)
+        return;
+    if (cap >= 0)
+        FAIL(st, "%s: keeping capability %d failed", stage, cap);
+    FAIL(st, "%s: reducing the capabilities (ambient included) failed", stage);
 }
 
 /* Make those of caps that are permitted effective. Runs as the caller
  * with the capture capabilities permitted. */
-void privs_raise_caps(struct epcap *st, privs_capset caps, const char *stage)
+void privs_raise_caps(struct epcap *st, caps_set caps, const char *stage)
 {
-    privs_read_caps(st, stage);
-    for (unsigned cap = 0; cap < CAPS_MAX; cap++)
-        if ((caps & PRIVS_CAP(cap)) != 0 &&
-            capng_have_capability(CAPNG_PERMITTED, cap) == 1 &&
-            capng_update(CAPNG_ADD, CAPNG_EFFECTIVE, cap) != 0)
-            FAIL(st, "%s: raising capability %u failed", stage, cap);
-    if (capng_apply(CAPNG_SELECT_CAPS) != 0)
-        FAIL(st, "%s: raising the network capabilities failed", stage);
+    int cap = -1;
+
+    if (caps_raise(caps, &cap) == 0)
+        return;
+    if (cap >= 0)
+        FAIL(st, "%s: raising capability %d failed", stage, cap);
+    FAIL(st, "%s: raising the network capabilities failed", stage);
 }
 
 /* No execve can gain privileges again (setuid bits, file capabilities),
@@ -179,10 +161,9 @@ void privs_raise_caps(struct epcap *st, privs_capset caps, const char *stage)
  * Needs no privilege. */
 void privs_seal(struct epcap *st, const char *stage)
 {
-#ifdef __linux__
+#if EPCAP_LINUX
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        FAIL(st, "%s: prctl(PR_SET_NO_NEW_PRIVS): %s", stage,
-             strerror(errno));
+        FAIL(st, "%s: prctl(PR_SET_NO_NEW_PRIVS): %s", stage, strerror(errno));
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         FAIL(st, "%s: prctl(PR_SET_DUMPABLE): %s", stage, strerror(errno));
 #else
@@ -198,8 +179,8 @@ static void prove_ids(struct epcap *st, const struct privs_proof *want,
     gid_t rg, eg, sg;
 
     if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
-        r != want->uid || e != want->uid || s != want->uid ||
-        rg != want->gid || eg != want->gid || sg != want->gid)
+        r != want->uid || e != want->uid || s != want->uid || rg != want->gid ||
+        eg != want->gid || sg != want->gid)
         FAIL(st, "%s: the ids are not uid %u gid %u after the change", stage,
              (unsigned)want->uid, (unsigned)want->gid);
     if (setuid(0) == 0 || seteuid(0) == 0)
@@ -213,33 +194,20 @@ static void prove_ids(struct epcap *st, const struct privs_proof *want,
 static void prove_caps(struct epcap *st, const struct privs_proof *want,
                        const char *stage)
 {
-    static const struct {
-        capng_type_t type;
-        const char *name;
-    } sets[] = {{CAPNG_EFFECTIVE, "effective"},
-                {CAPNG_PERMITTED, "permitted"},
-                {CAPNG_INHERITABLE, "inheritable"},
-                {CAPNG_AMBIENT, "ambient"},
-                {CAPNG_BOUNDING_SET, "bounding"}};
+    const char *set = "";
+    int cap = -1;
+    int left = caps_left(want->permitted, want->bounding_empty, &set, &cap);
 
-    privs_read_caps(st, stage);
-    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-        privs_capset may = sets[i].type == CAPNG_PERMITTED ? want->permitted
-                                                           : 0;
-        if (sets[i].type == CAPNG_BOUNDING_SET && !want->bounding_empty)
-            continue;
-        for (unsigned cap = 0; cap < CAPS_MAX; cap++)
-            if ((may & PRIVS_CAP(cap)) == 0 &&
-                capng_have_capability(sets[i].type, cap) == 1)
-                FAIL(st, "%s: capability %u still in the %s set", stage, cap,
-                     sets[i].name);
-    }
-    if ((want->permitted & PRIVS_CAP(CAP_NET_RAW)) != 0)
-        return;
-    if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-                     CAP_NET_RAW) != 0)
+    if (left < 0)
+        FAIL(st, "%s: reading the capabilities back failed", stage);
+    if (left > 0)
+        FAIL(st, "%s: capability %d still in the %s set", stage, cap, set);
+    if ((want->permitted & caps_net) != 0)
+        return; /* the capture stage keeps them */
+    int back = caps_net_raw_regained();
+    if (back < 0)
         FAIL(st, "%s: libcap-ng refused to try CAP_NET_RAW", stage);
-    if (capng_apply(CAPNG_SELECT_CAPS) == 0)
+    if (back > 0)
         FAIL(st, "%s: CAP_NET_RAW could be regained", stage);
 }
 
@@ -253,7 +221,7 @@ void privs_prove(struct epcap *st, const struct privs_proof *want,
 {
     prove_ids(st, want, stage);
     prove_caps(st, want, stage);
-#ifdef __linux__
+#if EPCAP_LINUX
     if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
         FAIL(st, "%s: no_new_privs is not set", stage);
 #endif

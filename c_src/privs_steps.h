@@ -10,15 +10,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "caps.h"
+
 struct epcap;
-
-/* A set of capabilities, bit n for capability n (all are below 64). */
-typedef uint64_t privs_capset;
-#define PRIVS_CAP(c) ((privs_capset)1 << (c))
-
-/* The only capabilities a caller's capture needs: packet sockets, and
- * the kernel buffer, monitor mode and promiscuity of an interface. */
-extern const privs_capset privs_net_caps;
 
 /* What the supplementary groups become when the ids change. */
 enum privs_groups {
@@ -29,22 +23,21 @@ enum privs_groups {
 
 /* What a step must have left, checked by privs_prove. */
 struct privs_proof {
-    uid_t uid;              /* every uid */
-    gid_t gid;              /* every gid */
-    privs_capset permitted; /* what may still be permitted (none effective) */
-    bool bounding_empty;    /* the bounding set must be empty */
+    uid_t uid;           /* every uid */
+    gid_t gid;           /* every gid */
+    caps_set permitted;  /* what may still be permitted (none effective) */
+    bool bounding_empty; /* the bounding set must be empty */
 };
 
 /* privs_steps.c */
 int privs_parse_id(const char *s, unsigned long *id);
 void privs_read_caps(struct epcap *st, const char *stage);
-bool privs_have(unsigned cap);
 bool privs_empty_bounding(struct epcap *st, const char *stage);
 void privs_change_ids(struct epcap *st, uid_t uid, gid_t gid,
                       enum privs_groups groups, bool keep_caps,
                       const char *stage);
-void privs_keep_caps(struct epcap *st, privs_capset keep, const char *stage);
-void privs_raise_caps(struct epcap *st, privs_capset caps, const char *stage);
+void privs_keep_caps(struct epcap *st, caps_set keep, const char *stage);
+void privs_raise_caps(struct epcap *st, caps_set caps, const char *stage);
 void privs_seal(struct epcap *st, const char *stage);
 void privs_prove(struct epcap *st, const struct privs_proof *want,
                  const char *stage);

@@ -22,13 +22,14 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <linux/if_packet.h>
-#include <sys/ptrace.h>
-#endif
 
 #include "dump.h"
 #include "epcap_proto.h"
+#include "platform.h"
+#if EPCAP_LINUX
+#include <linux/if_packet.h>
+#include <sys/ptrace.h>
+#endif
 #include "report.h"
 #include "sandbox.h"
 #include "state.h"
@@ -71,7 +72,11 @@ static long try_execve(struct epcap *st)
 static long try_socket(struct epcap *st)
 {
     (void)st;
+#if EPCAP_LINUX
     return socket(AF_PACKET, SOCK_RAW, 0);
+#else
+    return socket(AF_INET, SOCK_RAW, 0);
+#endif
 }
 
 /* A connection out, to send captured traffic elsewhere. */
@@ -132,7 +137,7 @@ static long try_write_socket(struct epcap *st)
     return write(st->pcap_fd, probe_frame, sizeof(probe_frame));
 }
 
-#ifdef __linux__
+#if EPCAP_LINUX
 /* What a compromised port would do once it has unmapped its ring: ask
  * for a new one, far past the buffer limit (1 GiB of blocks). */
 static long try_rx_ring(struct epcap *st)
@@ -153,7 +158,7 @@ static long try_kill(struct epcap *st)
     return kill(st->parent, 0);
 }
 
-#ifdef __linux__
+#if EPCAP_LINUX
 static long try_ptrace(struct epcap *st)
 {
     (void)st;
@@ -161,7 +166,7 @@ static long try_ptrace(struct epcap *st)
 }
 #endif
 
-#if defined(__x86_64__) && defined(__linux__)
+#if defined(__x86_64__) && EPCAP_LINUX
 /* getpid through the x32 ABI: the same number with bit 30 set. */
 static long try_x32(struct epcap *st)
 {
@@ -212,7 +217,11 @@ static long try_dump_hijack(struct epcap *st)
     return dup2(st->pcap_fd, st->dump.fd);
 }
 
-enum selftest_needs { NEEDS_NOTHING, NEEDS_SOCKET, NEEDS_ROTATING_DUMP };
+enum selftest_needs {
+    NEEDS_NOTHING,
+    NEEDS_SOCKET,
+    NEEDS_ROTATING_DUMP
+};
 
 struct selftest {
     const char *name;
@@ -238,11 +247,11 @@ static const struct selftest selftests[] = {
     {"dump-escape", try_dump_escape, NEEDS_ROTATING_DUMP},
     {"dump-absolute", try_dump_absolute, NEEDS_ROTATING_DUMP},
     {"dump-hijack", try_dump_hijack, NEEDS_ROTATING_DUMP},
-#ifdef __linux__
+#if EPCAP_LINUX
     {"ptrace", try_ptrace, NEEDS_NOTHING},
     {"rx-ring", try_rx_ring, NEEDS_SOCKET},
 #endif
-#if defined(__x86_64__) && defined(__linux__)
+#if defined(__x86_64__) && EPCAP_LINUX
     {"x32", try_x32, NEEDS_NOTHING},
     {"i386", try_i386, NEEDS_NOTHING},
 #endif
@@ -276,8 +285,8 @@ void sandbox_selftest(struct epcap *st)
     const char *spec = st->opt.sandbox_selftest;
     size_t len = strcspn(spec, "@");
 
-    if (len >= sizeof(name) || (spec[len] != '\0' &&
-                                strcmp(spec + len, "@ready") != 0))
+    if (len >= sizeof(name) ||
+        (spec[len] != '\0' && strcmp(spec + len, "@ready") != 0))
         epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
                     "sandbox-selftest: bad test '%s'", spec);
     memcpy(name, spec, len);
@@ -292,8 +301,10 @@ void sandbox_selftest(struct epcap *st)
     if (rc < 0)
         epcap_fatal(st, SANDBOX_EXIT_SELFTEST_SURVIVED, EPCAP_E_SYSTEM,
                     "sandbox selftest: %s came back under the %s sandbox: "
-                    "failed: %s", t->name, sandbox_name(), strerror(err));
+                    "failed: %s",
+                    t->name, sandbox_name(), strerror(err));
     epcap_fatal(st, SANDBOX_EXIT_SELFTEST_SURVIVED, EPCAP_E_SYSTEM,
                 "sandbox selftest: %s came back under the %s sandbox: "
-                "succeeded (%ld)", t->name, sandbox_name(), rc);
+                "succeeded (%ld)",
+                t->name, sandbox_name(), rc);
 }

@@ -11,22 +11,24 @@
  * and going to sleep. SIGPIPE is ignored: a closed stdout
  * shows up as EPIPE from write and ends the port through the normal path.
  *
- * On Linux the kernel sends SIGTERM when the parent (the Erlang VM, or
+ * On Linux (platform.h) the kernel sends SIGTERM when the parent (the Erlang VM, or
  * sudo) dies, so the port never outlives its owner even when the VM is
  * killed without closing the pipe.
  *
- * The flags below are the process's only mutable globals, as signal
- * handlers need (and the mask ppoll uses, set once by signals_init).
+ * The flags below are mutable globals, as signal handlers need (and the
+ * mask ppoll uses, set once by signals_init); with sandbox_seccomp.c's
+ * pointer for its SIGSYS handler they are the only ones (state.h).
  * This file calls nothing else of the port: a failure is returned, and
  * main.c reports it.
  */
 #include <string.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include "epcap_proto.h"
+#include "platform.h"
+#if EPCAP_LINUX
+#include <sys/prctl.h>
+#endif
 #include "signals.h"
 
 static volatile sig_atomic_t terminated;
@@ -104,7 +106,7 @@ int signals_init(const char **what)
  * parent-death signal when the effective uid or gid changes. */
 int signals_watch_parent(pid_t parent)
 {
-#ifdef __linux__
+#if EPCAP_LINUX
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
         return -1;
     /* The parent may have died before prctl took effect. */

@@ -131,9 +131,14 @@ set_filter_each([], _) ->
     ok;
 set_filter_each([Pid | Rest], Filter) ->
     case epcap:set_filter(Pid, Filter) of
-        ok -> set_filter_each(Rest, Filter);
-        {error, closed} -> set_filter_each(Rest, Filter);
-        {error, _} = Error -> Error
+        ok ->
+            set_filter_each(Rest, Filter);
+        {error, _} = Error ->
+            %% A member that is gone has no filter to change.
+            case epcap:stats(Pid) of
+                {ok, _} -> Error;
+                {error, _} -> set_filter_each(Rest, Filter)
+            end
     end.
 
 %% @doc Child specifications for a supervisor of one's own: one per

@@ -22,8 +22,9 @@
 %% close it (others get `{error, not_owner}'), and the file is closed when
 %% it exits. {@link write/2} and {@link add_interface/2} return the handle
 %% to use next, as the interfaces of a pcapng file grow with the link
-%% types it meets. Writes are buffered (`delayed_write'): {@link close/1}
-%% writes out the rest and reports any error.
+%% types it meets. Writes are buffered (`delayed_write', in the file, not
+%% in the handle: a packet written with an older handle is not lost):
+%% {@link close/1} writes out the rest and reports any error.
 %%
 %% What can be written (alone or in a list, with {@link write/2}):
 %% <ul>
@@ -115,7 +116,9 @@
 %% otherwise (appending: the file's). `mode': `write' (default) makes the
 %% file afresh; `append' adds to an existing file of either format, in its
 %% byte order, resolution and link type (pcap) or on its last section's
-%% interfaces (pcapng), and makes it if it is missing or empty.
+%% interfaces (pcapng), and makes it if it is missing or empty (the
+%% section's options, `endian', `resolution' and `snaplen' given are the
+%% file's then; `interfaces' given are added to it).
 %% `resolution' of the time stamps: default nano with `{time_unit,
 %% nanosecond}', micro otherwise. `snaplen': default 262144 (pcapng: 0 is
 %% no limit). `dlt' (or `linktype', the value the file stores): the pcap
@@ -179,6 +182,7 @@ open(Path, Options) ->
                snaplen = maps:get(snaplen, Opts, ?DEFAULT_SNAPLEN),
                dlt = maps:get(dlt, Opts, undefined),
                header = false},
+        W#epcap_file.format =:= pcap andalso pcap_options(Opts),
         open_mode(Mode, W, Opts)
     catch
         throw:{error, _} = Error -> Error
@@ -241,11 +245,17 @@ close(#epcap_file{} = W, Statistics) ->
     try
         owner(W),
         Blocks = statistics(W, Statistics),
-        W1 = pcap_header(W, ?DEFAULT_DLT),
-        #epcap_file{fd = Fd, path = Path} = put_bytes(W1, Blocks),
-        case file:close(Fd) of
-            ok -> ok;
-            {error, Why} -> {error, {file, Path, Why}}
+        #epcap_file{fd = Fd, path = Path} = W,
+        %% The file is closed even when the last bytes cannot be written.
+        Written = try put_bytes(pcap_header(W, ?DEFAULT_DLT), Blocks) of
+                      _ -> ok
+                  catch
+                      throw:{error, _} = Failed -> Failed
+                  end,
+        case {Written, file:close(Fd)} of
+            {ok, ok} -> ok;
+            {ok, {error, Why}} -> {error, {file, Path, Why}};
+            {NotWritten, _} -> NotWritten
         end
     catch
         throw:{error, _} = Error -> Error
@@ -270,12 +280,14 @@ write_file(Path, Items, Options) ->
     end.
 
 %% @doc What the writer holds: `format', `path', `endian', `dlt' (pcap:
-%% `undefined' until known) and the `interfaces' (pcapng: id => `dlt',
-%% `snaplen', `resolution', `tsoffset').
+%% `undefined' until known), `snaplen' and `resolution' (pcap: the
+%% file's; pcapng: for interfaces added on the way), and the `interfaces'
+%% (pcapng: id => `dlt', `snaplen', `resolution', `tsoffset').
 -spec info(writer()) -> map().
 info(#epcap_file{} = W) ->
     #{format => W#epcap_file.format, path => W#epcap_file.path,
       endian => W#epcap_file.endian, dlt => W#epcap_file.dlt,
+      snaplen => W#epcap_file.snaplen, resolution => W#epcap_file.resolution,
       interfaces => W#epcap_file.interfaces}.
 
 %%====================================================================
@@ -292,14 +304,28 @@ format_of(Path) ->
 default_resolution(nanosecond) -> nano;
 default_resolution(microsecond) -> micro.
 
+%% Options a pcap file cannot hold, refused before the file is touched.
+pcap_options(Opts) ->
+    [throw({error, {pcapng_only, K}})
+     || K <- [interfaces, comment, os, hardware, application], maps:is_key(K, Opts)],
+    true.
+
 open_mode(write, #epcap_file{path = Path} = W, Opts) ->
     Fd = file_call(Path, file:open(Path, [write, raw, binary, delayed_write])),
-    start(W#epcap_file{fd = Fd}, Opts);
+    closing_on_error(Fd, fun() -> start(W#epcap_file{fd = Fd}, Opts) end);
 open_mode(append, #epcap_file{path = Path} = W, Opts) ->
     Fd = file_call(Path, file:open(Path, [read, append, raw, binary, delayed_write])),
-    try existing(Fd, W, Opts) of
-        new -> start(W#epcap_file{fd = Fd}, Opts);
-        W1 -> declare(W1#epcap_file{fd = Fd}, maps:get(interfaces, Opts, []))
+    closing_on_error(
+      Fd, fun() ->
+                  case existing(Fd, W, Opts) of
+                      new -> start(W#epcap_file{fd = Fd}, Opts);
+                      W1 -> declare(W1#epcap_file{fd = Fd}, maps:get(interfaces, Opts, []))
+                  end
+          end).
+
+closing_on_error(Fd, Fun) ->
+    try
+        Fun()
     catch
         throw:{error, _} = Error ->
             _ = file:close(Fd),
@@ -314,9 +340,7 @@ start(#epcap_file{format = pcapng, endian = E} = W, Opts) ->
     declare(put_bytes(W, epcap_pcap_enc:shb(E, Section)),
             maps:get(interfaces, Opts, []));
 start(#epcap_file{format = pcap} = W, Opts) ->
-    maps:is_key(interfaces, Opts) andalso throw({error, {pcapng_only, interfaces}}),
-    [throw({error, {pcapng_only, K}})
-     || K <- [comment, os, hardware, application], maps:is_key(K, Opts)],
+    pcap_options(Opts),
     case W#epcap_file.dlt of
         undefined -> {ok, W};
         DLT -> {ok, pcap_header(W, DLT)}

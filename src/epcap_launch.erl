@@ -242,7 +242,21 @@ exec_prefix(#{exec := [Cmd | _] = Prefix, progname := Prog}) ->
                 {error, Why} -> {error, {exec, Prog, Why}}
             end;
         _ ->
-            {ok, Prefix}
+            %% A launcher further in (`setpriv ... sudo -n', doas, run0,
+            %% pkexec) runs Prog as root just the same: the same check,
+            %% without sudo's probe.
+            case [W || W <- Prefix, lists:member(filename:basename(W),
+                                                 ["sudo", "doas", "run0",
+                                                  "pkexec"])] of
+                [] -> {ok, Prefix};
+                [_ | _] -> launcher_prefix(Prefix, Prog)
+            end
+    end.
+
+launcher_prefix(Prefix, Prog) ->
+    case epcap_trust:privileged(Prog, sudo) of
+        ok -> {ok, Prefix};
+        {error, _} = Untrusted -> Untrusted
     end.
 
 %% Whether the interface exists (any user may ask the kernel), and

@@ -38,7 +38,8 @@
 -define(STICKY, 8#1000).
 
 %% @doc Whether the VM may run `Prog' with privileges it does not hold
-%% itself: through sudo (`How' is `sudo'), or because the program has
+%% itself: through sudo, doas, run0 or pkexec (`How' is `sudo'), or
+%% because the program has
 %% file capabilities or is setuid (`privileged'). A VM running as root
 %% gains nothing either way and is not asked. Otherwise `Prog' must pass
 %% {@link check/1}; if it does not, `{error, {untrusted_path, Prog, Msg}}'
@@ -56,7 +57,8 @@ verdict(ok, _Prog, _How) ->
     ok;
 verdict({error, Why}, Prog, How) ->
     {Doing, Target} = case How of
-        sudo -> {"refusing to run " ++ Prog ++ " through sudo",
+        sudo -> {"refusing to run " ++ Prog ++ " through sudo (or another "
+                 "launcher that runs it as root)",
                  "make install-sudo"};
         privileged -> {"refusing to run " ++ Prog ++ ", which has privileges "
                        "of its own (file capabilities or setuid)",

@@ -11,11 +11,12 @@
 
 -export([all/0, init_per_suite/1, end_per_suite/1]).
 -export([terminal_is_refused/1, readme_make_run_output/1,
-         lo_counts_both_directions/1, unknown_option_as_the_table_says/1]).
+         lo_counts_both_directions/1, unknown_option_as_the_table_says/1,
+         permission_hint_names_a_readme_section/1]).
 
 all() ->
     [terminal_is_refused, readme_make_run_output, lo_counts_both_directions,
-     unknown_option_as_the_table_says].
+     unknown_option_as_the_table_says, permission_hint_names_a_readme_section].
 
 init_per_suite(Config) ->
     Sample = filename:join(?config(priv_dir, Config), "sample.pcap"),
@@ -136,3 +137,29 @@ unknown_option_as_the_table_says(Config) ->
     epcap_test_lib:drain_messages(),
     ?assertMatch({error, {badarg, {snaplen, _}}},
                  epcap:start([{file, Sample}, {snaplen, -1}])).
+
+%% Issue 17 item 13: a live start without privileges ends with a hint;
+%% outside a source tree (a release) it names a section of epcap's README,
+%% which must be one. As nobody, with a copy of the port in priv_dir.
+permission_hint_names_a_readme_section(Config) ->
+    case epcap_test_lib:require_root(Config) of
+        {skip, _} = Skip ->
+            Skip;
+        _ ->
+            Dir = filename:join(?config(priv_dir, Config), "rel-s17"),
+            ok = filelib:ensure_path(Dir),
+            ok = file:change_mode(Dir, 8#755),
+            Copy = filename:join(Dir, "epcap"),
+            {ok, _} = file:copy(filename:join([root(), "priv", "epcap"]), Copy),
+            ok = file:change_mode(Copy, 8#755),
+            R = epcap:start([{progname, Copy}, {interface, "lo"},
+                             {exec, "setpriv --reuid=nobody --regid=nogroup "
+                                    "--clear-groups"}]),
+            ct:log("~p", [R]),
+            {error, {permission_denied, Msg}} = R,
+            {match, [Section]} = re:run(Msg, "README, \"([^\"]+)\"",
+                                        [{capture, all_but_first, list}]),
+            {ok, Readme} = file:read_file(filename:join(root(), "README.md")),
+            ?assertMatch({match, _}, re:run(Readme, "^#+ " ++ Section ++ "$",
+                                            [multiline]))
+    end.
