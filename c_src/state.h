@@ -10,8 +10,8 @@
  * handler, set once before the filter is loaded (and on the portable
  * path, platform.h, the empty environment privs_caller.c points environ
  * at). Options are parsed once into opt and never written after (make
- * lint checks it: opts-const); what is
- * derived from them later (device, buffer_size) has its own field.
+ * lint checks it: opts-const); what is derived from them later (device,
+ * buffer_size) has its own field.
  */
 #ifndef EPCAP_STATE_H
 #define EPCAP_STATE_H
