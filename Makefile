@@ -55,7 +55,7 @@ TEST_PKGS = $(BUILD_PKGS) libcmocka-dev tcpdump tshark iproute2 \
 # project, through a local git clone.
 TEST_PKGS += rebar3 git passwd
 # make check, fuzz, valgrind, lint, dialyzer and the PropEr properties.
-TEST_PKGS += clang libclang-rt-14-dev valgrind cppcheck clang-tidy \
+TEST_PKGS += clang libclang-rt-14-dev valgrind cppcheck clang-tidy clang-format \
 	erlang-proper erlang-proper-dev
 
 # make bench only: the live burst's generator and the injection peer.
@@ -378,7 +378,8 @@ clean:
 #                     reading capture files through epcap
 #                     (test/epcap_asan_SUITE, checked against tcpdump)
 #   make valgrind     memcheck over offline captures (_build/variants/epcap-null)
-#   make lint         cppcheck and clang-tidy over c_src
+#   make lint         cppcheck, clang-tidy, the call graph (no circle
+#                     between files) and clang-format over c_src
 #   make dialyzer     dialyzer over src and examples (PLT cached in
 #                     _build/dialyzer)
 #   make fuzz         each libFuzzer harness for FUZZ_SECONDS (60)
@@ -393,7 +394,7 @@ QUALITY = $(BUILD)/quality
 QUALITY_HELPER = $(ERL) -noshell -pa ebin -pa $(EX_EBIN) -pa $(QUALITY) \
 	-s epcap_quality_helper main
 
-.PHONY: check valgrind lint dialyzer fuzz fuzz-replay fuzz-seeds quality \
+.PHONY: check valgrind lint format dialyzer fuzz fuzz-replay fuzz-seeds quality \
 	quality-helper
 
 quality-helper: erlang examples
@@ -416,6 +417,11 @@ fuzz-replay: test-deps fuzz-seeds
 
 lint: test-deps
 	$(MAKE) -C c_src lint
+
+# Rewrite the C sources in the one style (.clang-format) that make lint
+# checks.
+format:
+	$(MAKE) -C c_src format
 
 # The PLT holds erts, kernel and stdlib; dialyzer brings it up to date
 # by itself when OTP changes. Warnings make dialyzer exit 2.

@@ -1,7 +1,7 @@
 /*
  * capture.c: opening the libpcap handle and setting its filter.
  *
- * Runs as the caller (privs_start.c): a root caller with root's rights;
+ * Runs as the caller (privs.c): a root caller with root's rights;
  * anyone else with their own rights and CAP_NET_RAW and CAP_NET_ADMIN
  * made effective only around pcap_activate. A caller who is not root may
  * open only network interfaces (policy.c). Every libpcap failure
@@ -87,11 +87,11 @@ static void open_file(struct epcap *st)
      * frame protocol's stdin carries commands, so options.c allows it
      * only with -w). */
     bool std_in = strcmp(st->opt.file, "-") == 0;
-    FILE *fp = std_in ? fdopen(dup(STDIN_FILENO), "rb")
-                      : fopen(st->opt.file, "rb");
+    FILE *fp =
+        std_in ? fdopen(dup(STDIN_FILENO), "rb") : fopen(st->opt.file, "rb");
     if (fp == NULL)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s: %s",
-                    st->opt.file, strerror(errno));
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s: %s", st->opt.file,
+                    strerror(errno));
     FILE *in = filehead_open(fp, &st->head);
     if (in == NULL) {
         fclose(fp);
@@ -114,8 +114,10 @@ static void open_file(struct epcap *st)
             epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s", errbuf);
         }
     }
-    st->ts_up = !st->head.pcapng && !st->head.nano &&
-                prec == PCAP_TSTAMP_PRECISION_NANO ? 1000 : 1;
+    st->ts_up =
+        !st->head.pcapng && !st->head.nano && prec == PCAP_TSTAMP_PRECISION_NANO
+            ? 1000
+            : 1;
     st->is_file = true;
     st->pcap_fd = -1;
 }
@@ -149,15 +151,16 @@ static void configure(struct epcap *st)
     if (pcap_set_snaplen(p, o->snaplen) != 0 ||
         pcap_set_promisc(p, o->promisc) != 0 ||
         (o->monitor && pcap_set_rfmon(p, 1) != 0) ||
-        pcap_set_buffer_size(p, st->buffer_size > 0 ? st->buffer_size
-                                                    : EPCAP_BUFFER_DEFAULT) != 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s",
-                    st->device, pcap_geterr(p));
+        pcap_set_buffer_size(p, st->buffer_size > 0
+                                    ? st->buffer_size
+                                    : EPCAP_BUFFER_DEFAULT) != 0)
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s", st->device,
+                    pcap_geterr(p));
     if (o->timeout_mode == TIMEOUT_IMMEDIATE)
         (void)pcap_set_immediate_mode(p, 1);
     else
-        (void)pcap_set_timeout(p, o->timeout_mode == TIMEOUT_INFINITY
-                                      ? 0 : o->timeout_ms);
+        (void)pcap_set_timeout(
+            p, o->timeout_mode == TIMEOUT_INFINITY ? 0 : o->timeout_ms);
     if (o->tstamp_type >= 0 && pcap_set_tstamp_type(p, o->tstamp_type) != 0)
         epcap_warn(st, EPCAP_E_TSTAMP_TYPE_NOT_SUPPORTED,
                    "%s: time stamp type %s not supported", st->device,
@@ -198,11 +201,12 @@ static void activate(struct epcap *st)
         /* The hint is for a person at a shell; an owner reading frames
          * has the code and gives its own (epcap_proto.h, ERROR). */
         if ((rc == PCAP_ERROR_PERM_DENIED ||
-             rc == PCAP_ERROR_PROMISC_PERM_DENIED) && !st->frames)
+             rc == PCAP_ERROR_PROMISC_PERM_DENIED) &&
+            !st->frames)
             epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc),
                         "%s: %s; %s", dev, why, privs_permission_hint);
-        epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc), "%s: %s",
-                    dev, why);
+        epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc), "%s: %s", dev,
+                    why);
     }
     if (st->opt.datalink >= 0 &&
         pcap_set_datalink(st->pcap, st->opt.datalink) != 0)
@@ -210,8 +214,8 @@ static void activate(struct epcap *st)
                     dev, pcap_geterr(st->pcap));
     if (st->opt.direction_set &&
         pcap_setdirection(st->pcap, st->opt.direction) != 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
-                    "%s: direction: %s", dev, pcap_geterr(st->pcap));
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: direction: %s",
+                    dev, pcap_geterr(st->pcap));
     fanout_join(st);
 }
 
@@ -221,20 +225,20 @@ static void open_live(struct epcap *st)
 
     char why[160];
 
-    st->device = st->opt.interface != NULL ? st->opt.interface
-                                           : default_device(st);
+    st->device =
+        st->opt.interface != NULL ? st->opt.interface : default_device(st);
     if (!policy_device_allowed(st, st->device, why, sizeof(why)))
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_NO_SUCH_DEVICE, "%.64s: %s",
                     st->device, why);
     st->pcap = pcap_create(st->device, errbuf);
     if (st->pcap == NULL)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s",
-                    st->device, errbuf);
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s", st->device,
+                    errbuf);
     configure(st);
     activate(st);
     if (pcap_setnonblock(st->pcap, 1, errbuf) != 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s",
-                    st->device, errbuf);
+        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s", st->device,
+                    errbuf);
     st->pcap_fd = pcap_get_selectable_fd(st->pcap);
     if (st->pcap_fd < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
@@ -329,10 +333,10 @@ void capture_open(struct epcap *st)
         open_file(st);
     else
         open_live(st);
-    st->out.frac_unit = pcap_get_tstamp_precision(st->pcap) ==
-                                PCAP_TSTAMP_PRECISION_NANO
-                            ? 1000000000L
-                            : 1000000L;
+    st->out.frac_unit =
+        pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO
+            ? 1000000000L
+            : 1000000L;
     lookup_netmask(st);
     if (st->opt.filter != NULL && capture_set_filter(st, st->opt.filter) < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",

@@ -15,7 +15,11 @@ struct epcap_cmd {
     size_t body_len;
 };
 
-enum cmd_status { CMD_NEED_MORE = 0, CMD_OK = 1, CMD_BAD = -1 };
+enum cmd_status {
+    CMD_NEED_MORE = 0,
+    CMD_OK = 1,
+    CMD_BAD = -1
+};
 
 enum cmd_status cmd_decode(const unsigned char *buf, size_t len,
                            struct epcap_cmd *cmd, size_t *used,

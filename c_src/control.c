@@ -107,8 +107,8 @@ static void inject_many(struct epcap *st, const unsigned char *p, size_t len,
         if (r < 0) {
             /* The first packet of this call failed: skip it. */
             if ((*failed)++ == 0)
-                *whylen = (size_t)snprintf(why, whymax, "send: %s",
-                                           strerror(errno));
+                *whylen =
+                    (size_t)snprintf(why, whymax, "send: %s", strerror(errno));
             if (*whylen >= whymax)
                 *whylen = whymax - 1;
             st->cnt.inject_failed++;
@@ -131,8 +131,8 @@ static void cmd_inject_batch(struct epcap *st, const struct epcap_cmd *cmd)
         return;
     }
     /* Check the whole layout first: a malformed batch sends nothing. */
-    while (off + 4 <= cmd->body_len && wire_get32(cmd->body + off) <=
-                                           cmd->body_len - off - 4)
+    while (off + 4 <= cmd->body_len &&
+           wire_get32(cmd->body + off) <= cmd->body_len - off - 4)
         off += 4 + wire_get32(cmd->body + off);
     if (off != cmd->body_len) {
         reply_error(st, cmd->id, EPCAP_E_BAD_COMMAND,
@@ -147,8 +147,10 @@ static void cmd_inject_batch(struct epcap *st, const struct epcap_cmd *cmd)
     } else {
         /* A capture file: libpcap refuses, and says why. The portable
          * path (platform.h) sends each packet with pcap_inject. */
-        for (off = 0; off < cmd->body_len; off += 4 + wire_get32(cmd->body + off)) {
-            if (inject_one(st, cmd->body + off + 4, wire_get32(cmd->body + off)) == 0) {
+        for (off = 0; off < cmd->body_len;
+             off += 4 + wire_get32(cmd->body + off)) {
+            if (inject_one(st, cmd->body + off + 4,
+                           wire_get32(cmd->body + off)) == 0) {
                 sent++;
             } else if (failed++ == 0) {
                 const char *why = pcap_geterr(st->pcap);
@@ -159,9 +161,8 @@ static void cmd_inject_batch(struct epcap *st, const struct epcap_cmd *cmd)
     }
     wire_put32(body, sent);
     wire_put32(body + 4, failed);
-    epcap_reply(st, cmd->id,
-                failed == 0 ? EPCAP_E_OK : EPCAP_E_INJECT_FAILED, body,
-                8 + msglen);
+    epcap_reply(st, cmd->id, failed == 0 ? EPCAP_E_OK : EPCAP_E_INJECT_FAILED,
+                body, 8 + msglen);
 }
 
 static void cmd_filter(struct epcap *st, const struct epcap_cmd *cmd)
@@ -207,9 +208,11 @@ static void cmd_stats(struct epcap *st, const struct epcap_cmd *cmd)
     const uint64_t v[EPCAP_STATS_COUNTERS] = {
         /* The block ring takes every packet, so its counts are the
          * capture's; the adaptive default adds what it had to skip. */
-        ps.ps_recv,      ps.ps_drop + fastlane_missed(st->fl), ps.ps_ifdrop, c->delivered,
-        c->delivered_bytes, c->injected,    c->inject_failed,
-        c->credit_stalls, c->output_stalls, c->filter_changes,
+        ps.ps_recv,         ps.ps_drop + fastlane_missed(st->fl),
+        ps.ps_ifdrop,       c->delivered,
+        c->delivered_bytes, c->injected,
+        c->inject_failed,   c->credit_stalls,
+        c->output_stalls,   c->filter_changes,
     };
     body[0] = valid ? 1 : 0;
     for (int i = 0; i < EPCAP_STATS_COUNTERS; i++)

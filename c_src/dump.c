@@ -4,7 +4,7 @@
  * files, besides (or instead of) delivering packets to the owner.
  *
  * Privileges: the directory is opened by dump_prepare() as the caller
- * (privs_start.c), before any chroot. Every file, the first one included,
+ * (privs.c), before any chroot. Every file, the first one included,
  * is created by dump_start()/rotation with openat() on that directory
  * after privileges are dropped, so files belong to the user the port runs
  * as, and the sandbox needs no path lookup: only openat, unlinkat and
@@ -58,13 +58,15 @@ void dump_prepare(struct epcap *st)
     if (o->dump_file == NULL)
         return;
     if (strlen(o->dump_file) >= PATH_MAX)
-        epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG, "dump: path too long");
+        epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
+                    "dump: path too long");
     strcpy(dir, o->dump_file);
     strcpy(base, o->dump_file);
     const char *b = basename(base);
     const char *dot = strrchr(b, '.');
     size_t stem = dot != NULL && dot != b ? (size_t)(dot - b) : strlen(b);
-    if (stem == 0 || stem >= sizeof(d->stem) || strlen(b) - stem >= sizeof(d->ext))
+    if (stem == 0 || stem >= sizeof(d->stem) ||
+        strlen(b) - stem >= sizeof(d->ext))
         epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
                     "dump: bad file name: %s", o->dump_file);
     memcpy(d->stem, b, stem);
@@ -120,7 +122,8 @@ void dump_start(struct epcap *st)
     if (st->opt.dump_file == NULL)
         return;
     if (obuf_init(&d->out, -1, EPCAP_OUT_CAP) < 0)
-        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "dump: out of memory");
+        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
+                    "dump: out of memory");
     pcapout_writer(st, d->w.fmt, &d->w);
     if (open_next(st, 1) < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_DUMP, "dump: %s: %s",

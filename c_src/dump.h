@@ -22,14 +22,14 @@ struct epcap;
     (O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
 
 struct epcap_dump {
-    int dirfd;           /* the directory, opened before privileges go */
-    int fd;              /* the current file; always this number, or -1 */
+    int dirfd; /* the directory, opened before privileges go */
+    int fd;    /* the current file; always this number, or -1 */
     char stem[256];
     char ext[32];
     bool rotating;
     struct pcapw w;
-    unsigned seq;        /* number of the current file, from 1 */
-    uint64_t bytes;      /* written to the current file */
+    unsigned seq;   /* number of the current file, from 1 */
+    uint64_t bytes; /* written to the current file */
     struct timespec opened;
     struct obuf out;
 };

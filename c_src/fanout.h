@@ -12,9 +12,9 @@ struct epcap;
 
 /* What --fanout asked for. group -1: no fan-out. */
 struct epcap_fanout {
-    int group;       /* 0..65535 */
-    int mode;        /* PACKET_FANOUT_HASH, _LB, _CPU, ... */
-    unsigned flags;  /* PACKET_FANOUT_FLAG_ROLLOVER, _DEFRAG */
+    int group;      /* 0..65535 */
+    int mode;       /* PACKET_FANOUT_HASH, _LB, _CPU, ... */
+    unsigned flags; /* PACKET_FANOUT_FLAG_ROLLOVER, _DEFRAG */
 };
 
 /* Parse MODE:GROUP[:FLAG[,FLAG]] (hash:7, lb:1:rollover,defrag); 0, or

@@ -29,7 +29,12 @@
  * more than FL_BURST packets waiting (the reader is falling behind a
  * slot ring, which may have lost newer ones: the read stops there, A's
  * ring is emptied unread, and B, which has them all, goes on);
- * BULK -> DRAIN when B brings fewer than FL_QUIET packets in FL_WINDOW;
+ * BULK -> DRAIN when B brings fewer than FL_QUIET packets in a window
+ * of FL_WINDOW, doubled (up to FL_WINDOW_MAX) each time a burst comes
+ * back within FL_FLAP of the return to FAST, and reset when FAST lasts:
+ * a sender that pauses now and then under load (a busy machine) would
+ * otherwise have A taken back and thrown away again dozens of times a
+ * second, each time with its copies matched;
  * DRAIN -> FAST once B yields a packet stamped after A came back, or B
  * has been silent for FL_DRAIN_MAX.
  *
@@ -59,12 +64,14 @@
 #include "report.h"
 #include "state.h"
 
-#define FL_QUEUE 4096                 /* packets awaiting their second copy */
-#define FL_BURST 16                   /* one read of A this full: burst */
-#define FL_QUIET 16                   /* B packets per window to go back */
-#define FL_WINDOW_NS 10000000LL       /* 10 ms */
-#define FL_DRAIN_MAX_NS 10000000LL    /* 10 ms of silence from B */
-#define FL_DRAIN_MARGIN_NS 200000LL   /* B's stamps past A's return */
+#define FL_QUEUE 4096                /* packets awaiting their second copy */
+#define FL_BURST 16                  /* one read of A this full: burst */
+#define FL_QUIET 16                  /* B packets per window to go back */
+#define FL_WINDOW_NS 10000000LL      /* 10 ms */
+#define FL_WINDOW_MAX_NS 160000000LL /* after repeated flaps: 160 ms */
+#define FL_FLAP_NS 100000000LL       /* a burst this soon after FAST */
+#define FL_DRAIN_MAX_NS 10000000LL   /* 10 ms of silence from B */
+#define FL_DRAIN_MARGIN_NS 200000LL  /* B's stamps past A's return */
 #define FL_HASH_BYTES 64
 
 /* A delivered packet awaiting the other lane's copy. */
@@ -73,13 +80,20 @@ struct fl_entry {
     uint32_t caplen, len, hash;
 };
 
-enum { FL_LANE_A, FL_LANE_B };
-enum fl_mode { FL_FAST, FL_BULK, FL_DRAIN };
+enum {
+    FL_LANE_A,
+    FL_LANE_B
+};
+enum fl_mode {
+    FL_FAST,
+    FL_BULK,
+    FL_DRAIN
+};
 
 struct fastlane {
-    pcap_t *pcap;          /* lane A */
+    pcap_t *pcap; /* lane A */
     int fd;
-    long long frac_ns;     /* nanoseconds per unit of a stamp's fraction */
+    long long frac_ns; /* nanoseconds per unit of a stamp's fraction */
     enum fl_mode mode;
     bool capturing;        /* A's kernel filter is the real one */
     bool burst;            /* this read of A found a burst */
@@ -89,11 +103,13 @@ struct fastlane {
     long long back_ns;     /* DRAIN: when A came back (CLOCK_REALTIME) */
     long long drain_start; /* DRAIN: B's last sign of life (monotonic) */
     long long window_start;
-    uint64_t window_pkts;  /* B's packets in the current window */
-    uint64_t missed;       /* lost by one lane, too late from the other */
+    long long window_ns;  /* BULK: quiet this long to go back */
+    long long fast_since; /* when FAST last began (monotonic) */
+    uint64_t window_pkts; /* B's packets in the current window */
+    uint64_t missed;      /* lost by one lane, too late from the other */
     struct fl_entry *q;
     size_t qhead, qlen;
-    int qlane;             /* the lane that delivered what q holds */
+    int qlane; /* the lane that delivered what q holds */
     struct bpf_program prog;
     bool has_prog;
 };
@@ -227,8 +243,8 @@ static int attach_reject(struct fastlane *fl)
     struct sock_filter insn = BPF_STMT(BPF_RET | BPF_K, 0);
     struct sock_fprog prog = {.len = 1, .filter = &insn};
 
-    if (setsockopt(fl->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-                   sizeof(prog)) < 0)
+    if (setsockopt(fl->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) <
+        0)
         return -1;
     fl->capturing = false;
     return 0;
@@ -251,8 +267,8 @@ static int attach_real(struct fastlane *fl)
 
 static void switch_failed(struct epcap *st, const char *what)
 {
-    epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: fast lane: %s: %s",
-                st->device, what, strerror(errno));
+    epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE,
+                "%s: fast lane: %s: %s", st->device, what, strerror(errno));
 }
 
 static void discard(unsigned char *user, const struct pcap_pkthdr *h,
@@ -277,6 +293,13 @@ static void after_a(struct epcap *st)
     while (pcap_dispatch(fl->pcap, -1, discard, NULL) > 0)
         ;
     fl->mode = FL_BULK;
+    /* A burst soon after the return: the traffic is still heavy, only
+     * jittery; wait longer before trying the immediate ring again. */
+    if (now_ns(CLOCK_MONOTONIC) - fl->fast_since < FL_FLAP_NS)
+        fl->window_ns = fl->window_ns * 2 < FL_WINDOW_MAX_NS ? fl->window_ns * 2
+                                                             : FL_WINDOW_MAX_NS;
+    else
+        fl->window_ns = FL_WINDOW_NS;
     fl->window_start = now_ns(CLOCK_MONOTONIC);
     fl->window_pkts = 0;
     epcap_log(st, 2, "fast lane: burst, block ring only");
@@ -316,7 +339,7 @@ void fastlane_tick(struct epcap *st, bool reading)
         fl->window_start = fl->drain_start = now;
         return;
     }
-    if (fl->mode == FL_BULK && now - fl->window_start >= FL_WINDOW_NS) {
+    if (fl->mode == FL_BULK && now - fl->window_start >= fl->window_ns) {
         if (fl->window_pkts < FL_QUIET) {
             if (attach_real(fl) < 0)
                 switch_failed(st, "back to fast");
@@ -333,6 +356,7 @@ void fastlane_tick(struct epcap *st, bool reading)
                (fl->met || (fl->window_pkts == 0 &&
                             now - fl->drain_start >= FL_DRAIN_MAX_NS))) {
         fl->mode = FL_FAST;
+        fl->fast_since = now;
         epcap_log(st, 2, "fast lane: immediate again");
     } else if (fl->mode == FL_DRAIN && fl->window_pkts > 0) {
         fl->drain_start = now; /* silence is counted from B's last packet */
@@ -382,13 +406,13 @@ void fastlane_open(struct epcap *st)
     int fd = -1;
 
     st->fl = NULL;
-    if (p == NULL ||
-        pcap_set_snaplen(p, o->snaplen) != 0 ||
+    if (p == NULL || pcap_set_snaplen(p, o->snaplen) != 0 ||
         pcap_set_promisc(p, o->promisc) != 0 ||
         pcap_set_buffer_size(p, EPCAP_FAST_BUFFER) != 0 ||
         pcap_set_immediate_mode(p, 1) != 0 ||
         (o->tstamp_type >= 0 && pcap_set_tstamp_type(p, o->tstamp_type) != 0) ||
-        pcap_set_tstamp_precision(p, pcap_get_tstamp_precision(st->pcap)) != 0 ||
+        pcap_set_tstamp_precision(p, pcap_get_tstamp_precision(st->pcap)) !=
+            0 ||
         pcap_activate(p) < 0 ||
         (o->datalink >= 0 && pcap_set_datalink(p, o->datalink) != 0) ||
         (o->direction_set && pcap_setdirection(p, o->direction) != 0) ||
@@ -409,8 +433,9 @@ void fastlane_open(struct epcap *st)
     }
     fl->pcap = p;
     fl->fd = fd;
-    fl->frac_ns = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO
-                      ? 1 : 1000;
+    fl->frac_ns =
+        pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
+    fl->window_ns = FL_WINDOW_NS;
     fl->mode = FL_FAST;
     fl->capturing = true;
     fl->lane = FL_LANE_B;

@@ -42,8 +42,8 @@
 
 struct head {
     int fd;
-    FILE *under;          /* owns fd; closed with the stream */
-    unsigned char *buf;   /* bytes read ahead, replayed first */
+    FILE *under;        /* owns fd; closed with the stream */
+    unsigned char *buf; /* bytes read ahead, replayed first */
     size_t len, pos, cap;
     bool eof;
 };

@@ -8,8 +8,8 @@
 #include <stdio.h>
 
 struct epcap_filehead {
-    bool pcapng; /* pcapng, else pcap (or not a capture file) */
-    bool nano;   /* its own stamps are finer than microseconds (pcapng:
+    bool pcapng;  /* pcapng, else pcap (or not a capture file) */
+    bool nano;    /* its own stamps are finer than microseconds (pcapng:
                     those of its first interface) */
     void *stream; /* the replaying stream's state: freed when the stream
                      is closed, held here so that an exit before that

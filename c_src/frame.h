@@ -29,9 +29,9 @@
 struct obuf {
     unsigned char *buf;
     size_t cap;
-    size_t start;   /* first byte not yet written */
-    size_t end;     /* first free byte */
-    size_t batch;   /* offset of the open PACKETS frame, or SIZE_MAX */
+    size_t start; /* first byte not yet written */
+    size_t end;   /* first free byte */
+    size_t batch; /* offset of the open PACKETS frame, or SIZE_MAX */
     int fd;
     long frac_unit; /* fractions per second of the handle's stamps */
 };

@@ -43,7 +43,7 @@ static unsigned char *put_str(unsigned char *p, const char *s)
     if (n > EPCAP_IFACE_STR_MAX)
         n = EPCAP_IFACE_STR_MAX;
     p = wire_put16(p, (uint16_t)n);
-    if (n > 0) /* length-prefixed: no NUL on the wire */
+    if (n > 0)           /* length-prefixed: no NUL on the wire */
         memcpy(p, s, n); // NOLINT(bugprone-not-null-terminated-result)
     return p + n;
 }
@@ -71,10 +71,10 @@ int iface_single(struct epcap *st)
         .dlt = pcap_datalink(st->pcap),
         .linktype = (uint16_t)st->linktype,
         .snaplen = (uint32_t)pcap_snapshot(st->pcap),
-        .tsresol = pcap_get_tstamp_precision(st->pcap) ==
-                           PCAP_TSTAMP_PRECISION_NANO
-                       ? 9
-                       : 6,
+        .tsresol =
+            pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO
+                ? 9
+                : 6,
         .name = st->device,
         .filter = st->opt.filter,
     };

@@ -18,18 +18,18 @@
 struct epcap;
 
 struct epcap_iface {
-    int dlt;             /* libpcap's DLT_ for it */
-    uint16_t linktype;   /* the LINKTYPE_ value files carry */
+    int dlt;           /* libpcap's DLT_ for it */
+    uint16_t linktype; /* the LINKTYPE_ value files carry */
     uint32_t snaplen;
-    uint8_t tsresol;     /* its own if_tsresol (6: µs, 9: ns, ...) */
-    const char *name;    /* NULL when unknown; owned elsewhere */
+    uint8_t tsresol;  /* its own if_tsresol (6: µs, 9: ns, ...) */
+    const char *name; /* NULL when unknown; owned elsewhere */
     const char *description;
     const char *filter;
     /* Statistics (pcapng ISB): valid when has_stats. */
     bool has_stats;
     uint32_t stats_have; /* bit n: ISB option n is known (4, 5, 7, 8) */
     uint64_t ifrecv, ifdrop, osdrop, usrdeliv;
-    uint64_t stats_ns;   /* when they were taken (ns since 1970); 0: now */
+    uint64_t stats_ns; /* when they were taken (ns since 1970); 0: now */
 };
 
 struct iface_table {

@@ -46,10 +46,10 @@ static void print_flags(bpf_u_int32 f)
 {
     const char *sep = "";
 
-#define FLAG(bit, name)                                                     \
-    if (f & (bit)) {                                                        \
-        printf("%s%s", sep, name);                                          \
-        sep = ",";                                                          \
+#define FLAG(bit, name)            \
+    if (f & (bit)) {               \
+        printf("%s%s", sep, name); \
+        sep = ",";                 \
     }
     FLAG(PCAP_IF_UP, "up")
     FLAG(PCAP_IF_RUNNING, "running")
@@ -107,10 +107,11 @@ static size_t put_datalink(unsigned char *p, int dlt, const char *name,
     size_t nl = strlen(name), dl = strlen(desc);
     unsigned char *at = wire_put32(p, (uint32_t)dlt);
 
+    /* Wire strings carry their length, never a NUL (epcap_proto.h). */
     at = wire_put16(at, (uint16_t)nl);
-    memcpy(at, name, nl);
+    memcpy(at, name, nl); // NOLINT(bugprone-not-null-terminated-result)
     at = wire_put16(at + nl, (uint16_t)dl);
-    memcpy(at, desc, dl);
+    memcpy(at, desc, dl); // NOLINT(bugprone-not-null-terminated-result)
     return (size_t)(at + dl - p);
 }
 

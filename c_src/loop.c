@@ -1,5 +1,9 @@
 /*
- * loop.c: the event loop, the only place that waits.
+ * loop.c: the event loop, where the capture waits for work. (Waiting
+ * for a slow reader happens in frame.c's obuf_drain, at the end and for
+ * large records; for the owner to close stdin in report.c's linger, before
+ * a fatal exit; for room on a full socket in control.c's inject batch,
+ * 10 ms at a time.)
  *
  * One process, one ppoll over three descriptors: the capture handle (live
  * captures; a file is always readable), stdin (commands) and stdout (only
@@ -111,7 +115,7 @@ static void capture_some(struct epcap *st)
      * SIGINT get in there too (signals.c), and end it as in ppoll. */
     if (st->is_file)
         signals_window_open(false);
-    int n = !has_room(st) ? PCAP_ERROR_BREAK
+    int n = !has_room(st)    ? PCAP_ERROR_BREAK
             : st->ng != NULL ? ngfile_dispatch(st, count, on_packet)
                              : pcap_dispatch(st->pcap, count, on_packet,
                                              (unsigned char *)st);
@@ -243,7 +247,8 @@ static void read_commands(struct epcap *st)
         if (in->len > 0)
             epcap_fatal(st, EPCAP_EXIT_PROTOCOL, EPCAP_E_SYSTEM,
                         "stdin: protocol error: end of file inside a "
-                        "%zu-byte partial command", in->len);
+                        "%zu-byte partial command",
+                        in->len);
         epcap_log(st, 1, "stdin closed: owner gone, exiting");
         st->stdin_open = false;
         st->done = true;
@@ -271,16 +276,15 @@ static void set_nonblocking(struct epcap *st, int fd, const char *name)
     int fl = fcntl(fd, F_GETFL);
 
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "%s: fcntl: %s",
-                    name, strerror(errno));
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "%s: fcntl: %s", name,
+                    strerror(errno));
 }
 
 static void loop_init(struct epcap *st)
 {
     st->in.buf = malloc(IN_INITIAL);
     if (st->in.buf == NULL)
-        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
-                    "out of memory");
+        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
     st->in.cap = IN_INITIAL;
     st->in.len = 0;
     st->credit = st->opt.credit;
@@ -298,8 +302,7 @@ static void loop_init(struct epcap *st)
 }
 
 /* Time left before --duration ends the capture; NULL when none. */
-static const struct timespec *time_left(struct epcap *st,
-                                        struct timespec *left)
+static const struct timespec *time_left(struct epcap *st, struct timespec *left)
 {
     if (!st->has_deadline)
         return NULL;
@@ -332,7 +335,8 @@ static const struct timespec *fast_lane_wait(const struct epcap *st,
 
     if (ns < 0)
         return wait;
-    if (wait != NULL && (long long)wait->tv_sec * 1000000000LL + wait->tv_nsec < ns)
+    if (wait != NULL &&
+        (long long)wait->tv_sec * 1000000000LL + wait->tv_nsec < ns)
         return wait;
     left->tv_sec = (time_t)(ns / 1000000000LL);
     left->tv_nsec = (long)(ns % 1000000000LL);
@@ -352,8 +356,8 @@ int loop_run(struct epcap *st)
         bool file_ready = st->is_file && capture;
         const struct timespec zero = {0, 0};
         struct timespec left;
-        const struct timespec *wait = fast_lane_wait(st, time_left(st, &left),
-                                                     &left);
+        const struct timespec *wait =
+            fast_lane_wait(st, time_left(st, &left), &left);
 
         if (commands)
             fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
@@ -363,8 +367,8 @@ int loop_run(struct epcap *st)
         /* The adaptive default's immediate ring, while it is on, sees
          * every packet first; the block ring's copies are read with it. */
         if (capture && fastlane_reads_a(st->fl))
-            fds[n++] = (struct pollfd){.fd = fastlane_fd(st->fl),
-                                       .events = POLLIN};
+            fds[n++] =
+                (struct pollfd){.fd = fastlane_fd(st->fl), .events = POLLIN};
         else if (capture && !st->is_file)
             fds[n++] = (struct pollfd){.fd = st->pcap_fd, .events = POLLIN};
         if (ppoll(fds, n, file_ready ? &zero : wait, signals_poll_mask()) < 0) {

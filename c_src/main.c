@@ -61,8 +61,8 @@ static void reset_signals(struct epcap *st)
     const char *what = NULL;
 
     if (signals_reset(&what) < 0)
-        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "start: %s: %s",
-                    what, strerror(errno));
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "start: %s: %s", what,
+                    strerror(errno));
 }
 
 /* The parent's death ends the port (signals.c). */
@@ -123,8 +123,8 @@ static void refuse_terminal(struct epcap *st)
         return;
     usage_error(st, EPCAP_E_BADARG,
                 "standard output is a terminal: not writing binary "
-                    "packets there; use -w FILE, or a pipe (epcap ... -w - | "
-                    "tcpdump -r -)");
+                "packets there; use -w FILE, or a pipe (epcap ... -w - | "
+                "tcpdump -r -)");
 }
 
 int main(int argc, char *argv[])

@@ -73,9 +73,8 @@ static int dlt_of(struct epcap *st, uint32_t idx)
 
 static uint32_t adjusted_snaplen(const struct pcapng_if *ifp)
 {
-    return ifp->snaplen == 0 || ifp->snaplen > ifp->max_caplen
-               ? ifp->max_caplen
-               : ifp->snaplen;
+    return ifp->snaplen == 0 || ifp->snaplen > ifp->max_caplen ? ifp->max_caplen
+                                                               : ifp->snaplen;
 }
 
 static const struct ngprog *prog_for(const struct ngfile *ng, int dlt)
@@ -298,9 +297,8 @@ int ngfile_open(struct epcap *st, FILE *in, int prec, char *errbuf)
     announce_new(st, false);
     const struct epcap_iface *first = &st->ifaces.v[0];
     ng->cur_dlt = first->dlt;
-    st->pcap = pcap_open_dead_with_tstamp_precision(first->dlt,
-                                                    (int)first->snaplen,
-                                                    (u_int)prec);
+    st->pcap = pcap_open_dead_with_tstamp_precision(
+        first->dlt, (int)first->snaplen, (u_int)prec);
     if (st->pcap == NULL) {
         snprintf(errbuf, PCAP_ERRBUF_SIZE, "out of memory");
         return -1;

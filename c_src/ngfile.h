@@ -22,13 +22,13 @@ struct ngprog {
 
 struct ngfile {
     struct pcapng r;
-    FILE *fp;                /* the stream: ours, closed by ngfile_close */
-    struct ngprog *progs;    /* the filter, once per link type */
+    FILE *fp;             /* the stream: ours, closed by ngfile_close */
+    struct ngprog *progs; /* the filter, once per link type */
     size_t nprogs;
-    char *filter;            /* the expression in force, or NULL */
-    int cur_dlt;             /* link type of the last packet delivered */
-    uint64_t unit;           /* fractions per second of the handle */
-    bool brk;                /* the callback asked for a break */
+    char *filter;  /* the expression in force, or NULL */
+    int cur_dlt;   /* link type of the last packet delivered */
+    uint64_t unit; /* fractions per second of the handle */
+    bool brk;      /* the callback asked for a break */
     char err[PCAP_ERRBUF_SIZE + 256];
 };
 

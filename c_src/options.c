@@ -175,7 +175,8 @@ void options_usage(FILE *fp)
         "      --can-capture       exit 0 if this process may open live\n"
         "                          interfaces (root or CAP_NET_RAW), else 77\n"
         "\n"
-        "With -w, SIGINT or SIGTERM (or -c, --duration) ends the capture: what is\n"
+        "With -w, SIGINT or SIGTERM (or -c, --duration) ends the capture: what "
+        "is\n"
         "held is written out and statistics go to stderr.\n"
         "\n"
         "Exit codes: 0 done, 64 usage, 65 protocol error on stdin,\n"
@@ -223,8 +224,9 @@ static int set_timeout(struct epcap_opts *opt, const char *v, char *err,
         opt->timeout_mode = n == 0 ? TIMEOUT_IMMEDIATE : TIMEOUT_MS;
         opt->timeout_ms = (int)n;
     } else {
-        return bad(err, errlen, "timeout", v,
-                   "adaptive, milliseconds (0..2147483647), immediate or infinity");
+        return bad(
+            err, errlen, "timeout", v,
+            "adaptive, milliseconds (0..2147483647), immediate or infinity");
     }
     return 0;
 }
@@ -335,8 +337,8 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
     case 'M': opt->monitor = true; return 0;
     case 't': return set_timeout(opt, v, err, errlen);
     case 'B':
-        return set_number("buffer", v, 65536, INT_MAX, &opt->buffer_size,
-                          err, errlen);
+        return set_number("buffer", v, 65536, INT_MAX, &opt->buffer_size, err,
+                          errlen);
     case 'Q': return set_direction(opt, v, err, errlen);
     case OPT_PRECISION:
         if (strcmp(v, "micro") == 0)
@@ -344,8 +346,7 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
         else if (strcmp(v, "nano") == 0)
             opt->precision = PCAP_TSTAMP_PRECISION_NANO;
         else
-            return bad(err, errlen, "time_stamp_precision", v,
-                       "micro or nano");
+            return bad(err, errlen, "time_stamp_precision", v, "micro or nano");
         return 0;
     case 'u': opt->user = v; return 0;
     case 'g': opt->group = v; return 0;
@@ -377,8 +378,8 @@ static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
         return 0;
     }
     case 'G':
-        return set_number("duration", v, 1, 31 * 24 * 3600, &opt->duration,
-                          err, errlen);
+        return set_number("duration", v, 1, 31 * 24 * 3600, &opt->duration, err,
+                          errlen);
     case 'D': opt->list_interfaces = true; return 0;
     case OPT_DUMP: opt->dump_file = v; return 0;
     case OPT_DUMP_PCAPNG: opt->dump_pcapng = true; return 0;
@@ -463,8 +464,7 @@ static void options_defaults(struct epcap_opts *opt)
     opt->tstamp_type = -1;
 }
 
-static int options_check(const struct epcap_opts *opt, char *err,
-                         size_t errlen)
+static int options_check(const struct epcap_opts *opt, char *err, size_t errlen)
 {
     if (opt->file != NULL && opt->interface != NULL) {
         snprintf(err, errlen, "file and interface: give one, not both");
@@ -482,7 +482,8 @@ static int options_check(const struct epcap_opts *opt, char *err,
         return -1;
     }
     if ((opt->dump_pcapng || opt->dump_size || opt->dump_seconds ||
-         opt->dump_files || opt->dump_only) && opt->dump_file == NULL) {
+         opt->dump_files || opt->dump_only) &&
+        opt->dump_file == NULL) {
         snprintf(err, errlen, "dump: the dump options need --dump FILE");
         return -1;
     }
@@ -519,8 +520,9 @@ int options_parse(struct epcap_opts *opt, int argc, char *argv[], char *err,
     err[0] = '\0';
     optind = 0; /* glibc: full reinitialisation, so tests may call again */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:i:r:s:PMt:B:Q:u:g:d:e:va:hy:w:c:DLj:",
-                            long_options, NULL)) != -1) {
+    while (
+        (c = getopt_long(argc, argv, "+:i:r:s:PMt:B:Q:u:g:d:e:va:hy:w:c:DLj:",
+                         long_options, NULL)) != -1) {
         if (c == '?' || c == ':') {
             /* Name the option as the user typed it. */
             const char *arg = argv[optind - 1];

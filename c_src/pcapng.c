@@ -164,8 +164,8 @@ static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len)
     /* The trailer repeats the length: checked as libpcap checks it (on
      * every block but the file's first). */
     if (r->offset > 0 && get32(r, r->buf + *len - 4) != *len)
-        return fail(r, "block length %u in its header, %u in its trailer",
-                    *len, get32(r, r->buf + *len - 4));
+        return fail(r, "block length %u in its header, %u in its trailer", *len,
+                    get32(r, r->buf + *len - 4));
     return 1;
 }
 
@@ -203,8 +203,8 @@ static int walk_options(struct pcapng *r, size_t off, uint32_t len, opt_fn fn,
             break;
         size_t padded = ((size_t)n + 3) & ~(size_t)3;
         if (padded > end - off - 4)
-            return fail(r, "option %u of length %u runs past its block",
-                        code, n);
+            return fail(r, "option %u of length %u runs past its block", code,
+                        n);
         if (fn(r, ctx, code, r->buf + off + 4, n) < 0)
             return -1;
         off += 4 + padded;
@@ -216,8 +216,8 @@ static int shb_option(struct pcapng *r, void *ctx, uint16_t code,
                       const unsigned char *v, uint16_t n)
 {
     (void)ctx;
-    char **slot = code == SHB_HARDWARE ? &r->shb_hardware
-                  : code == SHB_OS     ? &r->shb_os
+    char **slot = code == SHB_HARDWARE   ? &r->shb_hardware
+                  : code == SHB_OS       ? &r->shb_os
                   : code == SHB_USERAPPL ? &r->shb_userappl
                                          : NULL;
     if (slot != NULL && *slot == NULL && r->sections == 1)
@@ -248,8 +248,7 @@ static int set_tsresol(struct pcapng *r, struct pcapng_if *ifp, uint8_t v)
     unsigned e = v & 0x7f;
 
     if ((v & 0x80) ? e > 63 : e > 19)
-        return fail(r, "if_tsresol 0x%02x is finer than 64 bits hold",
-                    v);
+        return fail(r, "if_tsresol 0x%02x is finer than 64 bits hold", v);
     ifp->tsresol = v;
     ifp->units = 1;
     for (unsigned i = 0; i < e; i++)
@@ -284,8 +283,7 @@ static int idb_option(struct pcapng *r, void *ctx, uint16_t code,
         if (ifp->filter == NULL && n > 1 && v[0] == 0)
             ifp->filter = opt_string(v + 1, (size_t)n - 1);
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -324,8 +322,8 @@ static int isb_option(struct pcapng *r, void *ctx, uint16_t code,
                       const unsigned char *v, uint16_t n)
 {
     struct pcapng_stats *s = ctx;
-    uint64_t *slot[] = {&s->ifrecv, &s->ifdrop, &s->filteraccept,
-                        &s->osdrop, &s->usrdeliv};
+    uint64_t *slot[] = {&s->ifrecv, &s->ifdrop, &s->filteraccept, &s->osdrop,
+                        &s->usrdeliv};
 
     if (code >= ISB_IFRECV && code <= ISB_USRDELIV && n == 8) {
         *slot[code - ISB_IFRECV] = get64(r, v);
@@ -341,9 +339,9 @@ static int statistics(struct pcapng *r, uint32_t len)
     uint64_t idx = (uint64_t)r->section_first + get32(r, r->buf + 8);
     if (idx >= r->nif)
         return 0; /* statistics of no interface: nothing to keep */
-    struct pcapng_stats s = {
-        .present = true,
-        .ts = (uint64_t)get32(r, r->buf + 12) << 32 | get32(r, r->buf + 16)};
+    struct pcapng_stats s = {.present = true,
+                             .ts = (uint64_t)get32(r, r->buf + 12) << 32 |
+                                   get32(r, r->buf + 16)};
     /* Damaged statistics are left out, not fatal: no packet is lost
      * (libpcap does not read them at all). */
     if (walk_options(r, 8 + ISB_FIXED, len, isb_option, &s) < 0)
@@ -357,8 +355,9 @@ static int statistics(struct pcapng *r, uint32_t len)
 static int packet_if(struct pcapng *r, uint32_t id, uint32_t *idx)
 {
     if ((uint64_t)r->section_first + id >= r->nif)
-        return fail(r, "a packet on interface %u, which has no "
-                       "description block in its section",
+        return fail(r,
+                    "a packet on interface %u, which has no "
+                    "description block in its section",
                     id);
     *idx = r->section_first + id;
     return 0;
@@ -371,8 +370,8 @@ static int packet_data(struct pcapng *r, struct pcapng_pkt *p, size_t off,
     const struct pcapng_if *ifp = &r->ifs[p->ifindex];
 
     if (p->caplen > ifp->max_caplen)
-        return fail(r, "captured length %u above the link type's %u",
-                    p->caplen, ifp->max_caplen);
+        return fail(r, "captured length %u above the link type's %u", p->caplen,
+                    ifp->max_caplen);
     if (p->caplen > (size_t)len - 4 - off)
         return fail(r, "captured length %u past the end of its block",
                     p->caplen);
@@ -474,8 +473,8 @@ void pcapng_time(const struct pcapng_if *ifp, uint64_t ts, uint64_t unit,
 {
     uint64_t f = ts % ifp->units;
 
-    /* Unsigned, so an absurd offset wraps (as in libpcap) instead of
-     * overflowing a signed sum. */
+    /* Modulo 2^64, as libpcap adds it: a file's if_tsoffset is any
+     * 64-bit value, and a signed sum could overflow. */
     *sec = (int64_t)(ts / ifp->units + (uint64_t)ifp->tsoffset);
     *frac = ifp->units == unit
                 ? f

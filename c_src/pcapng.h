@@ -42,7 +42,7 @@
 /* Interface statistics, from the last Interface Statistics Block. */
 struct pcapng_stats {
     bool present;
-    uint64_t ts;   /* the block's time stamp, in the interface's units */
+    uint64_t ts; /* the block's time stamp, in the interface's units */
     uint64_t ifrecv, ifdrop, filteraccept, osdrop, usrdeliv;
     uint32_t have; /* bit n: option n (isb_ifrecv = 4 ...) was present */
 };
@@ -62,23 +62,23 @@ struct pcapng_if {
 };
 
 struct pcapng_pkt {
-    uint32_t ifindex;       /* across the file */
-    uint64_t ts;            /* in the interface's units; 0 in an SPB */
+    uint32_t ifindex; /* across the file */
+    uint64_t ts;      /* in the interface's units; 0 in an SPB */
     uint32_t caplen, len;
     const unsigned char *data; /* valid until the next pcapng_next */
 };
 
 struct pcapng {
     FILE *fp;
-    bool swap;                /* this section's byte order is not ours */
-    unsigned char *buf;       /* the current block */
+    bool swap;          /* this section's byte order is not ours */
+    unsigned char *buf; /* the current block */
     size_t cap;
-    struct pcapng_if *ifs;    /* every interface of every section */
+    struct pcapng_if *ifs; /* every interface of every section */
     uint32_t nif, ifcap;
-    uint32_t section_first;   /* index of this section's interface 0 */
+    uint32_t section_first; /* index of this section's interface 0 */
     uint32_t sections;
-    uint64_t offset;          /* of the next block, for messages */
-    uint32_t block_max;       /* PCAPNG_BLOCK_MAX, or more for D-Bus */
+    uint64_t offset;    /* of the next block, for messages */
+    uint32_t block_max; /* PCAPNG_BLOCK_MAX, or more for D-Bus */
     char *shb_hardware, *shb_os, *shb_userappl; /* first section's */
     char err[256];
 };

@@ -92,8 +92,8 @@ static int pcap_header(struct obuf *ob, const struct pcapw *w)
 #define BLOCK_ROOM (64 + 4 * (4 + OPT_STR_MAX + 4))
 
 /* An option: code, length, value, padding to 4 bytes. */
-static unsigned char *put_opt(unsigned char *p, uint16_t code,
-                              const void *v, size_t n)
+static unsigned char *put_opt(unsigned char *p, uint16_t code, const void *v,
+                              size_t n)
 {
     size_t pad = (4 - n % 4) % 4;
 
@@ -113,8 +113,7 @@ static unsigned char *put_str_opt(unsigned char *p, uint16_t code,
     return put_opt(p, code, s, n > OPT_STR_MAX ? OPT_STR_MAX : n);
 }
 
-static unsigned char *put_u64_opt(unsigned char *p, uint16_t code,
-                                  uint64_t v)
+static unsigned char *put_u64_opt(unsigned char *p, uint16_t code, uint64_t v)
 {
     return put_opt(p, code, &v, 8);
 }
@@ -227,10 +226,15 @@ static int pcapng_isb(struct obuf *ob, const struct pcapw *w, uint32_t idx,
     p = put32(p, idx);
     p = put32(p, (uint32_t)(ts >> 32));
     p = put32(p, (uint32_t)ts);
-    p = put_opt(p, ISB_ENDTIME, (uint32_t[]){(uint32_t)(ts >> 32), (uint32_t)ts}, 8);
-    const struct { uint16_t code; uint64_t v; } c[] = {
-        {ISB_IFRECV, e->ifrecv}, {ISB_IFDROP, e->ifdrop},
-        {ISB_OSDROP, e->osdrop}, {ISB_USRDELIV, e->usrdeliv}};
+    p = put_opt(p, ISB_ENDTIME,
+                (uint32_t[]){(uint32_t)(ts >> 32), (uint32_t)ts}, 8);
+    const struct {
+        uint16_t code;
+        uint64_t v;
+    } c[] = {{ISB_IFRECV, e->ifrecv},
+             {ISB_IFDROP, e->ifdrop},
+             {ISB_OSDROP, e->osdrop},
+             {ISB_USRDELIV, e->usrdeliv}};
     for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
         if (e->stats_have & (1u << c[i].code))
             p = put_u64_opt(p, c[i].code, c[i].v);
@@ -273,8 +277,8 @@ static void gather_stats(struct epcap *st)
     if (!st->is_file && st->ifaces.n == 1 && pcap_stats(st->pcap, &ps) == 0) {
         struct epcap_iface *e = &st->ifaces.v[0];
         e->has_stats = true;
-        e->stats_have = 1u << ISB_IFRECV | 1u << ISB_IFDROP |
-                        1u << ISB_OSDROP | 1u << ISB_USRDELIV;
+        e->stats_have = 1u << ISB_IFRECV | 1u << ISB_IFDROP | 1u << ISB_OSDROP |
+                        1u << ISB_USRDELIV;
         e->ifrecv = ps.ps_recv;
         e->ifdrop = ps.ps_ifdrop;
         e->osdrop = ps.ps_drop;
@@ -304,12 +308,25 @@ void pcapout_finish(struct epcap *st)
         (void)pcapout_write_stats(&st->dump.out, &st->dump.w);
 }
 
+/* A file may hold thousands of interface blocks in a row with no packet
+ * between (nothing else writes the buffer out then): past the high-water
+ * mark, what is pending is written first. */
+static void room(struct epcap *st, struct obuf *ob, const char *what)
+{
+    if (obuf_pending(ob) >= EPCAP_OUT_HIGH && obuf_drain(ob) < 0)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "%s: %s", what,
+                    strerror(errno));
+}
+
 /* A new interface met while reading (ngfile.c): its block into the
  * pcapng stream and the pcapng dump file, whichever there are. */
 void pcapout_interface(struct epcap *st, uint32_t idx)
 {
     const struct epcap_iface *e = &st->ifaces.v[idx];
 
+    room(st, &st->out, "stdout");
+    if (st->dump.fd >= 0)
+        room(st, &st->dump.out, "dump");
     if (st->output == OUTPUT_FRAMES && st->opt.interface_info &&
         iface_frame(st, idx) < 0)
         epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
@@ -353,18 +370,16 @@ void pcapout_writer(const struct epcap *st, enum epcap_output fmt,
 /* The file header of a stream (or dump file). */
 int pcapout_write_header(struct obuf *ob, const struct pcapw *w)
 {
-    return w->fmt == OUTPUT_PCAPNG ? pcapng_header(ob, w)
-                                   : pcap_header(ob, w);
+    return w->fmt == OUTPUT_PCAPNG ? pcapng_header(ob, w) : pcap_header(ob, w);
 }
 
 /* A record: its header, the packet, and (pcapng) padding and trailer,
  * appended to the buffer; one that does not fit goes out on its own, in
  * pieces. Its size, or 0 if writing it failed (the next flush of this
  * buffer reports the error). */
-static size_t put_record(struct obuf *ob, const unsigned char *hdr,
-                         size_t hlen, const unsigned char *data,
-                         size_t caplen, const unsigned char *tail,
-                         size_t tlen)
+static size_t put_record(struct obuf *ob, const unsigned char *hdr, size_t hlen,
+                         const unsigned char *data, size_t caplen,
+                         const unsigned char *tail, size_t tlen)
 {
     size_t n = hlen + caplen + tlen;
     unsigned char *o = obuf_tail(ob, n);
@@ -419,8 +434,8 @@ size_t pcapout_write_packet(struct obuf *ob, const struct pcapw *w,
                             const unsigned char *data)
 {
     uint64_t sec = (uint64_t)h->ts.tv_sec;
-    uint32_t frac = (uint32_t)(w->scale_down ? h->ts.tv_usec / 1000
-                                             : h->ts.tv_usec);
+    uint32_t frac =
+        (uint32_t)(w->scale_down ? h->ts.tv_usec / 1000 : h->ts.tv_usec);
     unsigned char hdr[16];
     unsigned char *p = hdr;
 
@@ -456,8 +471,7 @@ void pcapout_summary(const struct epcap *st)
         fprintf(stderr, "%u packets received by filter\n", ps.ps_recv);
         fprintf(stderr, "%u packets dropped by kernel\n", ps.ps_drop);
         if (ps.ps_ifdrop != 0)
-            fprintf(stderr, "%u packets dropped by interface\n",
-                    ps.ps_ifdrop);
+            fprintf(stderr, "%u packets dropped by interface\n", ps.ps_ifdrop);
     }
 }
 
@@ -508,11 +522,11 @@ void pcapout_open(struct epcap *st)
                  u.release);
     if (path == NULL || strcmp(path, "-") == 0)
         return;
-    /* As the caller (privs_start.c); never through a symlink in the last
+    /* As the caller (privs.c); never through a symlink in the last
      * component, which another user could have planted in a shared
      * directory. An existing file is truncated, as tcpdump -w does. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                  0644);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_FILE, "%s: %s", path,
                     errno == ELOOP ? "is a symbolic link; epcap does not "

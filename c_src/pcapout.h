@@ -30,8 +30,8 @@ struct pcapw {
     uint32_t linktype;     /* LINKTYPE_ value, with libpcap's upper bits */
     uint32_t snaplen;
     const struct iface_table *ifaces; /* pcapng: one IDB each (iface.h) */
-    const char *os;        /* pcapng shb_os, or NULL */
-    const char *comment;   /* pcapng capture comment, or NULL */
+    const char *os;                   /* pcapng shb_os, or NULL */
+    const char *comment;              /* pcapng capture comment, or NULL */
 };
 
 void pcapout_open(struct epcap *st);

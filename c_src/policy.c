@@ -5,7 +5,7 @@
  * network interfaces (and injection where the installer allowed it),
  * reads only files they can read, writes only files they can write, and
  * nothing else, whatever the options, environment, stdin and files. The
- * identity part is privs_start.c's; this file refuses the options that
+ * identity part is privs_caller.c's; this file refuses the options that
  * would reach past it, before any of them is acted on:
  *
  *   -u, -g, -d       root only: a usage error that names the option and
@@ -41,7 +41,7 @@
  * asked, so a kernel interface so named would not protect us. */
 static const char *const source_prefixes[] = {
     "dbus", "usbmon", "bluetooth", "nflog", "nfqueue", "dpdk", "netmap",
-    "vale", "rpcap", "dag", "snf", "septel", "rdma", "mlx",
+    "vale", "rpcap",  "dag",       "snf",   "septel",  "rdma", "mlx",
 };
 
 static int refuse(char *err, size_t errlen, const char *what)
@@ -96,14 +96,17 @@ int policy_check_options(const struct epcap *st, char *err, size_t errlen)
     if (st->caller.root)
         return 0;
     if (o->user != NULL)
-        return refuse(err, errlen, "user: only root may choose the user the "
-                                   "port runs as; it runs as its caller");
+        return refuse(err, errlen,
+                      "user: only root may choose the user the "
+                      "port runs as; it runs as its caller");
     if (o->group != NULL)
-        return refuse(err, errlen, "group: only root may choose the group "
-                                   "the port runs as; it keeps its caller's");
+        return refuse(err, errlen,
+                      "group: only root may choose the group "
+                      "the port runs as; it keeps its caller's");
     if (o->chroot_dir != NULL)
-        return refuse(err, errlen, "chroot: only root may choose a chroot "
-                                   "directory");
+        return refuse(err, errlen,
+                      "chroot: only root may choose a chroot "
+                      "directory");
     /* The test variants' hook (never in priv/epcap): some self-tests
      * (inject) would act past the policy. */
     if (o->sandbox_selftest != NULL)
@@ -133,8 +136,8 @@ int policy_buffer_size(struct epcap *st)
     return EPCAP_BUFFER_MAX_USER;
 }
 
-bool policy_device_allowed(const struct epcap *st, const char *name,
-                           char *why, size_t len)
+bool policy_device_allowed(const struct epcap *st, const char *name, char *why,
+                           size_t len)
 {
     if (st->caller.root || strcmp(name, "any") == 0)
         return true;
@@ -142,16 +145,18 @@ bool policy_device_allowed(const struct epcap *st, const char *name,
          i++)
         if (strncmp(name, source_prefixes[i], strlen(source_prefixes[i])) ==
             0) {
-            snprintf(why, len, "not a network interface: a caller who is "
-                               "not root may capture only on network "
-                               "interfaces (or any)");
+            snprintf(why, len,
+                     "not a network interface: a caller who is "
+                     "not root may capture only on network "
+                     "interfaces (or any)");
             return false;
         }
     if (strlen(name) >= IF_NAMESIZE || strpbrk(name, ":/ ") != NULL ||
         if_nametoindex(name) == 0) {
-        snprintf(why, len, "no such network interface (a caller who is not "
-                           "root may capture only on network interfaces, "
-                           "or any)");
+        snprintf(why, len,
+                 "no such network interface (a caller who is not "
+                 "root may capture only on network interfaces, "
+                 "or any)");
         return false;
     }
     return true;

@@ -26,8 +26,8 @@ int policy_check_options(const struct epcap *st, char *err, size_t errlen);
 /* The kernel buffer to ask for (0: the default), warning if the caller
  * asked for more than it may have. */
 int policy_buffer_size(struct epcap *st);
-bool policy_device_allowed(const struct epcap *st, const char *name,
-                           char *why, size_t len);
+bool policy_device_allowed(const struct epcap *st, const char *name, char *why,
+                           size_t len);
 bool policy_inject_allowed(void);
 
 #endif

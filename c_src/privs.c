@@ -63,6 +63,7 @@ const char *const privs_permission_hint =
     "or run it through sudo ({exec, \"sudo -n\"} with a sudoers rule); "
     "see doc/SECURITY.md";
 
+/* For messages. Pure. */
 const char *privs_stage_name(enum privs_stage stage)
 {
     switch (stage) {
@@ -152,10 +153,11 @@ static void chroot_empty(struct epcap *st)
     if (dir[0] == '\0')
         epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
                     "chroot: cannot make an empty directory in /run or "
-                    "/tmp: %s (give one with -d)", strerror(errno));
+                    "/tmp: %s (give one with -d)",
+                    strerror(errno));
     if (chdir(dir) < 0 || rmdir(dir) < 0 || chroot(".") < 0 || chdir("/") < 0)
-        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM,
-                    "chroot: %s: %s", dir, strerror(errno));
+        epcap_fatal(st, EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM, "chroot: %s: %s",
+                    dir, strerror(errno));
     st->ran_as.chroot = true;
     epcap_log(st, 1, "privs: chroot into an empty directory (was %s)", dir);
 }

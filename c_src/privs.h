@@ -1,6 +1,7 @@
 /*
  * privs.h: who started the port and what it may still do
- * (privs_start.c: becoming the caller; privs.c: the final drop).
+ * (privs.c: the staged sequence; privs_steps.c: its steps;
+ * privs_caller.c: who the caller is).
  */
 #ifndef EPCAP_PRIVS_H
 #define EPCAP_PRIVS_H
@@ -15,7 +16,7 @@ struct epcap;
 /* Who asked for this capture, decided before anything else is read. */
 struct epcap_caller {
     enum epcap_start mode;
-    uid_t uid;           /* the caller's; the process's own until the drop */
+    uid_t uid; /* the caller's; the process's own until the drop */
     gid_t gid;
     bool root;           /* uid 0: may use -u, -g, -d, -e, any source */
     bool bounding_empty; /* emptied at the start (CAP_SETPCAP was held) */

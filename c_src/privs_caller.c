@@ -46,6 +46,7 @@
 /* The longest user name DOAS_USER may carry (useradd's limit is 32). */
 #define LAUNCHER_NAME_MAX 256
 
+/* For -v and messages. Pure. */
 const char *privs_start_name(enum epcap_start mode)
 {
     switch (mode) {
@@ -58,6 +59,8 @@ const char *privs_start_name(enum epcap_start mode)
     return "unknown";
 }
 
+/* Whether the kernel ran us with more rights than the caller has (a
+ * setuid or setgid bit, file capabilities). Reads only. */
 static bool kernel_says_secure(void)
 {
 #if EPCAP_LINUX

@@ -35,8 +35,8 @@
 #include "report.h"
 #include "state.h"
 
-#define FAIL(st, ...) epcap_fatal((st), EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM, \
-                                  __VA_ARGS__)
+#define FAIL(st, ...) \
+    epcap_fatal((st), EPCAP_EXIT_NOPERM, EPCAP_E_SYSTEM, __VA_ARGS__)
 
 /* A decimal id as sudo writes it or a root caller gives it to -u or -g:
  * digits only, below UINT_MAX ((uid_t)-1 is no one). 0, or -1.
@@ -69,8 +69,9 @@ bool privs_empty_bounding(struct epcap *st, const char *stage)
     if (st->caller.bounding_empty)
         return true;
     if (!caps_may(CAPS_SETPCAP)) {
-        epcap_log(st, 1, "%s: bounding set kept: CAP_SETPCAP not held",
-                  stage);
+#if EPCAP_LINUX /* the portable path has no bounding set to speak of */
+        epcap_log(st, 1, "%s: bounding set kept: CAP_SETPCAP not held", stage);
+#endif
         return false;
     }
     if (caps_empty_bounding() < 0)
@@ -91,12 +92,14 @@ static void set_groups(struct epcap *st, uid_t uid, gid_t gid,
     } else if (groups == GROUPS_NONE && caps_may(CAPS_SETGROUPS)) {
         rc = setgroups(0, NULL);
     } else if (groups == GROUPS_NONE) {
-        epcap_log(st, 1, "%s: supplementary groups kept (the user's own): "
-                         "CAP_SETGID not held", stage);
+        epcap_log(st, 1,
+                  "%s: supplementary groups kept (the user's own): "
+                  "CAP_SETGID not held",
+                  stage);
     }
     if (rc < 0)
-        FAIL(st, "%s: setting the groups of uid %u: %s", stage,
-             (unsigned)uid, strerror(errno));
+        FAIL(st, "%s: setting the groups of uid %u: %s", stage, (unsigned)uid,
+             strerror(errno));
 }
 
 /* Every uid and gid to uid and gid: setresgid before setresuid (after it
@@ -138,8 +141,7 @@ void privs_keep_caps(struct epcap *st, caps_set keep, const char *stage)
         return;
     if (cap >= 0)
         FAIL(st, "%s: keeping capability %d failed", stage, cap);
-    FAIL(st, "%s: reducing the capabilities (ambient included) failed",
-         stage);
+    FAIL(st, "%s: reducing the capabilities (ambient included) failed", stage);
 }
 
 /* Make those of caps that are permitted effective. Runs as the caller
@@ -163,8 +165,7 @@ void privs_seal(struct epcap *st, const char *stage)
 {
 #if EPCAP_LINUX
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        FAIL(st, "%s: prctl(PR_SET_NO_NEW_PRIVS): %s", stage,
-             strerror(errno));
+        FAIL(st, "%s: prctl(PR_SET_NO_NEW_PRIVS): %s", stage, strerror(errno));
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         FAIL(st, "%s: prctl(PR_SET_DUMPABLE): %s", stage, strerror(errno));
 #else
@@ -180,8 +181,8 @@ static void prove_ids(struct epcap *st, const struct privs_proof *want,
     gid_t rg, eg, sg;
 
     if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
-        r != want->uid || e != want->uid || s != want->uid ||
-        rg != want->gid || eg != want->gid || sg != want->gid)
+        r != want->uid || e != want->uid || s != want->uid || rg != want->gid ||
+        eg != want->gid || sg != want->gid)
         FAIL(st, "%s: the ids are not uid %u gid %u after the change", stage,
              (unsigned)want->uid, (unsigned)want->gid);
     if (setuid(0) == 0 || seteuid(0) == 0)

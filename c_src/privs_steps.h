@@ -23,10 +23,10 @@ enum privs_groups {
 
 /* What a step must have left, checked by privs_prove. */
 struct privs_proof {
-    uid_t uid;              /* every uid */
-    gid_t gid;              /* every gid */
-    caps_set permitted; /* what may still be permitted (none effective) */
-    bool bounding_empty;    /* the bounding set must be empty */
+    uid_t uid;           /* every uid */
+    gid_t gid;           /* every gid */
+    caps_set permitted;  /* what may still be permitted (none effective) */
+    bool bounding_empty; /* the bounding set must be empty */
 };
 
 /* privs_steps.c */

@@ -80,8 +80,8 @@ static void save_what_is_held(struct epcap *st)
         (void)obuf_drain(&st->out);
 }
 
-void epcap_fatal(struct epcap *st, int exit_code, int err_code,
-                 const char *fmt, ...)
+void epcap_fatal(struct epcap *st, int exit_code, int err_code, const char *fmt,
+                 ...)
 {
     char msg[MSG_MAX];
     va_list ap;
@@ -180,8 +180,8 @@ void epcap_send_ready(struct epcap *st)
                         strerror(errno));
 }
 
-void epcap_reply(struct epcap *st, uint32_t id, uint16_t code,
-                 const void *body, size_t len)
+void epcap_reply(struct epcap *st, uint32_t id, uint16_t code, const void *body,
+                 size_t len)
 {
     unsigned char hdr[6];
 

@@ -26,7 +26,8 @@
  * cap_ioctls_limit, cap_enter.
  */
 #ifndef __FreeBSD__
-#error "sandbox_capsicum.c needs FreeBSD's Capsicum: build with RESTRICT_PROCESS=seccomp, rlimit or null"
+#error \
+    "sandbox_capsicum.c needs FreeBSD's Capsicum: build with RESTRICT_PROCESS=seccomp, rlimit or null"
 #endif
 
 #include <sys/capsicum.h>
@@ -62,8 +63,8 @@ static void limit_fd(struct epcap *st, int fd, const char *what,
 
 static void limit_capture(struct epcap *st)
 {
-    static const unsigned long bpf_ioctls[] = {
-        BIOCGSTATS, BIOCSETF, BIOCFLUSH, BIOCSDIRECTION, FIONREAD};
+    static const unsigned long bpf_ioctls[] = {BIOCGSTATS, BIOCSETF, BIOCFLUSH,
+                                               BIOCSDIRECTION, FIONREAD};
     cap_rights_t rights;
     int fd = pcap_fileno(st->pcap);
 

@@ -22,5 +22,6 @@ void sandbox_apply(struct epcap *st)
 {
     (void)st;
     fputs("epcap: warning: built with RESTRICT_PROCESS=null: "
-          "the process is not sandboxed\n", stderr);
+          "the process is not sandboxed\n",
+          stderr);
 }

@@ -27,7 +27,8 @@
  * Syscalls: setrlimit, pledge.
  */
 #ifndef __OpenBSD__
-#error "sandbox_pledge.c needs OpenBSD's pledge(2): build with RESTRICT_PROCESS=seccomp, rlimit or null"
+#error \
+    "sandbox_pledge.c needs OpenBSD's pledge(2): build with RESTRICT_PROCESS=seccomp, rlimit or null"
 #endif
 
 #include <errno.h>

@@ -31,7 +31,8 @@
  */
 #include "platform.h"
 #if !EPCAP_LINUX
-#error "sandbox_seccomp.c is Linux's (platform.h): build with RESTRICT_PROCESS=rlimit"
+#error \
+    "sandbox_seccomp.c is Linux's (platform.h): build with RESTRICT_PROCESS=rlimit"
 #endif
 
 #include <errno.h>
@@ -227,8 +228,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 
 /* Every rule is checked: a rule that silently failed to load would be a
  * hole (or a false kill) that no test names. */
-static void rule(struct epcap *st, scmp_filter_ctx ctx, uint32_t action,
-                 int nr, unsigned argc, const struct scmp_arg_cmp *args)
+static void rule(struct epcap *st, scmp_filter_ctx ctx, uint32_t action, int nr,
+                 unsigned argc, const struct scmp_arg_cmp *args)
 {
     int rc = seccomp_rule_add_array(ctx, action, nr, argc, args);
 
@@ -240,11 +241,11 @@ static void rule(struct epcap *st, scmp_filter_ctx ctx, uint32_t action,
     }
 }
 
-#define ALLOW(nr, ...)                                                      \
-    do {                                                                    \
-        const struct scmp_arg_cmp args_[] = {__VA_ARGS__};                  \
-        rule(st, ctx, SCMP_ACT_ALLOW, (nr),                                 \
-             (unsigned)(sizeof(args_) / sizeof(args_[0])), args_);          \
+#define ALLOW(nr, ...)                                             \
+    do {                                                           \
+        const struct scmp_arg_cmp args_[] = {__VA_ARGS__};         \
+        rule(st, ctx, SCMP_ACT_ALLOW, (nr),                        \
+             (unsigned)(sizeof(args_) / sizeof(args_[0])), args_); \
     } while (0)
 
 #define ALLOW_ANY(nr) rule(st, ctx, SCMP_ACT_ALLOW, (nr), 0, NULL)
@@ -276,12 +277,11 @@ static void allow_io(struct epcap *st, scmp_filter_ctx ctx)
     ALLOW_ANY(SCMP_SYS(close));
     /* exit() hands back what stdio read ahead of a capture file: glibc
      * seeks its descriptor back by the unread amount. */
-    FILE *file = !st->is_file ? NULL
+    FILE *file = !st->is_file     ? NULL
                  : st->ng != NULL ? ngfile_stream(st)
                                   : pcap_file(st->pcap);
     if (file != NULL)
-        ALLOW(SCMP_SYS(lseek),
-              SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)fileno(file)));
+        ALLOW(SCMP_SYS(lseek), SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)fileno(file)));
 }
 
 /* The packet socket: statistics, filter changes, injection, teardown.
@@ -448,7 +448,8 @@ static void refuse_probes(struct epcap *st, scmp_filter_ctx ctx)
     const struct scmp_arg_cmp unix_any[] = {SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX)};
     rule(st, ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1, unix_any);
     const int udp_families[] = {AF_INET, AF_INET6};
-    for (size_t i = 0; i < sizeof(udp_families) / sizeof(udp_families[0]); i++) {
+    for (size_t i = 0; i < sizeof(udp_families) / sizeof(udp_families[0]);
+         i++) {
         const struct scmp_arg_cmp udp[] = {
             SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)udp_families[i]),
             SCMP_A1_32(SCMP_CMP_MASKED_EQ,
@@ -539,10 +540,10 @@ static uint64_t landlock_rights(long abi)
 static void allow_dump_dir(struct epcap *st, int ruleset, uint64_t handled)
 {
     struct landlock_path_beneath_attr beneath = {
-        .allowed_access = handled & (LANDLOCK_ACCESS_FS_MAKE_REG |
-                                     LANDLOCK_ACCESS_FS_WRITE_FILE |
-                                     LANDLOCK_ACCESS_FS_TRUNCATE |
-                                     LANDLOCK_ACCESS_FS_REMOVE_FILE),
+        .allowed_access =
+            handled &
+            (LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_WRITE_FILE |
+             LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_REMOVE_FILE),
         .parent_fd = st->dump.dirfd,
     };
 
@@ -570,14 +571,15 @@ static void restrict_paths(struct epcap *st)
         if (st->dump.rotating)
             epcap_warn(st, EPCAP_E_UNSUPPORTED,
                        "dump: no Landlock (%s): new dump files are kept to "
-                       "their directory by descriptor only", strerror(errno));
+                       "their directory by descriptor only",
+                       strerror(errno));
         epcap_log(st, 1, "sandbox: no Landlock: %s", strerror(errno));
         return;
     }
     struct landlock_ruleset_attr attr = {.handled_access_fs =
                                              landlock_rights(abi)};
-    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
-                               sizeof(attr), 0);
+    int ruleset =
+        (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
     if (ruleset < 0)
         epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
                     "landlock_create_ruleset: %s", strerror(errno));
@@ -613,7 +615,7 @@ void sandbox_apply(struct epcap *st)
     int rc = seccomp_load(ctx);
     seccomp_release(ctx);
     if (rc < 0)
-        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM,
-                    "seccomp_load: %s", strerror(-rc));
+        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "seccomp_load: %s",
+                    strerror(-rc));
     epcap_log(st, 1, "sandbox: seccomp filter loaded");
 }

@@ -217,7 +217,11 @@ static long try_dump_hijack(struct epcap *st)
     return dup2(st->pcap_fd, st->dump.fd);
 }
 
-enum selftest_needs { NEEDS_NOTHING, NEEDS_SOCKET, NEEDS_ROTATING_DUMP };
+enum selftest_needs {
+    NEEDS_NOTHING,
+    NEEDS_SOCKET,
+    NEEDS_ROTATING_DUMP
+};
 
 struct selftest {
     const char *name;
@@ -281,8 +285,8 @@ void sandbox_selftest(struct epcap *st)
     const char *spec = st->opt.sandbox_selftest;
     size_t len = strcspn(spec, "@");
 
-    if (len >= sizeof(name) || (spec[len] != '\0' &&
-                                strcmp(spec + len, "@ready") != 0))
+    if (len >= sizeof(name) ||
+        (spec[len] != '\0' && strcmp(spec + len, "@ready") != 0))
         epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
                     "sandbox-selftest: bad test '%s'", spec);
     memcpy(name, spec, len);
@@ -297,8 +301,10 @@ void sandbox_selftest(struct epcap *st)
     if (rc < 0)
         epcap_fatal(st, SANDBOX_EXIT_SELFTEST_SURVIVED, EPCAP_E_SYSTEM,
                     "sandbox selftest: %s came back under the %s sandbox: "
-                    "failed: %s", t->name, sandbox_name(), strerror(err));
+                    "failed: %s",
+                    t->name, sandbox_name(), strerror(err));
     epcap_fatal(st, SANDBOX_EXIT_SELFTEST_SURVIVED, EPCAP_E_SYSTEM,
                 "sandbox selftest: %s came back under the %s sandbox: "
-                "succeeded (%ld)", t->name, sandbox_name(), rc);
+                "succeeded (%ld)",
+                t->name, sandbox_name(), rc);
 }

@@ -15,8 +15,9 @@
  * sudo) dies, so the port never outlives its owner even when the VM is
  * killed without closing the pipe.
  *
- * The flags below are the process's only mutable globals, as signal
- * handlers need (and the mask ppoll uses, set once by signals_init).
+ * The flags below are mutable globals, as signal handlers need (and the
+ * mask ppoll uses, set once by signals_init); with sandbox_seccomp.c's
+ * pointer for its SIGSYS handler they are the only ones (state.h).
  * This file calls nothing else of the port: a failure is returned, and
  * main.c reports it.
  */

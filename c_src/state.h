@@ -7,7 +7,11 @@
  * lives in struct epcap, made in main() and passed explicitly. The only
  * mutable globals are signals.c's volatile sig_atomic_t flags (and its
  * poll mask, set once) and sandbox_seccomp.c's pointer for its SIGSYS
- * handler, set once before the filter is loaded.
+ * handler, set once before the filter is loaded (and on the portable
+ * path, platform.h, the empty environment privs_caller.c points environ
+ * at). Options are parsed once into opt and never written after (make
+ * lint checks it: opts-const); what is derived from them later (device,
+ * buffer_size) has its own field.
  */
 #ifndef EPCAP_STATE_H
 #define EPCAP_STATE_H
@@ -36,8 +40,8 @@ struct epcap_counters {
     uint64_t delivered_bytes; /* their captured bytes */
     uint64_t injected;
     uint64_t inject_failed;
-    uint64_t credit_stalls;   /* times capture paused for lack of credit */
-    uint64_t output_stalls;   /* times capture paused for a full pipe */
+    uint64_t credit_stalls; /* times capture paused for lack of credit */
+    uint64_t output_stalls; /* times capture paused for a full pipe */
     uint64_t filter_changes;
 };
 
@@ -49,29 +53,29 @@ struct ibuf {
 };
 
 struct epcap {
-    struct epcap_opts opt;      /* read-only once parsed */
+    struct epcap_opts opt; /* read-only once parsed */
     struct epcap_caller caller;
-    enum privs_stage privs;     /* where the privilege path is (privs.h) */
+    enum privs_stage privs; /* where the privilege path is (privs.h) */
     struct epcap_ran_as ran_as;
-    const char *device;         /* the interface opened (-i, or libpcap's
+    const char *device; /* the interface opened (-i, or libpcap's
                                    first device); NULL for a file */
-    int buffer_size;            /* kernel buffer asked for (0: default),
+    int buffer_size;    /* kernel buffer asked for (0: default),
                                    after the policy's clamp */
     pcap_t *pcap;
-    int pcap_fd;        /* selectable fd for live captures, else -1 */
+    int pcap_fd; /* selectable fd for live captures, else -1 */
     bool is_file;
-    bool frames;        /* error frames go to stdout (it is not a tty) */
+    bool frames; /* error frames go to stdout (it is not a tty) */
     bool stdin_open;
-    bool done;          /* capture over: eof, stop, or stdin closed */
-    bool stopping;      /* STOP received: take what the kernel holds */
-    bool ready_sent;    /* the owner may be sending commands */
-    bool eof_sent;      /* a file is exhausted; wait for the owner */
-    pid_t parent;       /* the process that started us */
+    bool done;       /* capture over: eof, stop, or stdin closed */
+    bool stopping;   /* STOP received: take what the kernel holds */
+    bool ready_sent; /* the owner may be sending commands */
+    bool eof_sent;   /* a file is exhausted; wait for the owner */
+    pid_t parent;    /* the process that started us */
     struct obuf out;
     struct ibuf in;
     struct epcap_counters cnt;
-    long long credit;   /* packets the owner allows; see CREDIT */
-    bool stalled;       /* capture paused (credit or output) */
+    long long credit; /* packets the owner allows; see CREDIT */
+    bool stalled;     /* capture paused (credit or output) */
     /* After a filter change, packets already in the kernel ring passed
      * only the old filter: the new one is applied here too until the
      * ring has been drained once. */
@@ -88,15 +92,15 @@ struct epcap {
     struct timespec deadline;   /* when to stop (CLOCK_MONOTONIC) */
     bool has_deadline;          /* --duration, or lingering after EOF */
     struct epcap_dump dump;
-    bpf_u_int32 netmask;        /* for filters; looked up at open */
-    char *file_buf;             /* stdio buffer of a capture file */
-    unsigned long long mapped;  /* address space before the drop (bytes) */
-    pcap_t *cur;                /* the handle being read (on_packet) */
-    struct fastlane *fl;        /* the adaptive default's lane A, or NULL */
-    struct ngfile *ng;          /* a pcapng file read by ngfile.c, or NULL */
-    struct iface_table ifaces;  /* every interface packets come from */
-    uint32_t cur_if;            /* the interface of the packet in hand */
-    char os_name[128];          /* uname, for pcapng's shb_os */
+    bpf_u_int32 netmask;       /* for filters; looked up at open */
+    char *file_buf;            /* stdio buffer of a capture file */
+    unsigned long long mapped; /* address space before the drop (bytes) */
+    pcap_t *cur;               /* the handle being read (on_packet) */
+    struct fastlane *fl;       /* the adaptive default's lane A, or NULL */
+    struct ngfile *ng;         /* a pcapng file read by ngfile.c, or NULL */
+    struct iface_table ifaces; /* every interface packets come from */
+    uint32_t cur_if;           /* the interface of the packet in hand */
+    char os_name[128];         /* uname, for pcapng's shb_os */
 };
 
 #endif

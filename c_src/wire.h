@@ -30,8 +30,8 @@ static inline unsigned char *wire_put64(unsigned char *p, uint64_t v)
 
 static inline uint32_t wire_get32(const unsigned char *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | (uint32_t)p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           (uint32_t)p[3];
 }
 
 #endif

@@ -1,14 +1,13 @@
-%%% @doc Write what epcap captures to a standard pcap file, from Erlang.
+%%% @doc Write what epcap captures to a standard pcap file, from Erlang,
+%%% with {@link epcap_file}.
 %%%
-%%% The file is the classic libpcap format, little-endian: a 24-byte
-%%% global header (version 2.4, the snaplen and link type the port
-%%% reported) and, for each packet, a 16-byte record header (seconds,
-%%% fraction, captured length, length on the wire) followed by the bytes
-%%% captured. The fraction is in microseconds (magic `16#a1b2c3d4'), or in
-%%% nanoseconds (magic `16#a1b23c4d') when the capture was started with
-%%% `{time_unit, nanosecond}'. Each packet's `Time' and `Length' from the
-%%% `{packet, DataLinkType, Time, Length, Packet}' message are written as
-%%% they are, so `tcpdump -r' reads back what epcap saw.
+%%% The file is the classic libpcap format, little-endian, with the snaplen
+%%% and link type the port reported. The fraction is in microseconds
+%%% (magic `16#a1b2c3d4'), or in nanoseconds (magic `16#a1b23c4d') when the
+%%% capture was started with `{time_unit, nanosecond}'. Each packet's
+%%% `Time' and `Length' from the `{packet, DataLinkType, Time, Length,
+%%% Packet}' message are written as they are, so `tcpdump -r' reads back
+%%% what epcap saw.
 %%%
 %%% The source is live (`{interface, Name}') or a capture file
 %%% (`{file, Path}', pcap or pcapng), so this also converts pcapng to pcap.
@@ -27,7 +26,6 @@
 -module(pcap_dump).
 
 -export([dump/2, main/1]).
--export([file_header/3, record/3, linktype/1]).
 
 -export_type([summary/0]).
 
@@ -38,12 +36,10 @@
                      snaplen := pos_integer(),
                      precision := micro | nano}.
 
--define(MAGIC_MICRO, 16#a1b2c3d4).
--define(MAGIC_NANO, 16#a1b23c4d).
 %% epcap's default snaplen, and the link type of an empty dump whose
-%% source never said.
+%% source never said (epcap_file's default too).
 -define(SNAPLEN_DEFAULT, 262144).
--define(LINKTYPE_ETHERNET, 1).
+-define(DLT_EN10MB, 1).
 
 %%====================================================================
 %% API
@@ -84,45 +80,8 @@ main(Args) ->
         end,
     erlang:halt(Status).
 
-%%====================================================================
-%% The format (pure)
-%%====================================================================
-
-%% @doc The global header: magic for the precision, version 2.4, no
-%% time zone offset, no accuracy, snaplen and link type.
--spec file_header(micro | nano, pos_integer(), non_neg_integer()) -> binary().
-file_header(Precision, Snaplen, LinkType) ->
-    Magic = case Precision of
-                micro -> ?MAGIC_MICRO;
-                nano -> ?MAGIC_NANO
-            end,
-    <<Magic:32/little, 2:16/little, 4:16/little, 0:32/little, 0:32/little,
-      Snaplen:32/little, LinkType:32/little>>.
-
-%% @doc One record: `Time' as epcap gives it (`{Mega, Sec, Micro}' or an
-%% integer of microseconds or nanoseconds, following `Unit'), `Length'
-%% on the wire, then the captured bytes.
--spec record(epcap_codec:time_unit(), term(), {non_neg_integer(), binary()}) ->
-    iodata().
-record(Unit, Time, {Length, Packet}) ->
-    {Sec, Frac} = split_time(Unit, Time),
-    [<<Sec:32/little, Frac:32/little, (byte_size(Packet)):32/little,
-       Length:32/little>>, Packet].
-
-split_time(timestamp, {Mega, Sec, Micro}) -> {Mega * 1000000 + Sec, Micro};
-split_time(microsecond, T) when is_integer(T) -> {T div 1000000, T rem 1000000};
-split_time(nanosecond, T) when is_integer(T) -> {T div 1000000000, T rem 1000000000}.
-
 precision(nanosecond) -> nano;
 precision(_) -> micro.
-
-%% @doc The LINKTYPE_ value a file carries for a DLT_ value, where the two
-%% differ (as libpcap's `dlt_to_linktype' does for the ones seen here).
--spec linktype(non_neg_integer()) -> non_neg_integer().
-linktype(11) -> 100;  % DLT_ATM_RFC1483
-linktype(12) -> 101;  % DLT_RAW on most systems
-linktype(14) -> 101;  % DLT_RAW on OpenBSD
-linktype(D) -> D.
 
 %%====================================================================
 %% Capture
@@ -158,72 +117,71 @@ session(Out, Limits, EpcapOpts) ->
     process_flag(trap_exit, true),
     case epcap:start_link(EpcapOpts) of
         {ok, Cap} ->
-            case file:open(Out, [write, raw, binary, {delayed_write, 1 bsl 20, 200}]) of
-                {ok, Fd} ->
-                    try write_all(Fd, Cap, EpcapOpts, Limits)
-                    after file:close(Fd)
-                    end;
-                {error, Why} ->
+            Unit = proplists:get_value(time_unit, EpcapOpts, timestamp),
+            case epcap_file:open(Out, [{format, pcap}, {endian, little},
+                                       {resolution, precision(Unit)},
+                                       {time_unit, file_unit(Unit)}
+                                       | header_fields(Cap, EpcapOpts)]) of
+                {ok, W} ->
+                    write_all(W, Cap, Unit, Limits);
+                {error, _} = Error ->
                     ok = stop(Cap),
-                    {error, {file, Out, Why}}
+                    Error
             end;
         {error, _} = Error ->
             Error
     end.
 
-write_all(Fd, Cap, EpcapOpts, #{count := Count, duration := Duration}) ->
-    Unit = proplists:get_value(time_unit, EpcapOpts, timestamp),
+%% Integer times are in epcap's unit; tuples need none.
+file_unit(nanosecond) -> nanosecond;
+file_unit(_) -> microsecond.
+
+write_all(W, Cap, Unit, #{count := Count, duration := Duration}) ->
     Timer = case Duration of
                 infinity -> undefined;
                 Ms -> erlang:start_timer(Ms, self(), pcap_dump_duration)
             end,
-    S0 = header_fields(Cap, EpcapOpts,
-                       #{fd => Fd, cap => Cap, unit => Unit, count => Count,
-                         timer => Timer, packets => 0, bytes => 0,
-                         stopped => undefined, header => pending}),
-    S = header(undefined, loop(S0)),
+    S = loop(#{writer => W, cap => Cap, count => Count, timer => Timer,
+               packets => 0, bytes => 0, stopped => undefined}),
     _ = is_reference(Timer) andalso erlang:cancel_timer(Timer),
-    case S of
-        #{error := Why} ->
+    #{writer := W1} = S,
+    #{snaplen := Snap} = Info = epcap_file:info(W1),
+    %% An empty dump has the link type nothing said: Ethernet.
+    Dlt = case Info of
+              #{dlt := undefined} -> ?DLT_EN10MB;
+              #{dlt := D} -> D
+          end,
+    case {S, epcap_file:close(W1)} of
+        {#{error := Why}, _} ->
             {error, Why};
-        #{packets := N, bytes := B, stopped := Why, linktype := LT, snaplen := Snap} ->
-            {ok, #{packets => N, bytes => B, stopped => Why, linktype => LT,
-                   snaplen => Snap, precision => precision(Unit)}}
+        {_, {error, _} = Error} ->
+            Error;
+        {#{packets := N, bytes := B, stopped := Why}, ok} ->
+            {ok, #{packets => N, bytes => B, stopped => Why,
+                   linktype => epcap_pcap_enc:dlt_to_linktype(Dlt),
+                   snaplen => Snap,
+                   precision => precision(Unit)}}
     end.
 
 %% The header's link type and snaplen come from what the port reported at
 %% start. A short capture file may be over, and its epcap process gone,
 %% before info/1 can ask: then the link type is that of the first packet
-%% (every message carries it) and the snaplen the one asked for.
-header_fields(Cap, EpcapOpts, S) ->
+%% (epcap_file writes the header with it) and the snaplen the one asked for.
+header_fields(Cap, EpcapOpts) ->
     case epcap:info(Cap) of
         {ok, #{datalink := Dlt, snaplen := Snap}} ->
-            S#{linktype => linktype(Dlt), snaplen => Snap};
+            [{dlt, Dlt}, {snaplen, Snap}];
         {error, closed} ->
-            S#{linktype => undefined,
-               snaplen => proplists:get_value(snaplen, EpcapOpts, ?SNAPLEN_DEFAULT)}
+            [{snaplen, proplists:get_value(snaplen, EpcapOpts, ?SNAPLEN_DEFAULT)}]
     end.
-
-%% Write the header once, before the first record (or at the end of an
-%% empty dump, when nothing said which link type it was: Ethernet).
-header(_, #{header := written} = S) ->
-    S;
-header(Dlt, #{fd := Fd, unit := Unit, snaplen := Snap, linktype := LT0} = S) ->
-    LT = case {LT0, Dlt} of
-             {undefined, undefined} -> ?LINKTYPE_ETHERNET;
-             {undefined, _} -> linktype(Dlt);
-             _ -> LT0
-         end,
-    ok = file:write(Fd, file_header(precision(Unit), Snap, LT)),
-    S#{header := written, linktype := LT}.
 
 %% Write every packet until a limit or the end; after a stop, the packets
 %% epcap still delivers (it writes out what it holds) are written too, up
 %% to the count, and its exit ends the loop.
 loop(#{cap := Cap, timer := Timer} = S) ->
     receive
-        {packet, Dlt, Time, Length, Packet} ->
-            loop(packet(Time, Length, Packet, header(Dlt, S)));
+        {packet, _, _, _, _} = Packet ->
+            loop(packet(Packet, S));
         {epcap, eof} ->
             loop(S#{stopped := stop_reason(S)});
         {timeout, Timer, pcap_dump_duration} ->
@@ -237,14 +195,20 @@ loop(#{cap := Cap, timer := Timer} = S) ->
 stop_reason(#{stopped := undefined}) -> eof;
 stop_reason(#{stopped := Why}) -> Why.
 
-packet(_, _, _, #{packets := N, count := N} = S) ->
+packet(_, #{packets := N, count := N} = S) ->
     S;
-packet(Time, Length, Packet, #{fd := Fd, unit := Unit, packets := N, bytes := B} = S) ->
-    ok = file:write(Fd, record(Unit, Time, {Length, Packet})),
-    S1 = S#{packets := N + 1, bytes := B + byte_size(Packet)},
-    case N + 1 of
-        Count when Count =:= map_get(count, S) -> stopping(count, S1);
-        _ -> S1
+packet(_, #{error := _} = S) ->
+    S;
+packet({packet, _, _, _, Data} = Packet, #{writer := W, packets := N, bytes := B} = S) ->
+    case epcap_file:write(W, Packet) of
+        {ok, W1} ->
+            S1 = S#{writer := W1, packets := N + 1, bytes := B + byte_size(Data)},
+            case N + 1 of
+                Count when Count =:= map_get(count, S) -> stopping(count, S1);
+                _ -> S1
+            end;
+        {error, Why} ->
+            stopping(error, S#{error => Why})
     end.
 
 %% Ask epcap to stop (once); its exit message ends the loop.
@@ -298,18 +262,6 @@ usage() ->
 
 -ifdef(TEST).
 -include_lib("eunit/include/eunit.hrl").
-
-header_test() ->
-    ?assertEqual(<<16#d4, 16#c3, 16#b2, 16#a1, 2, 0, 4, 0, 0:64, 0, 0, 4, 0, 1, 0, 0, 0>>,
-                 file_header(micro, 262144, 1)),
-    ?assertMatch(<<16#4d, 16#3c, 16#b2, 16#a1, _/binary>>, file_header(nano, 65535, 113)).
-
-record_test() ->
-    R = fun(U, T) -> iolist_to_binary(record(U, T, {100, <<1, 2, 3>>})) end,
-    Want = <<1700000000:32/little, 123:32/little, 3:32/little, 100:32/little, 1, 2, 3>>,
-    ?assertEqual(Want, R(timestamp, {1700, 0, 123})),
-    ?assertEqual(Want, R(microsecond, 1700000000000123)),
-    ?assertEqual(Want, R(nanosecond, 1700000000000000123)).
 
 cli_test() ->
     ?assertEqual({ok, "o.pcap", [{interface, "lo"}, {filter, "udp port 53"},

@@ -182,6 +182,7 @@ open(Path, Options) ->
                snaplen = maps:get(snaplen, Opts, ?DEFAULT_SNAPLEN),
                dlt = maps:get(dlt, Opts, undefined),
                header = false},
+        W#epcap_file.format =:= pcap andalso pcap_options(Opts),
         open_mode(Mode, W, Opts)
     catch
         throw:{error, _} = Error -> Error
@@ -244,11 +245,17 @@ close(#epcap_file{} = W, Statistics) ->
     try
         owner(W),
         Blocks = statistics(W, Statistics),
-        W1 = pcap_header(W, ?DEFAULT_DLT),
-        #epcap_file{fd = Fd, path = Path} = put_bytes(W1, Blocks),
-        case file:close(Fd) of
-            ok -> ok;
-            {error, Why} -> {error, {file, Path, Why}}
+        #epcap_file{fd = Fd, path = Path} = W,
+        %% The file is closed even when the last bytes cannot be written.
+        Written = try put_bytes(pcap_header(W, ?DEFAULT_DLT), Blocks) of
+                      _ -> ok
+                  catch
+                      throw:{error, _} = Failed -> Failed
+                  end,
+        case {Written, file:close(Fd)} of
+            {ok, ok} -> ok;
+            {ok, {error, Why}} -> {error, {file, Path, Why}};
+            {NotWritten, _} -> NotWritten
         end
     catch
         throw:{error, _} = Error -> Error
@@ -273,12 +280,14 @@ write_file(Path, Items, Options) ->
     end.
 
 %% @doc What the writer holds: `format', `path', `endian', `dlt' (pcap:
-%% `undefined' until known) and the `interfaces' (pcapng: id => `dlt',
-%% `snaplen', `resolution', `tsoffset').
+%% `undefined' until known), `snaplen' and `resolution' (pcap: the
+%% file's; pcapng: for interfaces added on the way), and the `interfaces'
+%% (pcapng: id => `dlt', `snaplen', `resolution', `tsoffset').
 -spec info(writer()) -> map().
 info(#epcap_file{} = W) ->
     #{format => W#epcap_file.format, path => W#epcap_file.path,
       endian => W#epcap_file.endian, dlt => W#epcap_file.dlt,
+      snaplen => W#epcap_file.snaplen, resolution => W#epcap_file.resolution,
       interfaces => W#epcap_file.interfaces}.
 
 %%====================================================================
@@ -295,14 +304,28 @@ format_of(Path) ->
 default_resolution(nanosecond) -> nano;
 default_resolution(microsecond) -> micro.
 
+%% Options a pcap file cannot hold, refused before the file is touched.
+pcap_options(Opts) ->
+    [throw({error, {pcapng_only, K}})
+     || K <- [interfaces, comment, os, hardware, application], maps:is_key(K, Opts)],
+    true.
+
 open_mode(write, #epcap_file{path = Path} = W, Opts) ->
     Fd = file_call(Path, file:open(Path, [write, raw, binary, delayed_write])),
-    start(W#epcap_file{fd = Fd}, Opts);
+    closing_on_error(Fd, fun() -> start(W#epcap_file{fd = Fd}, Opts) end);
 open_mode(append, #epcap_file{path = Path} = W, Opts) ->
     Fd = file_call(Path, file:open(Path, [read, append, raw, binary, delayed_write])),
-    try existing(Fd, W, Opts) of
-        new -> start(W#epcap_file{fd = Fd}, Opts);
-        W1 -> declare(W1#epcap_file{fd = Fd}, maps:get(interfaces, Opts, []))
+    closing_on_error(
+      Fd, fun() ->
+                  case existing(Fd, W, Opts) of
+                      new -> start(W#epcap_file{fd = Fd}, Opts);
+                      W1 -> declare(W1#epcap_file{fd = Fd}, maps:get(interfaces, Opts, []))
+                  end
+          end).
+
+closing_on_error(Fd, Fun) ->
+    try
+        Fun()
     catch
         throw:{error, _} = Error ->
             _ = file:close(Fd),
@@ -317,9 +340,7 @@ start(#epcap_file{format = pcapng, endian = E} = W, Opts) ->
     declare(put_bytes(W, epcap_pcap_enc:shb(E, Section)),
             maps:get(interfaces, Opts, []));
 start(#epcap_file{format = pcap} = W, Opts) ->
-    maps:is_key(interfaces, Opts) andalso throw({error, {pcapng_only, interfaces}}),
-    [throw({error, {pcapng_only, K}})
-     || K <- [comment, os, hardware, application], maps:is_key(K, Opts)],
+    pcap_options(Opts),
     case W#epcap_file.dlt of
         undefined -> {ok, W};
         DLT -> {ok, pcap_header(W, DLT)}

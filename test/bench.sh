@@ -64,6 +64,9 @@ if [ -n "$BASE_REV" ]; then
     BASE_TREE=$TOP/_build/base/$(echo "$BASE_REV" | cut -c1-12)
     if [ ! -x "$BASE_TREE/priv/epcap" ] || [ ! -f "$BASE_TREE/ebin/epcap.app" ]; then
         echo "building the baseline $BASE_REV in $BASE_TREE ..."
+        # A worktree whose directory went with make clean is forgotten
+        # first, or git refuses to add it again.
+        git worktree prune
         [ -d "$BASE_TREE" ] || git worktree add -q --detach "$BASE_TREE" "$BASE_REV"
         (cd "$BASE_TREE" && make all >"$TOP/$DIR/base-build.log" 2>&1) || {
             echo "bench: the baseline did not build: $DIR/base-build.log" >&2; exit 1; }

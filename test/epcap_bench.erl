@@ -401,7 +401,10 @@ fan_owner(Parent, Work, N, T0, T1) ->
             work(Frame, Work),
             fan_owner(Parent, Work, N + 1, Start, erlang:monotonic_time(nanosecond))
     after case T0 of undefined -> 30000; _ -> 1000 end ->
-        Parent ! {fan_done, N, T0, T1}
+        Parent ! {fan_done, N, T0, T1},
+        %% Alive until the end: its capture ends with it, and the
+        %% others' counters are still to be read.
+        receive stop -> ok end
     end.
 
 %% A fleet of two peer nodes on this machine, each capturing Iface (so

@@ -9,6 +9,8 @@
 %% 2. Appending: the same packets written in one session, or in two with
 %%    the file reopened with `{mode, append}' in between, give the same
 %%    bytes.
+%% 3. Statistics: the counters given to close/2, by epcap's names or
+%%    pcapng's, come back from the Interface Statistics Blocks.
 -module(epcap_file_prop_tests).
 
 -include_lib("proper/include/proper.hrl").
@@ -21,6 +23,9 @@ read_back_test_() ->
 
 append_test_() ->
     {timeout, 300, ?_assert(check(prop_append(), ?CASES))}.
+
+statistics_test_() ->
+    {timeout, 300, ?_assert(check(prop_statistics(), ?CASES))}.
 
 check(Prop, N) ->
     proper:quickcheck(Prop, [{numtests, N}, {on_output, fun output/2}]).
@@ -201,3 +206,54 @@ prop_append() ->
                 ok = file:delete(Two),
                 A =:= B
             end).
+
+%% ---- 3. statistics ----
+
+counters() ->
+    ?LET(Cs, list(oneof([{received, counter()}, {dropped, counter()},
+                         {ifdropped, counter()}, {delivered, counter()},
+                         {ifrecv, counter()}, {ifdrop, counter()}, {osdrop, counter()},
+                         {usrdeliv, counter()}, {filteraccept, counter()},
+                         {held, counter()}])),
+         maps:from_list(Cs)).
+
+counter() -> oneof([range(0, 1000), range(0, 1 bsl 64 - 1)]).
+
+prop_statistics() ->
+    ?FORALL({E, N, Stats}, {oneof([little, big]), range(1, 3), list({range(0, 2), counters()})},
+            begin
+                File = file(),
+                {ok, W} = epcap_file:open(File, [{format, pcapng}, {endian, E},
+                                                 {interfaces, lists:duplicate(N, #{})}]),
+                Given = maps:from_list([S || {Id, _} = S <- Stats, Id < N]),
+                ok = epcap_file:close(W, Given),
+                {ok, Bin} = file:read_file(File),
+                ok = file:delete(File),
+                Got = isbs(E, Bin),
+                Want = lists:sort([{Id, isb_codes(C)} || {Id, C} <- maps:to_list(Given)]),
+                ?WHENFAIL(io:format(user, "want ~p~ngot  ~p~n", [Want, Got]), Got =:= Want)
+            end).
+
+%% pcapng's option code for each counter: its own name first, then epcap's.
+isb_codes(C) ->
+    lists:sort(
+      [{Code, V} || {Code, Names} <- [{4, [ifrecv, received]}, {5, [ifdrop, ifdropped]},
+                                      {6, [filteraccept]}, {7, [osdrop, dropped]},
+                                      {8, [usrdeliv, delivered]}],
+                    V <- lists:sublist([maps:get(K, C) || K <- Names, maps:is_key(K, C)], 1)]).
+
+isbs(E, Bin) ->
+    lists:sort(isb_blocks(E, Bin)).
+
+isb_blocks(_, <<>>) -> [];
+isb_blocks(E, <<T:4/binary, L:4/binary, Rest/binary>>) ->
+    Len = u(E, L) - 12,
+    <<Body:Len/binary, _:4/binary, More/binary>> = Rest,
+    case u(E, T) of
+        5 ->
+            <<Id:4/binary, _Ts:8/binary, Opts/binary>> = Body,
+            [{u(E, Id), lists:sort([{C, u(E, V)} || {C, V} <- options(E, Opts)])}
+             | isb_blocks(E, More)];
+        _ ->
+            isb_blocks(E, More)
+    end.

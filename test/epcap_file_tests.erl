@@ -207,6 +207,8 @@ errors_test() ->
     ?assertEqual({error, {badarg, {format, pcapx}}}, epcap_file:open(F, [{format, pcapx}])),
     ?assertEqual({error, {badarg, {colour, red}}}, epcap_file:open(F, [{colour, red}])),
     ?assertEqual({error, {pcapng_only, comment}}, epcap_file:open(F, [{comment, "c"}])),
+    %% Refused before the file is made.
+    ?assertNot(filelib:is_file(F)),
     {ok, W} = epcap_file:open(F, [{dlt, 1}]),
     ?assertEqual({error, {pcapng_only, interfaces}}, epcap_file:add_interface(W, [])),
     ?assertEqual({error, {pcapng_only, comment}},

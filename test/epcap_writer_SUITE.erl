@@ -5,7 +5,8 @@
 %%    on random interfaces (link types, snap lengths, microsecond or
 %%    nanosecond time stamps, names), written as pcap or pcapng. tshark
 %%    must read every packet back: interface, time, length, captured
-%%    length, the bytes (their MD5) and the comments. tcpdump and epcap
+%%    length, the bytes (their MD5), the comments, and the EPB's flags,
+%%    drop count, packet id and queue when given. tcpdump and epcap
 %%    (both through libpcap 1.10, which stops at a pcapng interface whose
 %%    link type or snap length differs from the first one's) must read
 %%    the same packets up to that point, and report an error there if
@@ -108,11 +109,22 @@ endian() -> oneof([little, big]).
 %% Interface index (into the spec's list), time, lengths, the seed of
 %% its bytes, its comments.
 packet(N, Format) ->
-    ?LET({If, Sec, Frac, {Len, Caplen}, Seed, Comments},
+    ?LET({If, Sec, Frac, {Len, Caplen}, Seed, Comments, Epb},
          {range(0, N - 1), range(0, 16#FFFFFFFF), range(0, 999999999),
-          lengths(), range(1, 1 bsl 40), comments(Format)},
+          lengths(), range(1, 1 bsl 40), comments(Format), epb_options(Format)},
          #{interface => If, ns => Sec * 1000000000 + Frac, len => Len,
-           data => bytes(Seed, Caplen), comments => Comments}).
+           data => bytes(Seed, Caplen), comments => Comments, epb => Epb}).
+
+%% epb_flags (direction and reception type), epb_dropcount,
+%% epb_packetid, epb_queue: now and then, any of them.
+epb_options(pcap) -> #{};
+epb_options(pcapng) ->
+    frequency([{3, #{}},
+               {1, ?LET(Opts, list(oneof([{flags, range(0, 16#1F)},
+                                          {dropcount, range(0, 1 bsl 40)},
+                                          {packet_id, range(0, 1 bsl 63)},
+                                          {queue, range(0, 16#FFFFFFFF)}])),
+                        maps:from_list(Opts))}]).
 
 lengths() ->
     ?LET(Len, frequency([{4, range(0, 128)}, {1, range(0, 65535)}]),
@@ -186,7 +198,8 @@ write(File, #{format := pcapng, endian := E, interfaces := Ifs, packets := Ps}) 
                               {New, WNew, Ids#{I => New}}
                       end,
                   {ok, WAcc2} = epcap_file:write(WAcc1, item(DLT, P),
-                                                 #{interface => Id, comment => Cs}),
+                                                 (maps:get(epb, P))#{interface => Id,
+                                                                     comment => Cs}),
                   {WAcc2, Ids1, [expect(Id, DLT, Snap, Res, P) | Out]}
           end, {W, #{}, []}, Ps),
     ok = epcap_file:close(W1),
@@ -195,7 +208,7 @@ write(File, #{format := pcapng, endian := E, interfaces := Ifs, packets := Ps}) 
 item(DLT, #{ns := Ns, len := Len, data := Data}) ->
     {packet, DLT, Ns, Len, Data}.
 
-expect(Id, DLT, Snap, Res, #{ns := Ns, len := Len, data := Data, comments := Cs}) ->
+expect(Id, DLT, Snap, Res, #{ns := Ns, len := Len, data := Data, comments := Cs} = P) ->
     Cut = case Snap of
               0 -> Data;
               _ -> binary_part(Data, 0, min(Snap, byte_size(Data)))
@@ -203,7 +216,7 @@ expect(Id, DLT, Snap, Res, #{ns := Ns, len := Len, data := Data, comments := Cs}
     Units = epcap_pcap_enc:units(Ns, Res),
     Time = Units * (1000000000 div epcap_pcap_enc:units_per_second(Res)),
     #{id => Id, dlt => DLT, snaplen => Snap, ns => Time, len => Len, data => Cut,
-      comments => Cs}.
+      comments => Cs, epb => maps:get(epb, P, #{})}.
 
 %% ---- tshark: everything, on every interface ----
 
@@ -214,23 +227,37 @@ tshark_check(File, Spec, Expected) ->
                                  "-E", "aggregator=|",
                                  "-e", "frame.interface_id", "-e", "frame.time_epoch",
                                  "-e", "frame.len", "-e", "frame.cap_len",
-                                 "-e", "frame.md5_hash", "-e", "frame.comment"], 60000),
+                                 "-e", "frame.md5_hash", "-e", "frame.comment",
+                                 "-e", "frame.packet_flags", "-e", "frame.drop_count",
+                                 "-e", "frame.packet_id", "-e", "frame.interface_queue"],
+                      60000),
     Got = [tshark_line(L) || L <- string:split(Out, "\n", all),
-                             length(string:split(L, "\t", all)) =:= 6],
+                             length(string:split(L, "\t", all)) =:= 10],
     Want = [{case Spec of #{format := pcap} -> 0; _ -> Id end,
-             Ns, Len, byte_size(D), md5(D), Cs}
-            || #{id := Id, ns := Ns, len := Len, data := D, comments := Cs} <- Expected],
+             Ns, Len, byte_size(D), md5(D), Cs, Epb}
+            || #{id := Id, ns := Ns, len := Len, data := D, comments := Cs, epb := Epb}
+                   <- Expected],
     Status =:= 0 andalso Got =:= Want orelse {Status, diff(Want, Got)}.
 
 tshark_line(L) ->
-    [If, Epoch, Len, Cap, Md5, Comments] = string:split(L, "\t", all),
+    [If, Epoch, Len, Cap, Md5, Comments, Flags, Drops, PacketId, Queue] =
+        string:split(L, "\t", all),
     [S, F] = string:split(Epoch, "."),
     {case If of "" -> 0; _ -> list_to_integer(If) end,
      list_to_integer(S) * 1000000000 + list_to_integer(F),
      list_to_integer(Len), list_to_integer(Cap), Md5,
      [unicode:characters_to_binary(C)
       || C <- string:split(unicode:characters_to_list(list_to_binary(Comments)), "|", all),
-         C =/= ""]}.
+         C =/= ""],
+     maps:from_list([{K, V} || {K, V} <- [{flags, hex(Flags)}, {dropcount, int(Drops)},
+                                          {packet_id, int(PacketId)}, {queue, int(Queue)}],
+                               V =/= none])}.
+
+int("") -> none;
+int(S) -> list_to_integer(S).
+
+hex("") -> none;
+hex("0x" ++ S) -> list_to_integer(S, 16).
 
 md5(D) -> string:lowercase(binary_to_list(binary:encode_hex(crypto:hash(md5, D)))).
 

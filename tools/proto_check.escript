@@ -56,6 +56,13 @@ xtable(H, Name) ->
                            [global, {capture, all_but_first, list}]),
     [{list_to_integer(N), A} || [N, A] <- Rows].
 
+xnames(H, Name) ->
+    {match, [Body]} = re:run(H, "#define " ++ Name ++ "\\(X\\)(.*?)\n\n",
+                             [dotall, {capture, all_but_first, binary}]),
+    {match, Rows} = re:run(Body, "X\\([0-9]+, *([A-Z_]+),",
+                           [global, {capture, all_but_first, list}]),
+    [N || [N] <- Rows].
+
 layouts(H) ->
     {match, Ls} = re:run(H, "^ \\* @layout ([A-Z_]+)(?: (.*))?$",
                          [multiline, global, {capture, all_but_first, list}]),
@@ -166,8 +173,12 @@ check_constants(H, I, D) ->
                                  {M, _} <- enum(H, E)],
     {match, Defs} = re:run(I, "^-define\\((EPCAP_[A-Z0-9_]+), ([0-9 *()+]+)\\)\\.$",
                            [multiline, global, {capture, all_but_first, list}]),
+    %% The codes' own macros are checked with their tables.
+    Codes = [("EPCAP_E_" ++ N) || N <- xnames(H, "EPCAP_ERRORS")] ++
+            [("EPCAP_EXIT_" ++ N) || N <- xnames(H, "EPCAP_EXITS")],
     Want = lists:sort([{Name, eval(V)} || [Name, V] <- Defs,
                                           not lists:member(Name, Enums),
+                                          not lists:member(Name, Codes),
                                           Name =/= "EPCAP_PROTOCOL_VERSION"]),
     Got = lists:sort([{untick(N), list_to_integer(V)}
                       || [N, V | _] <- rows(text(D), "## Constants")]),

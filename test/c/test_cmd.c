@@ -50,10 +50,18 @@ static enum cmd_status decode(const void *frame, size_t n,
 
 /* A STOP frame, id 0x01020304, body "abc". */
 static const unsigned char stop_abc[] = {
-    0, 0, 0, 8,           /* length: tag + id + body */
-    EPCAP_CMD_STOP,       /* tag */
-    0x01, 0x02, 0x03, 0x04, /* id */
-    'a', 'b', 'c',
+    0,
+    0,
+    0,
+    8,              /* length: tag + id + body */
+    EPCAP_CMD_STOP, /* tag */
+    0x01,
+    0x02,
+    0x03,
+    0x04, /* id */
+    'a',
+    'b',
+    'c',
 };
 
 static void test_need_more_short_header(void **state)
@@ -64,8 +72,7 @@ static void test_need_more_short_header(void **state)
     const char *why = NULL;
 
     for (size_t n = 0; n < 4; n++) {
-        assert_int_equal(decode(stop_abc, n, &cmd, &used, &why),
-                         CMD_NEED_MORE);
+        assert_int_equal(decode(stop_abc, n, &cmd, &used, &why), CMD_NEED_MORE);
         assert_int_equal(used, 12345);
     }
     /* Even a header that will turn out bad needs its four bytes first. */
@@ -83,8 +90,7 @@ static void test_need_more_partial_frame(void **state)
     const char *why = NULL;
 
     for (size_t n = 4; n < sizeof(stop_abc); n++) {
-        assert_int_equal(decode(stop_abc, n, &cmd, &used, &why),
-                         CMD_NEED_MORE);
+        assert_int_equal(decode(stop_abc, n, &cmd, &used, &why), CMD_NEED_MORE);
         assert_int_equal(used, 12345);
     }
     assert_null(why);
@@ -116,7 +122,7 @@ static void test_empty_body(void **state)
     size_t used = 0;
     const char *why = NULL;
     /* Exactly EPCAP_CMD_MIN: tag and id, nothing else; id all ones. */
-    const unsigned char f[] = {0, 0, 0, EPCAP_CMD_MIN, 0xfe,
+    const unsigned char f[] = {0,    0,    0,    EPCAP_CMD_MIN, 0xfe,
                                0xff, 0xff, 0xff, 0xff};
 
     assert_int_equal(decode(f, sizeof(f), &cmd, &used, &why), CMD_OK);
@@ -146,17 +152,16 @@ static void test_two_frames_back_to_back(void **state)
 {
     (void)state;
     const unsigned char two[] = {
-        0, 0, 0, 6, 1, 0, 0, 0, 7, 'x',          /* tag 1, id 7, "x" */
-        0, 0, 0, 5, 2, 0xaa, 0xbb, 0xcc, 0xdd,   /* tag 2, id, empty */
-        0, 0, 0,                                 /* start of a third */
+        0, 0, 0, 6, 1, 0,    0,    0,    7,    'x', /* tag 1, id 7, "x" */
+        0, 0, 0, 5, 2, 0xaa, 0xbb, 0xcc, 0xdd,      /* tag 2, id, empty */
+        0, 0, 0,                                    /* start of a third */
     };
     unsigned char *b = dup_bytes(two, sizeof(two));
     size_t len = sizeof(two), off = 0, used = 0;
     struct epcap_cmd cmd;
     const char *why = NULL;
 
-    assert_int_equal(cmd_decode(b + off, len - off, &cmd, &used, &why),
-                     CMD_OK);
+    assert_int_equal(cmd_decode(b + off, len - off, &cmd, &used, &why), CMD_OK);
     assert_int_equal(cmd.tag, 1);
     assert_int_equal(cmd.id, 7);
     assert_int_equal(cmd.body_len, 1);
@@ -164,8 +169,7 @@ static void test_two_frames_back_to_back(void **state)
     assert_int_equal(used, 10);
     off += used;
 
-    assert_int_equal(cmd_decode(b + off, len - off, &cmd, &used, &why),
-                     CMD_OK);
+    assert_int_equal(cmd_decode(b + off, len - off, &cmd, &used, &why), CMD_OK);
     assert_int_equal(cmd.tag, 2);
     assert_int_equal(cmd.id, 0xaabbccdd);
     assert_int_equal(cmd.body_len, 0);

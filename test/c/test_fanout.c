@@ -60,10 +60,23 @@ static void test_flags(void **state)
 static void test_refused(void **state)
 {
     (void)state;
-    const char *bad[] = {"", "hash", "hash:", ":7", "bogus:7", "hash:-1",
-                         "hash:65536", "hash:7x", "hash: 7", "hash:+7",
-                         "hash:7:", "hash:7:foo", "hash:7:defrag,",
-                         "hash:7:,defrag", "HASH:7", "hashx:7", "has:7"};
+    const char *bad[] = {"",
+                         "hash",
+                         "hash:",
+                         ":7",
+                         "bogus:7",
+                         "hash:-1",
+                         "hash:65536",
+                         "hash:7x",
+                         "hash: 7",
+                         "hash:+7",
+                         "hash:7:",
+                         "hash:7:foo",
+                         "hash:7:defrag,",
+                         "hash:7:,defrag",
+                         "HASH:7",
+                         "hashx:7",
+                         "has:7"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         refuses(bad[i]);
 }

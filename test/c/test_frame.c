@@ -37,8 +37,8 @@ struct bytes {
 
 static uint32_t get32(const unsigned char *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | (uint32_t)p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           (uint32_t)p[3];
 }
 
 static uint64_t get64(const unsigned char *p)
@@ -100,8 +100,8 @@ static struct pcap_pkthdr hdr(time_t sec, suseconds_t frac, uint32_t caplen,
 }
 
 /* Check a frame header at p; returns the frame's body. */
-static const unsigned char *check_frame(const unsigned char *p,
-                                        uint32_t length, uint8_t tag)
+static const unsigned char *check_frame(const unsigned char *p, uint32_t length,
+                                        uint8_t tag)
 {
     assert_int_equal(get32(p), length);
     assert_int_equal(p[4], tag);
@@ -144,13 +144,37 @@ static void test_one_packet(void **state)
     struct bytes r = file_contents(fd);
     assert_int_equal(r.n, EPCAP_FRAME_HEADER + EPCAP_RECORD_HEADER + 6);
     const unsigned char expect[] = {
-        0, 0, 0, 1 + 20 + 6,     /* length: tag + record */
-        EPCAP_FRAME_PACKETS,     /* tag */
-        0, 0, 0, 1, 0, 0, 0, 2,  /* sec */
-        0, 0x01, 0xe2, 0x40,     /* fraction 123456 */
-        0, 0, 0, 6,              /* caplen */
-        0, 0, 0, 60,             /* len */
-        0xde, 0xad, 0xbe, 0xef, 0x00, 0x01,
+        0,
+        0,
+        0,
+        1 + 20 + 6,          /* length: tag + record */
+        EPCAP_FRAME_PACKETS, /* tag */
+        0,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        2, /* sec */
+        0,
+        0x01,
+        0xe2,
+        0x40, /* fraction 123456 */
+        0,
+        0,
+        0,
+        6, /* caplen */
+        0,
+        0,
+        0,
+        60, /* len */
+        0xde,
+        0xad,
+        0xbe,
+        0xef,
+        0x00,
+        0x01,
     };
     assert_int_equal(r.n, sizeof(expect));
     assert_memory_equal(r.b, expect, sizeof(expect));
@@ -188,15 +212,17 @@ static void test_several_packets_one_frame(void **state)
     struct obuf ob;
     int fd = temp_fd();
     const uint32_t sizes[] = {60, 1, 1514, 9000, 0, 300};
-    enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+    enum {
+        N = sizeof(sizes) / sizeof(sizes[0])
+    };
     unsigned char *data[N];
     size_t body = 0;
 
     assert_int_equal(obuf_init(&ob, fd, CAP), 0);
     for (unsigned i = 0; i < N; i++) {
         data[i] = make_data(sizes[i], i);
-        struct pcap_pkthdr h = hdr(1000 + i, 999999 - i, sizes[i],
-                                   sizes[i] + i);
+        struct pcap_pkthdr h =
+            hdr(1000 + i, 999999 - i, sizes[i], sizes[i] + i);
         obuf_packet(&ob, &h, data[i]);
         body += EPCAP_RECORD_HEADER + sizes[i];
         assert_int_equal(obuf_pending(&ob), EPCAP_FRAME_HEADER + body);
@@ -303,8 +329,8 @@ static void test_max_packet_intact(void **state)
     struct bytes r = file_contents(fd);
     assert_int_equal(r.n, 2 * (EPCAP_FRAME_HEADER + EPCAP_RECORD_HEADER) +
                               caplen + sizeof(small));
-    const unsigned char *p = check_frame(
-        r.b, 1 + EPCAP_RECORD_HEADER + caplen, EPCAP_FRAME_PACKETS);
+    const unsigned char *p =
+        check_frame(r.b, 1 + EPCAP_RECORD_HEADER + caplen, EPCAP_FRAME_PACKETS);
     p = check_record(p, 1, 2, caplen, caplen, data);
     p = check_frame(p, 1 + EPCAP_RECORD_HEADER + sizeof(small),
                     EPCAP_FRAME_PACKETS);
@@ -332,9 +358,8 @@ static void test_caplen_clamped(void **state)
     struct bytes r = file_contents(fd);
     assert_int_equal(r.n, EPCAP_FRAME_HEADER + EPCAP_RECORD_HEADER +
                               EPCAP_SNAPLEN_MAX);
-    const unsigned char *p =
-        check_frame(r.b, 1 + EPCAP_RECORD_HEADER + EPCAP_SNAPLEN_MAX,
-                    EPCAP_FRAME_PACKETS);
+    const unsigned char *p = check_frame(
+        r.b, 1 + EPCAP_RECORD_HEADER + EPCAP_SNAPLEN_MAX, EPCAP_FRAME_PACKETS);
     /* caplen is clamped; the original length is passed on as given. */
     p = check_record(p, 10, 20, EPCAP_SNAPLEN_MAX, 300000, data);
     assert_ptr_equal(p, r.b + r.n);
@@ -395,15 +420,36 @@ static void test_frame_header_or_body_only(void **state)
         obuf_frame(&ob, EPCAP_FRAME_WARNING, whdr, sizeof(whdr), NULL, 0), 0);
     assert_int_equal(
         obuf_frame(&ob, EPCAP_FRAME_ERROR, NULL, 0, msg, strlen(msg)), 0);
-    assert_int_equal(obuf_pending(&ob), 3 * EPCAP_FRAME_HEADER +
-                                            sizeof(whdr) + strlen(msg));
+    assert_int_equal(obuf_pending(&ob),
+                     3 * EPCAP_FRAME_HEADER + sizeof(whdr) + strlen(msg));
     assert_int_equal(obuf_flush(&ob), 0);
 
     struct bytes r = file_contents(fd);
     const unsigned char expect[] = {
-        0, 0, 0, 1, EPCAP_FRAME_EOF,
-        0, 0, 0, 3, EPCAP_FRAME_WARNING, 0, 12,
-        0, 0, 0, 8, EPCAP_FRAME_ERROR, 'p', 'r', 'o', 'm', 'i', 's', 'c',
+        0,
+        0,
+        0,
+        1,
+        EPCAP_FRAME_EOF,
+        0,
+        0,
+        0,
+        3,
+        EPCAP_FRAME_WARNING,
+        0,
+        12,
+        0,
+        0,
+        0,
+        8,
+        EPCAP_FRAME_ERROR,
+        'p',
+        'r',
+        'o',
+        'm',
+        'i',
+        's',
+        'c',
     };
     assert_int_equal(r.n, sizeof(expect));
     assert_memory_equal(r.b, expect, sizeof(expect));
@@ -478,8 +524,8 @@ static void test_flush_skips_open_batch(void **state)
     assert_int_equal(obuf_pending(&ob), 0);
 
     struct bytes r = file_contents(fd);
-    const unsigned char *p = check_frame(r.b, 1 + sizeof(ready) + 2,
-                                         EPCAP_FRAME_READY);
+    const unsigned char *p =
+        check_frame(r.b, 1 + sizeof(ready) + 2, EPCAP_FRAME_READY);
     assert_memory_equal(p, ready, sizeof(ready));
     assert_memory_equal(p + sizeof(ready), "lo", 2);
     p = check_frame(p + sizeof(ready) + 2, 1 + 2 * (EPCAP_RECORD_HEADER + 2),
@@ -569,8 +615,8 @@ static size_t fill_packets(struct obuf *ob, const unsigned char *data,
     size_t count = 0;
 
     while (obuf_pending(ob) < bytes) {
-        struct pcap_pkthdr h = hdr((time_t)count, (suseconds_t)count, caplen,
-                                   caplen);
+        struct pcap_pkthdr h =
+            hdr((time_t)count, (suseconds_t)count, caplen, caplen);
         obuf_packet(ob, &h, data);
         count++;
     }
@@ -689,8 +735,8 @@ static void test_compaction_keeps_order(void **state)
     /* Keep numbering where the first batch stopped. */
     size_t count = first;
     for (int i = 0; i < 3; i++) {
-        struct pcap_pkthdr h = hdr((time_t)count, (suseconds_t)count, caplen,
-                                   caplen);
+        struct pcap_pkthdr h =
+            hdr((time_t)count, (suseconds_t)count, caplen, caplen);
         obuf_packet(&ob, &h, data);
         count++;
     }
@@ -755,8 +801,8 @@ static void test_drain_waits_for_reader(void **state)
 
     size_t count = fill_packets(&ob, data, caplen, 4 * pp.size);
     /* Leave a batch open: drain must close and write it too. */
-    struct pcap_pkthdr h = hdr((time_t)count, (suseconds_t)count, caplen,
-                               caplen);
+    struct pcap_pkthdr h =
+        hdr((time_t)count, (suseconds_t)count, caplen, caplen);
     obuf_packet(&ob, &h, data);
     count++;
     size_t total = obuf_pending(&ob);

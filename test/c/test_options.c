@@ -33,25 +33,23 @@
         int rc_ = options_parse((o), ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), \
                                 err_, sizeof(err_));                       \
         if (rc_ != 0)                                                      \
-            print_error("options_parse failed: %s\n", err_);              \
+            print_error("options_parse failed: %s\n", err_);               \
         assert_int_equal(rc_, 0);                                          \
     } while (0)
 
 /* Parse, expect failure, and expect the message to contain `needle`. */
-#define PARSE_BAD(needle, ...)                                             \
-    do {                                                                   \
-        struct epcap_opts o_;                                              \
-        char err_[ERRLEN];                                                 \
-        int rc_ = options_parse(&o_, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), \
-                                err_, sizeof(err_));                       \
-        options_free(&o_);                                                 \
-        assert_int_equal(rc_, -1);                                         \
-        assert_true(err_[0] != '\0');                                      \
-        if (strstr(err_, (needle)) == NULL)                                \
-            fail_msg("message '%s' does not contain '%s'", err_,          \
-                     (needle));                                            \
+#define PARSE_BAD(needle, ...)                                              \
+    do {                                                                    \
+        struct epcap_opts o_;                                               \
+        char err_[ERRLEN];                                                  \
+        int rc_ = options_parse(&o_, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__),  \
+                                err_, sizeof(err_));                        \
+        options_free(&o_);                                                  \
+        assert_int_equal(rc_, -1);                                          \
+        assert_true(err_[0] != '\0');                                       \
+        if (strstr(err_, (needle)) == NULL)                                 \
+            fail_msg("message '%s' does not contain '%s'", err_, (needle)); \
     } while (0)
-
 
 /* Defaults */
 
@@ -461,7 +459,9 @@ static void test_env(void **state)
 static void test_env_limit(void **state)
 {
     (void)state;
-    enum { MAX = 16 };
+    enum {
+        MAX = 16
+    };
     char *argv[1 + 2 * (MAX + 1) + 1];
     char vals[MAX + 1][32];
     struct epcap_opts o;
@@ -476,8 +476,7 @@ static void test_env_limit(void **state)
     argv[1 + 2 * (MAX + 1)] = NULL;
 
     /* 16 are accepted. */
-    assert_int_equal(options_parse(&o, 1 + 2 * MAX, argv, err, sizeof(err)),
-                     0);
+    assert_int_equal(options_parse(&o, 1 + 2 * MAX, argv, err, sizeof(err)), 0);
     assert_int_equal(o.env_count, MAX);
     assert_string_equal(o.env[MAX - 1], "K15=15");
     options_free(&o);
@@ -601,9 +600,8 @@ static void test_parse_repeatedly(void **state)
 
     /* A failure in the middle of a cluster of short options leaves
      * getopt pointing inside "-vx"; the next call must start afresh. */
-    assert_int_equal(options_parse(&o, ARGC("-vxP"), ARGV("-vxP"), err,
-                                   sizeof(err)),
-                     -1);
+    assert_int_equal(
+        options_parse(&o, ARGC("-vxP"), ARGV("-vxP"), err, sizeof(err)), -1);
     options_free(&o);
     PARSE_OK(&o, "-M");
     assert_true(o.monitor);

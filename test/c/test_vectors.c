@@ -79,8 +79,8 @@ static void expect_output(struct epcap *st, FILE *tmp, const char *name)
 
 /* The live vector: a setuid start running as uid and gid 1000 that may
  * inject; the file vector: root's start dropped to 65534 in a chroot. */
-static void ready(int dlt, int snaplen, int prec, const char *name,
-                  bool file, const char *vec)
+static void ready(int dlt, int snaplen, int prec, const char *name, bool file,
+                  const char *vec)
 {
     struct epcap st;
     FILE *tmp;
@@ -138,8 +138,11 @@ static void test_v5_frames(void **state)
 {
     static const unsigned char data[] = {0xde, 0xad, 0xbe, 0xef};
     struct pcap_pkthdr h1 = {{1700000000, 123456789}, 4, 60};
-    struct epcap_iface eth0 = {.dlt = 1, .linktype = 1, .snaplen = 65535,
-                               .tsresol = 9, .name = "eth0",
+    struct epcap_iface eth0 = {.dlt = 1,
+                               .linktype = 1,
+                               .snaplen = 65535,
+                               .tsresol = 9,
+                               .name = "eth0",
                                .filter = "tcp"};
     unsigned char dlt[4] = {0, 0, 0, 12};
     struct epcap st;
@@ -153,8 +156,8 @@ static void test_v5_frames(void **state)
     expect_output(&st, tmp, "interface");
 
     setup_state(&st, &tmp);
-    assert_int_equal(
-        obuf_frame(&st.out, EPCAP_FRAME_DATALINK, NULL, 0, dlt, 4), 0);
+    assert_int_equal(obuf_frame(&st.out, EPCAP_FRAME_DATALINK, NULL, 0, dlt, 4),
+                     0);
     expect_output(&st, tmp, "datalink");
 
     setup_state(&st, &tmp);
@@ -296,14 +299,10 @@ static void test_v2_replies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ready),
-        cmocka_unit_test(test_packets),
-        cmocka_unit_test(test_control),
-        cmocka_unit_test(test_datalinks),
-        cmocka_unit_test(test_v5_frames),
-        cmocka_unit_test(test_commands),
-        cmocka_unit_test(test_v2_commands),
-        cmocka_unit_test(test_v2_replies),
+        cmocka_unit_test(test_ready),       cmocka_unit_test(test_packets),
+        cmocka_unit_test(test_control),     cmocka_unit_test(test_datalinks),
+        cmocka_unit_test(test_v5_frames),   cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_v2_commands), cmocka_unit_test(test_v2_replies),
     };
     return cmocka_run_group_tests_name("protocol vectors", tests, NULL, NULL);
 }
