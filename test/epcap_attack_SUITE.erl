@@ -159,6 +159,16 @@ foreign_fanout_group_refused(Config) ->
          ?assertEqual(0, S),
          ?assertNotEqual(nomatch, string:find(Out, "fan-out group " ++ Free))
      end || K <- ?KINDS],
+    %% The same from Erlang: the documented error, naming the uid.
+    Exec = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
+           " --init-groups",
+    {error, {permission_denied, Msg}} =
+        epcap:start([{interface, "lo"}, {fanout, #{group => G, mode => random}},
+                     {filter, "udp port 9"},
+                     {progname, maps:get(caps, ?config(bins, Config))},
+                     {exec, Exec}]),
+    ct:log("~ts", [Msg]),
+    ?assertNotEqual(nomatch, string:find(Msg, "holds a socket of uid 0")),
     {ok, _} = epcap:stats(Root),
     ok = epcap:stop(Root).
 
