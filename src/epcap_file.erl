@@ -64,6 +64,13 @@
 %% for a packet a pcap file of another link type cannot hold,
 %% `{pcapng_only, Option}' and `not_owner'. A refused write writes nothing
 %% of what it was given.
+%%
+%% Under this API, a module per job: {@link epcap_file_opts} checks the
+%% options, {@link epcap_file_scan} reads a file appended to,
+%% {@link epcap_file_items} makes what is written into packets,
+%% {@link epcap_file_layout} keeps what the file holds and returns the
+%% bytes of each addition, and {@link epcap_pcap_enc} encodes them. Only
+%% this module does I/O on the file (and the scan, which only reads).
 -module(epcap_file).
 
 -export([open/2, add_interface/2, write/2, write/3, close/1, close/2,
