@@ -473,7 +473,9 @@ void pcapng_time(const struct pcapng_if *ifp, uint64_t ts, uint64_t unit,
 {
     uint64_t f = ts % ifp->units;
 
-    *sec = (int64_t)(ts / ifp->units) + ifp->tsoffset;
+    /* Modulo 2^64, as libpcap adds it: a file's if_tsoffset is any
+     * 64-bit value, and a signed sum could overflow. */
+    *sec = (int64_t)(ts / ifp->units + (uint64_t)ifp->tsoffset);
     *frac = ifp->units == unit
                 ? f
                 : (uint64_t)((unsigned __int128)f * unit / ifp->units);

@@ -308,12 +308,25 @@ void pcapout_finish(struct epcap *st)
         (void)pcapout_write_stats(&st->dump.out, &st->dump.w);
 }
 
+/* A file may hold thousands of interface blocks in a row with no packet
+ * between (nothing else writes the buffer out then): past the high-water
+ * mark, what is pending is written first. */
+static void room(struct epcap *st, struct obuf *ob, const char *what)
+{
+    if (obuf_pending(ob) >= EPCAP_OUT_HIGH && obuf_drain(ob) < 0)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "%s: %s", what,
+                    strerror(errno));
+}
+
 /* A new interface met while reading (ngfile.c): its block into the
  * pcapng stream and the pcapng dump file, whichever there are. */
 void pcapout_interface(struct epcap *st, uint32_t idx)
 {
     const struct epcap_iface *e = &st->ifaces.v[idx];
 
+    room(st, &st->out, "stdout");
+    if (st->dump.fd >= 0)
+        room(st, &st->dump.out, "dump");
     if (st->output == OUTPUT_FRAMES && st->opt.interface_info &&
         iface_frame(st, idx) < 0)
         epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",

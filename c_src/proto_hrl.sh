@@ -24,6 +24,13 @@ table() {
 }
 table EPCAP_ERRORS
 table EPCAP_EXITS
+# The same tables as one macro a code: EPCAP_E_NAME, EPCAP_EXIT_NAME.
+codes() {
+    sed -n "/^#define $1(X)/,/^\$/p" "$hdr" |
+        sed -n "s/.*X(\([0-9]*\), *\([A-Z_]*\), *\"[a-z_]*\").*/-define($2\2, \1)./p"
+}
+codes EPCAP_ERRORS EPCAP_E_
+codes EPCAP_EXITS EPCAP_EXIT_
 # X(NAME, "atom") tables -> lists of atoms.
 names() {
     printf -- '-define(%s, [\n' "$1"

@@ -227,7 +227,8 @@ close(Capture) ->
 
 %% @doc Replace the filter. On `ok' no packet that fails the new filter
 %% is delivered afterwards (in active mode); on error the old filter stays.
--spec set_filter(pid(), iodata()) -> ok | {error, {bad_filter, string()}}.
+-spec set_filter(pid(), iodata()) ->
+    ok | {error, {bad_filter, string()} | {badarg, term()} | closed}.
 set_filter(Ref, Filter) ->
     case unicode:characters_to_binary(Filter) of
         Bin when is_binary(Bin) -> epcap_port:call(Ref, {set_filter, Bin});

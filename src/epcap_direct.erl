@@ -122,7 +122,7 @@ frame(C, Frame, Timeout) ->
 -spec stats(capture()) -> {ok, #{atom() => non_neg_integer()}} | {error, term()}.
 stats(#epcap_direct{port = Port}) ->
     Id = erlang:unique_integer([positive]) band 16#7fffffff,
-    case command(Port, stats, Id, []) of
+    case epcap_launch:command(Port, stats, Id, []) of
         ok -> await_reply(Port, Id);
         closed -> {error, closed}
     end.
@@ -150,7 +150,7 @@ await_reply(Port, Id) ->
 %% dropped.
 -spec close(capture()) -> ok.
 close(#epcap_direct{port = Port}) ->
-    _ = command(Port, stop, 0, []),
+    _ = epcap_launch:command(Port, stop, 0, []),
     wait_exit(Port),
     erase(key(Port)),
     erase(flow_key(Port)),
@@ -159,25 +159,19 @@ close(#epcap_direct{port = Port}) ->
 wait_exit(Port) ->
     receive
         {Port, {data, _}} -> wait_exit(Port);
-        {Port, {exit_status, _}} -> flush_exit(Port)
+        {Port, {exit_status, _}} -> epcap_launch:flush_exit(Port)
     after ?CLOSE_TIMEOUT ->
         catch port_close(Port),
-        flush_exit(Port)
+        epcap_launch:flush_exit(Port)
     end.
 
 gone(Port, Status) ->
-    flush_exit(Port),
+    epcap_launch:flush_exit(Port),
     erase(key(Port)),
     erase(flow_key(Port)),
     case epcap_codec:exit_reason(Status) of
         normal -> {error, closed};
         Why -> {error, {port_exit, Why}}
-    end.
-
-flush_exit(Port) ->
-    receive
-        {'EXIT', Port, _} -> ok
-    after 0 -> ok
     end.
 
 %% As the epcap process does (epcap_flow): what was taken is given back,
@@ -187,18 +181,11 @@ flush_exit(Port) ->
 grant(#epcap_direct{port = Port}, N, Bytes) when N > 0 ->
     F = epcap_flow:received(N, Bytes, get(flow_key(Port))),
     {Room, F1} = epcap_flow:grant(F, 0),
-    _ = Room > 0 andalso command(Port, credit, 0, Room),
+    _ = Room > 0 andalso epcap_launch:command(Port, credit, 0, Room),
     put(flow_key(Port), F1),
     ok;
 grant(_, _, _) ->
     ok.
-
-command(Port, Kind, Id, Body) ->
-    try port_command(Port, epcap_codec:encode_command(Kind, Id, Body)) of
-        true -> ok
-    catch
-        error:badarg -> closed
-    end.
 
 key(Port) when is_port(Port) ->
     {?MODULE, Port}.

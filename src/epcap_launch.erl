@@ -11,7 +11,8 @@
 -include("epcap_proto.hrl").
 
 -export([open/1, exec_prefix/1, run/2, run/3, with_hint/2, os_pid/3,
-         log_frame/2]).
+         log_frame/2, command/4, close/1, flush_exit/1, make_chroot/1,
+         given/3]).
 
 %% How long a one-shot run may take.
 -define(RUN_TIMEOUT, 10000).
@@ -24,6 +25,15 @@
     {ok, port(), epcap_codec:ready(), [string()]}
     | {datalinks, [epcap_codec:datalink()]} | {error, term()}.
 open(Config) ->
+    case launch(Config) of
+        {error, {exec, Exe, Why}} when Exe =:= map_get(progname, Config) ->
+            %% The program's path as the caller gave it.
+            {error, {exec, given(progname, Config, Exe), Why}};
+        Result ->
+            Result
+    end.
+
+launch(Config) ->
     case exec_prefix(Config) of
         {ok, Prefix} ->
             case spawn_port(Config, Prefix) of
@@ -143,14 +153,42 @@ wait_exit(Port, Timeout, Acc) ->
         {timeout, iolist_to_binary(lists:reverse(Acc))}
     end.
 
+%% @doc Send a command to a port this process owns: `closed' when the
+%% port has just exited (its exit_status message is on the way, and the
+%% command is simply lost).
+-spec command(port(), epcap_codec:command(), non_neg_integer(), term()) ->
+    ok | closed.
+command(Port, Kind, Id, Body) ->
+    try port_command(Port, epcap_codec:encode_command(Kind, Id, Body)) of
+        true -> ok
+    catch
+        error:badarg -> closed
+    end.
+
+%% @doc Close a port this process owns, and forget its 'EXIT' message.
+-spec close(port()) -> ok.
 close(Port) ->
     catch port_close(Port),
     flush_exit(Port).
 
+%% @doc Forget the 'EXIT' message of a port that has ended, if any.
+-spec flush_exit(port()) -> ok.
 flush_exit(Port) ->
     receive
         {'EXIT', Port, _} -> ok
     after 0 -> ok
+    end.
+
+%% @doc The classic made a missing `{chroot, Dir}'; the option only gets
+%% here when the VM runs as root (epcap_opts), and the port checks what it
+%% finds there (an empty directory is all it needs).
+-spec make_chroot(epcap_opts:config()) -> ok | {error, term()}.
+make_chroot(#{chroot := undefined}) ->
+    ok;
+make_chroot(#{chroot := Dir}) ->
+    case filelib:ensure_path(Dir) of
+        ok -> ok;
+        {error, Why} -> {error, {chroot, Dir, Why}}
     end.
 
 %% @doc How the port is to be run for this configuration: `{ok, Prefix}'
@@ -169,7 +207,7 @@ flush_exit(Port) ->
 exec_prefix(#{exec := default, source := {file, _}}) ->
     %% Nothing to fall back on: spawning it says {exec, Path, Posix}.
     {ok, []};
-exec_prefix(#{exec := default, progname := Prog}) ->
+exec_prefix(#{exec := default, progname := Prog} = Config) ->
     case can_capture([], Prog) of
         {ok, true} ->
             %% By itself: root, or a program with privileges of its own.
@@ -178,9 +216,17 @@ exec_prefix(#{exec := default, progname := Prog}) ->
                 {error, _} = Untrusted -> Untrusted
             end;
         {ok, false} ->
-            case os:find_executable("sudo") of
-                false -> {ok, []};
-                Sudo -> cached_sudo([Sudo, "-n"], Prog)
+            %% Without privileges of its own the port could only say
+            %% "permission denied": what can be known without them is
+            %% asked first, so the real cause wins.
+            case unprivileged_check(Config) of
+                ok ->
+                    case os:find_executable("sudo") of
+                        false -> {ok, []};
+                        Sudo -> cached_sudo([Sudo, "-n"], Prog)
+                    end;
+                {error, _} = Error ->
+                    Error
             end;
         {error, _} = Error ->
             Error
@@ -211,6 +257,60 @@ launcher_prefix(Prefix, Prog) ->
     case epcap_trust:privileged(Prog, sudo) of
         ok -> {ok, Prefix};
         {error, _} = Untrusted -> Untrusted
+    end.
+
+%% Whether the interface exists (any user may ask the kernel), and
+%% whether the filter compiles, for an interface whose link type is
+%% known without opening it (Ethernet and loopback: EN10MB on Linux).
+unprivileged_check(#{source := {interface, Name}, progname := Prog} = C) ->
+    case link_type(Name) of
+        none ->
+            {error, epcap_reason:start_error({no_such_device, Name},
+                                             ?EPCAP_EXIT_OPEN, C)};
+        ethernet ->
+            case given(filter, C) of
+                undefined -> ok;
+                Filter -> compiles(Filter, C#{progname => Prog})
+            end;
+        _ ->
+            ok
+    end;
+unprivileged_check(_) ->
+    ok.
+
+compiles(Filter, #{progname := Prog, snaplen := Snaplen}) ->
+    case epcap_query:compile(Filter, [{progname, Prog}, {snaplen, Snaplen}]) of
+        {error, {bad_filter, _}} = Bad -> Bad;
+        _ -> ok
+    end.
+
+given(Key, Config) ->
+    given(Key, Config, undefined).
+
+%% @doc The value the caller gave for an option, as given (README,
+%% "Errors": a binary stays a binary), the last one as parsing takes it;
+%% `Default' when it was not given.
+-spec given(atom(), epcap_opts:config() | map(), term()) -> term().
+given(Key, #{options := Options}, Default) when is_list(Options) ->
+    case lists:keyfind(Key, 1, lists:reverse(Options)) of
+        {Key, V} -> V;
+        false -> Default
+    end;
+given(_, _, Default) ->
+    Default.
+
+%% Linux's /sys/class/net: ARPHRD_ETHER (1) and ARPHRD_LOOPBACK (772)
+%% capture as EN10MB; elsewhere, or for "any", nothing is assumed.
+link_type("any") ->
+    unknown;
+link_type(Name) ->
+    Dir = filename:join("/sys/class/net", Name),
+    case {filelib:is_dir("/sys/class/net"), file:read_file(filename:join(Dir, "type"))} of
+        {false, _} -> unknown;
+        {true, {ok, <<"1\n">>}} -> ethernet;
+        {true, {ok, <<"772\n">>}} -> ethernet;
+        {true, {ok, _}} -> unknown;
+        {true, {error, _}} -> none
     end.
 
 %% The default's sudo probe: sudo's answer is remembered while nothing

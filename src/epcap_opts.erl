@@ -10,7 +10,9 @@
 %%   `{format, [hex]}');</li>
 %% <li>numbers may be given as strings (`{snaplen, "64"}');</li>
 %% <li>when an option is repeated the last one wins (`env' adds up);</li>
-%% <li>`{timeout, -1}' means `infinity';</li>
+%% <li>`{timeout, -1}' (the classic's "no timeout") is the adaptive
+%%   default, with a warning: with no timeout the kernel would hold packets
+%%   until its block fills, and `stop/1' would lose them;</li>
 %% <li>a `{buffer, N}' below the minimum is raised to it, with a warning;</li>
 %% <li>`{chroot, Dir}', `{user, U}' and `{group, G}' reach the port only
 %%   when the Erlang VM runs as root (the port refuses them from anyone
@@ -164,7 +166,8 @@ parse(Options, #{defaults := Defaults, root := Root}) when is_list(Options) ->
         {Opts, Warnings} = privileged(dedup(Normal), Root),
         Config = build(Opts),
         {ok, Config#{warnings := [unknown_warning(U) || U <- Unknown]
-                                 ++ buffer_warning(Normal) ++ Warnings,
+                                 ++ buffer_warning(Normal)
+                                 ++ timeout_warning(Normal) ++ Warnings,
                      options := Options}}
     catch
         throw:{badarg, _} = Bad -> {error, Bad}
@@ -231,6 +234,24 @@ known(_) ->
 
 unknown_warning(Opt) ->
     lists:flatten(io_lib:format("unknown option ignored: ~tp", [Opt])).
+
+%% A timeout with no end lets the kernel hold packets in its open block
+%% until the block fills: on a quiet interface those are never delivered,
+%% and stop/1 loses them. The classic's -1, which callers pass for
+%% "no timeout", becomes the default; an explicit infinity stays, said.
+timeout_warning(Normal) ->
+    case lists:keyfind(timeout, 1, lists:reverse(Normal)) of
+        {timeout, classic_infinity} ->
+            ["{timeout, -1}: the adaptive default is used instead: with no "
+             "timeout the kernel holds packets until its block fills, and "
+             "stop/1 would lose them ({timeout, infinity} asks for that)"];
+        {timeout, infinity} ->
+            ["{timeout, infinity}: the kernel holds packets until its block "
+             "fills; those it holds at stop/1 are counted in received and "
+             "never delivered"];
+        _ ->
+            []
+    end.
 
 buffer_warning(Normal) ->
     case lists:keyfind(buffer, 1, lists:reverse(Normal)) of
@@ -353,6 +374,7 @@ dedup([{K, _} = O | T], Seen, Acc) ->
     end.
 
 unraise({buffer, {raised, _}}) -> {buffer, ?BUFFER_MIN};
+unraise({timeout, classic_infinity}) -> {timeout, adaptive};
 unraise(O) -> O.
 
 check(K, V, Opt) when
@@ -401,7 +423,7 @@ check(interface_info, V, _) when is_boolean(V) -> V;
 check(active, V, _) when is_boolean(V); V =:= once -> V;
 check(active, V, _) when is_integer(V), V > 0 -> V;
 check(delivery, V, _) when V =:= packet; V =:= batch -> V;
-check(timeout, -1, _) -> infinity;
+check(timeout, -1, _) -> classic_infinity;
 check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
 check(timeout, V, _) when V =:= adaptive; V =:= immediate; V =:= infinity -> V;
 check(direction, V, _) when V =:= in; V =:= out; V =:= inout -> V;

@@ -21,7 +21,7 @@
 -include("epcap_proto.hrl").
 
 -export([start/3, stop/1, call/2]).
--export([init_it/4]).
+-export([init_it/4, expected_exit/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2,
          format_status/1]).
 
@@ -34,6 +34,8 @@
 %% How often to look at a full owner mailbox while the port is paused.
 -define(RECHECK_MS, 2).
 -define(HELD(State), epcap_flow:held(State#state.flow)).
+%% Set (in the process dictionary) when the process ends as ended/2 says.
+-define(EXPECTED_EXIT, '$epcap_expected_exit').
 
 -record(state, {
     port :: port() | undefined,
@@ -70,7 +72,7 @@ start(Owner, Options, Link) when is_pid(Owner) ->
     case epcap_opts:parse(Options) of
         {ok, Config} ->
             ok = epcap_opts:log_warnings(Config),
-            case make_chroot(Config) of
+            case epcap_launch:make_chroot(Config) of
                 ok ->
                     %% Each frame becomes thousands of messages built on
                     %% this heap: a 2 MB minimum spares a garbage
@@ -87,17 +89,6 @@ start(Owner, Options, Link) when is_pid(Owner) ->
     end;
 start(Owner, _, _) ->
     {error, {badarg, {owner, Owner}}}.
-
-%% The classic made a missing {chroot, Dir}; the option only gets here
-%% when the VM runs as root (epcap_opts), and the port checks what it
-%% finds there (an empty directory is all it needs).
-make_chroot(#{chroot := undefined}) ->
-    ok;
-make_chroot(#{chroot := Dir}) ->
-    case filelib:ensure_path(Dir) of
-        ok -> ok;
-        {error, Why} -> {error, {chroot, Dir, Why}}
-    end.
 
 %% @doc Flush, stop the port and wait for it to exit.
 -spec stop(pid()) -> ok.
@@ -122,6 +113,7 @@ call(Pid, Request) ->
 %% @private
 init_it(Caller, Owner, Config, Link) ->
     process_flag(trap_exit, true),
+    quiet_expected_exits(),
     case epcap_launch:open(Config) of
         {ok, Port, Ready, Prefix} ->
             Link andalso link(Caller),
@@ -155,19 +147,9 @@ init_it(Caller, Owner, Config, Link) ->
 init(_) ->
     {stop, use_epcap_start}.
 
-close(Port) ->
-    catch port_close(Port),
-    flush_exit(Port).
-
-flush_exit(Port) ->
-    receive
-        {'EXIT', Port, _} -> ok
-    after 0 -> ok
-    end.
-
 %% Send a command that expects a REPLY; the caller waits for it.
 request(Kind, Body, From, #state{port = Port, next_id = Id} = State) ->
-    case command(Port, Kind, Id, Body) of
+    case epcap_launch:command(Port, Kind, Id, Body) of
         ok ->
             State#state{
                 requests = maps:put(Id, {From, Kind}, State#state.requests),
@@ -176,15 +158,6 @@ request(Kind, Body, From, #state{port = Port, next_id = Id} = State) ->
         closed ->
             From =/= tick andalso gen_server:reply(From, {error, closed}),
             State
-    end.
-
-%% A port that has just exited rejects commands; its exit_status message
-%% is on the way and ends this process, so the command is simply lost.
-command(Port, Kind, Id, Body) ->
-    try port_command(Port, epcap_codec:encode_command(Kind, Id, Body)) of
-        true -> ok
-    catch
-        error:badarg -> closed
     end.
 
 %% @private
@@ -206,7 +179,7 @@ handle_call(_, _From, #state{port = undefined} = State) ->
 handle_call({send, _}, _From, #state{config = #{inject := false}} = State) ->
     {reply, {error, inject_disabled}, State};
 handle_call({send, Packet}, _From, #state{port = Port} = State) ->
-    Reply = case command(Port, inject, 0, Packet) of
+    Reply = case epcap_launch:command(Port, inject, 0, Packet) of
         ok -> ok;
         closed -> {error, closed}
     end,
@@ -220,7 +193,7 @@ handle_call({set_filter, Expr}, From, State) ->
 handle_call(stats, From, State) ->
     {noreply, request(stats, [], From, State)};
 handle_call(stop, From, #state{port = Port, stopping = []} = State) ->
-    _ = command(Port, stop, 0, []),
+    _ = epcap_launch:command(Port, stop, 0, []),
     erlang:send_after(?STOP_TIMEOUT, self(), stop_timeout),
     {noreply, State#state{stopping = [From]}};
 handle_call(stop, From, #state{stopping = Waiting} = State) ->
@@ -250,7 +223,7 @@ handle_cast(Msg, State) ->
 handle_info({Port, {data, Frame}}, #state{port = Port} = State) ->
     frame(epcap_codec:decode(Frame), State);
 handle_info({Port, {exit_status, Status}}, #state{port = Port} = State) ->
-    flush_exit(Port),
+    epcap_launch:flush_exit(Port),
     Reason =
         case {epcap_codec:exit_reason(Status), State#state.last_error} of
             {normal, _} -> normal;
@@ -283,7 +256,7 @@ handle_info(stats_tick, #state{port = Port} = State) when is_port(Port) ->
 handle_info(stop_timeout, #state{port = Port} = State) when is_port(Port) ->
     logger:warning("epcap: port did not stop in ~b ms; closing it",
         [?STOP_TIMEOUT]),
-    close(Port),
+    epcap_launch:close(Port),
     {stop, normal, State#state{port = undefined}};
 handle_info(Msg, State) when Msg =:= stop_timeout; Msg =:= stats_tick ->
     {noreply, State};
@@ -295,26 +268,19 @@ handle_info(Msg, State) ->
     logger:warning("epcap: unexpected message ~p", [Msg]),
     {noreply, State}.
 
-frame({packets, Records}, #state{config = #{delivery := packet}} = State) ->
-    #state{datalink = DLT, time_unit = Unit, precision = Prec} = State,
-    Msgs = epcap_codec:packets(Records, DLT, Unit, Prec),
-    {noreply, grant(deliver(Msgs, length(Msgs), byte_size(Records), State))};
-frame({packets, Records}, State) ->
-    #state{datalink = DLT, time_unit = Unit, precision = Prec} = State,
-    Batch = epcap_codec:batch(Records, DLT, Unit, Prec),
-    N = epcap_codec:batch_count(Batch),
-    {noreply, grant(deliver([{epcap_batch, self(), Batch}], N,
-                            byte_size(Records), State))};
-frame({ifpackets, Records}, #state{config = #{delivery := packet}} = State) ->
-    #state{if_dlts = Ds, time_unit = Unit, precision = Prec} = State,
-    Msgs = epcap_codec:ifpackets(Records, Ds, Unit, Prec),
-    {noreply, grant(deliver(Msgs, length(Msgs), byte_size(Records), State))};
-frame({ifpackets, Records}, State) ->
-    #state{if_dlts = Ds, time_unit = Unit, precision = Prec} = State,
-    Batch = epcap_codec:ifbatch(Records, Ds, Unit, Prec),
-    N = epcap_codec:batch_count(Batch),
-    {noreply, grant(deliver([{epcap_batch, self(), Batch}], N,
-                            byte_size(Records), State))};
+frame({Kind, Records}, State) when Kind =:= packets; Kind =:= ifpackets ->
+    #state{datalink = DLT, if_dlts = Ds, time_unit = Unit,
+           precision = Prec, config = #{delivery := Delivery}} = State,
+    Links = case Kind of packets -> DLT; ifpackets -> Ds end,
+    {Msgs, N} = case Delivery of
+        packet ->
+            Ms = decode(Kind, packet, Records, Links, Unit, Prec),
+            {Ms, length(Ms)};
+        batch ->
+            Batch = decode(Kind, batch, Records, Links, Unit, Prec),
+            {[{epcap_batch, self(), Batch}], epcap_codec:batch_count(Batch)}
+    end,
+    {noreply, grant(deliver(Msgs, N, byte_size(Records), State))};
 frame({interface, #{index := I, datalink := D} = If}, State) ->
     #state{interfaces = Ifs, if_dlts = Ds} = State,
     {noreply, State#state{interfaces = Ifs#{I => If}, if_dlts = Ds#{I => D}}};
@@ -324,7 +290,7 @@ frame({datalink, DLT}, State) ->
 frame(eof, State) ->
     %% The port waits for STOP, so no command of ours ever meets a dead
     %% pipe. A passive owner still gets what is held only when it asks.
-    _ = command(State#state.port, stop, 0, []),
+    _ = epcap_launch:command(State#state.port, stop, 0, []),
     {noreply, tell_eof(deliver(State#state{eof = true}))};
 frame({reply, Id, Status, Body}, State) ->
     {noreply, reply(Id, Status, Body, State)};
@@ -333,14 +299,13 @@ frame({error, Code, true, Msg}, #state{ready = #{source := file}} = State) ->
     %% the file, not the caller: every good packet has been delivered,
     %% and the owner's last message names the damage, after what is held:
     %% that message is the one report of it.
-    close(State#state.port),
+    epcap_launch:close(State#state.port),
     port_gone(normal, State#state{eof = true, ending = {error,
                                   epcap_reason:fatal(Code, Msg)}});
 frame({error, Code, true, Msg}, State) ->
     %% The port waits for us to close it; what was captured before the
     %% error still reaches the owner.
-    logger:error("epcap: ~p: ~ts", [Code, Msg]),
-    {stop, epcap_reason:fatal(Code, Msg), flush(State)};
+    ended(epcap_reason:fatal(Code, Msg), State);
 frame({error, Code, false, Msg}, State) ->
     logger:warning("epcap: ~p: ~ts", [Code, Msg]),
     {noreply, State};
@@ -349,6 +314,11 @@ frame({warning, Code, Msg}, State) ->
     {noreply, State};
 frame(Frame, _State) ->
     erlang:error({protocol, {unexpected, Frame}}).
+
+decode(packets, packet, R, D, U, P) -> epcap_codec:packets(R, D, U, P);
+decode(packets, batch, R, D, U, P) -> epcap_codec:batch(R, D, U, P);
+decode(ifpackets, packet, R, Ds, U, P) -> epcap_codec:ifpackets(R, Ds, U, P);
+decode(ifpackets, batch, R, Ds, U, P) -> epcap_codec:ifbatch(R, Ds, U, P).
 
 %% Held packets go first: {epcap, eof} is always the last message.
 tell_eof(#state{eof = true, eof_told = false} = State) ->
@@ -370,8 +340,36 @@ port_gone(Why, State0) ->
     State = State0#state{port = undefined},
     case Why =:= normal andalso waiting_owner(State) of
         true -> {noreply, State};
-        false -> {stop, Why, flush(State)}
+        false when Why =:= normal -> {stop, normal, flush(State)};
+        false -> ended(Why, State)
     end.
+
+%% The capture has ended for a reason that is not a bug here (the port
+%% died, or reported a fatal error): one error event says so, and the
+%% process exits with the reason (links and monitors see it) without
+%% gen_server's and proc_lib's reports of the whole state.
+ended(Why, #state{ready = Ready, owner = Owner} = State) ->
+    logger:error("epcap: capture on ~ts for ~p ended: ~p",
+                 [maps:get(name, Ready), Owner, Why]),
+    put(?EXPECTED_EXIT, Why),
+    {stop, Why, flush(State)}.
+
+%% A logger filter, once per VM: the reports of an epcap process that
+%% ends as ended/2 says are dropped (it has logged the one event); every
+%% other crash is reported as usual. Filters run in the logging process.
+quiet_expected_exits() ->
+    _ = logger:add_primary_filter(?MODULE, {fun ?MODULE:expected_exit/2, []}),
+    ok.
+
+expected_exit(#{msg := {report, #{label := Label}}} = Event, _) when
+    Label =:= {gen_server, terminate}; Label =:= {proc_lib, crash}
+->
+    case get(?EXPECTED_EXIT) of
+        undefined -> Event;
+        _ -> stop
+    end;
+expected_exit(Event, _) ->
+    Event.
 
 waiting_owner(#state{eof = true, stopping = []} = State) ->
     ?HELD(State) > 0;
@@ -455,7 +453,7 @@ grant(#state{flow = F} = State) ->
                     State
             end;
         {Room, F1} ->
-            _ = command(State#state.port, credit, 0, Room),
+            _ = epcap_launch:command(State#state.port, credit, 0, Room),
             State#state{flow = F1}
     end.
 
@@ -477,7 +475,7 @@ schedule_stats(State) ->
 
 %% @private
 terminate(_Reason, #state{port = Port, stopping = Waiting, requests = Reqs}) ->
-    is_port(Port) andalso close(Port),
+    is_port(Port) andalso epcap_launch:close(Port),
     [gen_server:reply(From, ok) || From <- Waiting],
     [gen_server:reply(From, {error, closed})
      || {From, _} <- maps:values(Reqs), From =/= tick],

@@ -52,6 +52,10 @@ compile_args([{snaplen, N} | T]) when is_integer(N), N > 0,
 compile_args([{progname, _} | T]) -> compile_args(T);
 compile_args([Opt | _]) -> throw({badarg, Opt}).
 
+compile_result({error, {exec, Exe, Why}}, Options) ->
+    %% The program's path as the caller gave it.
+    {error, {exec, epcap_launch:given(progname, #{options => Options}, Exe),
+             Why}};
 compile_result({error, _} = Error, _) ->
     Error;
 compile_result({timeout, _}, _) ->

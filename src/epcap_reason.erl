@@ -7,7 +7,8 @@
 %% `datalinks', `interfaces' and `compile' (README, "Errors"):
 %%
 %% <ul>
-%% <li>`{badarg, Option}': a bad argument, `Option' exactly as given.</li>
+%% <li>`{badarg, Option}': a bad argument, `Option' exactly as given;
+%%   `{badarg, Msg}' when the port itself refuses a value.</li>
 %% <li>`{no_such_device, Name}', `{bad_filter, Msg}',
 %%   `{file, Path, Msg}', `{dump, Path, Msg}'.</li>
 %% <li>`{permission_denied, Msg}': no right to capture (`Msg' ends with
@@ -17,6 +18,11 @@
 %% <li>`{Code, Msg}': any other error code of the port (doc/PROTOCOL.md).</li>
 %% <li>`{exec, Path, Posix}', `{port_exit, Why}', `timeout'.</li>
 %% </ul>
+%%
+%% Strings: what the caller gave comes back as given (`Name', `Path',
+%% `Option'); the words of an error (`Msg') are charlists, as Erlang's
+%% own; what the port reports as data (READY's name, packets) are
+%% binaries.
 -module(epcap_reason).
 
 -include("epcap_proto.hrl").
@@ -37,12 +43,12 @@ start_error({permission_denied, Msg}, Status, #{progname := Prog}) ->
         usage -> {permission_denied, Msg};
         _ -> {permission_denied, epcap_launch:with_hint(Msg, Prog)}
     end;
-start_error({no_such_device, _}, _, #{source := {interface, Name}}) ->
-    {no_such_device, Name};
-start_error({file, Msg}, _, #{source := {file, Path}}) ->
-    {file, Path, Msg};
-start_error({dump, Msg}, _, #{dump := Path}) ->
-    {dump, Path, Msg};
+start_error({no_such_device, _}, _, #{source := {interface, Name}} = C) ->
+    {no_such_device, given(interface, C, Name)};
+start_error({file, Msg}, _, #{source := {file, Path}} = C) ->
+    {file, given(file, C, Path), Msg};
+start_error({dump, Msg}, _, #{dump := Path} = C) ->
+    {dump, given(dump, C, Path), Msg};
 start_error({Code, Msg}, _, _) ->
     {Code, Msg};
 start_error(undefined, Status, #{progname := Prog} = Config) ->
@@ -58,6 +64,9 @@ start_error(undefined, Status, #{progname := Prog} = Config) ->
         {_, Reason} ->
             {port_exit, Reason}
     end.
+
+given(Key, Config, Default) ->
+    epcap_launch:given(Key, Config, Default).
 
 %% @doc A fatal ERROR frame while running: why the capture stops.
 -spec fatal(atom(), string()) -> term().

@@ -17,7 +17,7 @@
 
 -export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
          init_per_testcase/2, end_per_testcase/2]).
--export([foreign_fanout_group_refused/1]).
+-export([foreign_fanout_group_refused/1, many_interface_blocks_written/1]).
 
 -define(KINDS, [setuid, caps, sudo]).
 
@@ -25,7 +25,7 @@ suite() ->
     [{timetrap, {minutes, 2}}].
 
 all() ->
-    [foreign_fanout_group_refused].
+    [foreign_fanout_group_refused, many_interface_blocks_written].
 
 %%--------------------------------------------------------------------
 %% Fixtures
@@ -41,13 +41,18 @@ init_per_suite(Config) ->
             Dir = string:trim(sh_ok("mktemp -d /tmp/epcap-atk.XXXXXX")),
             ok = file:change_mode(Dir, 8#755),
             Bins = maps:from_list([{K, install(Dir, K)} || K <- ?KINDS]),
+            Home = filename:join(Dir, "home"),
+            ok = file:make_dir(Home),
+            sh_ok("chown " ++ user() ++ ":" ++ user() ++ " " ++ Home ++
+                  " && chmod 700 " ++ Home),
             Sudoers = "/etc/sudoers.d/epcap-atk-" ++ os:getpid(),
             ok = file:write_file(Sudoers, [user(), " ALL=(root) NOPASSWD: ",
                                            maps:get(sudo, Bins), "\n"]),
             ok = file:change_mode(Sudoers, 8#440),
             sh_ok("visudo -c -q -f " ++ Sudoers),
             {ok, _} = application:ensure_all_started(epcap),
-            [{dir, Dir}, {bins, Bins}, {sudoers, Sudoers} | Config1]
+            [{dir, Dir}, {home, Home}, {bins, Bins}, {sudoers, Sudoers}
+             | Config1]
     end.
 
 end_per_suite(Config) ->
@@ -154,5 +159,55 @@ foreign_fanout_group_refused(Config) ->
          ?assertEqual(0, S),
          ?assertNotEqual(nomatch, string:find(Out, "fan-out group " ++ Free))
      end || K <- ?KINDS],
+    %% The same from Erlang: the documented error, naming the uid.
+    Exec = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
+           " --init-groups",
+    {error, {permission_denied, Msg}} =
+        epcap:start([{interface, "lo"}, {fanout, #{group => G, mode => random}},
+                     {filter, "udp port 9"},
+                     {progname, maps:get(caps, ?config(bins, Config))},
+                     {exec, Exec}]),
+    ct:log("~ts", [Msg]),
+    ?assertNotEqual(nomatch, string:find(Msg, "holds a socket of uid 0")),
     {ok, _} = epcap:stats(Root),
     ok = epcap:stop(Root).
+
+%% A pcapng file of the caller's may hold thousands of interface blocks in
+%% a row, each with names of 1 KiB: written to a pcapng file (-w with
+%% --pcapng), they were put in the output buffer with no packet between
+%% to write it out, and the port died with "output buffer full" (status
+%% 70) after about 1300 of them. Every block is written now.
+many_interface_blocks_written(Config) ->
+    N = 3000,
+    Home = ?config(home, Config),
+    In = filename:join(Home, "many.pcapng"),
+    Long = fun(C) -> binary:copy(<<C>>, 1024) end,
+    Opts = [ng_opt(2, Long($a)), ng_opt(3, Long($b)),
+            ng_opt(11, <<0, (Long($c))/binary>>), ng_opt(0, <<>>)],
+    Idb = ng_block(1, [<<1:16/little, 0:16, 65535:32/little>> | Opts]),
+    Pkt = <<16#ff:48, 0:48, 16#0800:16, 0:(40 * 8)>>,
+    Epb = ng_block(6, [<<(N - 1):32/little, 0:32, 1:32/little,
+                         (byte_size(Pkt)):32/little,
+                         (byte_size(Pkt)):32/little>>, Pkt]),
+    Shb = ng_block(16#0a0d0d0a, [<<16#1a2b3c4d:32/little, 1:16/little,
+                                   0:16, -1:64/little-signed>>]),
+    ok = file:write_file(In, [Shb, lists:duplicate(N, Idb), Epb]),
+    sh_ok("chown " ++ user() ++ " " ++ In),
+    Out = filename:join(Home, "out.pcapng"),
+    [begin
+         {S, Said} = port(Config, K, "-r " ++ In ++ " --pcapng -w " ++ Out),
+         ct:log("~p: ~p", [K, {S, Said}]),
+         ?assertEqual(0, S),
+         Info = sh_ok("capinfos -I " ++ Out ++ " | grep -c 'Interface #'"),
+         ?assertEqual(integer_to_list(N), string:trim(Info))
+     end || K <- ?KINDS].
+
+ng_opt(Code, V) ->
+    Pad = (4 - byte_size(V) rem 4) rem 4,
+    <<Code:16/little, (byte_size(V)):16/little, V/binary, 0:(Pad * 8)>>.
+
+ng_block(Type, Body0) ->
+    Body1 = iolist_to_binary(Body0),
+    Body = <<Body1/binary, 0:(((4 - byte_size(Body1) rem 4) rem 4) * 8)>>,
+    Len = 12 + byte_size(Body),
+    <<Type:32/little, Len:32/little, Body/binary, Len:32/little>>.

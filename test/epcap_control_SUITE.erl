@@ -63,27 +63,21 @@ init_per_testcase(Case, Config) ->
         true ->
             case epcap_test_lib:require_root(Config) of
                 {skip, _} = Skip -> Skip;
-                Config1 -> [{net, epcap_test_lib:netns_setup()} | Config1]
+                Config1 -> epcap_netns:init_case(Config1)
             end
     end.
 
 end_per_testcase(_Case, Config) ->
-    case proplists:get_value(net, Config) of
-        undefined -> ok;
-        Net -> epcap_test_lib:netns_teardown(Net)
-    end,
-    ok.
+    epcap_netns:end_case(Config).
 
 %%--------------------------------------------------------------------
 %% Helpers
 
-mac(S) ->
-    list_to_binary([list_to_integer(H, 16) || H <- string:lexemes(S, ":")]).
-
 %% An Ethernet frame from the root end to the namespace end (or back),
 %% padded to the 60-byte minimum, carrying Seq and a marker byte.
 frame(Dst, Src, Seq, Size) ->
-    Head = <<(mac(Dst))/binary, (mac(Src))/binary, ?ETYPE:16, Seq:32>>,
+    Head = <<(epcap_test_lib:mac(Dst))/binary, (epcap_test_lib:mac(Src))/binary,
+             ?ETYPE:16, Seq:32>>,
     Pad = max(0, Size - byte_size(Head)),
     <<Head/binary, (binary:copy(<<16#a5>>, Pad))/binary>>.
 
@@ -92,7 +86,7 @@ to_root(#{ns_mac := S, root_mac := D}, Seq, Size) -> frame(D, S, Seq, Size).
 
 %% A capture inside the namespace, on its veth end.
 ns_capture(Net, Extra) ->
-    {ok, P} = epcap:start_link([{exec, epcap_test_lib:ns_exec(Net)},
+    {ok, P} = epcap:start_link([{exec, epcap_netns:exec(Net)},
                                 {interface, maps:get(ns_if, Net)} | Extra]),
     P.
 
@@ -148,8 +142,8 @@ batch_inject_arrives(Config) ->
     N = 5000,
     Rx = ns_capture(Net, [{filter, filter()}]),
     Tx = root_capture(Net, [{inject, true}, {filter, "ether proto 0x1"}]),
-    send_paced(Tx, [to_ns(Net, I, 60) || I <- lists:seq(1, N)]),
-    Got = [seq(F) || F <- receive_packets(N, 2000)],
+    Got = [seq(F) || F <- send_received(Tx, [to_ns(Net, I, 60)
+                                              || I <- lists:seq(1, N)])],
     ?assertEqual(lists:seq(1, N), Got),
     {ok, #{injected := N}} = epcap:stats(Tx),
     %% A batch bigger than one command frame is split transparently.
@@ -286,42 +280,45 @@ set_filter_no_stale_packets(Config) ->
     Tx = ns_capture(Net, [{inject, true}, {filter, "ether proto 0x1"}]),
     Self = self(),
     Sender = spawn_link(fun() -> blast(Tx, Net, 0, Self) end),
-    timer:sleep(200),
-    flush(),
+    %% Traffic flows once the first packet comes.
+    receive {packet, _, _, _, _} -> ok after 5000 -> ct:fail(no_traffic) end,
+    epcap_test_lib:flush_packets(),
     ok = epcap:set_filter(Rx, "ether proto 0x88b5 and ether[17] & 1 = 0"),
     %% Packets taken before the change were sent to us before the reply,
     %% so they are all in the mailbox now: drop them.
-    flush(),
-    timer:sleep(300),
+    epcap_test_lib:flush_packets(),
+    %% Traffic goes on under the new filter until a hundred have come.
+    Under = receive_packets(100, 5000),
     Sender ! stop,
     receive {blasted, _} -> ok after 5000 -> ct:fail(sender_stuck) end,
-    After = [seq(F) || F <- receive_packets(1000000, 500)],
+    After = [seq(F) || F <- Under ++ receive_packets(1000000, 500)],
     ?assert(length(After) > 0),
     ?assertEqual([], [S || S <- After, S rem 2 =:= 1]),
     ok = epcap:stop(Tx),
     ok = epcap:stop(Rx).
 
 %% A veth queues at most netdev_max_backlog (1000) frames per CPU before
-%% the receiving side runs: send in slices a veth can take without loss.
-send_paced(Tx, Frames) when length(Frames) =< 250 ->
-    ok = epcap:send_batch(Tx, Frames);
-send_paced(Tx, Frames) ->
-    {Now, Later} = lists:split(250, Frames),
+%% the receiving side runs: send in slices a veth can take without loss,
+%% each once the capture has delivered the one before. What arrived.
+send_received(_, []) ->
+    [];
+send_received(Tx, Frames) ->
+    {Now, Later} = lists:split(min(250, length(Frames)), Frames),
     ok = epcap:send_batch(Tx, Now),
-    timer:sleep(2),
-    send_paced(Tx, Later).
+    Got = receive_packets(length(Now), 2000),
+    Got ++ send_received(Tx, Later).
 
+%% Background traffic until told to stop.
 blast(Tx, Net, Seq, Parent) ->
     receive
         stop -> Parent ! {blasted, Seq}
     after 0 ->
         ok = epcap:send_batch(Tx, [to_root(Net, Seq + I, 60) || I <- lists:seq(0, 99)]),
+        %% The load's pace, not a wait for anything: at most a batch a
+        %% millisecond keeps the load bounded on a small machine.
         timer:sleep(1),
         blast(Tx, Net, Seq + 100, Parent)
     end.
-
-flush() ->
-    receive {packet, _, _, _, _} -> flush() after 0 -> ok end.
 
 compile_without_capture(_Config) ->
     {ok, Prog} = epcap:compile("tcp port 80"),

@@ -110,18 +110,8 @@ end_per_suite(_Config) ->
 
 %% {ExitStatus, StdoutBytes}; stderr is kept apart (it is not the file).
 run(Exe, Args) ->
-    Port = open_port({spawn_executable, Exe},
-                     [{args, Args}, exit_status, binary, use_stdio, hide]),
-    run_loop(Port, []).
-
-run_loop(Port, Acc) ->
-    receive
-        {Port, {data, D}} -> run_loop(Port, [D | Acc]);
-        {Port, {exit_status, S}} -> {S, iolist_to_binary(lists:reverse(Acc))}
-    after 30000 ->
-        catch port_close(Port),
-        ct:fail(reader_timeout)
-    end.
+    epcap_test_lib:cmd(Exe, Args, #{stderr => keep, output => binary,
+                                    timeout => 30000}).
 
 tcpdump(Prec, File, Extra) ->
     run(os:find_executable("tcpdump"),
@@ -234,7 +224,9 @@ erlang_read(Path) ->
                 Result = read_all(E, []),
                 Why = receive {'DOWN', EMon, process, E, W} -> W
                       after 5000 -> still_running end,
-                timer:sleep(50), % a linked exit signal would have come
+                %% A duration is what is tested: no linked exit signal
+                %% has come within 50 ms of the end.
+                timer:sleep(50),
                 Self ! {self(), Result, Why, epcap:info(E)};
             {error, _} = Error ->
                 Self ! {self(), Error}
@@ -271,7 +263,9 @@ damage_ends_file_not_caller(Config) ->
     {ok, Pid} = epcap:start(self(), [{file, Path}, {active, 3}]),
     Ref = monitor(process, Pid),
     receive {epcap_passive, Pid} -> ok after 5000 -> ct:fail(not_passive) end,
-    timer:sleep(300), % the port has met the damage by now
+    %% The port has met the damage and exited (the capture is closed):
+    %% what it sent is held.
+    epcap_test_lib:wait_closed(Pid),
     ?assert(is_process_alive(Pid)),
     ok = epcap:setopts(Pid, [{active, true}]),
     {Packets, End} = read_all(Pid, []),

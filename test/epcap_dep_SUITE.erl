@@ -78,32 +78,19 @@ groups() ->
 %% Fixtures
 
 init_per_suite(Config) ->
-    case epcap_test_lib:require_root(Config) of
-        {skip, _} = Skip ->
-            Skip;
-        Config1 ->
-            case [E || E <- ["rebar3", "mix", "elixir", "git", "setcap",
-                             "sudo", "useradd", "userdel", "setpriv"],
-                       os:find_executable(E) =:= false] of
-                [] -> setup(Config1);
-                Missing -> skip_or_fail({not_installed, Missing})
-            end
-    end.
-
-skip_or_fail(Why) ->
-    case os:getenv("CI") of
-        "true" -> ct:fail(Why);
-        _ -> {skip, lists:flatten(io_lib:format("~p (make test-deps)", [Why]))}
+    case epcap_test_lib:require_tools(epcap_test_lib:require_root(Config),
+            ["rebar3", "mix", "elixir", "git", "setcap", "sudo", "useradd",
+             "userdel", "setpriv"]) of
+        {skip, _} = Skip -> Skip;
+        Config1 -> setup(Config1)
     end.
 
 setup(Config) ->
-    Tmp = string:trim(epcap_test_lib:run_ok("mktemp", ["-d", "/tmp/epcap-dep.XXXXXX"])),
-    ok = file:change_mode(Tmp, 8#755),
+    Tmp = epcap_test_install:temp_dir("dep"),
     Src = filename:join(Tmp, "epcap-src"),
-    snapshot(root(), Src),
-    User = "epcapdep" ++ integer_to_list(erlang:unique_integer([positive]) rem 100000),
-    epcap_test_lib:run_ok("useradd", ["--system", "--no-create-home",
-                                      "--shell", "/usr/sbin/nologin", User]),
+    snapshot(epcap_test_lib:root_dir(), Src),
+    User = "epcapdep" ++ os:getpid(),
+    epcap_test_install:add_user(User),
     Sample = filename:join(Tmp, "sample.pcap"),
     ok = epcap_samplegen:write_synthetic(Sample, 7, 60, #{}),
     ok = file:change_mode(Sample, 8#644),
@@ -114,22 +101,9 @@ setup(Config) ->
     [{tmp, Tmp}, {src, Src}, {user, User}, {sample, Sample}, {env, Env} | Config].
 
 end_per_suite(Config) ->
-    _ = file:delete(sudoers_file(Config)),
-    case ?config(user, Config) of
-        undefined -> ok;
-        User -> epcap_test_lib:run("userdel", [User])
-    end,
-    case ?config(tmp, Config) of
-        "/tmp/epcap-dep." ++ _ = Tmp -> epcap_test_lib:run("rm", ["-rf", Tmp]);
-        _ -> ok
-    end,
-    ok.
-
-root() ->
-    case os:getenv("EPCAP_ROOT") of
-        false -> filename:dirname(filename:dirname(epcap_opts:default_progname()));
-        R -> R
-    end.
+    epcap_test_install:remove_sudoers(sudoers_file(Config)),
+    epcap_test_install:remove_user(?config(user, Config)),
+    epcap_test_install:remove_temp_dir(?config(tmp, Config)).
 
 %% What `git clone' of the tree as it is would give: the files git
 %% tracks or would track, committed on branch main of a new repository.
@@ -142,7 +116,10 @@ snapshot(From, To) ->
               "commit -q -m snapshot", []).
 
 sudoers_file(Config) ->
-    "/etc/sudoers.d/epcap-dep-" ++ ?config(user, Config).
+    epcap_test_install:sudoers_file(sudoers_tag(Config)).
+
+sudoers_tag(Config) ->
+    "dep-" ++ ?config(user, Config).
 
 %% A shell command in Dir with the suite's environment: {Status, Output}.
 sh(Dir, Cmd, Config) ->
@@ -150,20 +127,8 @@ sh(Dir, Cmd, Config) ->
         true -> proplists:get_value(env, Config, []);
         false -> []
     end,
-    Port = open_port({spawn_executable, "/bin/sh"},
-                     [{args, ["-c", Cmd ++ " 2>&1"]}, {cd, Dir}, {env, Env},
-                      exit_status, binary, hide]),
-    sh_loop(Port, []).
-
-sh_loop(Port, Acc) ->
-    receive
-        {Port, {data, D}} -> sh_loop(Port, [D | Acc]);
-        {Port, {exit_status, S}} ->
-            {S, unicode:characters_to_list(iolist_to_binary(lists:reverse(Acc)))}
-    after 240000 ->
-        catch port_close(Port),
-        ct:fail({timeout, lists:reverse(Acc)})
-    end.
+    epcap_test_lib:sh(Cmd, #{cd => Dir, env => Env, timeout => 240000,
+                             output => unicode}).
 
 sh_ok(Dir, Cmd, Config) ->
     case sh(Dir, Cmd, Config) of
@@ -388,11 +353,10 @@ probe(Config) ->
     %% boot script's $ROOT is the release.
     Erts = filename:join(code:root_dir(), "erts-" ++ erlang:system_info(version)),
     Cmd = lists:flatten(io_lib:format(
-        "setpriv --reuid=~s --regid=~s --clear-groups env HOME=/tmp "
-        "ROOTDIR=~s BINDIR=~s/bin EMU=beam PROGNAME=erl ~s/bin/erlexec "
+        "~s env HOME=/tmp ROOTDIR=~s BINDIR=~s/bin EMU=beam PROGNAME=erl ~s/bin/erlexec "
         "-boot ~s -boot_var SYSTEM_LIB_DIR ~s -config ~s -noshell "
         "-run dep_probe main ~s lo",
-        [?config(user, Config), ?config(user, Config), Rel, Erts, Erts, Boot,
+        [as_user(Config), Rel, Erts, Erts, Boot,
          code:lib_dir(), SysConfig, ?config(sample, Config)])),
     {_, Out} = sh("/tmp", Cmd, []),
     ct:log("~s~n~s", [Cmd, Out]),
@@ -432,6 +396,10 @@ release_without_privileges(Config) ->
     %% sudo's words are in the reason, never on the console.
     ?assertEqual(nomatch, string:find(console(Out), "password")),
     ?assertEqual(nomatch, string:find(console(Out), "sudo")).
+
+%% The command prefix that runs what follows as the test user.
+as_user(Config) ->
+    epcap_test_install:as_user(?config(user, Config), ?config(user, Config), clear).
 
 %% What the console showed besides its result.
 console(Out) ->
@@ -497,9 +465,7 @@ release_install_sudo(Config) ->
     Rule = printed(Out, "the sudoers rule"),
     ?assertEqual("%" ++ ?config(user, Config) ++ " ALL=(root) NOPASSWD: " ++
                  Installed, Rule),
-    File = sudoers_file(Config),
-    ok = file:write_file(File, [Rule, "\n"]),
-    ok = file:change_mode(File, 8#440),
+    File = epcap_test_install:sudoers_rule(sudoers_tag(Config), Rule),
     printed_sys_config(Config, Out),
     try
         probe_installed(Config, Installed)
@@ -567,9 +533,8 @@ mix_release(Config, App, Name) ->
     %% The start script writes under tmp: let the user.
     sh_ok(Rel, "mkdir -p tmp && chmod 1777 tmp", []),
     Cmd = lists:flatten(io_lib:format(
-        "setpriv --reuid=~s --regid=~s --clear-groups env HOME=/tmp "
-        "~s/bin/~s eval 'IO.inspect(~s.count(~p))'",
-        [?config(user, Config), ?config(user, Config), Rel, Name,
+        "~s env HOME=/tmp ~s/bin/~s eval 'IO.inspect(~s.count(~p))'",
+        [as_user(Config), Rel, Name,
          string:titlecase(Name), ?config(sample, Config)])),
     {Status, Out} = sh("/tmp", Cmd, []),
     ct:log("~s~n~s", [Cmd, Out]),

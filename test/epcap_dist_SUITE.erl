@@ -35,7 +35,7 @@
     node_without_epcap/1
 ]).
 %% Run on the peer through rpc.
--export([send_burst/3]).
+-export([send_burst/4]).
 
 -define(BURST, 5000).
 %% How long a node's death may take to reach the owner.
@@ -131,7 +131,8 @@ peer_os_pid(Node) ->
 
 %% A UDP socket on the peer to receive the burst, so the datagrams are
 %% delivered rather than answered by ICMP; its port, and its owner (a
-%% process on the peer that keeps it open until told to stop).
+%% process on the peer that keeps it open until told to stop, and says
+%% when asked how many have arrived).
 peer_sink(Node) ->
     Self = self(),
     Pid = erlang:spawn(Node, fun() ->
@@ -139,52 +140,60 @@ peer_sink(Node) ->
                                    {recbuf, 1 bsl 20}]),
         {ok, Port} = inet:port(S),
         Self ! {sink, self(), Port},
-        receive stop -> gen_udp:close(S) end
+        sink_loop(S)
     end),
     receive {sink, Pid, Port} -> {Pid, Port}
     after 10000 -> ct:fail(no_sink_on_peer)
     end.
 
+%% On the peer: `{drain, From, K}' is answered once K more datagrams
+%% have arrived (`ok'), or with why they did not.
+sink_loop(S) ->
+    receive
+        {drain, From, K} ->
+            From ! {drained, self(), recv_n(S, K)},
+            sink_loop(S);
+        stop ->
+            gen_udp:close(S)
+    end.
+
+recv_n(_, 0) ->
+    ok;
+recv_n(S, K) ->
+    case gen_udp:recv(S, 0, 5000) of
+        {ok, _} -> recv_n(S, K - 1);
+        {error, Why} -> {error, Why, K}
+    end.
+
 filter(Port) ->
     "udp and dst port " ++ integer_to_list(Port).
 
-%% Runs on the peer: N datagrams to 127.0.0.1:Port, each carrying the
-%% tag and its sequence number, paced (a pause every 100) so the CPU's
-%% input backlog on lo (netdev_max_backlog, 1000) never overflows before
-%% the capture point. Returns how many went.
-send_burst(Port, N, Tag) ->
+%% Runs on the peer: N datagrams to the sink's Port, each carrying the
+%% tag and its sequence number, in slices of 100, each once the sink has
+%% the one before, so the CPU's input backlog on lo (netdev_max_backlog,
+%% 1000) never overflows before the capture point. Returns how many went.
+send_burst(Sink, Port, N, Tag) ->
     {ok, S} = gen_udp:open(0, [binary, {ip, {127, 0, 0, 1}}, {sndbuf, 1 bsl 20}]),
-    lists:foreach(fun(Seq) ->
-                          ok = gen_udp:send(S, {127, 0, 0, 1}, Port, <<Tag/binary, Seq:32>>),
-                          Seq rem 100 =:= 0 andalso timer:sleep(1)
-                  end, lists:seq(1, N)),
+    send_slices(S, Sink, Port, Tag, 1, N),
     gen_udp:close(S),
     N.
 
-%% Receive up to N packet messages from Pid within Ms in all.
-collect(Pid, N, Ms) ->
-    Deadline = erlang:monotonic_time(millisecond) + Ms,
-    collect(Pid, N, Deadline, []).
+send_slices(_, _, _, _, From, N) when From > N ->
+    ok;
+send_slices(S, Sink, Port, Tag, From, N) ->
+    To = min(N, From + 99),
+    [ok = gen_udp:send(S, {127, 0, 0, 1}, Port, <<Tag/binary, Seq:32>>)
+     || Seq <- lists:seq(From, To)],
+    Sink ! {drain, self(), To - From + 1},
+    receive {drained, Sink, ok} -> ok
+    after 10000 -> exit(sink_got_nothing)
+    end,
+    send_slices(S, Sink, Port, Tag, To + 1, N).
 
-collect(_, 0, _, Acc) ->
-    lists:reverse(Acc);
-collect(Pid, N, Deadline, Acc) ->
-    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
-    receive
-        {packet, Dlt, Time, Len, Frame} -> collect(Pid, N - 1, Deadline, [{Dlt, Time, Len, Frame} | Acc])
-    after Left -> lists:reverse(Acc)
-    end.
-
-ppid(OsPid) ->
-    {ok, Bin} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/stat"),
-    {Pos, 1} = lists:last(binary:matches(Bin, <<")">>)),
-    [_State, PPid | _] = binary:split(binary:part(Bin, Pos + 2, byte_size(Bin) - Pos - 2),
-                                      <<" ">>, [global]),
-    binary_to_integer(PPid).
-
-ancestors(1) -> [];
-ancestors(0) -> [];
-ancestors(OsPid) -> P = ppid(OsPid), [P | ancestors(P)].
+%% Up to N packets, `{Dlt, Time, Len, Frame}', within Ms in all.
+collect(N, Ms) ->
+    [{Dlt, Time, Len, Frame}
+     || {packet, Dlt, Time, Len, Frame} <- epcap_test_lib:collect(N, Ms)].
 
 no_exit_signal() ->
     receive
@@ -214,8 +223,9 @@ burst_arrives_at_remote_owner(Config) ->
                                   {filter, filter(Port)}, {snaplen, 256}]),
     ?assertEqual(Node, node(Pid)),
     Tag = rand:bytes(8),
-    ?BURST = erpc:call(Node, ?MODULE, send_burst, [Port, ?BURST, Tag], 60000),
-    Got = collect(Pid, ?BURST, 30000),
+    ?BURST = erpc:call(Node, ?MODULE, send_burst, [Sink, Port, ?BURST, Tag],
+                       60000),
+    Got = collect(?BURST, 30000),
     Seqs = [begin
                 #{dport := Port, payload := <<Tag:8/binary, Seq:32>>} =
                     epcap_test_lib:udp(Frame),
@@ -226,7 +236,7 @@ burst_arrives_at_remote_owner(Config) ->
     ct:pal("burst of ~b through ~p: got ~b, stats ~p", [?BURST, Node, length(Got), S]),
     ?assertEqual(length(Got), length(Seqs), not_all_udp_on_ethernet),
     ?assertEqual(lists:seq(1, ?BURST), Seqs),
-    ?assertEqual([], collect(Pid, 1, 200)),
+    ?assertEqual([], collect(1, 200)),
     ?assertMatch(#{dropped := 0, ifdropped := 0, delivered := ?BURST,
                    owner_delivered := ?BURST, held := 0}, S),
     %% On lo the kernel counts each packet twice, going out and coming
@@ -244,7 +254,7 @@ port_runs_on_the_peer(Config) ->
     {ok, Pid} = epcap:start_link([{node, Node}, {interface, "lo"}, {filter, "udp port 9"}]),
     {ok, #{os_pid := OsPid, source := live}} = epcap:info(Pid),
     PeerOs = peer_os_pid(Node),
-    Ancestors = ancestors(OsPid),
+    Ancestors = epcap_test_lib:ancestors(OsPid),
     ?assert(lists:member(PeerOs, Ancestors), {ancestors, Ancestors, peer, PeerOs}),
     ok = epcap:stop(Pid),
     ?assertEqual(ok, epcap_test_lib:wait_gone(OsPid, 2000)).
@@ -298,7 +308,7 @@ owner_death_stops_remote_port(Config) ->
     {ok, Pid} = epcap:start(Owner, [{node, Node}, {interface, "lo"}, {filter, filter(Port)}]),
     Ref = monitor(process, Pid),
     {ok, #{os_pid := OsPid}} = epcap:info(Pid),
-    1 = erpc:call(Node, ?MODULE, send_burst, [Port, 1, <<"one">>]),
+    1 = erpc:call(Node, ?MODULE, send_burst, [Sink, Port, 1, <<"one">>]),
     receive {owner_got, {packet, 1, _, _, F}} ->
             ?assertMatch(#{payload := <<"one", 1:32>>}, epcap_test_lib:udp(F))
     after 5000 -> ct:fail(owner_got_nothing)

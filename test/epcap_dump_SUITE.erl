@@ -136,7 +136,8 @@ rotate_by_time(Config) ->
     {ok, P} = epcap:start_link([{interface, "lo"}, {dump, Out},
                                 {dump_seconds, 1}, {dump_only, true},
                                 {filter, "udp dst port " ++ integer_to_list(Port)}]),
-    %% Twelve packets over about 2.6 seconds.
+    %% Twelve packets over about 2.6 seconds: a duration is what is
+    %% tested (files of one second each).
     [begin ok = gen_udp:send(S, {127, 0, 0, 1}, Port, <<I:32>>), timer:sleep(220) end
      || I <- lists:seq(1, 12)],
     ok = epcap:stop(P),
@@ -149,7 +150,7 @@ files_belong_to_the_unprivileged_user(Config) ->
     Out = filename:join(?config(dir, Config), "owned.pcap"),
     run([{file, ?config(sample, Config)}, {dump, Out}]),
     {ok, #file_info{uid = Uid}} = file:read_file_info(Out),
-    Nobody = list_to_integer(string:trim(os:cmd("id -u nobody"))),
+    Nobody = epcap_test_install:uid("nobody"),
     ?assertEqual(Nobody, Uid).
 
 unwritable_directory(Config) ->

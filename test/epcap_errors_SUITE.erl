@@ -65,14 +65,7 @@ init_per_testcase(_Case, Config) ->
 
 end_per_testcase(_Case, _Config) ->
     epcap_test_lib:stop_linked_epcaps(),
-    no_ports_left(3000).
-
-%% A port left behind fails the case (a crash here would only warn).
-no_ports_left(Ms) ->
-    case epcap_test_lib:wait_no_ports(Ms) of
-        ok -> ok;
-        {timeout, Pids} -> {fail, {epcap_ports_left, Pids}}
-    end.
+    epcap_test_lib:no_ports_left(3000).
 
 %%--------------------------------------------------------------------
 %% Cases
@@ -180,7 +173,8 @@ badarg_owner(_Config) ->
 
 %% Strings may be binaries (Elixir).
 binary_strings_file(Config) ->
-    File = pcap_file(Config, "bin.pcap", [udp_frame(<<"hello">>)]),
+    File = pcap_file(Config, "bin.pcap",
+                     [epcap_test_lib:udp_frame(<<"hello">>)]),
     {ok, Pid} = epcap:start_link([{file, list_to_binary(File)},
                                   {filter, <<"udp">>}]),
     Ref = monitor(process, Pid),
@@ -299,8 +293,8 @@ port_not_runnable_before_sudo(Config) ->
 %% Opening an interface without the right: permission_denied, with the
 %% fixes, not a generic capture error. The port runs as nobody.
 datalinks_permission_denied(_Config) ->
-    R = epcap:datalinks("lo", [{exec, "setpriv --reuid=nobody --regid=nogroup "
-                                      "--clear-groups"}]),
+    R = epcap:datalinks("lo", [{exec, epcap_test_install:as_user("nobody", "nogroup",
+                                                            clear)}]),
     ct:log("~p", [R]),
     ?assertMatch({error, {permission_denied, _}}, R),
     {error, {permission_denied, Msg}} = R,
@@ -319,13 +313,10 @@ port_messages_are_logger_events(Config) ->
         "receive {epcap, eof} -> ok end,"
         "{error, {bad_filter, _}} = epcap:start_link([{file, ~p}, {filter, \"tcp port\"}]),"
         "io:format(\"DONE~~n\"), halt().", [File, File])),
-    Erl = os:find_executable("erl"),
     Ebin = filename:dirname(code:which(epcap)),
-    Port = open_port({spawn_executable, Erl},
-                     [{args, ["-noshell", "-pa", Ebin, "-kernel", "logger_level",
-                              "info", "-eval", Expr]},
-                      exit_status, stderr_to_stdout, binary, hide]),
-    Out = collect_output(Port, []),
+    {_, Out} = epcap_test_lib:cmd(os:find_executable("erl"),
+        ["-noshell", "-pa", Ebin, "-kernel", "logger_level", "info",
+         "-eval", Expr], #{timeout => 20000, output => unicode}),
     ct:log("~s", [Out]),
     ?assertNotEqual(nomatch, string:find(Out, "DONE")),
     %% logger's lines start with LOGGER here; the port's own would start
@@ -334,15 +325,6 @@ port_messages_are_logger_events(Config) ->
                            string:prefix(L, "epcap:") =/= nomatch]),
     %% The -v logging arrived, as info events.
     ?assertNotEqual(nomatch, string:find(Out, "LOGGER epcap: sandbox:")).
-
-collect_output(Port, Acc) ->
-    receive
-        {Port, {data, D}} -> collect_output(Port, [D | Acc]);
-        {Port, {exit_status, _}} ->
-            unicode:characters_to_list(iolist_to_binary(lists:reverse(Acc)))
-    after 20000 ->
-        ct:fail({timeout, lists:reverse(Acc)})
-    end.
 
 %% A port that is not ready in time: {error, timeout}, and the port,
 %% once it does run, finds its input closed and goes away.
@@ -417,16 +399,5 @@ write(Config, Name, Bin) ->
 
 %% A pcap file with the given Ethernet frames.
 pcap_file(Config, Name, Frames) ->
-    Records = [<<1700000000:32/little, I:32/little,
-                 (byte_size(F)):32/little, (byte_size(F)):32/little,
-                 F/binary>>
-               || {I, F} <- lists:zip(lists:seq(1, length(Frames)), Frames)],
-    write(Config, Name, [epcap_test_lib:pcap_global_header() | Records]).
-
-udp_frame(Payload) ->
-    UdpLen = 8 + byte_size(Payload),
-    IpLen = 20 + UdpLen,
-    <<0:48, 0:48, 16#0800:16,
-      4:4, 5:4, 0, IpLen:16, 0:16, 0:16, 64, 17, 0:16,
-      127, 0, 0, 1, 127, 0, 0, 1,
-      1234:16, 5678:16, UdpLen:16, 0:16, Payload/binary>>.
+    epcap_test_lib:pcap_file(filename:join(?config(priv_dir, Config), Name),
+                             Frames).

@@ -65,17 +65,12 @@ end_per_group(_, _Config) ->
 init_per_testcase(Case, Config) when Case =:= icmp_ping_namespace;
                                      Case =:= icmp_ping_command_line;
                                      Case =:= icmp_ping_no_reply ->
-    [{net, epcap_test_lib:netns_setup()} | Config];
+    epcap_netns:init_case(Config);
 init_per_testcase(_Case, Config) ->
     Config.
 
 end_per_testcase(_Case, Config) ->
-    epcap_test_lib:stop_linked_epcaps(),
-    case proplists:get_value(net, Config) of
-        undefined -> ok;
-        Net -> epcap_test_lib:netns_teardown(Net)
-    end,
-    ok.
+    epcap_netns:end_case(Config).
 
 %%--------------------------------------------------------------------
 %% Helpers
@@ -112,22 +107,8 @@ magic(File) ->
 run_erl(Eval, Env, Timeout) ->
     Args = ["-noshell", "-pa", code_dir(epcap), "-pa", code_dir(sniff),
             "-eval", Eval],
-    Port = open_port({spawn_executable, os:find_executable("erl")},
-                     [{args, Args}, {env, Env}, exit_status, stderr_to_stdout,
-                      binary, hide]),
-    Deadline = erlang:monotonic_time(millisecond) + Timeout,
-    run_loop(Port, Deadline, []).
-
-run_loop(Port, Deadline, Acc) ->
-    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
-    receive
-        {Port, {data, D}} -> run_loop(Port, Deadline, [D | Acc]);
-        {Port, {exit_status, S}} ->
-            {S, binary_to_list(iolist_to_binary(lists:reverse(Acc)))}
-    after Left ->
-        catch port_close(Port),
-        ct:fail({erl_timeout, iolist_to_binary(lists:reverse(Acc))})
-    end.
+    epcap_test_lib:cmd(os:find_executable("erl"), Args,
+                       #{env => Env, timeout => Timeout}).
 
 code_dir(Mod) ->
     filename:dirname(code:which(Mod)).
@@ -393,7 +374,7 @@ icmp_ping_command_line(Config) ->
 %% the wait, and the command line says so with status 1.
 icmp_ping_no_reply(Config) ->
     Net = #{ns_addr := Target} = ?config(net, Config),
-    epcap_test_lib:ns_run_ok(Net, ["sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1"]),
+    epcap_netns:run_ok(Net, ["sysctl", "-qw", "net.ipv4.icmp_echo_ignore_all=1"]),
     T0 = erlang:monotonic_time(millisecond),
     {ok, R} = icmp_ping:ping(Target, #{count => 3, interval => 50, wait => 500}),
     Took = erlang:monotonic_time(millisecond) - T0,

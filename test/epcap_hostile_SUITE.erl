@@ -62,16 +62,15 @@ all() ->
 %%--------------------------------------------------------------------
 %% Fixtures
 
-init_per_suite(Config) ->
-    case epcap_test_lib:require_root(Config) of
+init_per_suite(Config0) ->
+    case epcap_test_lib:require_tools(epcap_test_lib:require_root(Config0),
+            ["setpriv", "setcap", "sudo", "visudo", "useradd", "userdel",
+             "mkfifo"]) of
         {skip, _} = Skip ->
             Skip;
-        Config1 ->
-            [need(E) || E <- ["setpriv", "setcap", "sudo", "visudo",
-                              "useradd", "userdel", "mkfifo"]],
-            ensure_user(),
-            Dir = string:trim(sh_ok("mktemp -d /tmp/epcap-hostile.XXXXXX")),
-            ok = file:change_mode(Dir, 8#755),
+        Config ->
+            epcap_test_install:add_user(user()),
+            Dir = epcap_test_install:temp_dir("hostile"),
             Home = filename:join(Dir, "home"),
             RootOnly = filename:join(Dir, "rootonly"),
             ok = file:make_dir(Home),
@@ -79,12 +78,9 @@ init_per_suite(Config) ->
             ok = file:change_mode(RootOnly, 8#700),
             sh_ok("chown " ++ user() ++ ":" ++ user() ++ " " ++ Home ++
                   " && chmod 700 " ++ Home),
-            Bins = maps:from_list([{K, install(Dir, K)} || K <- ?KINDS]),
-            Sudoers = "/etc/sudoers.d/epcap-hostile-" ++ os:getpid(),
-            ok = file:write_file(Sudoers, [user(), " ALL=(root) NOPASSWD: ",
-                                           maps:get(sudo, Bins), "\n"]),
-            ok = file:change_mode(Sudoers, 8#440),
-            sh_ok("visudo -c -q -f " ++ Sudoers),
+            Bins = epcap_test_install:copies(Dir, ?KINDS),
+            Sudoers = epcap_test_install:sudoers("hostile-" ++ os:getpid(),
+                                            {user(), maps:get(sudo, Bins)}),
             Sample = filename:join(Home, "sample.pcap"),
             ok = epcap_samplegen:write_synthetic(Sample, 50, 60, #{}),
             Secret = filename:join(RootOnly, "secret.pcap"),
@@ -95,22 +91,17 @@ init_per_suite(Config) ->
             _ = file:delete(?POLICY),
             [{dir, Dir}, {home, Home}, {rootonly, RootOnly}, {bins, Bins},
              {sudoers, Sudoers}, {sample, Sample}, {secret, Secret},
-             {saved_policy, SavedPolicy} | Config1]
+             {saved_policy, SavedPolicy} | Config]
     end.
 
 end_per_suite(Config) ->
-    _ = file:delete(?config(sudoers, Config)),
+    epcap_test_install:remove_sudoers(?config(sudoers, Config)),
     case ?config(saved_policy, Config) of
         {ok, _} -> sh_ok("install -o root -g root -m 0644 /dev/null " ++ ?POLICY);
         _ -> _ = file:delete(?POLICY)
     end,
-    case ?config(dir, Config) of
-        "/tmp/epcap-hostile." ++ _ = Dir -> sh("rm -rf " ++ Dir);
-        _ -> ok
-    end,
-    sh("pkill -KILL -u " ++ user()),
-    sh("userdel " ++ user()),
-    ok.
+    epcap_test_install:remove_temp_dir(?config(dir, Config)),
+    epcap_test_install:remove_user(user()).
 
 init_per_testcase(_Case, Config) ->
     Canary = "/tmp/epcap-hostile-canary-" ++
@@ -126,49 +117,19 @@ end_per_testcase(_Case, Config) ->
 %% never delete each other's user.
 user() -> "epcaph" ++ os:getpid().
 
-need(Exe) ->
-    os:find_executable(Exe) =/= false orelse ct:fail({not_installed, Exe}).
-
-ensure_user() ->
-    case sh("id -u " ++ user()) of
-        {0, _} -> ok;
-        _ -> sh_ok("useradd --system --user-group --no-create-home "
-                   "--shell /usr/sbin/nologin " ++ user())
-    end.
-
-%% chmod before setcap: a chmod may clear capabilities.
-install(Dir, Kind) ->
-    Sub = filename:join(Dir, atom_to_list(Kind)),
-    ok = file:make_dir(Sub),
-    ok = file:change_mode(Sub, 8#755),
-    Bin = filename:join(Sub, "epcap"),
-    {ok, _} = file:copy(epcap_opts:default_progname(), Bin),
-    ok = file:change_mode(Bin, 8#755),
-    case Kind of
-        caps -> sh_ok("setcap cap_net_raw,cap_net_admin+ep " ++ Bin);
-        setuid -> ok = file:change_mode(Bin, 8#4755);
-        sudo -> ok
-    end,
-    Bin.
-
 %%--------------------------------------------------------------------
 %% Helpers
 
-sh(Cmd) -> epcap_test_lib:run("sh", ["-c", Cmd], 30000).
+sh(Cmd) -> epcap_test_lib:sh(Cmd, #{timeout => 30000}).
 
-sh_ok(Cmd) ->
-    case sh(Cmd) of
-        {0, Out} -> Out;
-        {S, Out} -> ct:fail({command_failed, Cmd, S, Out})
-    end.
+sh_ok(Cmd) -> epcap_test_lib:sh_ok(Cmd, #{timeout => 30000}).
 
 q(S) -> "'" ++ S ++ "'".
 
 %% The command line that runs the copy of Kind as the hostile user.
 as_user(Config, Kind) ->
     Bin = maps:get(Kind, ?config(bins, Config)),
-    Who = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
-          " --init-groups -- ",
+    Who = epcap_test_install:as_user(user(), user(), init) ++ " -- ",
     case Kind of
         sudo -> Who ++ "sudo -n " ++ Bin;
         _ -> Who ++ Bin
@@ -184,35 +145,57 @@ assert_refused(Status, {S, Out}, Words) ->
     [?assertNotEqual(nomatch, string:find(Out, W)) || W <- Words],
     Out.
 
-uid() -> list_to_integer(string:trim(sh_ok("id -u " ++ user()))).
+uid() -> epcap_test_install:uid(user()).
 
 file_in(Config, Name) -> filename:join(?config(home, Config), Name).
 
 exists(Path) -> element(1, file:read_link_info(Path)) =:= ok.
 
-proc_status(OsPid) ->
-    {ok, B} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/status"),
-    maps:from_list([list_to_tuple([string:trim(F) || F <- string:split(L, ":")])
-                    || L <- string:split(binary_to_list(B), "\n", all),
-                       string:find(L, ":") =/= nomatch]).
+%% The OS pid of the epcap program whose command line mentions Marker,
+%% once it runs.
+wait_port_pid(Marker) ->
+    epcap_test_lib:wait_until({port_program, Marker}, fun() ->
+        Out = sh_ok("pgrep -f -- " ++ q("epcap.*" ++ Marker) ++ " || true"),
+        Pids = [list_to_integer(P) || P <- string:lexemes(Out, "\n")],
+        case [P || P <- Pids, epcap_test_lib:runs_epcap(P)] of
+            [P | _] -> P;
+            [] -> false
+        end
+    end, 5000).
 
-%% The OS pid of the epcap program whose command line mentions Marker.
-wait_port_pid(Marker, Tries) when Tries > 0 ->
-    Out = sh_ok("pgrep -f -- " ++ q("epcap.*" ++ Marker) ++ " || true"),
-    Pids = [list_to_integer(P) || P <- string:lexemes(Out, "\n")],
-    Ours = [P || P <- Pids, is_port_program(P)],
-    case Ours of
-        [P | _] -> P;
-        [] -> timer:sleep(100), wait_port_pid(Marker, Tries - 1)
-    end;
-wait_port_pid(Marker, _) ->
-    ct:fail({port_not_found, Marker}).
+%% What /proc/PID/io says an OS process has read or written so far
+%% (rchar, wchar: bytes). Root may read it whoever the process runs as.
+io(OsPid, Field) ->
+    {ok, B} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/io"),
+    {match, [N]} = re:run(B, Field ++ ": ([0-9]+)",
+                          [{capture, all_but_first, list}]),
+    list_to_integer(N).
 
-is_port_program(Pid) ->
-    case file:read_link("/proc/" ++ integer_to_list(Pid) ++ "/exe") of
-        {ok, Exe} -> filename:basename(Exe) =:= "epcap";
+%% Whether an OS process sleeps in a read of a pipe or FIFO.
+in_pipe_read(OsPid) ->
+    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/wchan") of
+        {ok, W} -> binary:match(W, <<"pipe">>) =/= nomatch;
         _ -> false
     end.
+
+wait_in_pipe_read(OsPid) ->
+    epcap_test_lib:wait_until({in_pipe_read, OsPid},
+                              fun() -> in_pipe_read(OsPid) end, 5000).
+
+wait_written(OsPid, Bytes) ->
+    epcap_test_lib:wait_until({written, OsPid, Bytes}, fun() ->
+        io(OsPid, "wchar") >= Bytes
+    end, 5000).
+
+%% CPU time an OS process has used so far, in clock ticks.
+cpu_ticks(OsPid) ->
+    {ok, B} = file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/stat"),
+    {Pos, 1} = lists:last(binary:matches(B, <<")">>)),
+    Fields = binary:split(binary:part(B, Pos + 2, byte_size(B) - Pos - 2),
+                          <<" ">>, [global]),
+    %% Fields 14 and 15 of stat (utime, stime); state is field 3.
+    binary_to_integer(lists:nth(12, Fields)) +
+        binary_to_integer(lists:nth(13, Fields)).
 
 %%--------------------------------------------------------------------
 %% Cases
@@ -234,7 +217,11 @@ special_sources_refused(Config) ->
          assert_refused(66, port(Config, K, "-L -i " ++ q(S)),
                         ["network interface"])
      end || K <- ?KINDS, S <- Sources],
-    timer:sleep(200),
+    %% Whatever an attempt started as the user has ended (pgrep finds
+    %% none of theirs) before the canary's absence is worth a look.
+    epcap_test_lib:wait_until(user_processes_ended, fun() ->
+        element(1, sh("pgrep -u " ++ user())) =:= 1
+    end, 5000),
     ?assertNot(exists(Canary)).
 
 %% -D shows a caller who is not root only what it may open; root sees
@@ -340,8 +327,8 @@ blocked_start_is_the_caller_and_killable(Config) ->
          sh_ok("mkfifo " ++ Fifo ++ " && chown " ++ user() ++ " " ++ Fifo),
          {0, _} = sh(as_user(Config, K) ++ " -r " ++ Fifo ++
                      " -w /dev/null </dev/null >/dev/null 2>&1 &"),
-         Pid = wait_port_pid(Fifo, 50),
-         St = proc_status(Pid),
+         Pid = wait_port_pid(Fifo),
+         St = epcap_test_lib:proc_status(Pid),
          ct:log("~s ~s: ~p", [K, Sig, St]),
          ?assertEqual([Uid, Uid, Uid, Uid],
                       string:lexemes(maps:get("Uid", St), "\t ")),
@@ -362,7 +349,7 @@ parent_death_ends_a_blocked_start(Config) ->
                        " -w /dev/null </dev/null >/dev/null 2>&1 & "
                        "exec sleep 30' >/dev/null 2>&1 & echo $!"),
          Parent = string:trim(Out),
-         Pid = wait_port_pid(Fifo, 50),
+         Pid = wait_port_pid(Fifo),
          sh_ok("kill -KILL " ++ Parent),
          ?assertEqual(ok, epcap_test_lib:wait_gone(Pid, 3000))
      end || K <- [setuid, caps]].
@@ -396,14 +383,25 @@ forged_sigsys_ignored(Config) ->
 fifo_read_stays_killable(Config) ->
     [begin
          Fifo = file_in(Config, "fifo-mid-" ++ atom_to_list(K)),
+         Go = file_in(Config, "fifo-go-" ++ atom_to_list(K)),
          Out = file_in(Config, "fifo-mid-" ++ atom_to_list(K) ++ ".pcap"),
-         sh_ok("mkfifo " ++ Fifo ++ " && chown " ++ user() ++ " " ++ Fifo),
-         {0, _} = sh("((cat " ++ ?config(sample, Config) ++ "; sleep 20) > " ++
-                     Fifo ++ ") </dev/null >/dev/null 2>&1 &"),
+         sh_ok("mkfifo " ++ Fifo ++ " " ++ Go ++ " && chown " ++ user() ++
+               " " ++ Fifo),
+         %% The writer starts once told to (Go), so the port is seen
+         %% waiting for the file before it and after it.
+         {0, _} = sh("((read go < " ++ Go ++ "; cat " ++ ?config(sample, Config) ++
+                     "; sleep 20) > " ++ Fifo ++ ") </dev/null >/dev/null 2>&1 &"),
          {0, _} = sh(as_user(Config, K) ++ " -r " ++ Fifo ++ " -w " ++ Out ++
                      " </dev/null >/dev/null 2>&1 &"),
-         Pid = wait_port_pid(Fifo, 50),
-         timer:sleep(500),
+         Pid = wait_port_pid(Fifo),
+         wait_in_pipe_read(Pid),
+         Before = io(Pid, "rchar"),
+         sh_ok("echo go > " ++ Go),
+         %% It has read everything the writer gave and waits for more.
+         Size = filelib:file_size(?config(sample, Config)),
+         epcap_test_lib:wait_until({read, Fifo}, fun() ->
+             io(Pid, "rchar") - Before >= Size andalso in_pipe_read(Pid)
+         end, 5000),
          sh_ok("kill -TERM " ++ integer_to_list(Pid)),
          ?assertEqual(ok, epcap_test_lib:wait_gone(Pid, 3000)),
          {ok, #{packets := Ps}} = epcap_samplegen:read(Out),
@@ -419,11 +417,13 @@ stuck_reader_stays_killable(Config) ->
          Marker = "udp dst port " ++ integer_to_list(UPort),
          {0, _} = sh("(" ++ as_user(Config, K) ++ " -i lo -w - " ++ Marker ++
                      " </dev/null 2>/dev/null | sleep 30) >/dev/null 2>&1 &"),
-         Pid = wait_port_pid(Marker, 50),
-         timer:sleep(300),
+         Pid = wait_port_pid(Marker),
+         %% Capturing once the file header is out; holding traffic once
+         %% packets follow it.
+         wait_written(Pid, 24),
          [ok = gen_udp:send(S, {127, 0, 0, 1}, UPort, binary:copy(<<0>>, 1400))
           || _ <- lists:seq(1, 400)],
-         timer:sleep(300),
+         wait_written(Pid, 25),
          sh_ok("kill -TERM " ++ integer_to_list(Pid)),
          ?assertEqual(ok, epcap_test_lib:wait_gone(Pid, 5000))
      end || K <- [setuid, caps]],
@@ -443,9 +443,13 @@ long_filter_compile_stays_killable(Config) ->
          receive {Port, {data, <<1, _/binary>>}} -> ok
          after 10000 -> ct:fail(no_ready)
          end,
-         true = port_command(Port, [<<4, 7:32>>, Expr]),
-         timer:sleep(1500),
          {os_pid, OsPid} = erlang:port_info(Port, os_pid),
+         Ticks = cpu_ticks(OsPid),
+         true = port_command(Port, [<<4, 7:32>>, Expr]),
+         %% Compiling: half a second of CPU spent since the command.
+         epcap_test_lib:wait_until(compiling, fun() ->
+             cpu_ticks(OsPid) - Ticks >= 50
+         end, 30000),
          sh_ok("kill -TERM " ++ integer_to_list(OsPid)),
          ?assertEqual(0, port_exit(Port, 3000))
      end || K <- [setuid, caps]].
@@ -480,7 +484,7 @@ normal_use_works(Config) ->
          {0, _} = sh(as_user(Config, K) ++ " -i lo -c 3 -w " ++ Out ++
                      " udp dst port " ++ integer_to_list(UPort) ++
                      " </dev/null >/dev/null 2>&1 &"),
-         Pid = wait_port_pid(Out, 50),
+         Pid = wait_port_pid(Out),
          send_until_gone(S, UPort, Pid, 100),
          {ok, Info} = file:read_file_info(Out),
          ?assertEqual(uid(), Info#file_info.uid),
@@ -516,8 +520,8 @@ erlang_sees_the_start(Config) ->
     Expect = #{setuid => setuid, caps => file_capabilities, sudo => sudo},
     [begin
          Bin = maps:get(K, ?config(bins, Config)),
-         Exec = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
-                " --init-groups" ++ case K of sudo -> " sudo -n"; _ -> "" end,
+         Exec = epcap_test_install:as_user(user(), user(), init) ++
+                case K of sudo -> " sudo -n"; _ -> "" end,
          {ok, Pid} = epcap:start([{progname, Bin}, {exec, Exec},
                                   {interface, "lo"}, {filter, "udp port 9"}]),
          {ok, Info} = epcap:info(Pid),

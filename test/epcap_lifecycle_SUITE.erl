@@ -69,14 +69,7 @@ end_per_testcase(_Case, Config) ->
         undefined -> ok;
         S -> gen_udp:close(S)
     end,
-    no_ports_left(1000).
-
-%% A port left behind fails the case (a crash here would only warn).
-no_ports_left(Ms) ->
-    case epcap_test_lib:wait_no_ports(Ms) of
-        ok -> ok;
-        {timeout, Pids} -> {fail, {epcap_ports_left, Pids}}
-    end.
+    epcap_test_lib:no_ports_left(1000).
 
 %%--------------------------------------------------------------------
 %% Owner death
@@ -305,9 +298,9 @@ start_stop_cycles(Config) ->
 %% and the port is gone. Repeated: the port's exit races with the
 %% server's last messages to it.
 file_eof_ends_process(Config) ->
-    Frames = [udp_frame(<<I:32>>) || I <- lists:seq(1, 50)],
-    File = filename:join(?config(priv_dir, Config), "fifty.pcap"),
-    ok = file:write_file(File, pcap(Frames)),
+    Frames = [epcap_test_lib:udp_frame(<<I:32>>) || I <- lists:seq(1, 50)],
+    File = epcap_test_lib:pcap_file(
+             filename:join(?config(priv_dir, Config), "fifty.pcap"), Frames),
     [begin
          {ok, Pid} = epcap:start_link([{file, File}]),
          Mon = monitor(process, Pid),
@@ -329,17 +322,6 @@ file_eof_ends_process(Config) ->
 
 %%--------------------------------------------------------------------
 %% Helpers
-
-pcap(Frames) ->
-    [epcap_test_lib:pcap_global_header() |
-     [<<1700000000:32/little, 0:32/little, (byte_size(F)):32/little,
-        (byte_size(F)):32/little, F/binary>> || F <- Frames]].
-
-udp_frame(Payload) ->
-    UdpLen = 8 + byte_size(Payload),
-    <<0:48, 0:48, 16#0800:16, 4:4, 5:4, 0, (20 + UdpLen):16, 0:32, 64, 17,
-      0:16, 127, 0, 0, 1, 127, 0, 0, 1, 1234:16, 5678:16, UdpLen:16, 0:16,
-      Payload/binary>>.
 
 lo_opts(Config) ->
     [{interface, "lo"},

@@ -60,32 +60,23 @@ init_per_testcase(loopback_max_udp, Config) ->
 init_per_testcase(interface_without_ipv4, Config) ->
     %% A second pair whose namespace end has no address at all; the root
     %% side resolves 10.231.X.6 to it so frames can be sent there.
-    Net = epcap_test_lib:netns_setup(),
+    Net = epcap_netns:setup(),
     X = maps:get(x, Net),
-    try epcap_test_lib:netns_add_veth(Net, #{index => 1,
-            root_addr => epcap_test_lib:addr(X, 5), ns_addr => undefined,
-            ns_target => epcap_test_lib:addr(X, 6)}) of
+    try epcap_netns:add_veth(Net, #{index => 1,
+            root_addr => epcap_netns:addr(X, 5), ns_addr => undefined,
+            ns_target => epcap_netns:addr(X, 6)}) of
         Bare -> [{net, Bare} | Config]
     catch
         C:E:St ->
-            epcap_test_lib:netns_teardown(Net),
+            epcap_netns:teardown(Net),
             erlang:raise(C, E, St)
     end;
 init_per_testcase(_Case, Config) ->
-    [{net, epcap_test_lib:netns_setup()} | Config].
+    epcap_netns:init_case(Config).
 
 end_per_testcase(_Case, Config) ->
-    %% A failed case may leave its (linked) epcap running.
-    epcap_test_lib:stop_linked_epcaps(),
-    epcap_test_lib:netns_teardown(proplists:get_value(net, Config)),
-    no_ports_left(1000).
-
-%% A port left behind fails the case (a crash here would only warn).
-no_ports_left(Ms) ->
-    case epcap_test_lib:wait_no_ports(Ms) of
-        ok -> ok;
-        {timeout, Pids} -> {fail, {epcap_ports_left, Pids}}
-    end.
+    epcap_netns:end_case(Config),
+    epcap_test_lib:no_ports_left(1000).
 
 %%--------------------------------------------------------------------
 %% Cases
@@ -264,6 +255,8 @@ adaptive_light_burst_light(Config) ->
     Send = fun(Seqs, Pace) ->
         [begin
              ok = gen_udp:send(S, Dst, Port, <<Tag:32, Seq:32, Pad/binary>>),
+             %% The rate is what is tested: a fixed pause makes a phase
+             %% light enough for the immediate ring.
              Pace > 0 andalso timer:sleep(Pace)
          end || Seq <- Seqs]
     end,
@@ -278,7 +271,7 @@ adaptive_light_burst_light(Config) ->
     Seqs = [Seq || P <- Pkts,
                    #{payload := <<T:32, Seq:32, _/binary>>} <- [packet_udp(P)],
                    T =:= Tag],
-    {ok, St} = settled_stats(Pid),
+    St = epcap_test_lib:settled_stats(Pid),
     #{received := R, dropped := D, delivered := Dl} = St,
     Report = #{sent => Total, got => length(Pkts), stats => St},
     ct:pal("adaptive: ~p", [Report]),
@@ -297,7 +290,7 @@ adaptive_light_burst_light(Config) ->
 direct_owner_reads_port(Config) ->
     Net = ?config(net, Config),
     Port = epcap_test_lib:random_port(),
-    {ok, C} = epcap:open([{exec, epcap_test_lib:ns_exec(Net)},
+    {ok, C} = epcap:open([{exec, epcap_netns:exec(Net)},
                           {interface, maps:get(ns_if, Net)},
                           {filter, dport_filter(Port)}, {timeout, immediate}]),
     %% Sent from another process while this one reads: recv/2 is what
@@ -345,7 +338,7 @@ check_burst(Pid, Tag, Timeout) ->
                    #{payload := <<T:32, Seq:32, _/binary>>} <- [packet_udp(P)],
                    T =:= Tag],
     Extra = collect(1, 200),
-    {ok, S} = settled_stats(Pid),
+    S = epcap_test_lib:settled_stats(Pid),
     #{received := R, dropped := D, delivered := Dl, owner_delivered := Od} = S,
     Report = #{got => length(Pkts), stats => S, extra => length(Extra)},
     ?BURST =:= R orelse ct:fail({kernel_saw_other_count, Report}),
@@ -356,25 +349,14 @@ check_burst(Pid, Tag, Timeout) ->
     ct:pal("burst of ~b: delivered ~b, dropped by the kernel ~b", [?BURST, Dl, D]),
     ok = epcap:stop(Pid).
 
-settled_stats(Pid) ->
-    settled_stats(Pid, undefined, 50).
-
-settled_stats(_, Last, 0) ->
-    Last;
-settled_stats(Pid, Last, Tries) ->
-    case epcap:stats(Pid) of
-        Last -> Last;
-        New -> timer:sleep(100), settled_stats(Pid, New, Tries - 1)
-    end.
-
 %% An interface without IPv4 has no netmask; a filter still compiles and
 %% the capture works.
 interface_without_ipv4(Config) ->
     Net = ?config(net, Config),
     NsIf = maps:get(ns_if, Net),
-    ?assertNot(epcap_test_lib:ns_has_ipv4(Net, NsIf)),
+    ?assertNot(epcap_netns:has_ipv4(Net, NsIf)),
     Port = epcap_test_lib:random_port(),
-    {ok, Pid} = epcap:start_link([{exec, epcap_test_lib:ns_exec(Net)},
+    {ok, Pid} = epcap:start_link([{exec, epcap_netns:exec(Net)},
                                   {interface, NsIf}, {filter, "udp"}]),
     S = epcap_test_lib:udp_socket(maps:get(root_addr, Net)),
     Dst = epcap_test_lib:parse_ip(maps:get(ns_target, Net)),
@@ -390,7 +372,7 @@ interface_without_ipv4(Config) ->
 %% Helpers
 
 start_ns(Net, Opts) ->
-    epcap:start_link([{exec, epcap_test_lib:ns_exec(Net)},
+    epcap:start_link([{exec, epcap_netns:exec(Net)},
                       {interface, maps:get(ns_if, Net)} | Opts]).
 
 dport_filter(Port) ->
@@ -420,7 +402,7 @@ start_direction(Net, Direction) ->
 %% the socket has it, so it has passed the capture point.
 send_from_ns(Net, S, InPort) ->
     Payload = "in-" ++ integer_to_list(rand:uniform(1 bsl 30)),
-    epcap_test_lib:ns_udp_send(Net, maps:get(root_addr, Net), InPort, Payload),
+    epcap_netns:udp_send(Net, maps:get(root_addr, Net), InPort, Payload),
     Bin = list_to_binary(Payload),
     {ok, {_, _, Bin}} = gen_udp:recv(S, 0, 2000),
     Bin.

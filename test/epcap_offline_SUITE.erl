@@ -241,8 +241,8 @@ passive_owner_outlives_eof(Config) ->
     {ok, Pid} = epcap:start_link([{file, File}, {active, 100}]),
     Ref = monitor(process, Pid),
     receive {epcap_passive, Pid} -> ok after 5000 -> ct:fail(not_passive) end,
-    %% Long enough for the port to read everything and exit.
-    timer:sleep(500),
+    %% The port has read everything and exited (the capture is closed).
+    epcap_test_lib:wait_closed(Pid),
     Early = drain(),
     ?assertEqual(100, length(Early)),
     ?assertNot(lists:member({epcap, eof}, Early)),

@@ -106,10 +106,19 @@ numeric_strings_test() ->
     ?assertEqual(["-s", "64", "-B", "1048576", "-t", "250", "--cluster-id", "2"],
                  argv([{snaplen, "64"}, {buffer, <<"1048576">>}, {timeout, "250"},
                        {cluster_id, "2"}])),
-    ?assertEqual(["-t", "infinity"], argv([{timeout, "-1"}])).
+    ?assertEqual(["-t", "adaptive"], argv([{timeout, "-1"}])).
 
-timeout_minus_one_is_infinity_test() ->
-    ?assertEqual(["-t", "infinity"], argv([{timeout, -1}])).
+%% Issue 17, item 5: the classic's -1 ("no timeout") would leave a quiet
+%% interface's packets in the kernel and stop/1 would lose them: it is
+%% the adaptive default, with a warning that says so; infinity itself
+%% stays, with a warning too.
+timeout_minus_one_is_the_default_test() ->
+    ?assertEqual(["-t", "adaptive"], argv([{timeout, -1}])),
+    {ok, #{warnings := [W]}} = parse([{timeout, -1}]),
+    ?assertNotEqual(nomatch, string:find(W, "stop/1 would lose them")),
+    {ok, #{warnings := [I]}} = parse([{timeout, infinity}]),
+    ?assertNotEqual(nomatch, string:find(I, "never delivered")),
+    {ok, #{warnings := []}} = parse([{timeout, 5}]).
 
 small_buffer_raised_test() ->
     {ok, C} = parse([{buffer, 1024}]),

@@ -37,8 +37,14 @@ child_spec_under_supervisor(Config) ->
     {ok, Sup} = supervisor:start_link(?MODULE, [Spec]),
     N = length(epcap_test_lib:file_packets()),
     ?assertEqual(length(epcap_samplegen:sample_packets()), N),
-    timer:sleep(200),
-    ?assertMatch([{sample, undefined, worker, _}], supervisor:which_children(Sup)),
+    %% The child has ended and stays so: a restart would have put a new
+    %% pid in its place before which_children could see none.
+    epcap_test_lib:wait_until(child_ended, fun() ->
+        case supervisor:which_children(Sup) of
+            [{sample, undefined, worker, _}] -> true;
+            _ -> false
+        end
+    end, 5000),
     unlink(Sup),
     exit(Sup, shutdown).
 

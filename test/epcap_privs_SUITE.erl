@@ -35,7 +35,7 @@
     explicit_chroot_needs_the_capability/1
 ]).
 
--define(NOBODY, "setpriv --reuid=nobody --regid=nogroup --clear-groups").
+-define(NOBODY, epcap_test_install:as_user("nobody", "nogroup", clear)).
 -define(ZERO, "0000000000000000").
 
 all() ->
@@ -50,18 +50,16 @@ all() ->
 %%--------------------------------------------------------------------
 %% Fixtures
 
-init_per_suite(Config) ->
-    case epcap_test_lib:require_root(Config) of
+init_per_suite(Config0) ->
+    case epcap_test_lib:require_tools(epcap_test_lib:require_root(Config0),
+                                      ["setpriv", "setcap", "getcap",
+                                       "sudo", "visudo"]) of
         {skip, _} = Skip ->
             Skip;
-        Config1 ->
-            [need(Exe) || Exe <- ["setpriv", "setcap", "getcap"]],
-            Dir = string:trim(epcap_test_lib:run_ok(
-                "mktemp", ["-d", "/tmp/epcap-privs.XXXXXX"])),
-            ok = file:change_mode(Dir, 8#755),
-            Bins = maps:from_list(
-                [{Kind, install(Dir, Kind)}
-                 || Kind <- [plain, caps, caps_setpcap, setuid]]),
+        Config ->
+            Dir = epcap_test_install:temp_dir("privs"),
+            Bins = epcap_test_install:copies(Dir, [plain, caps, caps_setpcap,
+                                              setuid]),
             Secret = filename:join(Dir, "secret.pcap"),
             Public = filename:join(Dir, "public.pcap"),
             ok = epcap_samplegen:write_synthetic(Secret, 5, 60, #{}),
@@ -69,15 +67,11 @@ init_per_suite(Config) ->
             ok = file:change_mode(Secret, 8#600),
             ok = file:change_mode(Public, 8#644),
             [{dir, Dir}, {bins, Bins}, {secret, Secret}, {public, Public}
-             | Config1]
+             | Config]
     end.
 
 end_per_suite(Config) ->
-    case ?config(dir, Config) of
-        "/tmp/epcap-privs." ++ _ = Dir -> epcap_test_lib:run("rm", ["-rf", Dir]);
-        _ -> ok
-    end,
-    ok.
+    epcap_test_install:remove_temp_dir(?config(dir, Config)).
 
 init_per_testcase(_Case, Config) ->
     S = epcap_test_lib:udp_socket("127.0.0.1"),
@@ -85,34 +79,13 @@ init_per_testcase(_Case, Config) ->
     [{sock, S}, {port, Port} | Config].
 
 end_per_testcase(_Case, Config) ->
-    file:delete(sudoers_file()),
+    epcap_test_install:remove_sudoers(epcap_test_install:sudoers_file(sudoers_tag())),
     gen_udp:close(?config(sock, Config)),
     epcap_test_lib:flush_packets(),
     ok.
 
-need(Exe) ->
-    os:find_executable(Exe) =/= false orelse ct:fail({not_installed, Exe}).
-
-%% A copy of the port, readable and executable by everyone, with the
-%% privilege under test. chmod before setcap: a chown or chmod may clear
-%% capabilities.
-install(Dir, Kind) ->
-    Sub = filename:join(Dir, atom_to_list(Kind)),
-    ok = file:make_dir(Sub),
-    ok = file:change_mode(Sub, 8#755),
-    Bin = filename:join(Sub, "epcap"),
-    {ok, _} = file:copy(epcap_opts:default_progname(), Bin),
-    ok = file:change_mode(Bin, 8#755),
-    case Kind of
-        plain -> ok;
-        caps -> epcap_test_lib:run_ok(
-                    "setcap", ["cap_net_raw,cap_net_admin+ep", Bin]);
-        caps_setpcap -> epcap_test_lib:run_ok(
-                    "setcap", ["cap_net_raw,cap_net_admin,cap_setpcap+ep",
-                               Bin]);
-        setuid -> ok = file:change_mode(Bin, 8#4755)
-    end,
-    Bin.
+%% This run's sudoers file (one case writes it).
+sudoers_tag() -> "privs-" ++ os:getpid().
 
 bin(Config, Kind) ->
     maps:get(Kind, ?config(bins, Config)).
@@ -140,52 +113,12 @@ assert_captures(Config, Pid) ->
 %% sudo the port runs.
 port_process(Pid) ->
     {ok, #{os_pid := OsPid}} = epcap:info(Pid),
-    port_process(OsPid, 50).
-
-port_process(OsPid, Tries) ->
-    case is_epcap(OsPid) of
-        true -> OsPid;
-        false when Tries > 0 ->
-            case [C || C <- children(OsPid), is_epcap(C)] of
-                [Child] -> Child;
-                [] -> timer:sleep(20), port_process(OsPid, Tries - 1)
-            end;
-        false -> ct:fail({no_port_process_under, OsPid})
-    end.
-
-is_epcap(OsPid) ->
-    case file:read_link("/proc/" ++ integer_to_list(OsPid) ++ "/exe") of
-        {ok, Exe} -> filename:basename(Exe) =:= "epcap";
-        _ -> false
-    end.
-
-children(OsPid) ->
-    {ok, Entries} = file:list_dir("/proc"),
-    [P || E <- Entries, {P, ""} <- [string:to_integer(E)], is_integer(P),
-          ppid(P) =:= OsPid].
-
-ppid(P) ->
-    case status(P) of
-        #{"PPid" := PPid} -> list_to_integer(PPid);
-        _ -> undefined
-    end.
-
-%% /proc/PID/status as a map of strings.
-status(OsPid) ->
-    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/status") of
-        {ok, Bin} ->
-            maps:from_list(
-                [{K, string:trim(V)}
-                 || L <- string:lexemes(binary_to_list(Bin), "\n"),
-                    [K, V] <- [string:split(L, ":")]]);
-        {error, _} ->
-            #{}
-    end.
+    epcap_test_lib:port_program(OsPid).
 
 %% Every id the same; no capability but possibly the bounding set; no
 %% new privileges; a seccomp filter.
 assert_dropped(OsPid, Uid, Gid, Bounding) ->
-    St = status(OsPid),
+    St = epcap_test_lib:proc_status(OsPid),
     ct:log("port ~b: ~p", [OsPid, maps:with(["Uid", "Gid", "Groups",
         "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs",
         "Seccomp"], St)]),
@@ -202,26 +135,17 @@ assert_dropped(OsPid, Uid, Gid, Bounding) ->
     ?assertEqual("2", maps:get("Seccomp", St)),
     St.
 
-uid(Name) ->
-    list_to_integer(string:trim(epcap_test_lib:run_ok("id", ["-u", Name]))).
+uid(Name) -> epcap_test_install:uid(Name).
 
-gid(Group) ->
-    [_, _, Gid | _] = string:split(
-        string:trim(epcap_test_lib:run_ok("getent", ["group", Group])), ":",
-        all),
-    list_to_integer(Gid).
+gid(Group) -> epcap_test_install:gid(Group).
 
 %% The root directory the port sees.
 root_of(OsPid) ->
     file:read_link("/proc/" ++ integer_to_list(OsPid) ++ "/root").
 
 as_nobody(Config, Kind, Args) ->
-    epcap_test_lib:run("setpriv", ["--reuid=nobody", "--regid=nogroup",
-                                   "--clear-groups", bin(Config, Kind)
-                                   | Args]).
-
-sudoers_file() ->
-    "/etc/sudoers.d/epcap-privs-" ++ os:getpid().
+    epcap_test_lib:run("setpriv", tl(string:lexemes(?NOBODY, " ")) ++
+                                  [bin(Config, Kind) | Args]).
 
 %%--------------------------------------------------------------------
 %% Cases
@@ -330,7 +254,6 @@ no_privilege_names_the_fix(Config) ->
 
 %% The classic way: sudo -n. Started as root, the port becomes nobody.
 sudo_capture(Config) ->
-    need("sudo"),
     {ok, Pid} = epcap:start(live_opts(Config, plain, "sudo -n")),
     assert_captures(Config, Pid),
     OsPid = port_process(Pid),
@@ -341,13 +264,7 @@ sudo_capture(Config) ->
 %% sudo as it is meant to be used: an ordinary user (nobody here) allowed
 %% to run exactly this binary by a sudoers rule.
 sudo_rule_for_nobody(Config) ->
-    need("sudo"),
-    need("visudo"),
-    Bin = bin(Config, plain),
-    File = sudoers_file(),
-    ok = file:write_file(File, ["nobody ALL=(root) NOPASSWD: ", Bin, "\n"]),
-    ok = file:change_mode(File, 8#440),
-    epcap_test_lib:run_ok("visudo", ["-cf", File]),
+    epcap_test_install:sudoers(sudoers_tag(), {"nobody", bin(Config, plain)}),
     {ok, Pid} = epcap:start(live_opts(Config, plain, ?NOBODY ++ " sudo -n")),
     assert_captures(Config, Pid),
     assert_dropped(port_process(Pid), uid("nobody"), gid("nogroup"), empty),

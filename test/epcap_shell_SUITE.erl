@@ -61,19 +61,7 @@ end_per_testcase(_Case, _Config) ->
 %%--------------------------------------------------------------------
 %% Helpers
 
-sh(Cmd) ->
-    Port = open_port({spawn_executable, "/bin/sh"},
-                     [{args, ["-c", Cmd]}, exit_status, stderr_to_stdout,
-                      binary]),
-    sh_loop(Port, []).
-
-sh_loop(Port, Acc) ->
-    receive
-        {Port, {data, D}} -> sh_loop(Port, [D | Acc]);
-        {Port, {exit_status, S}} ->
-            {S, binary_to_list(iolist_to_binary(lists:reverse(Acc)))}
-    after 60000 -> ct:fail({timeout, Port})
-    end.
+sh(Cmd) -> epcap_test_lib:sh(Cmd).
 
 q(S) -> "'" ++ S ++ "'".
 
@@ -105,13 +93,18 @@ send_udp(S, Port, From, N) ->
 %% The port writes the file's header once it is capturing (handle open,
 %% filter set, sandbox on): on a loaded machine the start is waited for,
 %% not guessed at.
-wait_ready(Out, Ms) when Ms > 0 ->
-    case filelib:file_size(Out) >= 24 of
-        true -> ok;
-        false -> timer:sleep(20), wait_ready(Out, Ms - 20)
-    end;
-wait_ready(Out, _) ->
-    ct:fail({not_capturing, Out}).
+wait_ready(Out) ->
+    wait_size(Out, 24).
+
+%% Until the file holds at least Bytes; a failure shows what the port
+%% wrote on stderr (next to the file).
+wait_size(Out, Bytes) ->
+    case epcap_test_lib:poll(fun() -> filelib:file_size(Out) >= Bytes end,
+                             10000) of
+        {ok, true} -> ok;
+        timeout -> ct:fail({size, Out, Bytes, filelib:file_size(Out),
+                            file:read_file(Out ++ ".err")})
+    end.
 
 %% Start the port from a shell in the background; returns its OS pid.
 background(Cmd) ->
@@ -186,8 +179,8 @@ count_stops_exactly(Config) ->
     Out = out(Config, "count.pcap"),
     Pid = background(?config(epcap, Config) ++ " -i lo -c 5 -w " ++ q(Out) ++
                      " udp dst port " ++ integer_to_list(Port) ++
-                     " </dev/null 2>/dev/null"),
-    wait_ready(Out, 10000),
+                     " </dev/null 2>" ++ q(Out ++ ".err")),
+    wait_ready(Out),
     S = udp_sender(),
     send_udp(S, Port, 20),
     wait_exit(Pid, 5000),
@@ -198,12 +191,16 @@ sigint_loses_nothing(Config) ->
     Out = out(Config, "sigint.pcap"),
     Pid = background(?config(epcap, Config) ++ " -i lo -w " ++ q(Out) ++
                      " udp dst port " ++ integer_to_list(Port) ++
-                     " </dev/null 2>/dev/null"),
-    wait_ready(Out, 10000),
+                     " </dev/null 2>" ++ q(Out ++ ".err")),
+    wait_ready(Out),
     S = udp_sender(),
-    %% In slices the immediate-mode ring (64 KiB slots on lo) can hold.
-    [begin send_udp(S, Port, K * 100 + 1, 100), timer:sleep(5) end
-     || K <- lists:seq(0, 9)],
+    %% In slices the immediate-mode ring (64 KiB slots on lo) can hold:
+    %% each once the one before it is in the file (a record is 16 bytes
+    %% of header and a 106-byte frame), the last left in flight.
+    [begin
+         wait_size(Out, 24 + K * 100 * 122),
+         send_udp(S, Port, K * 100 + 1, 100)
+     end || K <- lists:seq(0, 9)],
     %% Captured, possibly still in the kernel ring or the port's buffer.
     epcap_test_lib:kill("INT", Pid),
     wait_exit(Pid, 5000),
@@ -229,8 +226,10 @@ stdin_closed_keeps_capturing(Config) ->
     Out = out(Config, "stdin.pcap"),
     Pid = background(?config(epcap, Config) ++ " -i lo -c 3 -w " ++ q(Out) ++
                      " udp dst port " ++ integer_to_list(Port) ++
-                     " <&- 2>/dev/null"),
-    wait_ready(Out, 10000),
+                     " <&- 2>" ++ q(Out ++ ".err")),
+    wait_ready(Out),
+    %% A duration is what is tested: capturing with stdin closed, the
+    %% port is still there a while later.
     timer:sleep(200),
     ?assertEqual(true, epcap_test_lib:os_alive(Pid)),
     S = udp_sender(),
@@ -279,15 +278,22 @@ usage_errors(Config) ->
      end || {Args, Want} <- [{"-c 0", "count"}, {"-c x", "count"},
                              {"--duration -1", "duration"},
                              {"--pcapng", "pcapng"}, {"-s 0", "snaplen"},
-                             {"--nosuch", "--nosuch"}]].
+                             {"--nosuch", "--nosuch"}]],
+    %% A pcap stream never begins with an ERROR frame, even when the bad
+    %% option comes before -w (the parse stops there).
+    [?assertEqual({0, "0\n"},
+                  sh(?config(epcap, Config) ++ " " ++ Args ++
+                     " 2>/dev/null | wc -c"), Args)
+     || Args <- ["-i lo -s 0 -w -", "-i lo --fanout bogus:7 --write=-",
+                 "--nosuch -w -"]].
 
 %% Every long option in --help is in the man page, and so is every exit
 %% code in the protocol header.
 man_page_documents_every_option(Config) ->
     {0, Help} = sh(?config(epcap, Config) ++ " --help"),
     {match, Opts} = re:run(Help, "--[a-z][a-z-]+", [global, {capture, all, list}]),
-    Root = filename:dirname(filename:dirname(?config(epcap, Config))),
-    {ok, Man0} = file:read_file(filename:join([Root, "doc", "epcap.1"])),
+    {ok, Man0} = file:read_file(filename:join([epcap_test_lib:root_dir(), "doc",
+                                               "epcap.1"])),
     Man = binary:replace(Man0, <<"\\-">>, <<"-">>, [global]),
     Missing = [O || [O] <- lists:usort(Opts), binary:match(Man, list_to_binary(O)) =:= nomatch],
     ?assertEqual([], Missing),

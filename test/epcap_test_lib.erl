@@ -1,24 +1,31 @@
-%% @doc Helpers shared by the live, error and lifecycle suites.
+%% @doc The fixtures every suite shares.
 %%
-%% Root: `require_root/1' skips a suite that needs root, except under CI
-%% (`CI=true'), where a missing privilege is a failure: a CI run that
-%% silently skips every live test proves nothing.
+%% Root and tools: `require_root/1' skips a suite that needs root, and
+%% `require_tools/2' one that needs programs (`make test-deps' installs
+%% them), except under CI (`CI=true'), where either is a failure: a CI run
+%% that silently skips every live test proves nothing.
 %%
-%% Network fixtures: `netns_setup/0' creates a network namespace with a
-%% random name and a veth pair between it and the root namespace, with
-%% static neighbour entries on both sides, so no ARP traffic ever races a
-%% test. `netns_teardown/1' removes everything it made and is meant for
-%% end_per_testcase/end_per_suite, so nothing is left even when a case
-%% fails or times out. Traffic only ever goes to loopback or to the
-%% addresses of these namespaces.
+%% Commands: `run/2,3' runs a program without a shell, `sh/1,2' a shell
+%% command line, both through `cmd/3' (bounded, `{Status, Output}').
 %%
-%% Capture files: `file_capture/1' runs epcap over a file to its end and
-%% `tcpdump_read/3' reads the same file through tcpdump, for the suites
-%% that compare the two packet by packet.
+%% Waits: `wait_until/3' polls a condition (a file, a process, a counter)
+%% up to a deadline and fails the case with what it waited for; `poll/2'
+%% is the same without failing. Nothing here sleeps for a fixed time
+%% except `settled_stats/1', whose condition is a quiet period.
 %%
 %% Processes: `port_os_pids/0' lists the priv/epcap processes started by
 %% this VM (descendants of its OS pid, so a concurrent test run of another
-%% engineer is never counted), `wait_gone/2' polls /proc for one of them.
+%% engineer is never counted), `wait_gone/2' waits for one of them to go,
+%% `no_ports_left/1' is the end_per_testcase check that none is left, and
+%% `port_program/1' finds the port program under a sudo or setpriv.
+%%
+%% Packets and files: `collect/2' receives packet messages, `udp/1' parses
+%% a frame, `pcap_file/2' writes a capture file of frames, `file_capture/1'
+%% runs epcap over a file to its end and `tcpdump_read/3' reads the same
+%% file through tcpdump, for the suites that compare the two.
+%%
+%% Network namespaces are in epcap_netns, installed copies of the port
+%% and throwaway users in epcap_test_install (src has an epcap_install).
 -module(epcap_test_lib).
 
 -include_lib("common_test/include/ct.hrl").
@@ -26,22 +33,28 @@
 -export([
     is_root/0,
     require_root/1,
+    require_tools/2,
+    skip_or_fail/1,
+    root_dir/0,
+    cmd/3,
     run/2, run/3,
     run_ok/2,
-    netns_setup/0,
-    netns_add_veth/2,
-    addr/2,
-    netns_teardown/1,
-    ns_run/2,
-    ns_run_ok/2,
-    ns_exec/1,
-    ns_udp_send/4,
-    ns_has_ipv4/2,
+    sh/1, sh/2,
+    sh_ok/1, sh_ok/2,
+    wait_until/3,
+    poll/2, poll/3,
     port_os_pids/0,
     os_alive/1,
     wait_gone/2,
     wait_no_ports/1,
+    no_ports_left/1,
+    wait_closed/1,
     stop_linked_epcaps/0,
+    proc_status/1,
+    ppid/1,
+    ancestors/1,
+    runs_epcap/1,
+    port_program/1,
     collect/2,
     flush_packets/0,
     settled_stats/1,
@@ -50,16 +63,27 @@
     drain_messages/0,
     tcpdump_read/3,
     udp/1,
+    udp_frame/1,
+    mac/1,
     ts_us/1,
     random_port/0,
     udp_socket/1,
     parse_ip/1,
     pcap_global_header/0,
+    pcap_file/2,
     kill/2
 ]).
+%% Old names of epcap_netns's functions, for suites written before it.
+-export([netns_setup/0, netns_add_veth/2, addr/2, netns_teardown/1,
+         ns_run/2, ns_run_ok/2, ns_exec/1, ns_udp_send/4, ns_has_ipv4/2]).
+
+%% How often a condition is looked at while waiting for it.
+-define(POLL_MS, 5).
+%% How long statistics must stay unchanged to count as settled.
+-define(SETTLE_MS, 100).
 
 %%--------------------------------------------------------------------
-%% Root
+%% Root and tools
 
 %% @doc Whether this VM runs as root (`id -u').
 is_root() ->
@@ -81,11 +105,70 @@ require_root(Config) ->
             end
     end.
 
+%% @doc Config when every program is on PATH; a skip naming the missing
+%% ones otherwise, or a failure under CI. A skip passes through.
+require_tools({skip, _} = Skip, _) ->
+    Skip;
+require_tools(Config, Exes) ->
+    case [E || E <- Exes, os:find_executable(E) =:= false] of
+        [] -> Config;
+        Missing -> skip_or_fail({not_installed, Missing})
+    end.
+
+%% @doc A skip, or under CI (where nothing may be skipped) a failure.
+skip_or_fail(Why) ->
+    case os:getenv("CI") of
+        "true" -> ct:fail(Why);
+        _ -> {skip, lists:flatten(io_lib:format("~p (make test-deps)", [Why]))}
+    end.
+
+%% @doc The project's top directory (`make ct' passes it as EPCAP_ROOT).
+root_dir() ->
+    case os:getenv("EPCAP_ROOT") of
+        false -> filename:dirname(filename:dirname(epcap_opts:default_progname()));
+        Root -> Root
+    end.
+
 %%--------------------------------------------------------------------
-%% Commands, without a shell
+%% Commands
+
+%% @doc Run `Exe' (a path) with `Args', no shell: `{ExitStatus, Output}'.
+%% Options: `timeout' (ms, default 10000; the case fails after it),
+%% `stderr' (`merge', the default, or `keep': left to the VM's own),
+%% `cd', `env' (as for open_port) and `output' (`list', the default,
+%% `unicode' or `binary').
+cmd(Exe, Args, Opts) ->
+    Stderr = case maps:get(stderr, Opts, merge) of
+        merge -> [stderr_to_stdout];
+        keep -> []
+    end,
+    Port = open_port({spawn_executable, Exe},
+        [{args, Args}, exit_status, binary, hide, use_stdio | Stderr]
+        ++ [{cd, D} || {ok, D} <- [maps:find(cd, Opts)]]
+        ++ [{env, E} || {ok, E} <- [maps:find(env, Opts)]]),
+    Deadline = erlang:monotonic_time(millisecond) +
+        maps:get(timeout, Opts, 10000),
+    Out = cmd_loop(Port, Deadline, [], {Exe, Args}),
+    case maps:get(output, Opts, list) of
+        list -> setelement(2, Out, binary_to_list(element(2, Out)));
+        unicode -> setelement(2, Out, unicode:characters_to_list(element(2, Out)));
+        binary -> Out
+    end.
+
+cmd_loop(Port, Deadline, Acc, What) ->
+    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
+    receive
+        {Port, {data, D}} ->
+            cmd_loop(Port, Deadline, [D | Acc], What);
+        {Port, {exit_status, S}} ->
+            {S, iolist_to_binary(lists:reverse(Acc))}
+    after Left ->
+        catch port_close(Port),
+        ct:fail({command_timeout, What, iolist_to_binary(lists:reverse(Acc))})
+    end.
 
 %% @doc Run an executable (found on PATH) with arguments; returns
-%% `{ExitStatus, Output}' (stdout and stderr). Bounded: 10 s.
+%% `{ExitStatus, Output}' (stdout and stderr). Bounded: 10 s, or `Timeout'.
 run(Cmd, Args) ->
     run(Cmd, Args, 10000).
 
@@ -95,22 +178,7 @@ run(Cmd, Args, Timeout) ->
             false -> ct:fail({not_found, Cmd});
             Path -> Path
         end,
-    Port = open_port({spawn_executable, Exe},
-        [{args, Args}, exit_status, stderr_to_stdout, binary, hide]),
-    Deadline = erlang:monotonic_time(millisecond) + Timeout,
-    run_loop(Port, Deadline, [], {Cmd, Args}).
-
-run_loop(Port, Deadline, Acc, What) ->
-    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
-    receive
-        {Port, {data, D}} ->
-            run_loop(Port, Deadline, [D | Acc], What);
-        {Port, {exit_status, S}} ->
-            {S, binary_to_list(iolist_to_binary(lists:reverse(Acc)))}
-    after Left ->
-        catch port_close(Port),
-        ct:fail({command_timeout, What})
-    end.
+    cmd(Exe, Args, #{timeout => Timeout}).
 
 %% @doc Run and fail the case unless the command exits 0; returns output.
 run_ok(Cmd, Args) ->
@@ -119,143 +187,58 @@ run_ok(Cmd, Args) ->
         {S, Out} -> ct:fail({command_failed, [Cmd | Args], S, Out})
     end.
 
+%% @doc A command line through /bin/sh: `{ExitStatus, Output}' (stdout and
+%% stderr). Bounded: 60 s unless `Opts' (as for `cmd/3') say otherwise.
+%% Only ever given the suites' own words and paths, never a user's input.
+sh(Line) ->
+    sh(Line, #{}).
+
+sh(Line, Opts) ->
+    cmd("/bin/sh", ["-c", Line], maps:merge(#{timeout => 60000}, Opts)).
+
+%% @doc The same, failing the case unless it exits 0; its output.
+sh_ok(Line) ->
+    sh_ok(Line, #{}).
+
+sh_ok(Line, Opts) ->
+    case sh(Line, Opts) of
+        {0, Out} -> Out;
+        {S, Out} -> ct:fail({command_failed, Line, S, Out})
+    end.
+
 %%--------------------------------------------------------------------
-%% Network namespace fixtures
+%% Waiting for a condition
 
-%% @doc A fresh namespace `epcap-<6 hex>' with lo up and one veth pair:
-%% root side 10.231.X.1/30, namespace side 10.231.X.2/30, both up, with
-%% permanent neighbour entries on both sides. Returns a map with `ns',
-%% `root_if', `ns_if', `root_addr', `ns_addr', `root_mac', `ns_mac', `x',
-%% `suffix' and `links' (root-side veth ends to delete).
-netns_setup() ->
-    Suffix = lists:flatten(io_lib:format("~6.16.0b",
-        [rand:uniform(16#1000000) - 1])),
-    Ns = "epcap-" ++ Suffix,
-    X = free_subnet(20),
-    run_ok("ip", ["netns", "add", Ns]),
-    Net0 = #{ns => Ns, suffix => Suffix, x => X, links => []},
-    try
-        run_ok("ip", ["netns", "exec", Ns, "ip", "link", "set", "lo", "up"]),
-        netns_add_veth(Net0, #{index => 0,
-            root_addr => addr(X, 1), ns_addr => addr(X, 2)})
-    catch
-        C:E:St ->
-            netns_teardown(Net0),
-            erlang:raise(C, E, St)
+%% @doc Wait until `Fun()' returns something other than `false', and
+%% return that; the case fails with `{timeout, What}' after `Ms'.
+wait_until(What, Fun, Ms) ->
+    case poll(Fun, Ms) of
+        {ok, Value} -> Value;
+        timeout -> ct:fail({timeout, What, Ms})
     end.
 
-%% @doc Add a veth pair to the fixture's namespace. Options: `index'
-%% (0..9, part of the names), `root_addr' and `ns_addr' (a dotted quad, or
-%% `undefined' for no IPv4 address at all) and `ns_target' (the address
-%% the root side resolves to the namespace end's MAC; default `ns_addr',
-%% so frames can be sent to an end that has no address). Neighbour
-%% entries are permanent: no ARP is ever needed. Returns the fixture with
-%% `root_if', `ns_if', `root_mac', `ns_mac', `root_addr', `ns_addr',
-%% `ns_target' of this pair and its root end added to `links'.
-netns_add_veth(#{ns := Ns, suffix := Suffix, links := Links} = Net, Opts) ->
-    I = integer_to_list(maps:get(index, Opts, 0)),
-    R = "ep" ++ Suffix ++ "r" ++ I,
-    N = "ep" ++ Suffix ++ "n" ++ I,
-    RA = maps:get(root_addr, Opts, undefined),
-    NA = maps:get(ns_addr, Opts, undefined),
-    Target = maps:get(ns_target, Opts, NA),
-    run_ok("ip", ["link", "add", R, "type", "veth", "peer", "name", N,
-                  "netns", Ns]),
-    Net1 = Net#{links => [R | Links]},
-    %% No IPv6 on the test links: no router solicitations or MLD reports
-    %% wander into a capture. (Absent when IPv6 is off: then nothing to do.)
-    _ = run("sysctl", ["-qw", "net.ipv6.conf." ++ R ++ ".disable_ipv6=1"]),
-    _ = ns_run(Net1, ["sysctl", "-qw",
-                      "net.ipv6.conf." ++ N ++ ".disable_ipv6=1"]),
-    RA =/= undefined andalso
-        run_ok("ip", ["addr", "add", RA ++ "/30", "dev", R]),
-    NA =/= undefined andalso
-        ns_run_ok(Net1, ["ip", "addr", "add", NA ++ "/30", "dev", N]),
-    run_ok("ip", ["link", "set", R, "up"]),
-    ns_run_ok(Net1, ["ip", "link", "set", N, "up"]),
-    RM = string:trim(run_ok("cat", ["/sys/class/net/" ++ R ++ "/address"])),
-    NM = string:trim(ns_run_ok(Net1, ["cat",
-                                      "/sys/class/net/" ++ N ++ "/address"])),
-    RA =/= undefined andalso NA =/= undefined andalso
-        ns_run_ok(Net1, ["ip", "neigh", "replace", RA, "lladdr", RM,
-                         "dev", N, "nud", "permanent"]),
-    RA =/= undefined andalso Target =/= undefined andalso
-        run_ok("ip", ["neigh", "replace", Target, "lladdr", NM, "dev", R,
-                      "nud", "permanent"]),
-    Net1#{root_if => R, ns_if => N, root_mac => RM, ns_mac => NM,
-          root_addr => RA, ns_addr => NA, ns_target => Target}.
+%% @doc `{ok, Value}' as soon as `Fun()' returns a `Value' other than
+%% `false', or `timeout' once `Ms' have passed; looked at every `Every'
+%% ms (default 5).
+poll(Fun, Ms) ->
+    poll(Fun, Ms, ?POLL_MS).
 
-%% @doc Remove the veth pairs (deleting one end deletes both, at once,
-%% whereas a namespace's links go away asynchronously), end any process
-%% still running in the namespace (only ours can be there), then delete
-%% the namespace. Never fails: it runs after failures. It works in a
-%% process of its own, so that a capture crashing when its interface
-%% vanishes cannot kill the caller (a linked test case) half-way through.
-netns_teardown(#{ns := _} = Net) ->
-    {Pid, Ref} = spawn_monitor(fun() -> exit(teardown(Net)) end),
-    receive
-        {'DOWN', Ref, process, Pid, ok} ->
-            ok;
-        {'DOWN', Ref, process, Pid, Why} ->
-            ct:pal("netns teardown of ~s: ~p", [maps:get(ns, Net), Why]),
-            {error, Why}
-    after 30000 ->
-        exit(Pid, kill),
-        ct:pal("netns teardown of ~s timed out", [maps:get(ns, Net)]),
-        {error, timeout}
-    end;
-netns_teardown(_) ->
-    ok.
+poll(Fun, Ms, Every) ->
+    poll_loop(Fun, erlang:monotonic_time(millisecond) + Ms, Every).
 
-teardown(#{ns := Ns} = Net) ->
-    [catch run("ip", ["link", "del", L]) || L <- maps:get(links, Net, [])],
-    Pids =
-        case catch run("ip", ["netns", "pids", Ns]) of
-            {0, Out} -> string:lexemes(Out, "\n ");
-            _ -> []
-        end,
-    [catch kill("KILL", list_to_integer(P)) || P <- Pids],
-    case catch run("ip", ["netns", "del", Ns]) of
-        {0, _} -> ok;
-        Other -> {netns_del_failed, Ns, Other}
+poll_loop(Fun, Deadline, Every) ->
+    case Fun() of
+        false ->
+            case erlang:monotonic_time(millisecond) >= Deadline of
+                true ->
+                    timeout;
+                false ->
+                    receive after Every -> ok end,
+                    poll_loop(Fun, Deadline, Every)
+            end;
+        Value ->
+            {ok, Value}
     end.
-
-free_subnet(0) ->
-    ct:fail(no_free_test_subnet);
-free_subnet(Tries) ->
-    X = rand:uniform(256) - 1,
-    Prefix = "10.231." ++ integer_to_list(X) ++ ".0/24",
-    case run("ip", ["-o", "-4", "addr", "show", "to", Prefix]) of
-        {0, ""} -> X;
-        _ -> free_subnet(Tries - 1)
-    end.
-
-%% @doc 10.231.X.H
-addr(X, H) ->
-    "10.231." ++ integer_to_list(X) ++ "." ++ integer_to_list(H).
-
-%% @doc Run a command inside the fixture's namespace.
-ns_run(#{ns := Ns}, Args) ->
-    run("ip", ["netns", "exec", Ns | Args]).
-
-ns_run_ok(#{ns := Ns}, Args) ->
-    run_ok("ip", ["netns", "exec", Ns | Args]).
-
-%% @doc The `exec' option value that starts the port in the namespace.
-ns_exec(#{ns := Ns}) ->
-    "ip netns exec " ++ Ns.
-
-%% @doc Send one UDP datagram from inside the namespace (bash /dev/udp).
-%% `Payload' is printable text; it is passed as an argument, not spliced
-%% into the script.
-ns_udp_send(Net, Addr, Port, Payload) ->
-    ns_run_ok(Net, ["bash", "-c", "printf %s \"$1\" > /dev/udp/$2/$3",
-                    "bash", Payload, Addr, integer_to_list(Port)]).
-
-%% @doc Whether an interface in the namespace has any IPv4 address.
-ns_has_ipv4(Net, If) ->
-    string:trim(ns_run_ok(Net, ["ip", "-o", "-4", "addr", "show", "dev", If]))
-        =/= "".
 
 %%--------------------------------------------------------------------
 %% Port processes
@@ -288,6 +271,7 @@ descends_from(Pid, Ancestor, Depth) ->
         _ -> false
     end.
 
+%% @doc The parent of an OS process, or `undefined' once it is gone.
 ppid(Pid) ->
     case file:read_file("/proc/" ++ integer_to_list(Pid) ++ "/stat") of
         {ok, Bin} ->
@@ -300,49 +284,91 @@ ppid(Pid) ->
             undefined
     end.
 
+%% @doc The ancestors of an OS process, its parent first, up to init.
+ancestors(OsPid) ->
+    case ppid(OsPid) of
+        P when is_integer(P), P > 1 -> [P | ancestors(P)];
+        _ -> []
+    end.
+
+%% @doc /proc/PID/status as a map of trimmed strings (`#{}' once the
+%% process is gone).
+proc_status(OsPid) ->
+    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/status") of
+        {ok, Bin} ->
+            maps:from_list(
+                [{K, string:trim(V)}
+                 || L <- string:lexemes(binary_to_list(Bin), "\n"),
+                    [K, V] <- [string:split(L, ":")]]);
+        {error, _} ->
+            #{}
+    end.
+
+%% @doc Whether an OS process is a port program (its executable is named
+%% epcap), rather than a sudo or a shell in front of one.
+runs_epcap(OsPid) ->
+    case file:read_link("/proc/" ++ integer_to_list(OsPid) ++ "/exe") of
+        {ok, Exe} -> filename:basename(Exe) =:= "epcap";
+        _ -> false
+    end.
+
+%% @doc The port program behind an OS pid: the process itself, or its
+%% child once the sudo or setpriv in front of it has started it. The case
+%% fails if there is none within 5 s.
+port_program(OsPid) ->
+    wait_until({port_program_under, OsPid}, fun() ->
+        case runs_epcap(OsPid) of
+            true ->
+                OsPid;
+            false ->
+                case [C || C <- children(OsPid), runs_epcap(C)] of
+                    [Child | _] -> Child;
+                    [] -> false
+                end
+        end
+    end, 5000).
+
+children(OsPid) ->
+    {ok, Entries} = file:list_dir("/proc"),
+    [P || E <- Entries, is_digits(E), P <- [list_to_integer(E)],
+          ppid(P) =:= OsPid].
+
 %% @doc Whether an OS process exists (a zombie still counts: it is not
 %% gone until it has been reaped).
 os_alive(OsPid) ->
     filelib:is_dir("/proc/" ++ integer_to_list(OsPid)).
 
-%% @doc Poll /proc until `OsPid' is gone: `ok', or `timeout' after `Ms'.
+%% @doc Wait until `OsPid' is gone from /proc: `ok', or `timeout' after
+%% `Ms'. Looked at every millisecond: some cases time the end.
 wait_gone(OsPid, Ms) ->
-    Deadline = erlang:monotonic_time(millisecond) + Ms,
-    wait_gone_loop(OsPid, Deadline).
-
-wait_gone_loop(OsPid, Deadline) ->
-    case os_alive(OsPid) of
-        false ->
-            ok;
-        true ->
-            case erlang:monotonic_time(millisecond) >= Deadline of
-                true ->
-                    timeout;
-                false ->
-                    receive after 1 -> ok end,
-                    wait_gone_loop(OsPid, Deadline)
-            end
+    case poll(fun() -> not os_alive(OsPid) end, Ms, 1) of
+        {ok, true} -> ok;
+        timeout -> timeout
     end.
 
 %% @doc Wait until this VM has no port process left: `ok' or
 %% `{timeout, Pids}'.
 wait_no_ports(Ms) ->
-    Deadline = erlang:monotonic_time(millisecond) + Ms,
-    wait_no_ports_loop(Deadline).
-
-wait_no_ports_loop(Deadline) ->
-    case port_os_pids() of
-        [] ->
-            ok;
-        Pids ->
-            case erlang:monotonic_time(millisecond) >= Deadline of
-                true ->
-                    {timeout, Pids};
-                false ->
-                    receive after 5 -> ok end,
-                    wait_no_ports_loop(Deadline)
-            end
+    case poll(fun() -> port_os_pids() =:= [] end, Ms) of
+        {ok, true} -> ok;
+        timeout -> {timeout, port_os_pids()}
     end.
+
+%% @doc For end_per_testcase: `ok' once no port process of this VM is
+%% left (within `Ms'), else `{fail, _}', so a port left behind fails the
+%% case (a crash there would only warn).
+no_ports_left(Ms) ->
+    case wait_no_ports(Ms) of
+        ok -> ok;
+        {timeout, Pids} -> {fail, {epcap_ports_left, Pids}}
+    end.
+
+%% @doc Wait until an epcap server's port has exited (info/1 says
+%% `closed') while the server itself lives on, holding what it read.
+wait_closed(Pid) ->
+    wait_until({capture_closed, Pid}, fun() ->
+        epcap:info(Pid) =:= {error, closed}
+    end, 5000).
 
 %% @doc Stop the epcap servers linked to the calling process (those a
 %% failed case left running), before its fixtures are torn down: a
@@ -442,21 +468,45 @@ pcap_global_header() ->
     <<16#a1b2c3d4:32/little, 2:16/little, 4:16/little, 0:32/little,
       0:32/little, 65535:32/little, 1:32/little>>.
 
+%% @doc A capture file at `Path' holding these Ethernet frames, one a
+%% microsecond apart from 1700000000 s; `Path'.
+pcap_file(Path, Frames) ->
+    Records = [<<1700000000:32/little, I:32/little, (byte_size(F)):32/little,
+                 (byte_size(F)):32/little, F/binary>>
+               || {I, F} <- lists:enumerate(Frames)],
+    ok = file:write_file(Path, [pcap_global_header() | Records]),
+    Path.
+
+%% @doc An Ethernet + IPv4 + UDP frame, 127.0.0.1:1234 to 127.0.0.1:5678,
+%% carrying `Payload' (checksums left 0).
+udp_frame(Payload) ->
+    UdpLen = 8 + byte_size(Payload),
+    <<0:48, 0:48, 16#0800:16, 4:4, 5:4, 0, (20 + UdpLen):16, 0:32, 64, 17,
+      0:16, 127, 0, 0, 1, 127, 0, 0, 1, 1234:16, 5678:16, UdpLen:16, 0:16,
+      Payload/binary>>.
+
+%% @doc "aa:bb:cc:dd:ee:ff" as six bytes.
+mac(S) ->
+    list_to_binary([list_to_integer(H, 16) || H <- string:lexemes(S, ":")]).
+
 %%--------------------------------------------------------------------
 %% Statistics
 
 %% @doc `epcap:stats/1' once the counters stop moving (the kernel has
-%% settled), or after five seconds the last seen.
+%% settled): two readings `?SETTLE_MS' apart that agree; after fifty
+%% readings, the last. The quiet period is the condition itself, so it is
+%% the one fixed wait of this module.
 settled_stats(Pid) ->
-    settled_stats(Pid, undefined, 50).
+    {ok, S} = epcap:stats(Pid),
+    settled_stats(Pid, S, 50).
 
 settled_stats(_, Last, 0) ->
     Last;
 settled_stats(Pid, Last, Tries) ->
-    {ok, S} = epcap:stats(Pid),
-    case S =:= Last of
-        true -> S;
-        false -> timer:sleep(100), settled_stats(Pid, S, Tries - 1)
+    receive after ?SETTLE_MS -> ok end,
+    case epcap:stats(Pid) of
+        {ok, Last} -> Last;
+        {ok, New} -> settled_stats(Pid, New, Tries - 1)
     end.
 
 %%--------------------------------------------------------------------
@@ -509,3 +559,25 @@ tcpdump_read(Dir, File, Args) ->
     ok = file:delete(Out),
     [{S * 1000000000 + F, L, D} || {S, F, L, D} <- Ps].
 
+
+%%--------------------------------------------------------------------
+%% Old names (epcap_netns has the fixture now)
+
+%% @private
+netns_setup() -> epcap_netns:setup().
+%% @private
+netns_add_veth(Net, Opts) -> epcap_netns:add_veth(Net, Opts).
+%% @private
+addr(X, H) -> epcap_netns:addr(X, H).
+%% @private
+netns_teardown(Net) -> epcap_netns:teardown(Net).
+%% @private
+ns_run(Net, Args) -> epcap_netns:run(Net, Args).
+%% @private
+ns_run_ok(Net, Args) -> epcap_netns:run_ok(Net, Args).
+%% @private
+ns_exec(Net) -> epcap_netns:exec(Net).
+%% @private
+ns_udp_send(Net, Addr, Port, Payload) -> epcap_netns:udp_send(Net, Addr, Port, Payload).
+%% @private
+ns_has_ipv4(Net, If) -> epcap_netns:has_ipv4(Net, If).
