@@ -136,7 +136,8 @@ void options_usage(FILE *fp)
         "      --cluster-id N      PF_RING cluster, 0..255\n"
         "      --fanout MODE:GROUP[:FLAGS]\n"
         "                          join a Linux fan-out group (hash, lb,\n"
-        "                          cpu, rollover, random, qm; 0..65535;\n"
+        "                          cpu, rollover, random, qm; 0..65535,\n"
+        "                          1024.. unless root;\n"
         "                          FLAGS rollover,defrag): each packet goes\n"
         "                          to one member; one ring (no adaptive)\n"
         "      --credit N          flow control: read at most N packets,\n"
@@ -181,7 +182,8 @@ void options_usage(FILE *fp)
         "\n"
         "Exit codes: 0 done, 64 usage, 65 protocol error on stdin,\n"
         "66 open failed, 70 internal error, 71 system error,\n"
-        "74 stdout failed, 75 capture failed, 77 privilege change failed.\n",
+        "74 stdout failed, 75 capture failed, 77 privilege change failed,\n"
+        "159 stopped by the sandbox.\n",
         fp);
 }
 
