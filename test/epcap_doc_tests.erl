@@ -1,7 +1,8 @@
-%% The README's option table against the program: every option
-%% epcap_opts:option() names is a row, every row is one of them, and every
-%% port flag the table names is one the port's parser knows
-%% (c_src/options.c). The man page and --help are checked against the
+%% The README against the program: every option epcap_opts:option() names
+%% is a row of the option table, every row is one of them, and every port
+%% flag the table names is one the port's parser knows (c_src/options.c);
+%% the Design section names every module of src/ and every C file of
+%% c_src/ (main.c and the sandbox_* backends aside). The man page and --help are checked against the
 %% parser by epcap_shell_SUITE, the exit codes by make proto-check.
 -module(epcap_doc_tests).
 
@@ -66,3 +67,29 @@ known_flag("--" ++ Long, _, Parser) ->
     string:find(Parser, "{\"" ++ Long ++ "\",") =/= nomatch;
 known_flag([$-, Short], Shorts, _) ->
     lists:member(Short, Shorts).
+
+design() ->
+    Lines = string:split(read("README.md"), "\n", all),
+    [_ | Rest] = lists:dropwhile(fun(L) -> L =/= "### Design" end, Lines),
+    lists:append(
+      lists:takewhile(fun(L) -> string:prefix(L, "#") =:= nomatch end, Rest)).
+
+files(Dir, Ext) ->
+    [filename:basename(F, Ext)
+     || F <- filelib:wildcard(filename:join([root(), Dir, "*" ++ Ext]))].
+
+unnamed(Names) ->
+    Design = design(),
+    [N || N <- Names, string:find(Design, "`" ++ N ++ "`") =:= nomatch].
+
+%% Every module of src/ is named in the README's "### Design" section.
+modules_named_test() ->
+    ?assertEqual([], unnamed(files("src", ".erl"))).
+
+%% Every concern of c_src/ too: caps_linux.c and caps_none.c are `caps`.
+c_files_named_test() ->
+    Concerns = lists:usort(
+                 [re:replace(F, "_(linux|none)$", "", [{return, list}])
+                  || F <- files("c_src", ".c"), F =/= "main",
+                     string:prefix(F, "sandbox_") =:= nomatch]),
+    ?assertEqual([], unnamed(Concerns)).
