@@ -127,9 +127,10 @@ lo_counts_both_directions(Config) ->
 %% {badarg, Option}; so does the program.
 unknown_option_as_the_table_says(Config) ->
     {ok, Readme} = file:read_file(filename:join(root(), "README.md")),
-    ?assertNotEqual(nomatch, binary:match(Readme, <<"| `{badarg, Option}` | a bad value "
-                                                    "of a known option (an unknown "
-                                                    "option is ignored">>)),
+    {match, [Row]} = re:run(Readme, "^\\| `\\{badarg, Option\\}` \\|(.*)$",
+                            [multiline, {capture, all_but_first, binary}]),
+    ?assertNotEqual(nomatch, binary:match(Row, <<"a bad value of a known option">>)),
+    ?assertNotEqual(nomatch, binary:match(Row, <<"An unknown option is ignored">>)),
     Sample = ?config(sample, Config),
     {ok, Pid} = epcap:start([{file, Sample}, {nosuch_option, 1}]),
     Ref = monitor(process, Pid),
