@@ -337,13 +337,7 @@ count(Owner) ->
 
 %% Until the owners hold Want packets in all (bounded by ?WAIT_MS).
 wait_total(Owners, Want) ->
-    wait_total(Owners, Want, erlang:monotonic_time(millisecond) + ?WAIT_MS).
-
-wait_total(Owners, Want, Deadline) ->
-    Have = lists:sum([count(O) || O <- Owners]),
-    Now = erlang:monotonic_time(millisecond),
-    if
-        Have >= Want -> ok;
-        Now >= Deadline -> ct:fail({delivered, Have, of_sent, Want});
-        true -> timer:sleep(20), wait_total(Owners, Want, Deadline)
-    end.
+    epcap_test_lib:wait_until({delivered_of_sent, Want}, fun() ->
+        Have = lists:sum([count(O) || O <- Owners]),
+        Have >= Want orelse {false, {delivered, Have}}
+    end, ?WAIT_MS).
