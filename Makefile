@@ -138,7 +138,8 @@ proto-check:
 	  && echo "include/epcap_proto.hrl matches c_src/epcap_proto.h" \
 	  || { echo "include/epcap_proto.hrl is stale: run make proto" >&2; exit 1; }
 	@escript tools/proto_check.escript c_src/epcap_proto.h \
-	  include/epcap_proto.hrl doc/PROTOCOL.md README.md
+	  include/epcap_proto.hrl doc/PROTOCOL.md README.md doc/epcap.1 \
+	  c_src/options.c
 
 $(SAMPLE): examples
 	$(ERL) -noshell -pa ebin -pa $(EX_EBIN) \

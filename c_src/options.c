@@ -181,7 +181,8 @@ void options_usage(FILE *fp)
         "\n"
         "Exit codes: 0 done, 64 usage, 65 protocol error on stdin,\n"
         "66 open failed, 70 internal error, 71 system error,\n"
-        "74 stdout failed, 75 capture failed, 77 privilege change failed.\n",
+        "74 stdout failed, 75 capture failed, 77 privilege change failed,\n"
+        "159 stopped by the sandbox.\n",
         fp);
 }
 

@@ -1,28 +1,32 @@
 #!/usr/bin/env escript
 %% -*- erlang -*-
 %%
-%% proto_check.escript HEADER HRL DOC README: fails (exit 1, one line per
-%% disagreement) when include/epcap_proto.hrl, doc/PROTOCOL.md or the
-%% README say something else than c_src/epcap_proto.h, the one definition
-%% of the port's protocol: the version, every frame and command tag, every
-%% frame's fields (@layout), READY's enumerations, every error and exit
-%% code, every constant, the -D flags. make proto-check runs it (part of
-%% make test).
+%% proto_check.escript HEADER HRL DOC README MAN OPTIONS: fails (exit 1,
+%% one line per disagreement) when include/epcap_proto.hrl, doc/PROTOCOL.md
+%% or the README say something else than c_src/epcap_proto.h, the one
+%% definition of the port's protocol: the version, every frame and command
+%% tag, every frame's fields (@layout), READY's enumerations, every error
+%% and exit code, every constant, the -D flags; and the exit codes of the
+%% README's table, of the man page (doc/epcap.1) and of --help (the usage
+%% text in c_src/options.c). make proto-check runs it (part of make test).
 -mode(compile).
 
-main([Header, Hrl, Doc, Readme]) ->
+main([Header, Hrl, Doc, Readme, Man, Options]) ->
     {ok, H} = file:read_file(Header),
     {ok, I} = file:read_file(Hrl),
     {ok, D} = file:read_file(Doc),
     {ok, R} = file:read_file(Readme),
+    {ok, M} = file:read_file(Man),
+    {ok, O} = file:read_file(Options),
     Errors = lists:append([check_version(H, D, R), check_tags(H, D),
                            check_layouts(H, D), check_enums(H, D),
                            check_errors(H, D), check_exits(H, D),
+                           check_other_exits(H, R, M, O),
                            check_constants(H, I, D), check_flags(H, D)]),
     case Errors of
         [] ->
-            io:format("~s, ~s and ~s agree with ~s~n",
-                      [Hrl, Doc, Readme, Header]);
+            io:format("~s, ~s, ~s, ~s and ~s agree with ~s~n",
+                      [Hrl, Doc, Readme, Man, Options, Header]);
         _ ->
             [io:format(standard_error, "proto-check: ~ts~n", [E])
              || E <- Errors],
@@ -30,7 +34,8 @@ main([Header, Hrl, Doc, Readme]) ->
     end;
 main(_) ->
     io:format(standard_error,
-              "usage: proto_check.escript HEADER HRL DOC README~n", []),
+              "usage: proto_check.escript HEADER HRL DOC README MAN OPTIONS~n",
+              []),
     halt(2).
 
 %% ---- the header ----
@@ -155,14 +160,38 @@ check_errors(H, D) ->
             lists:sort(Got)).
 
 check_exits(H, D) ->
+    Got = lists:sort([list_to_integer(C)
+                      || [C | _] <- rows(text(D), "## Exit codes")]),
+    compare("exit codes", exits(H), Got).
+
+%% Every exit code of the header, the sandbox's included.
+exits(H) ->
     {match, [Sandbox]} =
         re:run(H, "#define EPCAP_EXIT_SANDBOX_VIOLATION ([0-9]+)",
                [{capture, all_but_first, list}]),
-    Want = lists:sort([N || {N, _} <- xtable(H, "EPCAP_EXITS")] ++
-                      [list_to_integer(Sandbox)]),
-    Got = lists:sort([list_to_integer(C)
-                      || [C | _] <- rows(text(D), "## Exit codes")]),
-    compare("exit codes", Want, Got).
+    lists:sort([N || {N, _} <- xtable(H, "EPCAP_EXITS")] ++
+               [list_to_integer(Sandbox)]).
+
+%% The README's table (the first under "## The port program"), the man
+%% page's EXIT STATUS (.B N) and --help's "Exit codes:" paragraph.
+check_other_exits(H, R, M, O) ->
+    Readme = lists:sort([list_to_integer(C)
+                         || [C | _] <- rows(text(R), "## The port program")]),
+    {match, [ManSection]} = re:run(M, "\\.SH EXIT STATUS\n(.*?)\n\\.SH ",
+                                   [dotall, {capture, all_but_first, binary}]),
+    Man = numbers(ManSection, "^\\.B ([0-9]+)$"),
+    {match, [HelpText]} = re:run(O, "\"Exit codes:(.*?),\\s*fp\\)",
+                                 [dotall, {capture, all_but_first, binary}]),
+    Help = numbers(HelpText, "(?<![0-9])([0-9]+) "),
+    compare("README's exit codes", exits(H), Readme) ++
+        compare("the man page's exit codes", exits(H), Man) ++
+        compare("--help's exit codes", exits(H), Help).
+
+numbers(Text, Re) ->
+    case re:run(Text, Re, [multiline, global, {capture, all_but_first, list}]) of
+        {match, Ns} -> lists:sort([list_to_integer(N) || [N] <- Ns]);
+        nomatch -> []
+    end.
 
 %% Every numeric constant of the generated include that is not an enum
 %% member, with its value; and the include must carry the header's
