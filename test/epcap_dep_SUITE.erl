@@ -127,8 +127,8 @@ sh(Dir, Cmd, Config) ->
         true -> proplists:get_value(env, Config, []);
         false -> []
     end,
-    epcap_test_lib:sh(Cmd, #{cd => Dir, env => Env, timeout => 240000,
-                             output => unicode}).
+    epcap_test_lib:sh(Cmd ++ " 2>&1", #{cd => Dir, env => Env, timeout => 240000,
+                                        output => unicode, stderr => keep}).
 
 sh_ok(Dir, Cmd, Config) ->
     case sh(Dir, Cmd, Config) of

@@ -93,11 +93,16 @@ sudoers_tag() -> "s17-" ++ os:getpid().
 
 root() -> epcap_test_lib:root_dir().
 
+%% The command's output and that of its last part's stderr (the ports in
+%% a pipeline keep theirs to themselves).
 sh(Cmd) ->
-    epcap_test_lib:sh(Cmd, #{timeout => 240000, output => unicode}).
+    epcap_test_lib:sh(Cmd ++ " 2>&1", sh_opts()).
 
 sh_ok(Cmd) ->
-    epcap_test_lib:sh_ok(Cmd, #{timeout => 240000, output => unicode}).
+    epcap_test_lib:sh_ok(Cmd ++ " 2>&1", sh_opts()).
+
+sh_opts() ->
+    #{timeout => 240000, output => unicode, stderr => keep}.
 
 %% A release tree as a deploy leaves it: the application's user owns it.
 user_owned_copy(Config) ->
