@@ -43,15 +43,39 @@ static void print_version(void)
            pcap_lib_version());
 }
 
+/* Whether argv names an output other than frames (-w, --compile, -D,
+ * --help, --version) anywhere before "--": a usage error stops the parse
+ * at the bad option, before the ones after it are seen, and a pcap
+ * stream must not begin with an ERROR frame. Runs with whatever
+ * privileges the port started with; reads argv only. */
+static bool argv_names_output(int argc, char *argv[])
+{
+    static const char *const exact[] = {"--compile", "-D", "--list-interfaces",
+                                        "-h", "--help", "--version"};
+
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strncmp(argv[i], "-w", 2) == 0 ||
+            strncmp(argv[i], "--write", 7) == 0)
+            return true;
+        for (size_t j = 0; j < sizeof(exact) / sizeof(exact[0]); j++)
+            if (strcmp(argv[i], exact[j]) == 0)
+                return true;
+    }
+    return false;
+}
+
 /* A usage error also goes out as an ERROR frame when stdout carries
  * frames (not a terminal, and nothing on the command line asked for pcap,
- * -D or a filter dump), so the Erlang side gets its code (badarg, or
- * permission_denied for a policy refusal); otherwise stderr only. */
-static void usage_error(struct epcap *st, int code, const char *err)
+ * -D or a filter dump: `output` says so from argv), so the Erlang side
+ * gets its code (badarg, or permission_denied for a policy refusal);
+ * otherwise stderr only. */
+static void usage_error(struct epcap *st, bool output, int code,
+                        const char *err)
 {
-    st->frames = !isatty(STDOUT_FILENO) && st->opt.write_file == NULL &&
-                 !st->opt.compile && !st->opt.list_interfaces &&
-                 !st->opt.help && !st->opt.version;
+    st->frames = !isatty(STDOUT_FILENO) && !output &&
+                 st->opt.write_file == NULL && !st->opt.compile &&
+                 !st->opt.list_interfaces && !st->opt.help &&
+                 !st->opt.version;
     epcap_fatal(st, EPCAP_EXIT_USAGE, code, "%s (see epcap --help)", err);
 }
 
@@ -121,7 +145,7 @@ static void refuse_terminal(struct epcap *st)
     if (st->opt.list_datalinks || !isatty(STDOUT_FILENO) ||
         (w != NULL && strcmp(w, "-") != 0))
         return;
-    usage_error(st, EPCAP_E_BADARG,
+    usage_error(st, false, EPCAP_E_BADARG,
                 "standard output is a terminal: not writing binary "
                 "packets there; use -w FILE, or a pipe (epcap ... -w - | "
                 "tcpdump -r -)");
@@ -148,11 +172,11 @@ int main(int argc, char *argv[])
         return EPCAP_EXIT_SOFTWARE;
     }
     if (options_parse(&st.opt, argc, argv, err, sizeof(err)) < 0)
-        usage_error(&st, EPCAP_E_BADARG, err);
+        usage_error(&st, argv_names_output(argc, argv), EPCAP_E_BADARG, err);
     /* What a caller who is not root may not ask for: a refusal, not a
      * mistake (permission_denied, still the usage exit status). */
     if (policy_check_options(&st, err, sizeof(err)) < 0)
-        usage_error(&st, EPCAP_E_PERMISSION_DENIED, err);
+        usage_error(&st, false, EPCAP_E_PERMISSION_DENIED, err);
     if (st.opt.write_file != NULL)
         st.output = st.opt.pcapng ? OUTPUT_PCAPNG : OUTPUT_PCAP;
     /* -L answers with a DATALINKS frame (lines on a terminal), so its

@@ -14,6 +14,7 @@
  *   -e               only PCAP_* variables (libpcap's documented prefix)
  *   -B               at most EPCAP_BUFFER_MAX_USER: kernel memory pinned
  *                    for one port
+ *   --fanout         group numbers from EPCAP_FANOUT_GROUP_MIN_USER only
  *   --inject         only if the installer allowed it (EPCAP_INJECT_POLICY)
  *   -i               only a network interface the kernel knows, or "any":
  *                    libpcap opens other sources by name (D-Bus, whose
@@ -113,6 +114,15 @@ int policy_check_options(const struct epcap *st, char *err, size_t errlen)
         return refuse(err, errlen, "sandbox-selftest: for root's tests only");
     if (check_env(o, err, errlen) < 0)
         return -1;
+    if (o->fanout.group >= 0 && o->fanout.group < EPCAP_FANOUT_GROUP_MIN_USER) {
+        snprintf(err, errlen,
+                 "fanout: group %d: numbers below %d are root's (programs "
+                 "such as an IDS join small fixed numbers); a caller who is "
+                 "not root picks %d..65535",
+                 o->fanout.group, EPCAP_FANOUT_GROUP_MIN_USER,
+                 EPCAP_FANOUT_GROUP_MIN_USER);
+        return -1;
+    }
     if (privileged && o->inject && !policy_inject_allowed())
         return refuse(err, errlen,
                       "inject: this install lets only root inject (the "

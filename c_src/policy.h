@@ -14,6 +14,14 @@ struct epcap;
  * immediate mode. Root may ask for more. */
 #define EPCAP_BUFFER_MAX_USER (128 * 1024 * 1024)
 
+/* Fan-out group numbers below this are root's, as ports below 1024 are:
+ * the kernel checks no owner, and the programs that a user could wait
+ * for with a group made first (an IDS's AF_PACKET cluster: Suricata's
+ * 99, Zeek's 23) use small fixed numbers. fanout.c keeps a port out of
+ * another user's existing group; this keeps a user from making such a
+ * group before the program starts. */
+#define EPCAP_FANOUT_GROUP_MIN_USER 1024
+
 /* Present (regular, owned by root, writable by no one else): callers
  * who are not root may inject. The installer's choice (make setcap
  * INJECT=yes). */

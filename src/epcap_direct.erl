@@ -111,7 +111,7 @@ frame(C, Frame, Timeout) ->
             logger:warning("epcap: ~p: ~ts", [Code, Msg]),
             recv(C, Timeout);
         {warning, Code, Msg} ->
-            epcap_launch:log_frame(Code, Msg),
+            epcap_events:log_frame(Code, Msg),
             recv(C, Timeout);
         Other ->
             erlang:error({protocol, {unexpected, Other}})
@@ -122,7 +122,7 @@ frame(C, Frame, Timeout) ->
 -spec stats(capture()) -> {ok, #{atom() => non_neg_integer()}} | {error, term()}.
 stats(#epcap_direct{port = Port}) ->
     Id = erlang:unique_integer([positive]) band 16#7fffffff,
-    case epcap_launch:command(Port, stats, Id, []) of
+    case epcap_spawn:command(Port, stats, Id, []) of
         ok -> await_reply(Port, Id);
         closed -> {error, closed}
     end.
@@ -150,7 +150,7 @@ await_reply(Port, Id) ->
 %% dropped.
 -spec close(capture()) -> ok.
 close(#epcap_direct{port = Port}) ->
-    _ = epcap_launch:command(Port, stop, 0, []),
+    _ = epcap_spawn:command(Port, stop, 0, []),
     wait_exit(Port),
     erase(key(Port)),
     erase(flow_key(Port)),
@@ -159,14 +159,14 @@ close(#epcap_direct{port = Port}) ->
 wait_exit(Port) ->
     receive
         {Port, {data, _}} -> wait_exit(Port);
-        {Port, {exit_status, _}} -> epcap_launch:flush_exit(Port)
+        {Port, {exit_status, _}} -> epcap_spawn:flush_exit(Port)
     after ?CLOSE_TIMEOUT ->
         catch port_close(Port),
-        epcap_launch:flush_exit(Port)
+        epcap_spawn:flush_exit(Port)
     end.
 
 gone(Port, Status) ->
-    epcap_launch:flush_exit(Port),
+    epcap_spawn:flush_exit(Port),
     erase(key(Port)),
     erase(flow_key(Port)),
     case epcap_codec:exit_reason(Status) of
@@ -181,7 +181,7 @@ gone(Port, Status) ->
 grant(#epcap_direct{port = Port}, N, Bytes) when N > 0 ->
     F = epcap_flow:received(N, Bytes, get(flow_key(Port))),
     {Room, F1} = epcap_flow:grant(F, 0),
-    _ = Room > 0 andalso epcap_launch:command(Port, credit, 0, Room),
+    _ = Room > 0 andalso epcap_spawn:command(Port, credit, 0, Room),
     put(flow_key(Port), F1),
     ok;
 grant(_, _, _) ->

@@ -9,7 +9,7 @@
 %% ```
 %% Owners = [spawn_link(fun worker/0) || _ <- lists:seq(1, 4)],
 %% {ok, G} = epcap_fanout:start(Owners, [{interface, "eth0"},
-%%                                       {fanout, #{group => 7, mode => hash}},
+%%                                       {fanout, #{group => 7001, mode => hash}},
 %%                                       {filter, "tcp"}]),
 %% {ok, #{total := Total, members := Members}} = epcap_fanout:stats(G),
 %% ok = epcap_fanout:stop(G).

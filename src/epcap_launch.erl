@@ -1,8 +1,8 @@
 %% @doc Launching the port program: how it is to be run (the privilege
-%% recipe: by itself, through sudo, or through an `exec' prefix), the
-%% hint a permission error carries, the one place that calls
-%% `open_port/2', the handshake up to READY, and the one loop that
-%% collects a one-shot run (`--can-capture', `--compile', `-D').
+%% recipe: by itself, through sudo, or through an `exec' prefix; what can
+%% be known without privileges, asked first), the hint a permission error
+%% carries, and the port program's own pid. The ports themselves are
+%% opened by {@link epcap_spawn}.
 %%
 %% The caller owns the ports opened here.
 -module(epcap_launch).
@@ -10,13 +10,10 @@
 -include_lib("kernel/include/file.hrl").
 -include("epcap_proto.hrl").
 
--export([open/1, exec_prefix/1, run/2, run/3, with_hint/2, os_pid/3,
-         log_frame/2, command/4, close/1, flush_exit/1, make_chroot/1,
+-export([open/1, exec_prefix/1, with_hint/2, os_pid/3, make_chroot/1,
          given/3]).
 
 %% How long a one-shot run may take.
--define(RUN_TIMEOUT, 10000).
-
 %% @doc Spawn the port for a parsed configuration and wait for its
 %% answer: `{ok, Port, Ready, Prefix}' (READY, and the exec prefix it runs
 %% under), `{datalinks, List}' for `-L' (the port has exited), or
@@ -36,14 +33,14 @@ open(Config) ->
 launch(Config) ->
     case exec_prefix(Config) of
         {ok, Prefix} ->
-            case spawn_port(Config, Prefix) of
+            case epcap_spawn:frames(Config, Prefix) of
                 {error, {rfmon_not_supported, Msg}} when
                     map_get(monitor, Config)
                 ->
                     %% The classic ignored monitor mode where the link has
                     %% none (a wired interface): a warning, not a failure.
                     logger:warning("epcap: monitor mode ignored: ~ts", [Msg]),
-                    spawn_port(without_monitor(Config), Prefix);
+                    epcap_spawn:frames(without_monitor(Config), Prefix);
                 Result ->
                     Result
             end;
@@ -58,126 +55,6 @@ without_monitor(#{options := Options, argv := Argv} = Config) ->
     Extra = lists:takewhile(fun(A) -> A =:= "-L" end, Argv),
     maps:merge(Config, #{argv => Extra ++ maps:get(argv, C),
                          monitor => false}).
-
-spawn_port(Config, Prefix) ->
-    [Exe | Args] = epcap_opts:command(Config, Prefix),
-    case port(Exe, Args, frames) of
-        {ok, Port} ->
-            Deadline = erlang:monotonic_time(millisecond) +
-                maps:get(start_timeout, Config),
-            case handshake(Port, Config#{prefix => Prefix}, Deadline,
-                           undefined) of
-                {ok, Ready} -> {ok, Port, Ready, Prefix};
-                Other -> Other
-            end;
-        {error, _} = Error ->
-            Error
-    end.
-
-%% The one open_port: no shell, the program and its arguments as given.
-%% `frames': the protocol ({packet, 4}); `text': a one-shot run whose
-%% stdout and stderr are read together.
-port(Exe, Args, Mode) ->
-    Opts = case Mode of
-        frames -> [{packet, 4}, binary, exit_status, use_stdio];
-        text -> [binary, exit_status, stderr_to_stdout]
-    end,
-    try open_port({spawn_executable, Exe}, [{args, Args} | Opts]) of
-        Port ->
-            %% No link for a one-shot run: it ends with us anyway, and a
-            %% caller that traps exits gets no stray 'EXIT' message.
-            Mode =:= text andalso unlink(Port),
-            {ok, Port}
-    catch
-        error:Why ->
-            %% A group install explains an eacces: say so (epcap_install).
-            epcap_install:exec_failed(Exe, Why),
-            {error, {exec, Exe, Why}}
-    end.
-
-handshake(Port, Config, Deadline, LastError) ->
-    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
-    receive
-        {Port, {data, Frame}} ->
-            case epcap_codec:decode(Frame) of
-                {ready, Ready} ->
-                    {ok, Ready};
-                {datalinks, List} ->
-                    _ = wait_exit(Port, Left, []),
-                    {datalinks, List};
-                {ready_version, V} ->
-                    close(Port),
-                    {error, {protocol_version, V, ?EPCAP_PROTOCOL_VERSION}};
-                {warning, Code, Msg} ->
-                    log_frame(Code, Msg),
-                    handshake(Port, Config, Deadline, LastError);
-                {error, Code, _Fatal, Msg} ->
-                    handshake(Port, Config, Deadline, {Code, Msg});
-                Other ->
-                    close(Port),
-                    {error, {protocol, {unexpected, Other}}}
-            end;
-        {Port, {exit_status, Status}} ->
-            flush_exit(Port),
-            {error, epcap_reason:start_error(LastError, Status, Config)}
-    after Left ->
-        close(Port),
-        {error, timeout}
-    end.
-
-%% @equiv run(Exe, Args, 10000)
--spec run(string(), [string()]) ->
-    {non_neg_integer() | timeout, binary()} | {error, term()}.
-run(Exe, Args) ->
-    run(Exe, Args, ?RUN_TIMEOUT).
-
-%% @doc Run `Exe Args' to its end: `{Status, Output}' (stdout and stderr
-%% together), `{timeout, Output}', or `{error, {exec, Exe, Posix}}'.
--spec run(string(), [string()], timeout()) ->
-    {non_neg_integer() | timeout, binary()} | {error, term()}.
-run(Exe, Args, Timeout) ->
-    case port(Exe, Args, text) of
-        {ok, Port} -> wait_exit(Port, Timeout, []);
-        {error, _} = Error -> Error
-    end.
-
-wait_exit(Port, Timeout, Acc) ->
-    receive
-        {Port, {data, D}} ->
-            wait_exit(Port, Timeout, [D | Acc]);
-        {Port, {exit_status, S}} ->
-            flush_exit(Port),
-            {S, iolist_to_binary(lists:reverse(Acc))}
-    after Timeout ->
-        close(Port),
-        {timeout, iolist_to_binary(lists:reverse(Acc))}
-    end.
-
-%% @doc Send a command to a port this process owns: `closed' when the
-%% port has just exited (its exit_status message is on the way, and the
-%% command is simply lost).
--spec command(port(), epcap_codec:command(), non_neg_integer(), term()) ->
-    ok | closed.
-command(Port, Kind, Id, Body) ->
-    try port_command(Port, epcap_codec:encode_command(Kind, Id, Body)) of
-        true -> ok
-    catch
-        error:badarg -> closed
-    end.
-
-%% @doc Close a port this process owns, and forget its 'EXIT' message.
--spec close(port()) -> ok.
-close(Port) ->
-    catch port_close(Port),
-    flush_exit(Port).
-
-%% @doc Forget the 'EXIT' message of a port that has ended, if any.
--spec flush_exit(port()) -> ok.
-flush_exit(Port) ->
-    receive
-        {'EXIT', Port, _} -> ok
-    after 0 -> ok
-    end.
 
 %% @doc The classic made a missing `{chroot, Dir}'; the option only gets
 %% here when the VM runs as root (epcap_opts), and the port checks what it
@@ -380,7 +257,7 @@ can_capture(Prefix, Prog) ->
         Path when is_list(Path) -> Path;
         _ -> Cmd
     end,
-    case run(Exe, Args ++ ["--can-capture"], 5000) of
+    case epcap_spawn:run(Exe, Args ++ ["--can-capture"], 5000) of
         {error, _} = Error ->
             Error;
         {Status, Out} ->
@@ -457,13 +334,3 @@ argv0(Pid) ->
         {error, _} ->
             undefined
     end.
-
-%% @doc What the port says besides packets becomes a logger event (it
-%% writes nothing to the VM's stderr while it speaks frames): its -v
-%% logging at notice, so `{verbose, true}' shows at the default level;
-%% warnings as warnings.
--spec log_frame(atom() | {unknown, non_neg_integer()}, string()) -> ok.
-log_frame(log, Msg) ->
-    logger:notice("epcap: ~ts", [Msg]);
-log_frame(Code, Msg) ->
-    logger:warning("epcap: ~p: ~ts", [Code, Msg]).

@@ -21,7 +21,7 @@
 -include("epcap_proto.hrl").
 
 -export([start/3, stop/1, call/2]).
--export([init_it/4, expected_exit/2]).
+-export([init_it/4]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2,
          format_status/1]).
 
@@ -34,8 +34,6 @@
 %% How often to look at a full owner mailbox while the port is paused.
 -define(RECHECK_MS, 2).
 -define(HELD(State), epcap_flow:held(State#state.flow)).
-%% Set (in the process dictionary) when the process ends as ended/2 says.
--define(EXPECTED_EXIT, '$epcap_expected_exit').
 
 -record(state, {
     port :: port() | undefined,
@@ -113,7 +111,7 @@ call(Pid, Request) ->
 %% @private
 init_it(Caller, Owner, Config, Link) ->
     process_flag(trap_exit, true),
-    quiet_expected_exits(),
+    ok = epcap_events:quiet_expected_exits(),
     case epcap_launch:open(Config) of
         {ok, Port, Ready, Prefix} ->
             Link andalso link(Caller),
@@ -149,7 +147,7 @@ init(_) ->
 
 %% Send a command that expects a REPLY; the caller waits for it.
 request(Kind, Body, From, #state{port = Port, next_id = Id} = State) ->
-    case epcap_launch:command(Port, Kind, Id, Body) of
+    case epcap_spawn:command(Port, Kind, Id, Body) of
         ok ->
             State#state{
                 requests = maps:put(Id, {From, Kind}, State#state.requests),
@@ -179,7 +177,7 @@ handle_call(_, _From, #state{port = undefined} = State) ->
 handle_call({send, _}, _From, #state{config = #{inject := false}} = State) ->
     {reply, {error, inject_disabled}, State};
 handle_call({send, Packet}, _From, #state{port = Port} = State) ->
-    Reply = case epcap_launch:command(Port, inject, 0, Packet) of
+    Reply = case epcap_spawn:command(Port, inject, 0, Packet) of
         ok -> ok;
         closed -> {error, closed}
     end,
@@ -193,7 +191,7 @@ handle_call({set_filter, Expr}, From, State) ->
 handle_call(stats, From, State) ->
     {noreply, request(stats, [], From, State)};
 handle_call(stop, From, #state{port = Port, stopping = []} = State) ->
-    _ = epcap_launch:command(Port, stop, 0, []),
+    _ = epcap_spawn:command(Port, stop, 0, []),
     erlang:send_after(?STOP_TIMEOUT, self(), stop_timeout),
     {noreply, State#state{stopping = [From]}};
 handle_call(stop, From, #state{stopping = Waiting} = State) ->
@@ -223,7 +221,7 @@ handle_cast(Msg, State) ->
 handle_info({Port, {data, Frame}}, #state{port = Port} = State) ->
     frame(epcap_codec:decode(Frame), State);
 handle_info({Port, {exit_status, Status}}, #state{port = Port} = State) ->
-    epcap_launch:flush_exit(Port),
+    epcap_spawn:flush_exit(Port),
     Reason =
         case {epcap_codec:exit_reason(Status), State#state.last_error} of
             {normal, _} -> normal;
@@ -256,7 +254,7 @@ handle_info(stats_tick, #state{port = Port} = State) when is_port(Port) ->
 handle_info(stop_timeout, #state{port = Port} = State) when is_port(Port) ->
     logger:warning("epcap: port did not stop in ~b ms; closing it",
         [?STOP_TIMEOUT]),
-    epcap_launch:close(Port),
+    epcap_spawn:close(Port),
     {stop, normal, State#state{port = undefined}};
 handle_info(Msg, State) when Msg =:= stop_timeout; Msg =:= stats_tick ->
     {noreply, State};
@@ -290,7 +288,7 @@ frame({datalink, DLT}, State) ->
 frame(eof, State) ->
     %% The port waits for STOP, so no command of ours ever meets a dead
     %% pipe. A passive owner still gets what is held only when it asks.
-    _ = epcap_launch:command(State#state.port, stop, 0, []),
+    _ = epcap_spawn:command(State#state.port, stop, 0, []),
     {noreply, tell_eof(deliver(State#state{eof = true}))};
 frame({reply, Id, Status, Body}, State) ->
     {noreply, reply(Id, Status, Body, State)};
@@ -299,7 +297,7 @@ frame({error, Code, true, Msg}, #state{ready = #{source := file}} = State) ->
     %% the file, not the caller: every good packet has been delivered,
     %% and the owner's last message names the damage, after what is held:
     %% that message is the one report of it.
-    epcap_launch:close(State#state.port),
+    epcap_spawn:close(State#state.port),
     port_gone(normal, State#state{eof = true, ending = {error,
                                   epcap_reason:fatal(Code, Msg)}});
 frame({error, Code, true, Msg}, State) ->
@@ -310,7 +308,7 @@ frame({error, Code, false, Msg}, State) ->
     logger:warning("epcap: ~p: ~ts", [Code, Msg]),
     {noreply, State};
 frame({warning, Code, Msg}, State) ->
-    epcap_launch:log_frame(Code, Msg),
+    epcap_events:log_frame(Code, Msg),
     {noreply, State};
 frame(Frame, _State) ->
     erlang:error({protocol, {unexpected, Frame}}).
@@ -349,27 +347,8 @@ port_gone(Why, State0) ->
 %% process exits with the reason (links and monitors see it) without
 %% gen_server's and proc_lib's reports of the whole state.
 ended(Why, #state{ready = Ready, owner = Owner} = State) ->
-    logger:error("epcap: capture on ~ts for ~p ended: ~p",
-                 [maps:get(name, Ready), Owner, Why]),
-    put(?EXPECTED_EXIT, Why),
+    ok = epcap_events:ended(maps:get(name, Ready), Owner, Why),
     {stop, Why, flush(State)}.
-
-%% A logger filter, once per VM: the reports of an epcap process that
-%% ends as ended/2 says are dropped (it has logged the one event); every
-%% other crash is reported as usual. Filters run in the logging process.
-quiet_expected_exits() ->
-    _ = logger:add_primary_filter(?MODULE, {fun ?MODULE:expected_exit/2, []}),
-    ok.
-
-expected_exit(#{msg := {report, #{label := Label}}} = Event, _) when
-    Label =:= {gen_server, terminate}; Label =:= {proc_lib, crash}
-->
-    case get(?EXPECTED_EXIT) of
-        undefined -> Event;
-        _ -> stop
-    end;
-expected_exit(Event, _) ->
-    Event.
 
 waiting_owner(#state{eof = true, stopping = []} = State) ->
     ?HELD(State) > 0;
@@ -393,17 +372,8 @@ reply(Id, Status, Body, #state{requests = Requests} = State) ->
             erlang:error({protocol, {unexpected_reply, Id}})
     end.
 
-result(inject_batch, Status, Body, _) ->
-    case {Status, epcap_codec:batch_reply(Body)} of
-        {ok, _} -> ok;
-        {_, {Sent, Failed, Msg}} ->
-            {error, {inject_failed, #{sent => Sent, failed => Failed,
-                                      reason => Msg}}}
-    end;
-result(filter, ok, _, _) -> ok;
-result(filter, bad_filter, Body, _) -> {error, {bad_filter, text(Body)}};
 result(stats, ok, Body, State) -> {ok, stats_map(Body, State)};
-result(_, Code, Body, _) -> {error, {Code, text(Body)}}.
+result(Kind, Status, Body, _) -> epcap_reason:reply(Kind, Status, Body).
 
 stats_map(Body, #state{flow = F}) ->
     (epcap_codec:stats(Body))#{owner_delivered => epcap_flow:sent(F),
@@ -453,7 +423,7 @@ grant(#state{flow = F} = State) ->
                     State
             end;
         {Room, F1} ->
-            _ = epcap_launch:command(State#state.port, credit, 0, Room),
+            _ = epcap_spawn:command(State#state.port, credit, 0, Room),
             State#state{flow = F1}
     end.
 
@@ -475,7 +445,7 @@ schedule_stats(State) ->
 
 %% @private
 terminate(_Reason, #state{port = Port, stopping = Waiting, requests = Reqs}) ->
-    is_port(Port) andalso epcap_launch:close(Port),
+    is_port(Port) andalso epcap_spawn:close(Port),
     [gen_server:reply(From, ok) || From <- Waiting],
     [gen_server:reply(From, {error, closed})
      || {From, _} <- maps:values(Reqs), From =/= tick],

@@ -23,7 +23,7 @@ compile(Filter, Options) when is_list(Options) ->
         Prog = epcap_opts:progname(Options),
         Args = ["--compile" | compile_args(Options)] ++
             ["--", filter(Filter)],
-        compile_result(epcap_launch:run(Prog, Args), Options)
+        compile_result(epcap_spawn:run(Prog, Args), Options)
     catch
         throw:{badarg, _} = Bad -> {error, Bad}
     end;
@@ -78,7 +78,7 @@ compile_result({Status, Out}, Options) ->
 %% {@link epcap:interfaces/0}).
 -spec interfaces() -> {ok, [map()]} | {error, term()}.
 interfaces() ->
-    case epcap_launch:run(epcap_opts:progname([]), ["-D"]) of
+    case epcap_spawn:run(epcap_opts:progname([]), ["-D"]) of
         {error, _} = Error ->
             Error;
         {timeout, _} ->

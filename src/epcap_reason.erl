@@ -27,7 +27,7 @@
 
 -include("epcap_proto.hrl").
 
--export([start_error/3, fatal/2, violation/1]).
+-export([start_error/3, fatal/2, violation/1, reply/3]).
 
 %% @doc Why a start failed: the last ERROR frame before the exit (`{Code,
 %% Msg}', or `undefined' when there was none), the exit status, and the
@@ -67,6 +67,20 @@ start_error(undefined, Status, #{progname := Prog} = Config) ->
 
 given(Key, Config, Default) ->
     epcap_launch:given(Key, Config, Default).
+
+%% @doc What a REPLY frame to a command means for its caller (STATS'
+%% success, which needs the epcap process's own counters, is not here).
+-spec reply(epcap_codec:command(), ok | atom(), binary()) ->
+    ok | {error, term()}.
+reply(inject_batch, Status, Body) ->
+    case {Status, epcap_codec:batch_reply(Body)} of
+        {ok, _} -> ok;
+        {_, {Sent, Failed, Msg}} ->
+            {error, {inject_failed, #{sent => Sent, failed => Failed,
+                                      reason => Msg}}}
+    end;
+reply(_, ok, _) -> ok;
+reply(_, Code, Body) -> {error, {Code, unicode:characters_to_list(Body)}}.
 
 %% @doc A fatal ERROR frame while running: why the capture stops.
 -spec fatal(atom(), string()) -> term().

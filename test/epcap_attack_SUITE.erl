@@ -18,7 +18,8 @@
 
 -export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
          init_per_testcase/2, end_per_testcase/2]).
--export([foreign_fanout_group_refused/1, many_interface_blocks_written/1]).
+-export([foreign_fanout_group_refused/1, small_fanout_groups_are_roots/1,
+         many_interface_blocks_written/1]).
 
 -define(KINDS, [setuid, caps, sudo]).
 
@@ -26,7 +27,8 @@ suite() ->
     [{timetrap, {minutes, 2}}].
 
 all() ->
-    [foreign_fanout_group_refused, many_interface_blocks_written].
+    [foreign_fanout_group_refused, small_fanout_groups_are_roots,
+     many_interface_blocks_written].
 
 %%--------------------------------------------------------------------
 %% Fixtures
@@ -115,6 +117,32 @@ foreign_fanout_group_refused(Config) ->
     ?assertNotEqual(nomatch, string:find(Msg, "holds a socket of uid 0")),
     {ok, _} = epcap:stats(Root),
     ok = epcap:stop(Root).
+
+%% The other way round: a user could make group 99 first and wait for an
+%% IDS that joins that fixed number. Numbers below 1024 are root's (as
+%% ports are), refused with the option rules; 1024 is the first a caller
+%% who is not root may use; root may use any.
+small_fanout_groups_are_roots(Config) ->
+    [begin
+         assert_refused(64, port(Config, K, "-i lo --fanout hash:1023 -L"),
+                        ["fanout: group 1023: numbers below 1024 are root's"]),
+         assert_refused(64, port(Config, K, "-i lo --fanout hash:99 -L"),
+                        ["group 99"]),
+         {S, Out} = port(Config, K, "-i lo --fanout hash:1024 -L"),
+         ct:log("~p: ~p", [K, {S, Out}]),
+         ?assertEqual(0, S)
+     end || K <- ?KINDS],
+    {S, Out} = sh(epcap_opts:default_progname() ++
+                  " -i lo --fanout hash:99 -L </dev/null 2>&1"),
+    ct:log("root: ~p", [{S, Out}]),
+    ?assertEqual(0, S),
+    Exec = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
+           " --init-groups",
+    {error, {permission_denied, Msg}} =
+        epcap:start([{interface, "lo"}, {fanout, #{group => 99, mode => hash}},
+                     {progname, maps:get(caps, ?config(bins, Config))},
+                     {exec, Exec}]),
+    ?assertNotEqual(nomatch, string:find(Msg, "below 1024")).
 
 %% A pcapng file of the caller's may hold thousands of interface blocks in
 %% a row, each with names of 1 KiB: written to a pcapng file (-w with

@@ -280,7 +280,8 @@ check_mode(lb, PerMember) ->
 
 start_group(Net, N, Fanout0, Extra) ->
     Port = epcap_test_lib:random_port(),
-    Fanout = Fanout0#{group => rand:uniform(65535)},
+    %% 1024..65535: smaller numbers are root's (group_without_root).
+    Fanout = Fanout0#{group => 1023 + rand:uniform(65535 - 1023)},
     Owners = [spawn_link(fun() -> owner([]) end) || _ <- lists:seq(1, N)],
     Opts = [{exec, "ip netns exec " ++ maps:get(ns, Net)},
             {interface, maps:get(ns_if, Net)},

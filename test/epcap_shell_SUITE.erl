@@ -278,7 +278,14 @@ usage_errors(Config) ->
      end || {Args, Want} <- [{"-c 0", "count"}, {"-c x", "count"},
                              {"--duration -1", "duration"},
                              {"--pcapng", "pcapng"}, {"-s 0", "snaplen"},
-                             {"--nosuch", "--nosuch"}]].
+                             {"--nosuch", "--nosuch"}]],
+    %% A pcap stream never begins with an ERROR frame, even when the bad
+    %% option comes before -w (the parse stops there).
+    [?assertEqual({0, "0\n"},
+                  sh(?config(epcap, Config) ++ " " ++ Args ++
+                     " 2>/dev/null | wc -c"), Args)
+     || Args <- ["-i lo -s 0 -w -", "-i lo --fanout bogus:7 --write=-",
+                 "--nosuch -w -"]].
 
 %% Every long option in --help is in the man page, and so is every exit
 %% code in the protocol header.
