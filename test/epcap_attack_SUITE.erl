@@ -71,6 +71,8 @@ user() -> "atk" ++ os:getpid().
 %%--------------------------------------------------------------------
 %% Helpers
 
+sh(Cmd) -> epcap_test_lib:sh(Cmd, #{timeout => 30000}).
+
 sh_ok(Cmd) -> epcap_test_lib:sh_ok(Cmd, #{timeout => 30000}).
 
 %% Run the port as the hostile user with these arguments; stdin empty.
@@ -106,8 +108,7 @@ foreign_fanout_group_refused(Config) ->
          ?assertNotEqual(nomatch, string:find(Out, "fan-out group " ++ Free))
      end || K <- ?KINDS],
     %% The same from Erlang: the documented error, naming the uid.
-    Exec = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
-           " --init-groups",
+    Exec = epcap_test_install:as_user(user(), user(), init),
     {error, {permission_denied, Msg}} =
         epcap:start([{interface, "lo"}, {fanout, #{group => G, mode => random}},
                      {filter, "udp port 9"},
@@ -136,8 +137,7 @@ small_fanout_groups_are_roots(Config) ->
                   " -i lo --fanout hash:99 -L </dev/null 2>&1"),
     ct:log("root: ~p", [{S, Out}]),
     ?assertEqual(0, S),
-    Exec = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
-           " --init-groups",
+    Exec = epcap_test_install:as_user(user(), user(), init),
     {error, {permission_denied, Msg}} =
         epcap:start([{interface, "lo"}, {fanout, #{group => 99, mode => hash}},
                      {progname, maps:get(caps, ?config(bins, Config))},

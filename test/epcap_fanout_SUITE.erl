@@ -32,7 +32,7 @@
 
 -define(FLOWS, 64).
 -define(PER_FLOW, 40).
--define(NOBODY, "setpriv --reuid=nobody --regid=nogroup --clear-groups").
+-define(NOBODY, epcap_test_install:as_user("nobody", "nogroup", clear)).
 -define(WAIT_MS, 20000).
 
 suite() ->
@@ -224,7 +224,7 @@ group_without_root(Config) ->
     ok = file:change_mode(Bin, 8#755),
     ok_run("setcap", ["cap_net_raw,cap_net_admin+ep", Bin]),
     Net = ?config(net, Config),
-    Exec = "ip netns exec " ++ maps:get(ns, Net) ++ " " ++ ?NOBODY,
+    Exec = epcap_netns:exec(Net) ++ " " ++ ?NOBODY,
     try
         Infos = group_once(Config, 2, #{mode => hash},
                            [{progname, Bin}, {exec, Exec}]),
@@ -283,7 +283,7 @@ start_group(Net, N, Fanout0, Extra) ->
     %% 1024..65535: smaller numbers are root's (group_without_root).
     Fanout = Fanout0#{group => 1023 + rand:uniform(65535 - 1023)},
     Owners = [spawn_link(fun() -> owner([]) end) || _ <- lists:seq(1, N)],
-    Opts = [{exec, "ip netns exec " ++ maps:get(ns, Net)},
+    Opts = [{exec, epcap_netns:exec(Net)},
             {interface, maps:get(ns_if, Net)},
             {filter, "udp and dst port " ++ integer_to_list(Port)},
             {fanout, Fanout} | Extra],

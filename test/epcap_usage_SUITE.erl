@@ -153,8 +153,8 @@ permission_hint_names_a_readme_section(Config) ->
             {ok, _} = file:copy(filename:join([root(), "priv", "epcap"]), Copy),
             ok = file:change_mode(Copy, 8#755),
             R = epcap:start([{progname, Copy}, {interface, "lo"},
-                             {exec, "setpriv --reuid=nobody --regid=nogroup "
-                                    "--clear-groups"}]),
+                             {exec, epcap_test_install:as_user(
+                                      "nobody", "nogroup", clear)}]),
             ct:log("~p", [R]),
             {error, {permission_denied, Msg}} = R,
             {match, [Section]} = re:run(Msg, "README, \"([^\"]+)\"",
