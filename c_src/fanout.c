@@ -225,7 +225,14 @@ static void check_members(struct epcap *st)
     long who = -2;
     int rc = group_foreign(group, geteuid(), &who);
 
-    if (rc < 0)
+    /* A kernel without packet diagnostics (CONFIG_PACKET_DIAG): only
+     * root, who chose the number and may join any group anyway, goes on. */
+    if (rc < 0 && st->caller.root)
+        epcap_warn(st, EPCAP_E_WARNING,
+                   "%s: fan-out group %d: cannot see its members (%s): "
+                   "joining unchecked",
+                   st->device, group, strerror(errno));
+    else if (rc < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_SYSTEM,
                     "%s: fan-out group %d: cannot see its members (%s): "
                     "refusing to join a group that may be another user's",

@@ -50,8 +50,8 @@ static void print_version(void)
  * privileges the port started with; reads argv only. */
 static bool argv_names_output(int argc, char *argv[])
 {
-    static const char *const exact[] = {"--compile", "-D", "--list-interfaces",
-                                        "-h", "--help", "--version"};
+    static const char *const exact[] = {
+        "--compile", "-D", "--list-interfaces", "-h", "--help", "--version"};
 
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strncmp(argv[i], "-w", 2) == 0 ||
@@ -74,8 +74,7 @@ static void usage_error(struct epcap *st, bool output, int code,
 {
     st->frames = !isatty(STDOUT_FILENO) && !output &&
                  st->opt.write_file == NULL && !st->opt.compile &&
-                 !st->opt.list_interfaces && !st->opt.help &&
-                 !st->opt.version;
+                 !st->opt.list_interfaces && !st->opt.help && !st->opt.version;
     epcap_fatal(st, EPCAP_EXIT_USAGE, code, "%s (see epcap --help)", err);
 }
 

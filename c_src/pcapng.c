@@ -335,7 +335,7 @@ static int isb_option(struct pcapng *r, void *ctx, uint16_t code,
 static int statistics(struct pcapng *r, uint32_t len)
 {
     if (len < BLOCK_OVERHEAD + ISB_FIXED)
-        return fail(r, "statistics block of %u bytes", len);
+        return 0; /* too short to hold statistics: skipped, as libpcap does */
     uint64_t idx = (uint64_t)r->section_first + get32(r, r->buf + 8);
     if (idx >= r->nif)
         return 0; /* statistics of no interface: nothing to keep */
