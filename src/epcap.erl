@@ -49,6 +49,12 @@
 
 -include("epcap_proto.hrl").
 
+%% Exit reasons of a call to an epcap process that has ended (or whose
+%% node has): the capture is over, not the caller's problem.
+-define(GONE(R), (R =:= noproc orelse R =:= normal orelse R =:= shutdown
+                  orelse (is_tuple(R) andalso (element(1, R) =:= nodedown
+                                               orelse element(1, R) =:= shutdown)))).
+
 -export([
     start/0, start/1, start/2,
     start_link/0, start_link/1, start_link/2,
@@ -141,7 +147,22 @@ node_option(_) ->
 %% @doc Stop capturing: the port writes out what it holds (delivered to
 %% the owner before this returns) and exits.
 -spec stop(pid()) -> ok.
-stop(Ref) -> epcap_port:stop(Ref).
+stop(Ref) ->
+    try
+        gen_server:call(Ref, stop, epcap_port:stop_timeout() + 1000)
+    catch
+        exit:{Reason, _} when ?GONE(Reason) -> ok
+    end.
+
+%% A request to the epcap process; `{error, closed}' if it is gone.
+call(Pid, Request) ->
+    try
+        gen_server:call(Pid, Request, infinity)
+    catch
+        %% Whatever it ended with (a live capture's fatal error too), the
+        %% capture is over: the caller's question has no answer.
+        exit:{_Reason, {gen_server, call, _}} -> {error, closed}
+    end.
 
 %% @doc Inject a packet on the interface. The port must have been started
 %% with `{inject, true}', otherwise `{error, inject_disabled}'. Returns
@@ -150,7 +171,7 @@ stop(Ref) -> epcap_port:stop(Ref).
 %% `{epcap_error, Ref, {inject_failed, Message}}' and `stats/1' counts it.
 -spec send(pid(), iodata()) -> ok | {error, inject_disabled | closed}.
 send(Ref, Packet) ->
-    epcap_port:call(Ref, {send, Packet}).
+    call(Ref, {send, Packet}).
 
 %% @doc Inject many packets with one pass through the port, like a send
 %% queue. Returns when the port has sent them all: `ok', or
@@ -177,7 +198,7 @@ send_chunks(_, [], _, 0, _) ->
 send_chunks(_, [], Sent, Failed, Reason) ->
     {error, {inject_failed, #{sent => Sent, failed => Failed, reason => Reason}}};
 send_chunks(Ref, [C | Rest], Sent, Failed, Reason) ->
-    case epcap_port:call(Ref, {send_batch, C}) of
+    case call(Ref, {send_batch, C}) of
         ok ->
             send_chunks(Ref, Rest, Sent + length(C), Failed, Reason);
         {error, {inject_failed, #{sent := S, failed := F, reason := R}}} ->
@@ -197,7 +218,7 @@ send_chunks(Ref, [C | Rest], Sent, Failed, Reason) ->
 -spec stats(pid() | epcap_direct:capture()) ->
     {ok, #{atom() => non_neg_integer()}} | {error, term()}.
 stats(Ref) when is_pid(Ref) ->
-    epcap_port:call(Ref, stats);
+    call(Ref, stats);
 stats(Capture) ->
     epcap_direct:stats(Capture).
 
@@ -231,7 +252,7 @@ close(Capture) ->
     ok | {error, {bad_filter, string()} | {badarg, term()} | closed}.
 set_filter(Ref, Filter) ->
     case unicode:characters_to_binary(Filter) of
-        Bin when is_binary(Bin) -> epcap_port:call(Ref, {set_filter, Bin});
+        Bin when is_binary(Bin) -> call(Ref, {set_filter, Bin});
         _ -> {error, {badarg, {filter, Filter}}}
     end.
 
@@ -243,7 +264,7 @@ set_filter(Ref, Filter) ->
 -spec setopts(pid(), [{active, boolean() | once | pos_integer()}]) ->
     ok | {error, term()}.
 setopts(Ref, Options) ->
-    epcap_port:call(Ref, {setopts, Options}).
+    call(Ref, {setopts, Options}).
 
 %% @equiv compile(Filter, [])
 -spec compile(iodata()) -> {ok, [string()]} | {error, term()}.
@@ -310,7 +331,7 @@ getopts(Options) ->
 %% `{error, closed}' once the capture has ended (a short file may be read
 %% before this is asked).
 -spec info(pid()) -> {ok, map()} | {error, closed}.
-info(Ref) -> epcap_port:call(Ref, info).
+info(Ref) -> call(Ref, info).
 
 %% @doc The interfaces the capture's packets come from, as the port has
 %% described them so far, in index order; only with `{interface_info,
@@ -319,7 +340,7 @@ info(Ref) -> epcap_port:call(Ref, info).
 %% arrives. Each packet is then `{packet, DLT, Time, Len, Packet,
 %% IfIndex}'.
 -spec interfaces(pid()) -> {ok, [epcap_codec:interface()]} | {error, closed}.
-interfaces(Ref) -> epcap_port:call(Ref, interfaces).
+interfaces(Ref) -> call(Ref, interfaces).
 
 %% @doc A child specification for a supervisor: the child captures for
 %% the process given as `{owner, Pid}' in `Options'. The owner is

@@ -20,17 +20,16 @@
 
 -include("epcap_proto.hrl").
 
--export([start/3, stop/1, call/2]).
+-export([start/3, stop_timeout/0]).
 -export([init_it/4]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2,
          format_status/1]).
 
 -define(STOP_TIMEOUT, 5000).
-%% Exit reasons of a call to an epcap process that has ended (or whose
-%% node has): the capture is over, not the caller's problem.
--define(GONE(R), (R =:= noproc orelse R =:= normal orelse R =:= shutdown
-                  orelse (is_tuple(R) andalso (element(1, R) =:= nodedown
-                                               orelse element(1, R) =:= shutdown)))).
+
+%% @doc How long the port has to stop (epcap:stop/1 waits a little longer).
+-spec stop_timeout() -> pos_integer().
+stop_timeout() -> ?STOP_TIMEOUT.
 %% How often to look at a full owner mailbox while the port is paused.
 -define(RECHECK_MS, 2).
 -define(HELD(State), epcap_flow:held(State#state.flow)).
@@ -48,7 +47,6 @@
     precision :: epcap_codec:precision(),
     ready :: epcap_codec:ready(),
     config :: epcap_opts:config(),
-    last_error :: term(),
     stopping = [] :: [gen_server:from()],
     %% Requests waiting for a REPLY frame, by id. Id 0 is never used:
     %% the port answers an id-0 INJECT only when it fails.
@@ -87,26 +85,6 @@ start(Owner, Options, Link) when is_pid(Owner) ->
     end;
 start(Owner, _, _) ->
     {error, {badarg, {owner, Owner}}}.
-
-%% @doc Flush, stop the port and wait for it to exit.
--spec stop(pid()) -> ok.
-stop(Pid) ->
-    try
-        gen_server:call(Pid, stop, ?STOP_TIMEOUT + 1000)
-    catch
-        exit:{Reason, _} when ?GONE(Reason) -> ok
-    end.
-
-%% @doc A request to the server; `{error, closed}' if it is gone.
--spec call(pid(), term()) -> term().
-call(Pid, Request) ->
-    try
-        gen_server:call(Pid, Request, infinity)
-    catch
-        %% Whatever it ended with (a live capture's fatal error too), the
-        %% capture is over: the caller's question has no answer.
-        exit:{_Reason, {gen_server, call, _}} -> {error, closed}
-    end.
 
 %% @private
 init_it(Caller, Owner, Config, Link) ->
@@ -222,27 +200,16 @@ handle_info({Port, {data, Frame}}, #state{port = Port} = State) ->
     frame(epcap_codec:decode(Frame), State);
 handle_info({Port, {exit_status, Status}}, #state{port = Port} = State) ->
     epcap_spawn:flush_exit(Port),
-    Reason =
-        case {epcap_codec:exit_reason(Status), State#state.last_error} of
-            {normal, _} -> normal;
-            {{signal, sigsys}, Last} ->
-                {sandbox_violation, epcap_reason:violation(Last)};
-            {_, {_, _} = Error} -> Error;
-            {Why, undefined} -> {port_exit, Why}
-        end,
-    port_gone(Reason, State);
+    port_gone(epcap_reason:exit(Status), State);
 handle_info({'DOWN', Ref, process, _, _}, #state{owner_mon = Ref} = State) ->
     {stop, normal, State};
 handle_info({'EXIT', Port, Reason}, #state{port = Port} = State) ->
     %% The port closed without an exit status: a write to a port that
     %% had just exited (EPIPE). After EOF or STOP that is the normal end.
-    Normal = State#state.eof orelse State#state.stopping =/= [],
-    Why = case {Normal, State#state.last_error} of
-        {true, _} -> normal;
-        {false, undefined} -> {port_exit, Reason};
-        {false, Error} -> Error
-    end,
-    port_gone(Why, State);
+    case State#state.eof orelse State#state.stopping =/= [] of
+        true -> port_gone(normal, State);
+        false -> port_gone({port_exit, Reason}, State)
+    end;
 handle_info({'EXIT', _, normal}, State) ->
     {noreply, State};
 handle_info({'EXIT', _, Reason}, State) ->

@@ -27,7 +27,7 @@
 
 -include("epcap_proto.hrl").
 
--export([start_error/3, fatal/2, violation/1, reply/3]).
+-export([start_error/3, fatal/2, violation/1, reply/3, exit/1]).
 
 %% @doc Why a start failed: the last ERROR frame before the exit (`{Code,
 %% Msg}', or `undefined' when there was none), the exit status, and the
@@ -81,6 +81,16 @@ reply(inject_batch, Status, Body) ->
     end;
 reply(_, ok, _) -> ok;
 reply(_, Code, Body) -> {error, {Code, unicode:characters_to_list(Body)}}.
+
+%% @doc Why a running capture ended when its port exited with `Status'
+%% and no fatal ERROR frame before (that one is fatal/2's).
+-spec exit(non_neg_integer()) -> term().
+exit(Status) ->
+    case epcap_codec:exit_reason(Status) of
+        normal -> normal;
+        {signal, sigsys} -> {sandbox_violation, unknown};
+        Why -> {port_exit, Why}
+    end.
 
 %% @doc A fatal ERROR frame while running: why the capture stops.
 -spec fatal(atom(), string()) -> term().
