@@ -5,6 +5,9 @@
  * The length is checked against EPCAP_CMD_MIN and EPCAP_CMD_MAX before
  * anything else, so a hostile or broken owner can never make the port
  * allocate or wait for more than EPCAP_CMD_MAX bytes.
+ *
+ * Privileges: none; called from the loop, after the final drop, in the
+ * sandbox.
  */
 #include "cmd.h"
 #include "epcap_proto.h"

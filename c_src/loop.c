@@ -24,6 +24,8 @@
  * End of file on stdin means the owner is gone: the port exits at once.
  * A STOP command, SIGTERM or SIGINT flush what is held and exit 0.
  *
+ * Privileges: none; runs after the final drop, in the sandbox.
+ *
  * Syscalls: ppoll, read (stdin), write (stdout), those of pcap_dispatch
  * (poll, recvfrom or the mmap ring), fcntl at start.
  */

@@ -12,6 +12,10 @@
  * nothing captured is lost. The exit code is one of EPCAP_EXITS, never an
  * errno.
  *
+ * Privileges: whatever the port holds when it reports: from a usage
+ * error before the drop to a failure in the loop, in the sandbox; it
+ * needs none.
+ *
  * Syscalls: write (stderr and stdout), poll (draining stdout).
  */
 #include <errno.h>

@@ -20,6 +20,9 @@
  * pointer for its SIGSYS handler they are the only ones (state.h).
  * This file calls nothing else of the port: a failure is returned, and
  * main.c reports it.
+ *
+ * Privileges: signals_reset and the parent-death signal run first, with
+ * whatever the port started with; none is needed.
  */
 #include <string.h>
 #include <unistd.h>

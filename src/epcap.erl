@@ -32,7 +32,7 @@
 %% libpcap's DLT (raw IP is 12 on Linux, although files store 101).
 %% Reading a file with `{file, Path}' ends with the message
 %% `{epcap, eof}', or, when the file is damaged (a truncated record, a
-%% bad length, a pcapng interface with a second link type), with
+%% bad length, a block that runs past its end), with
 %% `{epcap, {error, {capture, Message}}}' after every good packet before
 %% the damage; either way the epcap process then exits normally, so a
 %% linked caller is not hurt by a bad file. The last message comes after

@@ -302,12 +302,20 @@ tell_eof(State) ->
 %% a file, with a passive owner and packets held, does it stay until they
 %% are taken (or stop/1).
 port_gone(Why, State0) ->
-    State = State0#state{port = undefined},
+    State = no_answers(State0#state{port = undefined}),
     case Why =:= normal andalso waiting_owner(State) of
         true -> {noreply, State};
         false when Why =:= normal -> {stop, normal, flush(State)};
         false -> ended(Why, State)
     end.
+
+%% Requests the port will never answer now (a FILTER or STATS sent after
+%% the STOP that follows a file's EOF): their callers get `{error,
+%% closed}' instead of waiting for ever.
+no_answers(#state{requests = Requests} = State) ->
+    _ = [gen_server:reply(From, {error, closed})
+         || {From, _} <- maps:values(Requests), From =/= tick],
+    State#state{requests = #{}}.
 
 %% The capture has ended for a reason that is not a bug here (the port
 %% died, or reported a fatal error): one error event says so, and the

@@ -14,6 +14,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("stdlib/include/assert.hrl").
+-import(epcap_test_install, [assert_refused/3]).
 
 -export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
          init_per_testcase/2, end_per_testcase/2]).
@@ -32,40 +33,30 @@ all() ->
 %%--------------------------------------------------------------------
 %% Fixtures
 
-init_per_suite(Config) ->
-    case epcap_test_lib:require_root(Config) of
+init_per_suite(Config0) ->
+    case epcap_test_lib:require_tools(epcap_test_lib:require_root(Config0),
+            ["setpriv", "setcap", "sudo", "visudo", "useradd", "userdel"]) of
         {skip, _} = Skip ->
             Skip;
-        Config1 ->
-            [need(E) || E <- ["setpriv", "setcap", "sudo", "visudo",
-                              "useradd", "userdel"]],
-            ensure_user(),
-            Dir = string:trim(sh_ok("mktemp -d /tmp/epcap-atk.XXXXXX")),
-            ok = file:change_mode(Dir, 8#755),
-            Bins = maps:from_list([{K, install(Dir, K)} || K <- ?KINDS]),
+        Config ->
+            epcap_test_install:add_user(user()),
+            Dir = epcap_test_install:temp_dir("atk"),
+            Bins = epcap_test_install:copies(Dir, ?KINDS),
             Home = filename:join(Dir, "home"),
             ok = file:make_dir(Home),
             sh_ok("chown " ++ user() ++ ":" ++ user() ++ " " ++ Home ++
                   " && chmod 700 " ++ Home),
-            Sudoers = "/etc/sudoers.d/epcap-atk-" ++ os:getpid(),
-            ok = file:write_file(Sudoers, [user(), " ALL=(root) NOPASSWD: ",
-                                           maps:get(sudo, Bins), "\n"]),
-            ok = file:change_mode(Sudoers, 8#440),
-            sh_ok("visudo -c -q -f " ++ Sudoers),
+            Sudoers = epcap_test_install:sudoers("atk-" ++ os:getpid(),
+                                                 {user(), maps:get(sudo, Bins)}),
             {ok, _} = application:ensure_all_started(epcap),
             [{dir, Dir}, {home, Home}, {bins, Bins}, {sudoers, Sudoers}
-             | Config1]
+             | Config]
     end.
 
 end_per_suite(Config) ->
-    _ = file:delete(?config(sudoers, Config)),
-    case ?config(dir, Config) of
-        "/tmp/epcap-atk." ++ _ = Dir -> sh("rm -rf " ++ Dir);
-        _ -> ok
-    end,
-    sh("pkill -KILL -u " ++ user()),
-    sh("userdel " ++ user()),
-    ok.
+    epcap_test_install:remove_sudoers(?config(sudoers, Config)),
+    epcap_test_install:remove_temp_dir(?config(dir, Config)),
+    epcap_test_install:remove_user(user()).
 
 init_per_testcase(_Case, Config) ->
     Config.
@@ -77,62 +68,17 @@ end_per_testcase(_Case, _Config) ->
 %% One user per test run (the node's OS pid): two runs never collide.
 user() -> "atk" ++ os:getpid().
 
-need(Exe) ->
-    os:find_executable(Exe) =/= false orelse ct:fail({not_installed, Exe}).
-
-ensure_user() ->
-    case sh("id -u " ++ user()) of
-        {0, _} -> ok;
-        _ -> sh_ok("useradd --system --user-group --no-create-home "
-                   "--shell /usr/sbin/nologin " ++ user())
-    end.
-
-%% chmod before setcap: a chmod may clear capabilities.
-install(Dir, Kind) ->
-    Sub = filename:join(Dir, atom_to_list(Kind)),
-    ok = file:make_dir(Sub),
-    ok = file:change_mode(Sub, 8#755),
-    Bin = filename:join(Sub, "epcap"),
-    {ok, _} = file:copy(epcap_opts:default_progname(), Bin),
-    ok = file:change_mode(Bin, 8#755),
-    case Kind of
-        caps -> sh_ok("setcap cap_net_raw,cap_net_admin+ep " ++ Bin);
-        setuid -> ok = file:change_mode(Bin, 8#4755);
-        sudo -> ok
-    end,
-    Bin.
-
 %%--------------------------------------------------------------------
 %% Helpers
 
-sh(Cmd) -> epcap_test_lib:run("sh", ["-c", Cmd], 30000).
+sh(Cmd) -> epcap_test_lib:sh(Cmd, #{timeout => 30000}).
 
-sh_ok(Cmd) ->
-    case sh(Cmd) of
-        {0, Out} -> Out;
-        {S, Out} -> ct:fail({command_failed, Cmd, S, Out})
-    end.
-
-%% The command line that runs the copy of Kind as the hostile user.
-as_user(Config, Kind) ->
-    Bin = maps:get(Kind, ?config(bins, Config)),
-    Who = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
-          " --init-groups -- ",
-    case Kind of
-        sudo -> Who ++ "sudo -n " ++ Bin;
-        _ -> Who ++ Bin
-    end.
+sh_ok(Cmd) -> epcap_test_lib:sh_ok(Cmd, #{timeout => 30000}).
 
 %% Run the port as the hostile user with these arguments; stdin empty.
 port(Config, Kind, Args) ->
-    sh(as_user(Config, Kind) ++ " " ++ Args ++ " </dev/null 2>&1").
-
-assert_refused(Status, {S, Out}, Words) ->
-    ct:log("~p", [{S, Out}]),
-    ?assertEqual(Status, S),
-    [?assertNotEqual(nomatch, string:find(Out, W)) || W <- Words],
-    Out.
-
+    epcap_test_install:run_as(user(), Kind, maps:get(Kind, ?config(bins, Config)),
+                              Args).
 %%--------------------------------------------------------------------
 %% Cases
 
@@ -162,8 +108,7 @@ foreign_fanout_group_refused(Config) ->
          ?assertNotEqual(nomatch, string:find(Out, "fan-out group " ++ Free))
      end || K <- ?KINDS],
     %% The same from Erlang: the documented error, naming the uid.
-    Exec = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
-           " --init-groups",
+    Exec = epcap_test_install:as_user(user(), user(), init),
     {error, {permission_denied, Msg}} =
         epcap:start([{interface, "lo"}, {fanout, #{group => G, mode => random}},
                      {filter, "udp port 9"},
@@ -192,8 +137,7 @@ small_fanout_groups_are_roots(Config) ->
                   " -i lo --fanout hash:99 -L </dev/null 2>&1"),
     ct:log("root: ~p", [{S, Out}]),
     ?assertEqual(0, S),
-    Exec = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
-           " --init-groups",
+    Exec = epcap_test_install:as_user(user(), user(), init),
     {error, {permission_denied, Msg}} =
         epcap:start([{interface, "lo"}, {fanout, #{group => 99, mode => hash}},
                      {progname, maps:get(caps, ?config(bins, Config))},

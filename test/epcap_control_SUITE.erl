@@ -3,7 +3,7 @@
 %% control and bounded memory, active modes, periodic stats, and the
 %% port's handling of bad input on stdin.
 %%
-%% Every case has its own namespace and veth pair (epcap_test_lib), and
+%% Every case has its own namespace and veth pair (epcap_netns), and
 %% frames are made here with an experimental EtherType (0x88B5), so no
 %% other traffic ever matches the filters.
 -module(epcap_control_SUITE).

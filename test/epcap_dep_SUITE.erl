@@ -127,8 +127,8 @@ sh(Dir, Cmd, Config) ->
         true -> proplists:get_value(env, Config, []);
         false -> []
     end,
-    epcap_test_lib:sh(Cmd, #{cd => Dir, env => Env, timeout => 240000,
-                             output => unicode}).
+    epcap_test_lib:sh(Cmd ++ " 2>&1", #{cd => Dir, env => Env, timeout => 240000,
+                                        output => unicode, stderr => keep}).
 
 sh_ok(Dir, Cmd, Config) ->
     case sh(Dir, Cmd, Config) of
@@ -410,20 +410,12 @@ console(Out) ->
 %% root's, given to the user's group; the installed copy and what the
 %% target printed.
 install_port(Config, Target) ->
-    Prefix = filename:join(?config(tmp, Config), "prefix-" ++ Target),
-    Out = sh_ok(?config(src, Config),
-                "make --no-print-directory install install-" ++ Target ++
-                " PREFIX=" ++ Prefix ++ " ERL_LIBDIR=" ++ Prefix ++
-                "/lib/erlang/lib CAPTURE_GROUP=" ++ ?config(user, Config),
-                Config),
-    ct:log("~s", [Out]),
-    {filename:join([Prefix, "lib", "epcap", "epcap"]), Out}.
+    epcap_test_install:make_install(
+      ?config(src, Config), filename:join(?config(tmp, Config), "prefix-" ++ Target),
+      Target, ?config(user, Config), #{env => ?config(env, Config)}).
 
-%% The line after the one that announces it.
 printed(Out, Announce) ->
-    [_, After] = string:split(Out, Announce),
-    [_, Line | _] = string:split(After, "\n", all),
-    string:trim(Line).
+    epcap_test_install:printed(Out, Announce).
 
 %% The release's sys.config as the target printed it.
 printed_sys_config(Config, Out) ->

@@ -2,7 +2,9 @@
 %% is a row of the option table, every row is one of them, and every port
 %% flag the table names is one the port's parser knows (c_src/options.c);
 %% the Design section names every module of src/ and every C file of
-%% c_src/ (main.c and the sandbox_* backends aside). The man page and --help are checked against the
+%% c_src/ (main.c and the sandbox_* backends aside); every reason of the
+%% "Errors" table is made somewhere in src/ (epcap_vocabulary_SUITE drives
+%% each one). The man page and --help are checked against the
 %% parser by epcap_shell_SUITE, the exit codes by make proto-check.
 -module(epcap_doc_tests).
 
@@ -20,8 +22,11 @@ read(Rel) ->
 
 %% The rows of the table under "### Options": [[Cell]].
 option_rows() ->
+    table_rows("### Options").
+
+table_rows(Heading) ->
     Lines = string:split(read("README.md"), "\n", all),
-    [_ | Section] = lists:dropwhile(fun(L) -> L =/= "### Options" end, Lines),
+    [_ | Section] = lists:dropwhile(fun(L) -> L =/= Heading end, Lines),
     IsRow = fun(L) -> string:prefix(L, "|") =/= nomatch end,
     Table = lists:takewhile(IsRow, lists:dropwhile(fun(L) -> not IsRow(L) end,
                                                    Section)),
@@ -93,3 +98,22 @@ c_files_named_test() ->
                   || F <- files("c_src", ".c"), F =/= "main",
                      string:prefix(F, "sandbox_") =:= nomatch]),
     ?assertEqual([], unnamed(Concerns)).
+
+%% Every reason the "Errors" table names (`{bad_filter, Message}`,
+%% `timeout`, ...) is an atom some module of src/ writes, outside comments.
+error_reasons_made_test() ->
+    Code = lists:append(
+             [[L || L <- string:split(read(filename:join("src", F ++ ".erl")),
+                                      "\n", all),
+                    string:prefix(string:trim(L), "%") =:= nomatch]
+              || F <- files("src", ".erl")]),
+    Src = lists:flatten(lists:join(" ", Code)),
+    Reasons = lists:usort(
+                [R || [Cell | _] <- table_rows("### Errors"),
+                      {match, Rs} <- [re:run(Cell, "`\\{?([a-z_]+)[,`}]",
+                                             [global,
+                                              {capture, all_but_first, list}])],
+                      [R] <- Rs]),
+    ?assert(length(Reasons) >= 15),
+    ?assertEqual([], [R || R <- Reasons,
+                           re:run(Src, "[^a-z_]" ++ R ++ "[^a-z_(]") =:= nomatch]).

@@ -205,7 +205,8 @@ failed_start_link_keeps_caller(Config) ->
             {Caller, Ref} = spawn_monitor(fun() ->
                 R = epcap:start_link(Opts),
                 Parent ! {self(), started, R},
-                %% Time for any exit signal to land.
+                %% A duration is what is tested: no exit signal lands
+                %% within 100 ms (an absence has no event to wait for).
                 receive after 100 -> ok end,
                 Parent ! {self(), alive}
             end),
@@ -228,6 +229,7 @@ failed_start_link_keeps_caller(Config) ->
         end, Starts),
     %% And the case's own process, calling directly.
     [?assertMatch({error, _}, epcap:start_link(O)) || O <- Starts],
+    %% As above: 100 ms without an exit signal.
     receive after 100 -> ok end,
     ?assert(is_process_alive(self())),
     no_port_left().

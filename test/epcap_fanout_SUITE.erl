@@ -32,7 +32,7 @@
 
 -define(FLOWS, 64).
 -define(PER_FLOW, 40).
--define(NOBODY, "setpriv --reuid=nobody --regid=nogroup --clear-groups").
+-define(NOBODY, epcap_test_install:as_user("nobody", "nogroup", clear)).
 -define(WAIT_MS, 20000).
 
 suite() ->
@@ -224,7 +224,7 @@ group_without_root(Config) ->
     ok = file:change_mode(Bin, 8#755),
     ok_run("setcap", ["cap_net_raw,cap_net_admin+ep", Bin]),
     Net = ?config(net, Config),
-    Exec = "ip netns exec " ++ maps:get(ns, Net) ++ " " ++ ?NOBODY,
+    Exec = epcap_netns:exec(Net) ++ " " ++ ?NOBODY,
     try
         Infos = group_once(Config, 2, #{mode => hash},
                            [{progname, Bin}, {exec, Exec}]),
@@ -283,7 +283,7 @@ start_group(Net, N, Fanout0, Extra) ->
     %% 1024..65535: smaller numbers are root's (group_without_root).
     Fanout = Fanout0#{group => 1023 + rand:uniform(65535 - 1023)},
     Owners = [spawn_link(fun() -> owner([]) end) || _ <- lists:seq(1, N)],
-    Opts = [{exec, "ip netns exec " ++ maps:get(ns, Net)},
+    Opts = [{exec, epcap_netns:exec(Net)},
             {interface, maps:get(ns_if, Net)},
             {filter, "udp and dst port " ++ integer_to_list(Port)},
             {fanout, Fanout} | Extra],
@@ -338,13 +338,7 @@ count(Owner) ->
 
 %% Until the owners hold Want packets in all (bounded by ?WAIT_MS).
 wait_total(Owners, Want) ->
-    wait_total(Owners, Want, erlang:monotonic_time(millisecond) + ?WAIT_MS).
-
-wait_total(Owners, Want, Deadline) ->
-    Have = lists:sum([count(O) || O <- Owners]),
-    Now = erlang:monotonic_time(millisecond),
-    if
-        Have >= Want -> ok;
-        Now >= Deadline -> ct:fail({delivered, Have, of_sent, Want});
-        true -> timer:sleep(20), wait_total(Owners, Want, Deadline)
-    end.
+    epcap_test_lib:wait_until({delivered_of_sent, Want}, fun() ->
+        Have = lists:sum([count(O) || O <- Owners]),
+        Have >= Want orelse {false, {delivered, Have}}
+    end, ?WAIT_MS).

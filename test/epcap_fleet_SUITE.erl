@@ -79,7 +79,9 @@ two_nodes_one_file(Config) ->
     [begin
          ok = gen_udp:send(S, {127, 0, 0, 1}, PA, <<"a", I:32>>),
          ok = gen_udp:send(S, {127, 0, 0, 1}, PB, <<"b", I:32>>),
-         I rem 50 =:= 0 andalso timer:sleep(1)
+         %% In slices of 50 pairs, each once the fleet has the one
+         %% before: lo's input backlog (netdev_max_backlog) never fills.
+         I rem 50 =:= 0 andalso wait_written(F, 2 * I)
      end || I <- lists:seq(1, ?PER_NODE)],
     gen_udp:close(S),
     wait_written(F, 2 * ?PER_NODE),
@@ -135,30 +137,19 @@ start_fleet(File, NodePorts) ->
                || {N, P} <- NodePorts],
     epcap_fleet:start_link(File, Sources, [{hold, 100}]).
 
+%% Until the fleet has written or buffered Want packets.
 wait_written(F, Want) ->
-    wait_written(F, Want, erlang:monotonic_time(millisecond) + ?WAIT_MS).
+    epcap_test_lib:wait_until({written, Want}, fun() ->
+        {ok, #{written := W, buffered := B}} = epcap_fleet:stats(F),
+        W + B >= Want orelse {false, {written, W, buffered, B}}
+    end, ?WAIT_MS).
 
-wait_written(F, Want, Deadline) ->
-    {ok, #{written := W, buffered := B}} = epcap_fleet:stats(F),
-    Now = erlang:monotonic_time(millisecond),
-    if
-        W + B >= Want -> ok;
-        Now >= Deadline -> ct:fail({written, W, buffered, B, want, Want});
-        true -> timer:sleep(20), wait_written(F, Want, Deadline)
-    end.
-
+%% Until the fleet says the source Name is down.
 wait_down(F, Name) ->
-    wait_down(F, Name, erlang:monotonic_time(millisecond) + ?WAIT_MS).
-
-wait_down(F, Name, Deadline) ->
-    {ok, #{sources := S}} = epcap_fleet:stats(F),
-    case maps:get(Name, S) of
-        down -> ok;
-        _ ->
-            erlang:monotonic_time(millisecond) >= Deadline andalso ct:fail({not_down, Name}),
-            timer:sleep(20),
-            wait_down(F, Name, Deadline)
-    end.
+    epcap_test_lib:wait_until({down, Name}, fun() ->
+        {ok, #{sources := S}} = epcap_fleet:stats(F),
+        maps:get(Name, S) =:= down
+    end, ?WAIT_MS).
 
 %% {InterfaceName, EpochNs, DstPort, Seq} per packet, in file order.
 tshark(File) ->

@@ -22,6 +22,7 @@
 
 -include_lib("common_test/include/ct.hrl").
 -include_lib("stdlib/include/assert.hrl").
+-import(epcap_test_install, [assert_refused/3]).
 -include_lib("kernel/include/file.hrl").
 
 -export([all/0, init_per_suite/1, end_per_suite/1,
@@ -128,23 +129,12 @@ q(S) -> "'" ++ S ++ "'".
 
 %% The command line that runs the copy of Kind as the hostile user.
 as_user(Config, Kind) ->
-    Bin = maps:get(Kind, ?config(bins, Config)),
-    Who = epcap_test_install:as_user(user(), user(), init) ++ " -- ",
-    case Kind of
-        sudo -> Who ++ "sudo -n " ++ Bin;
-        _ -> Who ++ Bin
-    end.
+    epcap_test_install:command(user(), Kind, maps:get(Kind, ?config(bins, Config))).
 
 %% Run the port as the hostile user with these arguments; stdin empty.
 port(Config, Kind, Args) ->
-    sh(as_user(Config, Kind) ++ " " ++ Args ++ " </dev/null 2>&1").
-
-assert_refused(Status, {S, Out}, Words) ->
-    ct:log("~p", [{S, Out}]),
-    ?assertEqual(Status, S),
-    [?assertNotEqual(nomatch, string:find(Out, W)) || W <- Words],
-    Out.
-
+    epcap_test_install:run_as(user(), Kind, maps:get(Kind, ?config(bins, Config)),
+                              Args).
 uid() -> epcap_test_install:uid(user()).
 
 file_in(Config, Name) -> filename:join(?config(home, Config), Name).

@@ -1,6 +1,6 @@
 %% @doc Live captures in network namespaces (needs root).
 %%
-%% Each case gets its own namespace and veth pair (epcap_test_lib), torn
+%% Each case gets its own namespace and veth pair (epcap_netns), torn
 %% down in end_per_testcase whatever happened. Traffic goes only to
 %% loopback and to the addresses of that namespace. Every case sends its
 %% traffic right after start returns: start promises the handle is active

@@ -55,35 +55,26 @@ all() ->
 %%--------------------------------------------------------------------
 %% Fixtures
 
-init_per_suite(Config) ->
-    case epcap_test_lib:require_root(Config) of
+init_per_suite(Config0) ->
+    case epcap_test_lib:require_tools(epcap_test_lib:require_root(Config0),
+            ["setpriv", "setcap", "getcap", "sudo", "visudo", "useradd",
+             "userdel"]) of
         {skip, _} = Skip ->
             Skip;
-        Config1 ->
-            [os:find_executable(E) =/= false orelse ct:fail({not_installed, E})
-             || E <- ["setpriv", "setcap", "getcap", "sudo", "visudo",
-                      "useradd", "userdel"]],
-            User = user(),
-            _ = sh("userdel " ++ User),
-            sh_ok("useradd --system --user-group --no-create-home "
-                  "--shell /usr/sbin/nologin " ++ User),
-            Dir = string:trim(sh_ok("mktemp -d /tmp/epcap-s17.XXXXXX")),
-            ok = file:change_mode(Dir, 8#755),
+        Config ->
+            epcap_test_install:remove_user(user()),
+            epcap_test_install:add_user(user()),
+            Dir = epcap_test_install:temp_dir("s17"),
             Sample = filename:join(Dir, "sample.pcap"),
             ok = epcap_samplegen:write_synthetic(Sample, 4, 60, #{}),
             ok = file:change_mode(Sample, 8#644),
-            [{dir, Dir}, {sample, Sample} | Config1]
+            [{dir, Dir}, {sample, Sample} | Config]
     end.
 
 end_per_suite(Config) ->
-    _ = file:delete(sudoers()),
-    _ = sh("pkill -KILL -u " ++ user()),
-    _ = sh("userdel " ++ user()),
-    case ?config(dir, Config) of
-        "/tmp/epcap-s17." ++ _ = Dir -> sh("rm -rf " ++ Dir);
-        _ -> ok
-    end,
-    ok.
+    epcap_test_install:remove_sudoers(sudoers()),
+    epcap_test_install:remove_user(user()),
+    epcap_test_install:remove_temp_dir(?config(dir, Config)).
 
 init_per_testcase(_Case, Config) ->
     Canary = filename:join(?config(dir, Config), "canary-" ++
@@ -91,41 +82,27 @@ init_per_testcase(_Case, Config) ->
     [{canary, Canary} | Config].
 
 end_per_testcase(_Case, _Config) ->
-    _ = file:delete(sudoers()),
-    ok.
+    epcap_test_install:remove_sudoers(sudoers()).
 
 %% One user per test run (the node's OS pid).
 user() -> "s17app" ++ os:getpid().
 
-sudoers() -> "/etc/sudoers.d/epcap-s17-" ++ os:getpid().
+sudoers() -> epcap_test_install:sudoers_file(sudoers_tag()).
 
-root() ->
-    case os:getenv("EPCAP_ROOT") of
-        false -> filename:dirname(filename:dirname(epcap_opts:default_progname()));
-        R -> R
-    end.
+sudoers_tag() -> "s17-" ++ os:getpid().
 
+root() -> epcap_test_lib:root_dir().
+
+%% The command's output and that of its last part's stderr (the ports in
+%% a pipeline keep theirs to themselves).
 sh(Cmd) ->
-    Port = open_port({spawn_executable, "/bin/sh"},
-                     [{args, ["-c", Cmd ++ " 2>&1"]}, exit_status, binary,
-                      hide]),
-    sh_loop(Port, []).
-
-sh_loop(Port, Acc) ->
-    receive
-        {Port, {data, D}} -> sh_loop(Port, [D | Acc]);
-        {Port, {exit_status, S}} ->
-            {S, unicode:characters_to_list(iolist_to_binary(lists:reverse(Acc)))}
-    after 240000 ->
-        catch port_close(Port),
-        ct:fail({timeout, lists:reverse(Acc)})
-    end.
+    epcap_test_lib:sh(Cmd ++ " 2>&1", sh_opts()).
 
 sh_ok(Cmd) ->
-    case sh(Cmd) of
-        {0, Out} -> Out;
-        {S, Out} -> ct:fail({command_failed, Cmd, S, Out})
-    end.
+    epcap_test_lib:sh_ok(Cmd ++ " 2>&1", sh_opts()).
+
+sh_opts() ->
+    #{timeout => 240000, output => unicode, stderr => keep}.
 
 %% A release tree as a deploy leaves it: the application's user owns it.
 user_owned_copy(Config) ->
@@ -144,13 +121,11 @@ attacker_script(Canary) ->
     "#!/bin/sh\n[ \"$(id -u)\" = 0 ] && touch " ++ Canary ++ "\nexit 77\n".
 
 sudo_rule(Who, Prog) ->
-    ok = file:write_file(sudoers(), [Who, " ALL=(root) NOPASSWD: ", Prog, "\n"]),
-    ok = file:change_mode(sudoers(), 8#440),
-    sh_ok("visudo -c -q -f " ++ sudoers()).
+    epcap_test_install:sudoers(sudoers_tag(), {Who, Prog}).
 
 as_user(Cmd) ->
-    sh("setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
-       " --init-groups env HOME=/tmp " ++ Cmd).
+    sh(epcap_test_install:as_user(user(), user(), init) ++
+       " env HOME=/tmp " ++ Cmd).
 
 %% An Erlang VM as the user, with epcap's code and the given sys.config
 %% (or none): it captures a few datagrams on lo and prints the result.
@@ -206,19 +181,12 @@ install(Config, Target) ->
     install(Config, Target, user()).
 
 install(Config, Target, Group) ->
-    Prefix = filename:join(?config(dir, Config), "prefix-" ++ Target ++ "-" ++ Group),
-    Out = sh_ok("make -C " ++ root() ++ " --no-print-directory install " ++
-                "install-" ++ Target ++ " PREFIX=" ++ Prefix ++
-                " ERL_LIBDIR=" ++ Prefix ++ "/lib/erlang/lib CAPTURE_GROUP=" ++
-                Group),
-    ct:log("~s", [Out]),
-    {filename:join([Prefix, "lib", "epcap", "epcap"]), Out}.
+    epcap_test_install:make_install(
+      root(), filename:join(?config(dir, Config), "prefix-" ++ Target ++ "-" ++ Group),
+      Target, Group, #{}).
 
-%% The line after the one that announces it.
 printed(Out, Announce) ->
-    [_, After] = string:split(Out, Announce),
-    [_, Line | _] = string:split(After, "\n", all),
-    string:trim(Line).
+    epcap_test_install:printed(Out, Announce).
 
 %%--------------------------------------------------------------------
 %% The attack of issue 17
@@ -258,7 +226,7 @@ sudo_rule_on_user_owned_copy(Config) ->
 %% user can put their own program there before the administrator does.
 setcap_on_user_owned_copy(Config) ->
     {Rel, Prog} = user_owned_copy(Config),
-    sh_ok("setcap cap_net_raw,cap_net_admin+ep " ++ Prog),
+    epcap_test_install:setcap(Prog),
     R = probe(Config, io_lib:format("~p.~n", [[{epcap, [{progname, Prog}]}]])),
     ?assertMatch({error, {untrusted_path, Prog, _}}, R),
     {error, {untrusted_path, _, Msg}} = R,
@@ -273,9 +241,7 @@ install_sudo_recipe(Config) ->
     {Installed, Out} = install(Config, "sudo"),
     Rule = printed(Out, "the sudoers rule"),
     ?assertEqual("%" ++ user() ++ " ALL=(root) NOPASSWD: " ++ Installed, Rule),
-    ok = file:write_file(sudoers(), [Rule, "\n"]),
-    ok = file:change_mode(sudoers(), 8#440),
-    sh_ok("visudo -c -q -f " ++ sudoers()),
+    epcap_test_install:sudoers_rule(sudoers_tag(), Rule),
     SysConfig = printed(Out, "in the release's sys.config"),
     ?assertEqual({ok, 3, sudo}, probe(Config, SysConfig)),
     cannot_replace(Installed).
@@ -383,11 +349,10 @@ sudo_gives_the_account_groups(Config) ->
         ok = epcap_samplegen:write_synthetic(Secret, 2, 60, #{}),
         sh_ok("chown root:" ++ Group ++ " " ++ Secret ++ " && chmod 0640 " ++ Secret),
         {Sudo, Out} = install(Config, "sudo"),
-        ok = file:write_file(sudoers(), [printed(Out, "the sudoers rule"), "\n"]),
-        ok = file:change_mode(sudoers(), 8#440),
+        epcap_test_install:sudoers_rule(sudoers_tag(),
+                                        printed(Out, "the sudoers rule")),
         {Setuid, _} = install(Config, "setuid"),
-        Dropped = "setpriv --reuid=" ++ user() ++ " --regid=" ++ user() ++
-                  " --clear-groups ",
+        Dropped = epcap_test_install:as_user(user(), user(), clear) ++ " ",
         Read = fun(Cmd) -> sh(Dropped ++ Cmd ++ " -r " ++ Secret ++
                               " -w - </dev/null | wc -c") end,
         %% Without the group: no read, directly.

@@ -10,6 +10,7 @@
 -module(epcap_test_install).
 
 -include_lib("common_test/include/ct.hrl").
+-include_lib("stdlib/include/assert.hrl").
 
 -export([
     temp_dir/1,
@@ -25,7 +26,12 @@
     remove_sudoers/1,
     uid/1,
     gid/1,
-    as_user/3
+    as_user/3,
+    make_install/5,
+    printed/2,
+    command/3,
+    run_as/4,
+    assert_refused/3
 ]).
 
 -define(TMP, "/tmp/epcap-").
@@ -143,3 +149,47 @@ as_user(User, Group, Groups) ->
             clear -> " --clear-groups";
             init -> " --init-groups"
         end.
+
+%% @doc The command line that runs an installed copy `Bin' of `Kind' as
+%% `User' (in the user's own groups): through `sudo -n' for a `sudo'
+%% install, straight for the others.
+command(User, Kind, Bin) ->
+    as_user(User, User, init) ++ " -- " ++
+        case Kind of
+            sudo -> "sudo -n ";
+            _ -> ""
+        end ++ Bin.
+
+%% @doc Run that copy with `Args' (shell words), stdin empty:
+%% `{ExitStatus, Output}' (stdout and stderr). Bounded: 30 s.
+run_as(User, Kind, Bin, Args) ->
+    epcap_test_lib:sh(command(User, Kind, Bin) ++ " " ++ Args ++
+                      " </dev/null 2>&1", #{timeout => 30000}).
+
+%% @doc A refusal: the run exited with `Status' and its output has every
+%% one of `Words'. The output.
+assert_refused(Status, {S, Out}, Words) ->
+    ct:log("~p", [{S, Out}]),
+    ?assertEqual(Status, S),
+    [?assertNotEqual(nomatch, string:find(Out, W)) || W <- Words],
+    Out.
+
+%% @doc The README's recipe: `make install install-Target' in the source
+%% tree `Tree', into `Prefix' (a directory of root's), the port given to
+%% `Group'. The installed copy and what make printed. `Opts' as for
+%% `epcap_test_lib:sh/2' (an environment, say).
+make_install(Tree, Prefix, Target, Group, Opts) ->
+    Out = epcap_test_lib:sh_ok(
+            "make -C " ++ Tree ++ " --no-print-directory install install-" ++
+            Target ++ " PREFIX=" ++ Prefix ++ " ERL_LIBDIR=" ++ Prefix ++
+            "/lib/erlang/lib CAPTURE_GROUP=" ++ Group,
+            maps:merge(#{timeout => 240000, output => unicode}, Opts)),
+    ct:log("~s", [Out]),
+    {filename:join([Prefix, "lib", "epcap", "epcap"]), Out}.
+
+%% @doc The line make printed after the one that announces it (a sudoers
+%% rule, a sys.config entry).
+printed(Out, Announce) ->
+    [_, After] = string:split(Out, Announce),
+    [_, Line | _] = string:split(After, "\n", all),
+    string:trim(Line).

@@ -209,35 +209,43 @@ sh_ok(Line, Opts) ->
 %%--------------------------------------------------------------------
 %% Waiting for a condition
 
-%% @doc Wait until `Fun()' returns something other than `false', and
-%% return that; the case fails with `{timeout, What}' after `Ms'.
+%% @doc Wait until `Fun()' returns something other than `false' or
+%% `{false, Seen}', and return that; the case fails with
+%% `{timeout, What, Ms}' after `Ms' (and what was last `Seen', if given).
 wait_until(What, Fun, Ms) ->
-    case poll(Fun, Ms) of
+    case poll_loop(Fun, erlang:monotonic_time(millisecond) + Ms, ?POLL_MS,
+                   none) of
         {ok, Value} -> Value;
-        timeout -> ct:fail({timeout, What, Ms})
+        {timeout, none} -> ct:fail({timeout, What, Ms});
+        {timeout, Seen} -> ct:fail({timeout, What, Ms, Seen})
     end.
 
 %% @doc `{ok, Value}' as soon as `Fun()' returns a `Value' other than
-%% `false', or `timeout' once `Ms' have passed; looked at every `Every'
-%% ms (default 5).
+%% `false' (or `{false, _}'), or `timeout' once `Ms' have passed; looked
+%% at every `Every' ms (default 5).
 poll(Fun, Ms) ->
     poll(Fun, Ms, ?POLL_MS).
 
 poll(Fun, Ms, Every) ->
-    poll_loop(Fun, erlang:monotonic_time(millisecond) + Ms, Every).
+    case poll_loop(Fun, erlang:monotonic_time(millisecond) + Ms, Every, none) of
+        {ok, _} = Ok -> Ok;
+        {timeout, _} -> timeout
+    end.
 
-poll_loop(Fun, Deadline, Every) ->
+poll_loop(Fun, Deadline, Every, Seen) ->
     case Fun() of
+        false -> not_yet(Fun, Deadline, Every, Seen);
+        {false, Now} -> not_yet(Fun, Deadline, Every, Now);
+        Value -> {ok, Value}
+    end.
+
+not_yet(Fun, Deadline, Every, Seen) ->
+    case erlang:monotonic_time(millisecond) >= Deadline of
+        true ->
+            {timeout, Seen};
         false ->
-            case erlang:monotonic_time(millisecond) >= Deadline of
-                true ->
-                    timeout;
-                false ->
-                    receive after Every -> ok end,
-                    poll_loop(Fun, Deadline, Every)
-            end;
-        Value ->
-            {ok, Value}
+            receive after Every -> ok end,
+            poll_loop(Fun, Deadline, Every, Seen)
     end.
 
 %%--------------------------------------------------------------------

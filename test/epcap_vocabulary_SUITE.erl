@@ -253,8 +253,8 @@ real_cause_wins_as(Config) ->
         "\"}, {interface, \"nope0e16\"}]), epcap:start([{progname, \"" ++
         Prog ++ "\"}, {interface, \"lo\"}, {filter, \"tcp port ((\"}])]]), "
         "halt().",
-    Cmd = "cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups "
-        "env HOME=/tmp " ++ Erl ++ " -noshell -pa " ++ Ebin ++
+    Cmd = "cd / && " ++ epcap_test_install:as_user("nobody", "nogroup", clear) ++
+        " env HOME=/tmp " ++ Erl ++ " -noshell -pa " ++ Ebin ++
         " -eval '" ++ Code ++ "'",
     Out = os:cmd(Cmd),
     ct:log("~s~n~s", [Cmd, Out]),
