@@ -157,7 +157,10 @@ static int read_block(struct pcapng *r, uint32_t *type, uint32_t *len)
     }
     *len = get32(r, r->buf + 4);
     uint32_t min = *type == BT_SHB ? SHB_MIN : BLOCK_OVERHEAD;
-    if (*len < min || *len % 4 != 0 || *len > r->block_max)
+    /* The file's first block is read as libpcap reads it: its length
+     * need not be a multiple of 4 (libpcap reads on after it). */
+    bool first = r->offset == 0;
+    if (*len < min || (*len % 4 != 0 && !first) || *len > r->block_max)
         return fail(r, "bad block length %u (type 0x%x)", *len, *type);
     if ((rc = fill(r, have, *len - have)) <= 0)
         return rc < 0 ? -1 : fail(r, "truncated block");

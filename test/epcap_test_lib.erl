@@ -73,9 +73,6 @@
     pcap_file/2,
     kill/2
 ]).
-%% Old names of epcap_netns's functions, for suites written before it.
--export([netns_setup/0, netns_add_veth/2, addr/2, netns_teardown/1,
-         ns_run/2, ns_run_ok/2, ns_exec/1, ns_udp_send/4, ns_has_ipv4/2]).
 
 %% How often a condition is looked at while waiting for it.
 -define(POLL_MS, 5).
@@ -566,26 +563,3 @@ tcpdump_read(Dir, File, Args) ->
     {ok, #{precision := nano, packets := Ps}} = epcap_samplegen:read(Out),
     ok = file:delete(Out),
     [{S * 1000000000 + F, L, D} || {S, F, L, D} <- Ps].
-
-
-%%--------------------------------------------------------------------
-%% Old names (epcap_netns has the fixture now)
-
-%% @private
-netns_setup() -> epcap_netns:setup().
-%% @private
-netns_add_veth(Net, Opts) -> epcap_netns:add_veth(Net, Opts).
-%% @private
-addr(X, H) -> epcap_netns:addr(X, H).
-%% @private
-netns_teardown(Net) -> epcap_netns:teardown(Net).
-%% @private
-ns_run(Net, Args) -> epcap_netns:run(Net, Args).
-%% @private
-ns_run_ok(Net, Args) -> epcap_netns:run_ok(Net, Args).
-%% @private
-ns_exec(Net) -> epcap_netns:exec(Net).
-%% @private
-ns_udp_send(Net, Addr, Port, Payload) -> epcap_netns:udp_send(Net, Addr, Port, Payload).
-%% @private
-ns_has_ipv4(Net, If) -> epcap_netns:has_ipv4(Net, If).

@@ -8,14 +8,7 @@ defmodule EpcapErrorsTest do
   use ExUnit.Case, async: false
 
   setup do
-    dir =
-      Path.join(
-        System.tmp_dir!(),
-        "epcap_errors_#{System.pid()}_#{System.unique_integer([:positive])}"
-      )
-
-    File.mkdir_p!(dir)
-    on_exit(fn -> File.rm_rf!(dir) end)
+    dir = EpcapTest.Env.tmp_dir!("epcap_errors")
     file = Path.join(dir, "ten.pcap")
     :ok = :epcap_samplegen.write_synthetic(String.to_charlist(file), 10, 60, %{})
     {:ok, dir: dir, pcap: file}

@@ -7,15 +7,7 @@ defmodule EpcapFileTest do
   use ExUnit.Case, async: false
 
   setup do
-    dir =
-      Path.join(
-        System.tmp_dir!(),
-        "epcap_file_exunit_#{System.pid()}_#{System.unique_integer([:positive])}"
-      )
-
-    File.mkdir_p!(dir)
-    on_exit(fn -> File.rm_rf!(dir) end)
-    {:ok, dir: dir}
+    {:ok, dir: EpcapTest.Env.tmp_dir!("epcap_file_exunit")}
   end
 
   defp read_all(path, opts \\ []) do

@@ -19,17 +19,7 @@ defmodule EpcapTest do
       flunk("CI=true but not running as root: the live epcap tests cannot be skipped under CI")
     end
 
-    # The OS pid too: unique_integer starts afresh in every VM, and two
-    # runs at once must not remove each other's files.
-    dir =
-      Path.join(
-        System.tmp_dir!(),
-        "epcap_exunit_#{System.pid()}_#{System.unique_integer([:positive])}"
-      )
-
-    File.mkdir_p!(dir)
-    on_exit(fn -> File.rm_rf!(dir) end)
-    {:ok, dir: dir}
+    {:ok, dir: EpcapTest.Env.tmp_dir!("epcap_exunit")}
   end
 
   # -- helpers ---------------------------------------------------------

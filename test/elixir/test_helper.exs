@@ -30,6 +30,21 @@ defmodule EpcapTest.Env do
   def repo, do: unquote(repo)
   def root?, do: match?({"0\n", 0}, System.cmd("id", ["-u"]))
   def ci?, do: System.get_env("CI") == "true"
+
+  # A fresh directory for the calling test (call it from setup), removed
+  # after it. The OS pid too: unique_integer starts afresh in every VM,
+  # and two runs at once must not remove each other's files.
+  def tmp_dir!(tag) do
+    dir =
+      Path.join(
+        System.tmp_dir!(),
+        "#{tag}_#{System.pid()}_#{System.unique_integer([:positive])}"
+      )
+
+    File.mkdir_p!(dir)
+    ExUnit.Callbacks.on_exit(fn -> File.rm_rf!(dir) end)
+    dir
+  end
 end
 
 exclude =
