@@ -35,7 +35,7 @@
 
 -export([parse/1, parse/2, context/0, argv/1, command/2, default_progname/0,
          progname/1,
-         initial_credit/1, log_warnings/1, vm_is_root/0]).
+         initial_credit/1, log_warnings/1]).
 
 -export_type([config/0, option/0, context/0, fanout/0]).
 
@@ -163,11 +163,11 @@ parse(Options, #{defaults := Defaults, root := Root}) when is_list(Options) ->
     try
         {Known, Unknown} = lists:partition(fun known/1, Defaults ++ Options),
         Normal = [normalize(O) || O <- Known],
-        {Opts, Warnings} = privileged(dedup(Normal), Root),
+        {Opts, Warnings} = epcap_classic:privileged(dedup(Normal), Root),
         Config = build(Opts),
-        {ok, Config#{warnings := [unknown_warning(U) || U <- Unknown]
-                                 ++ buffer_warning(Normal)
-                                 ++ timeout_warning(Normal) ++ Warnings,
+        {ok, Config#{warnings := epcap_classic:warnings(Unknown, Normal,
+                                                        ?BUFFER_MIN)
+                                 ++ Warnings,
                      options := Options}}
     catch
         throw:{badarg, _} = Bad -> {error, Bad}
@@ -183,40 +183,7 @@ context() ->
     _ = application:load(epcap),
     Env = application:get_all_env(epcap),
     #{defaults => [{K, V} || {K, V} <- Env, lists:member(K, ?KNOWN)],
-      root => vm_is_root()}.
-
-%% @doc Whether the Erlang VM runs as root (effective uid 0). Asked once
-%% per VM: an Erlang VM does not change its identity.
--spec vm_is_root() -> boolean().
-vm_is_root() ->
-    case persistent_term:get({?MODULE, root}, undefined) of
-        undefined ->
-            Root = effective_uid() =:= 0,
-            persistent_term:put({?MODULE, root}, Root),
-            Root;
-        Root ->
-            Root
-    end.
-
-%% /proc/self/status where there is one (its "Uid:" line: real,
-%% effective, ...), else id(1).
-effective_uid() ->
-    case file:read_file("/proc/self/status") of
-        {ok, Status} ->
-            case re:run(Status, "^Uid:\\s+\\d+\\s+(\\d+)", [multiline,
-                        {capture, all_but_first, list}]) of
-                {match, [Uid]} -> list_to_integer(Uid);
-                nomatch -> id_u()
-            end;
-        {error, _} ->
-            id_u()
-    end.
-
-id_u() ->
-    case string:to_integer(os:cmd("id -u")) of
-        {Uid, _} when is_integer(Uid) -> Uid;
-        _ -> -1
-    end.
+      root => epcap_classic:vm_is_root()}.
 
 %% @doc Log the warnings of a parsed configuration with `logger', one
 %% event each.
@@ -231,50 +198,6 @@ known({Key, _}) when is_atom(Key) ->
     lists:member(Key, ?KNOWN);
 known(_) ->
     false.
-
-unknown_warning(Opt) ->
-    lists:flatten(io_lib:format("unknown option ignored: ~tp", [Opt])).
-
-%% A timeout with no end lets the kernel hold packets in its open block
-%% until the block fills: on a quiet interface those are never delivered,
-%% and stop/1 loses them. The classic's -1, which callers pass for
-%% "no timeout", becomes the default; an explicit infinity stays, said.
-timeout_warning(Normal) ->
-    case lists:keyfind(timeout, 1, lists:reverse(Normal)) of
-        {timeout, classic_infinity} ->
-            ["{timeout, -1}: the adaptive default is used instead: with no "
-             "timeout the kernel holds packets until its block fills, and "
-             "stop/1 would lose them ({timeout, infinity} asks for that)"];
-        {timeout, infinity} ->
-            ["{timeout, infinity}: the kernel holds packets until its block "
-             "fills; those it holds at stop/1 are counted in received and "
-             "never delivered"];
-        _ ->
-            []
-    end.
-
-buffer_warning(Normal) ->
-    case lists:keyfind(buffer, 1, lists:reverse(Normal)) of
-        {buffer, {raised, N}} ->
-            [lists:flatten(io_lib:format(
-                "{buffer, ~b} is below the minimum: ~b bytes used",
-                [N, ?BUFFER_MIN]))];
-        _ ->
-            []
-    end.
-
-%% The port refuses -u, -g and -d from a caller that is not root (it may
-%% hold privileges the caller has not: a caller must not choose its
-%% identity or root). The classic passed them to sudo; as the VM's own
-%% user they are dropped here, with a warning each, and nothing is made.
-privileged(Opts, true) ->
-    {Opts, []};
-privileged(Opts, false) ->
-    Dropped = [O || {K, _} = O <- Opts, lists:member(K, [user, group, chroot])],
-    {Opts -- Dropped,
-     [lists:flatten(io_lib:format(
-          "~tp ignored: only a VM running as root may give it to the port",
-          [O])) || O <- Dropped]}.
 
 %% @doc The port's arguments for a validated configuration.
 -spec argv(config()) -> [string()].

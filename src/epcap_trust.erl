@@ -48,7 +48,7 @@
 -spec privileged(string(), sudo | privileged) ->
     ok | {error, {untrusted_path, string(), string()}}.
 privileged(Prog, How) ->
-    case epcap_opts:vm_is_root() of
+    case epcap_classic:vm_is_root() of
         true -> ok;
         false -> verdict(check(Prog), Prog, How)
     end.
