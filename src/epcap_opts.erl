@@ -19,7 +19,9 @@
 %%   else); otherwise each is ignored with a warning.</li>
 %% </ul>
 %%
-%% A bad value of a known option is `{error, {badarg, Option}}'.
+%% A bad value of a known option is `{error, {badarg, Option}}' (each
+%% value is checked by {@link epcap_opt_value}; this module checks what
+%% they mean together and builds the configuration).
 %% Strings may be charlists or binaries (Elixir).
 %%
 %% Defaults come from the application environment: any option set there
@@ -130,8 +132,6 @@
 -define(MAX_QUEUE, 200000).
 -define(MAX_QUEUE_BYTES, 48 * 1024 * 1024).
 
-%% The smallest kernel buffer the port takes (options.c).
--define(BUFFER_MIN, 65536).
 %% Option names, for telling an unknown option from a bad value.
 -define(KNOWN, [interface, file, filter, snaplen, promiscuous, monitor,
                 timeout, buffer, direction, time_unit, user, group, chroot,
@@ -141,11 +141,6 @@
                 max_queue_bytes, stats_interval, node, datalink, tstamp_type,
                 dump, dump_format, dump_size, dump_seconds, dump_files,
                 dump_only, interface_info]).
-
-%% Options whose value is an integer, given as a string by classic callers.
--define(NUMERIC, [snaplen, timeout, buffer, cluster_id, start_timeout,
-                  max_queue, max_queue_bytes, stats_interval, dump_size,
-                  dump_seconds, dump_files, verbose]).
 
 %% @doc Validate options with the defaults of the application environment
 %% and the VM's identity (see {@link context/0}).
@@ -162,11 +157,11 @@ parse(Options, Context) when is_map(Options) ->
 parse(Options, #{defaults := Defaults, root := Root}) when is_list(Options) ->
     try
         {Known, Unknown} = lists:partition(fun known/1, Defaults ++ Options),
-        Normal = [normalize(O) || O <- Known],
+        Normal = [epcap_opt_value:check(O) || O <- Known],
         {Opts, Warnings} = epcap_classic:privileged(dedup(Normal), Root),
         Config = build(Opts),
-        {ok, Config#{warnings := epcap_classic:warnings(Unknown, Normal,
-                                                        ?BUFFER_MIN)
+        Min = epcap_opt_value:buffer_min(),
+        {ok, Config#{warnings := epcap_classic:warnings(Unknown, Normal, Min)
                                  ++ Warnings,
                      options := Options}}
     catch
@@ -257,30 +252,6 @@ default_progname() ->
         end,
     filename:join(Priv, "epcap").
 
-%% Bare atoms are booleans set to true, as in proplists.
-normalize(Atom) when
-    Atom =:= promiscuous; Atom =:= monitor; Atom =:= inject; Atom =:= verbose
-->
-    {Atom, true};
-normalize({Key, Value} = Opt) when is_atom(Key) ->
-    {Key, check(Key, number(Key, Value), Opt)};
-normalize(Opt) ->
-    throw({badarg, Opt}).
-
-%% A number given as a string, as the classic took it ("64", <<"64">>).
-number(Key, Value) when is_binary(Value) ->
-    case lists:member(Key, ?NUMERIC) of
-        true -> number(Key, binary_to_list(Value));
-        false -> Value
-    end;
-number(Key, [C | _] = Value) when is_integer(C) ->
-    case lists:member(Key, ?NUMERIC) andalso string:to_integer(Value) of
-        {N, ""} -> N;
-        _ -> Value
-    end;
-number(_, Value) ->
-    Value.
-
 %% The last occurrence of each option, in the order of the last ones;
 %% every env.
 dedup(Opts) ->
@@ -293,103 +264,8 @@ dedup([{env, _} = O | T], Seen, Acc) ->
 dedup([{K, _} = O | T], Seen, Acc) ->
     case maps:is_key(K, Seen) of
         true -> dedup(T, Seen, Acc);
-        false -> dedup(T, Seen#{K => true}, [unraise(O) | Acc])
+        false -> dedup(T, Seen#{K => true}, [epcap_opt_value:final(O) | Acc])
     end.
-
-unraise({buffer, {raised, _}}) -> {buffer, ?BUFFER_MIN};
-unraise({timeout, classic_infinity}) -> {timeout, adaptive};
-unraise(O) -> O.
-
-check(K, V, Opt) when
-    K =:= interface; K =:= file; K =:= user; K =:= group; K =:= chroot;
-    K =:= progname
-->
-    nonempty(string(V, Opt), Opt);
-check(filter, V, Opt) ->
-    string(V, Opt);
-check(cpu_affinity, V, Opt) ->
-    S = nonempty(string(V, Opt), Opt),
-    case lists:all(fun(C) -> lists:member(C, "0123456789,-") end, S) of
-        true -> S;
-        false -> throw({badarg, Opt})
-    end;
-check(env, V, Opt) ->
-    S = string(V, Opt),
-    case string:split(S, "=") of
-        [[_ | _], _] -> S;
-        _ -> throw({badarg, Opt})
-    end;
-check(exec, V, Opt) ->
-    string:lexemes(string(V, Opt), " \t");
-check(snaplen, V, _) when is_integer(V), V >= 1, V =< ?EPCAP_SNAPLEN_MAX -> V;
-check(buffer, V, _) when is_integer(V), V >= ?BUFFER_MIN, V =< 2147483647 -> V;
-check(buffer, V, _) when is_integer(V), V >= 0, V < ?BUFFER_MIN -> {raised, V};
-check(cluster_id, V, _) when is_integer(V), V >= 0, V =< 255 -> V;
-check(fanout, V, Opt) -> fanout(V, Opt);
-check(K, V, _) when
-    (K =:= start_timeout orelse K =:= max_queue orelse
-     K =:= max_queue_bytes orelse K =:= stats_interval),
-    is_integer(V), V > 0
-->
-    V;
-check(node, V, _) when is_atom(V) -> V;
-check(datalink, V, _) when is_integer(V), V >= 0, V =< 16#ffff -> V;
-check(datalink, V, Opt) -> nonempty(string(V, Opt), Opt);
-check(tstamp_type, V, Opt) -> nonempty(string(V, Opt), Opt);
-check(dump, V, Opt) -> nonempty(string(V, Opt), Opt);
-check(dump_format, V, _) when V =:= pcap; V =:= pcapng -> V;
-check(dump_size, V, _) when is_integer(V), V > 0, V =< 2147483647 * 1024 -> V;
-check(dump_seconds, V, _) when is_integer(V), V > 0, V =< 2147483647 -> V;
-check(dump_files, V, _) when is_integer(V), V > 0, V =< 100000 -> V;
-check(dump_only, V, _) when is_boolean(V) -> V;
-check(interface_info, V, _) when is_boolean(V) -> V;
-check(active, V, _) when is_boolean(V); V =:= once -> V;
-check(active, V, _) when is_integer(V), V > 0 -> V;
-check(delivery, V, _) when V =:= packet; V =:= batch -> V;
-check(timeout, -1, _) -> classic_infinity;
-check(timeout, V, _) when is_integer(V), V >= 0, V =< 2147483647 -> V;
-check(timeout, V, _) when V =:= adaptive; V =:= immediate; V =:= infinity -> V;
-check(direction, V, _) when V =:= in; V =:= out; V =:= inout -> V;
-check(time_unit, V, _) when
-    V =:= timestamp; V =:= microsecond; V =:= nanosecond
-->
-    V;
-check(verbose, V, _) when is_boolean(V) -> V;
-check(verbose, V, _) when is_integer(V), V >= 0, V =< 5 -> V;
-check(K, V, _) when is_boolean(V), (K =:= promiscuous orelse
-    K =:= monitor orelse K =:= inject) ->
-    V;
-check(_, _, Opt) ->
-    throw({badarg, Opt}).
-
-%% Charlist or binary in, charlist out; no NUL, which argv cannot carry.
-string(V, Opt) when is_binary(V) ->
-    string(unicode:characters_to_list(V), Opt);
-string(V, Opt) when is_list(V) ->
-    case io_lib:printable_unicode_list(V) andalso not lists:member(0, V) of
-        true -> V;
-        false -> throw({badarg, Opt})
-    end;
-string(_, Opt) ->
-    throw({badarg, Opt}).
-
--define(FANOUT_MODES, [hash, lb, cpu, rollover, random, qm]).
-
-fanout(#{group := G, mode := M} = V, Opt) when
-    is_integer(G), G >= 0, G =< 16#ffff, is_atom(M)
-->
-    Flags = maps:without([group, mode], V),
-    lists:member(M, ?FANOUT_MODES) andalso
-        lists:all(fun({K, B}) -> (K =:= rollover orelse K =:= defrag)
-                                     andalso is_boolean(B) end,
-                  maps:to_list(Flags))
-        orelse throw({badarg, Opt}),
-    V;
-fanout(_, Opt) ->
-    throw({badarg, Opt}).
-
-nonempty([], Opt) -> throw({badarg, Opt});
-nonempty(S, _) -> S.
 
 %% What the port would refuse, refused here with the option's name.
 consistent(Opts) ->

@@ -48,10 +48,8 @@ stop_timeout() -> ?STOP_TIMEOUT.
     ready :: epcap_codec:ready(),
     config :: epcap_opts:config(),
     stopping = [] :: [gen_server:from()],
-    %% Requests waiting for a REPLY frame, by id. Id 0 is never used:
-    %% the port answers an id-0 INJECT only when it fails.
-    requests = #{} :: #{pos_integer() => {gen_server:from() | tick, atom()}},
-    next_id = 1 :: pos_integer(),
+    %% Requests waiting for a REPLY frame.
+    requests = epcap_requests:new() :: epcap_requests:requests(),
     flow :: epcap_flow:flow(),
     recheck = false :: boolean(),
     eof = false :: boolean(),       % the port has read all of a file
@@ -124,17 +122,8 @@ init(_) ->
     {stop, use_epcap_start}.
 
 %% Send a command that expects a REPLY; the caller waits for it.
-request(Kind, Body, From, #state{port = Port, next_id = Id} = State) ->
-    case epcap_spawn:command(Port, Kind, Id, Body) of
-        ok ->
-            State#state{
-                requests = maps:put(Id, {From, Kind}, State#state.requests),
-                next_id = Id + 1
-            };
-        closed ->
-            From =/= tick andalso gen_server:reply(From, {error, closed}),
-            State
-    end.
+request(Kind, Body, From, #state{port = Port, requests = R} = State) ->
+    State#state{requests = epcap_requests:send(Port, Kind, Body, From, R)}.
 
 %% @private
 handle_call({setopts, Opts}, _From, State) ->
@@ -257,8 +246,13 @@ frame(eof, State) ->
     %% pipe. A passive owner still gets what is held only when it asks.
     _ = epcap_spawn:command(State#state.port, stop, 0, []),
     {noreply, tell_eof(deliver(State#state{eof = true}))};
-frame({reply, Id, Status, Body}, State) ->
-    {noreply, reply(Id, Status, Body, State)};
+frame({reply, Id, Status, Body}, #state{owner = Owner, flow = F} = State) ->
+    %% A STATS answer also says what this process delivered and holds.
+    Counts = #{owner_delivered => epcap_flow:sent(F),
+               held => epcap_flow:held_packets(F)},
+    R = epcap_requests:answer(Id, Status, Body, Owner, Counts,
+                              State#state.requests),
+    {noreply, State#state{requests = R}};
 frame({error, Code, true, Msg}, #state{ready = #{source := file}} = State) ->
     %% Damage in a capture file (a truncated record, a bad length) ends
     %% the file, not the caller: every good packet has been delivered,
@@ -310,12 +304,9 @@ port_gone(Why, State0) ->
     end.
 
 %% Requests the port will never answer now (a FILTER or STATS sent after
-%% the STOP that follows a file's EOF): their callers get `{error,
-%% closed}' instead of waiting for ever.
+%% the STOP that follows a file's EOF) are answered `{error, closed}'.
 no_answers(#state{requests = Requests} = State) ->
-    _ = [gen_server:reply(From, {error, closed})
-         || {From, _} <- maps:values(Requests), From =/= tick],
-    State#state{requests = #{}}.
+    State#state{requests = epcap_requests:cancel(Requests)}.
 
 %% The capture has ended for a reason that is not a bug here (the port
 %% died, or reported a fatal error): one error event says so, and the
@@ -329,33 +320,6 @@ waiting_owner(#state{eof = true, stopping = []} = State) ->
     ?HELD(State) > 0;
 waiting_owner(_) ->
     false.
-
-%% Replies: to a waiting caller, to the owner for periodic stats, or
-%% (id 0: a failed single inject, which has no caller) to the owner.
-reply(0, Code, Body, #state{owner = Owner} = State) ->
-    Owner ! {epcap_error, self(), {Code, text(Body)}},
-    State;
-reply(Id, Status, Body, #state{requests = Requests} = State) ->
-    case maps:take(Id, Requests) of
-        {{tick, stats}, Rest} ->
-            State#state.owner ! {epcap_stats, self(), stats_map(Body, State)},
-            State#state{requests = Rest};
-        {{From, Kind}, Rest} ->
-            gen_server:reply(From, result(Kind, Status, Body, State)),
-            State#state{requests = Rest};
-        error ->
-            erlang:error({protocol, {unexpected_reply, Id}})
-    end.
-
-result(stats, ok, Body, State) -> {ok, stats_map(Body, State)};
-result(Kind, Status, Body, _) -> epcap_reason:reply(Kind, Status, Body).
-
-stats_map(Body, #state{flow = F}) ->
-    (epcap_codec:stats(Body))#{owner_delivered => epcap_flow:sent(F),
-                               held => epcap_flow:held_packets(F)}.
-
-text(Bin) ->
-    unicode:characters_to_list(Bin).
 
 %% New messages for the owner (N packets, Bytes of records): as far as
 %% the active mode allows they go out, the rest is held (epcap_flow).
@@ -422,8 +386,7 @@ schedule_stats(State) ->
 terminate(_Reason, #state{port = Port, stopping = Waiting, requests = Reqs}) ->
     is_port(Port) andalso epcap_spawn:close(Port),
     [gen_server:reply(From, ok) || From <- Waiting],
-    [gen_server:reply(From, {error, closed})
-     || {From, _} <- maps:values(Reqs), From =/= tick],
+    _ = epcap_requests:cancel(Reqs),
     ok.
 
 %% @private A crash report names the capture, not every field of the
