@@ -68,7 +68,7 @@ live_pcapng_output(Config, Capinfos) ->
                            Filter]},
                    exit_status, binary, hide]),
     %% The header is in the file once the capture is open.
-    wait_for_file(Out, 100),
+    wait_for_file(Out),
     S = epcap_test_lib:udp_socket("127.0.0.1"),
     ok = send_until_exit(S, Port, P, 100),
     ok = gen_udp:close(S),
@@ -83,13 +83,10 @@ live_pcapng_output(Config, Capinfos) ->
                "Number of stat entries = 1",
                "Number of packets: +3"]].
 
-wait_for_file(_, 0) ->
-    ct:fail(no_file_header);
-wait_for_file(Path, N) ->
-    case filelib:file_size(Path) of
-        0 -> receive after 50 -> wait_for_file(Path, N - 1) end;
-        _ -> ok
-    end.
+wait_for_file(Path) ->
+    epcap_test_lib:wait_until({file_header, Path}, fun() ->
+        filelib:file_size(Path) > 0
+    end, 5000).
 
 %% Datagrams until the port has its 3 packets and exits.
 send_until_exit(_, _, _, 0) ->

@@ -26,29 +26,15 @@ init_per_suite(Config) ->
 end_per_suite(_Config) ->
     ok.
 
-root() ->
-    case os:getenv("EPCAP_ROOT") of
-        false -> filename:dirname(filename:dirname(epcap_opts:default_progname()));
-        R -> R
-    end.
+root() -> epcap_test_lib:root_dir().
 
 %% Run Cmd with stdout (and stdin, stderr) on a pseudo-terminal:
 %% {Status, what the terminal showed}.
 on_terminal(Cmd) ->
     Script = os:find_executable("script"),
     Script =/= false orelse ct:fail({not_installed, "script (util-linux)"}),
-    Port = open_port({spawn_executable, Script},
-                     [{args, ["-qec", Cmd, "/dev/null"]}, exit_status, binary,
-                      stderr_to_stdout]),
-    collect(Port, []).
-
-collect(Port, Acc) ->
-    receive
-        {Port, {data, D}} -> collect(Port, [D | Acc]);
-        {Port, {exit_status, S}} -> {S, iolist_to_binary(lists:reverse(Acc))}
-    after 20000 ->
-        ct:fail({timeout, lists:reverse(Acc)})
-    end.
+    epcap_test_lib:cmd(Script, ["-qec", Cmd, "/dev/null"],
+                       #{output => binary, timeout => 20000}).
 
 %% Issue 17 item 11: `epcap -r F' (frames) and `epcap -r F -w -' (a pcap
 %% stream) on a terminal write nothing binary: a usage error (64) that
@@ -77,14 +63,13 @@ readme_make_run_output(Config) ->
     Sample = filename:join(?config(priv_dir, Config), "make-run.pcap"),
     ok = epcap_samplegen:cli([sample, Sample]),
     Erl = os:find_executable("erl"),
-    Port = open_port({spawn_executable, Erl},
-                     [{args, ["-noshell", "-pa", filename:join(root(), "ebin"),
-                              "-pa", filename:join([root(), "_build", "examples"]),
-                              "-eval", "sniff:run()"]},
-                      {env, [{"EPCAP_FILE", Sample}, {"EPCAP_IFACE", ""},
-                             {"EPCAP_FILTER", ""}, {"EPCAP_COUNT", ""}]},
-                      exit_status, binary, stderr_to_stdout]),
-    {0, Out} = collect(Port, []),
+    {0, Out} = epcap_test_lib:cmd(
+                 Erl, ["-noshell", "-pa", filename:join(root(), "ebin"),
+                       "-pa", filename:join([root(), "_build", "examples"]),
+                       "-eval", "sniff:run()"],
+                 #{env => [{"EPCAP_FILE", Sample}, {"EPCAP_IFACE", ""},
+                           {"EPCAP_FILTER", ""}, {"EPCAP_COUNT", ""}],
+                   output => binary, timeout => 20000}),
     Printed = string:split(unicode:characters_to_list(Out), "\n", all),
     {ok, Readme} = file:read_file(filename:join(root(), "README.md")),
     [_, After] = string:split(unicode:characters_to_list(Readme),
@@ -154,8 +139,8 @@ permission_hint_names_a_readme_section(Config) ->
             {ok, _} = file:copy(filename:join([root(), "priv", "epcap"]), Copy),
             ok = file:change_mode(Copy, 8#755),
             R = epcap:start([{progname, Copy}, {interface, "lo"},
-                             {exec, "setpriv --reuid=nobody --regid=nogroup "
-                                    "--clear-groups"}]),
+                             {exec, epcap_test_install:as_user(
+                                      "nobody", "nogroup", clear)}]),
             ct:log("~p", [R]),
             {error, {permission_denied, Msg}} = R,
             {match, [Section]} = re:run(Msg, "README, \"([^\"]+)\"",
