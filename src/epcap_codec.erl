@@ -11,6 +11,8 @@
 -export([
     decode/1,
     packets/4,
+    send_packets/5,
+    messages/4,
     ifpackets/4,
     batch/4,
     ifbatch/4,
@@ -167,6 +169,21 @@ packets(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D, U, Pr) ->
 packets(<<>>, _, _, _) -> [];
 packets(Bad, _, _, _) -> erlang:error({bad_frame, {packets, Bad}}).
 
+%% @doc Send the records of a PACKETS frame to `Pid' as the messages of
+%% {@link packets/4}, in capture order, each as it is decoded: no list is
+%% built. Returns how many. A bad record raises `{bad_frame, _}' once the
+%% good ones before it have gone.
+-spec send_packets(pid(), binary(), non_neg_integer(), time_unit(),
+                   precision()) -> non_neg_integer().
+send_packets(Pid, Records, D, U, Pr) ->
+    send(Pid, Records, D, U, Pr, 0).
+
+send(Pid, <<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D, U, Pr, N) ->
+    Pid ! {packet, D, time(S, F, U, Pr), L, P},
+    send(Pid, R, D, U, Pr, N + 1);
+send(_, <<>>, _, _, _, N) -> N;
+send(_, Bad, _, _, _, _) -> erlang:error({bad_frame, {packets, Bad}}).
+
 %% @doc Decode the records of an IFPACKETS frame (`{interface_info,
 %% true}') into `{packet, DataLinkType, Time, Length, Packet, IfIndex}',
 %% in capture order; `DLTs' maps each interface index to its link type,
@@ -225,6 +242,25 @@ ifcount(<<_:96, C:32, _:32, I:32, _:C/binary, R/binary>>, Ds, N) ->
     ifcount(R, Ds, N + 1);
 ifcount(<<>>, _, N) -> N;
 ifcount(Bad, _, _) -> erlang:error({bad_frame, {ifpackets, Bad}}).
+
+%% @doc The records of a PACKETS or IFPACKETS frame as what the owner
+%% gets, a message per packet or one `{epcap_batch, From, Batch}', and
+%% how many packets they carry. `Links' is the link type (PACKETS) or the
+%% map of them by interface (IFPACKETS).
+-spec messages(packets | ifpackets, packet | batch, binary(),
+               {non_neg_integer() | #{non_neg_integer() => non_neg_integer()},
+                time_unit(), precision(), pid()}) ->
+    {[term()], non_neg_integer()}.
+messages(packets, packet, R, {D, U, P, _}) -> counted(packets(R, D, U, P));
+messages(packets, batch, R, {D, U, P, From}) ->
+    batched(From, batch(R, D, U, P));
+messages(ifpackets, packet, R, {Ds, U, P, _}) ->
+    counted(ifpackets(R, Ds, U, P));
+messages(ifpackets, batch, R, {Ds, U, P, From}) ->
+    batched(From, ifbatch(R, Ds, U, P)).
+
+counted(Msgs) -> {Msgs, length(Msgs)}.
+batched(From, B) -> {[{epcap_batch, From, B}], batch_count(B)}.
 
 %% @doc How many packets a batch holds.
 -spec batch_count(batch()) -> non_neg_integer().

@@ -223,18 +223,22 @@ handle_info(Msg, State) ->
     {noreply, State}.
 
 frame({Kind, Records}, State) when Kind =:= packets; Kind =:= ifpackets ->
-    #state{datalink = DLT, if_dlts = Ds, time_unit = Unit,
-           precision = Prec, config = #{delivery := Delivery}} = State,
+    #state{datalink = DLT, if_dlts = Ds, time_unit = Unit, precision = Prec,
+           config = #{delivery := Delivery}, flow = F, owner = O} = State,
     Links = case Kind of packets -> DLT; ifpackets -> Ds end,
-    {Msgs, N} = case Delivery of
-        packet ->
-            Ms = decode(Kind, packet, Records, Links, Unit, Prec),
-            {Ms, length(Ms)};
-        batch ->
-            Batch = decode(Kind, batch, Records, Links, Unit, Prec),
-            {[{epcap_batch, self(), Batch}], epcap_codec:batch_count(Batch)}
-    end,
-    {noreply, grant(deliver(Msgs, N, byte_size(Records), State))};
+    Bytes = byte_size(Records),
+    case {Kind, Delivery, epcap_flow:open(F)} of
+        {packets, packet, true} ->
+            %% The common case, an active owner and nothing held: each
+            %% packet goes out as it is decoded, no list is built.
+            N = epcap_codec:send_packets(O, Records, DLT, Unit, Prec),
+            F1 = epcap_flow:passed(N, Bytes, F),
+            {noreply, grant(State#state{flow = F1})};
+        _ ->
+            {Msgs, N} = epcap_codec:messages(Kind, Delivery, Records,
+                                             {Links, Unit, Prec, self()}),
+            {noreply, grant(deliver(Msgs, N, Bytes, State))}
+    end;
 frame({interface, #{index := I, datalink := D} = If}, State) ->
     #state{interfaces = Ifs, if_dlts = Ds} = State,
     {noreply, State#state{interfaces = Ifs#{I => If}, if_dlts = Ds#{I => D}}};
@@ -273,11 +277,6 @@ frame({warning, Code, Msg}, State) ->
     {noreply, State};
 frame(Frame, _State) ->
     erlang:error({protocol, {unexpected, Frame}}).
-
-decode(packets, packet, R, D, U, P) -> epcap_codec:packets(R, D, U, P);
-decode(packets, batch, R, D, U, P) -> epcap_codec:batch(R, D, U, P);
-decode(ifpackets, packet, R, Ds, U, P) -> epcap_codec:ifpackets(R, Ds, U, P);
-decode(ifpackets, batch, R, Ds, U, P) -> epcap_codec:ifbatch(R, Ds, U, P).
 
 %% Held packets go first: {epcap, eof} is always the last message.
 tell_eof(#state{eof = true, eof_told = false} = State) ->
