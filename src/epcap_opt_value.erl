@@ -151,11 +151,13 @@ fanout(_, Opt) ->
     throw({badarg, Opt}).
 
 %% Several live interfaces (dumpcap's repeated -i): each a name, none
-%% twice, at most as many as the port takes.
+%% twice, at most as many as the port takes; `any' (every interface
+%% already) only alone.
 interfaces(V, Opt) ->
     Names = names(V, Opt),
     length(lists:usort(Names)) =:= length(Names) andalso
-        length(Names) =< ?EPCAP_LIVE_IFACES_MAX
+        length(Names) =< ?EPCAP_LIVE_IFACES_MAX andalso
+        (length(Names) =:= 1 orelse not lists:member("any", Names))
         orelse throw({badarg, Opt}),
     Names.
 

@@ -26,6 +26,7 @@ several_interfaces_argv_test() ->
     %% One name in a list is one interface; a charlist stays one name.
     ?assertEqual(["-i", "eth0"], argv([{interface, [<<"eth0">>]}])),
     ?assertEqual(["-i", "eth0"], argv([{interface, "eth0"}])),
+    ?assertEqual(["-i", "any"], argv([{interface, ["any"]}])),
     %% The last interface option wins, as every option does.
     ?assertEqual(["-i", "b"], argv([{interface, ["a", "c"]}, {interface, "b"}])),
     {ok, #{source := Source}} = parse([{interface, [<<"é0"/utf8>>, "lo"]}]),
@@ -37,6 +38,7 @@ several_interfaces_badarg_test_() ->
            {interface, [<<"lo">>, "lo"]}, {interface, ["lo", ""]},
            {interface, ["lo", 42]}, {interface, ["lo" | <<"x">>]},
            {interface, ["lo", "a\0b"]}, {interface, [<<"lo">>, [a]]},
+           {interface, ["lo", "any"]}, {interface, [<<"any">>, "lo"]},
            {interface, Max}],
     [?_assertEqual({error, {badarg, B}}, parse([B])) || B <- Bad] ++
     %% The most the port takes is fine.
