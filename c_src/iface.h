@@ -29,7 +29,8 @@ struct epcap_iface {
     bool has_stats;
     uint32_t stats_have; /* bit n: ISB option n is known (4, 5, 7, 8) */
     uint64_t ifrecv, ifdrop, osdrop, usrdeliv;
-    uint64_t stats_ns; /* when they were taken (ns since 1970); 0: now */
+    uint64_t stats_ns;  /* when they were taken (ns since 1970); 0: now */
+    uint64_t delivered; /* packets of it the port wrote (IFSTATS) */
 };
 
 struct iface_table {

@@ -87,6 +87,8 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
         pcapout_packet(st, h, data);
     st->cnt.delivered++;
     st->cnt.delivered_bytes += h->caplen;
+    if (st->cur_if < st->ifaces.n)
+        st->ifaces.v[st->cur_if].delivered++;
     if (count_reached(st))
         st->done = true;
     if (st->done || obuf_pending(&st->out) >= EPCAP_OUT_HIGH ||
