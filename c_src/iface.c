@@ -67,14 +67,15 @@ int iface_frame(struct epcap *st, uint32_t idx)
 
 int iface_single(struct epcap *st)
 {
+    /* A pcap file's own precision; a live handle's. */
+    bool nano = st->is_file ? st->head.nano
+                            : pcap_get_tstamp_precision(st->pcap) ==
+                                  PCAP_TSTAMP_PRECISION_NANO;
     struct epcap_iface one = {
         .dlt = pcap_datalink(st->pcap),
         .linktype = (uint16_t)st->linktype,
         .snaplen = (uint32_t)pcap_snapshot(st->pcap),
-        .tsresol =
-            pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO
-                ? 9
-                : 6,
+        .tsresol = nano ? 9 : 6,
         .name = st->device,
         .filter = st->opt.filter,
     };
