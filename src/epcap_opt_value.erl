@@ -59,6 +59,8 @@ final({timeout, classic_infinity}) -> {timeout, adaptive};
 final(O) -> O.
 
 %% The value of one known option, or throw {badarg, Opt}.
+value(interface, [First | _] = V, Opt) when is_list(First); is_binary(First) ->
+    interfaces(V, Opt);
 value(K, V, Opt) when
     K =:= interface; K =:= file; K =:= user; K =:= group; K =:= chroot;
     K =:= progname
@@ -96,6 +98,7 @@ value(datalink, V, _) when is_integer(V), V >= 0, V =< 16#ffff -> V;
 value(datalink, V, Opt) -> nonempty(string(V, Opt), Opt);
 value(tstamp_type, V, Opt) -> nonempty(string(V, Opt), Opt);
 value(dump, V, Opt) -> nonempty(string(V, Opt), Opt);
+value(capture_comment, V, Opt) -> nonempty(string(V, Opt), Opt);
 value(dump_format, V, _) when V =:= pcap; V =:= pcapng -> V;
 value(dump_size, V, _) when is_integer(V), V > 0, V =< 2147483647 * 1024 -> V;
 value(dump_seconds, V, _) when is_integer(V), V > 0, V =< 2147483647 -> V;
@@ -146,6 +149,21 @@ fanout(#{group := G, mode := M} = V, Opt) when
     V;
 fanout(_, Opt) ->
     throw({badarg, Opt}).
+
+%% Several live interfaces (dumpcap's repeated -i): each a name, none
+%% twice, at most as many as the port takes; `any' (every interface
+%% already) only alone.
+interfaces(V, Opt) ->
+    Names = names(V, Opt),
+    length(lists:usort(Names)) =:= length(Names) andalso
+        length(Names) =< ?EPCAP_LIVE_IFACES_MAX andalso
+        (length(Names) =:= 1 orelse not lists:member("any", Names))
+        orelse throw({badarg, Opt}),
+    Names.
+
+names([], _) -> [];
+names([N | T], Opt) -> [nonempty(string(N, Opt), Opt) | names(T, Opt)];
+names(_, Opt) -> throw({badarg, Opt}).
 
 nonempty([], Opt) -> throw({badarg, Opt});
 nonempty(S, _) -> S.

@@ -155,8 +155,8 @@ handle_call({send_batch, Packets}, From, State) ->
     {noreply, request(inject_batch, Packets, From, State)};
 handle_call({set_filter, Expr}, From, State) ->
     {noreply, request(filter, Expr, From, State)};
-handle_call(stats, From, State) ->
-    {noreply, request(stats, [], From, State)};
+handle_call(Kind, From, State) when Kind =:= stats; Kind =:= ifstats ->
+    {noreply, request(Kind, [], From, State)};
 handle_call(stop, From, #state{port = Port, stopping = []} = State) ->
     _ = epcap_spawn:command(Port, stop, 0, []),
     erlang:send_after(?STOP_TIMEOUT, self(), stop_timeout),
@@ -228,10 +228,11 @@ frame({Kind, Records}, State) when Kind =:= packets; Kind =:= ifpackets ->
     Links = case Kind of packets -> DLT; ifpackets -> Ds end,
     {Msgs, N} = case Delivery of
         packet ->
-            Ms = decode(Kind, packet, Records, Links, Unit, Prec),
+            Ms = epcap_codec:records(Kind, packet, Records, Links, Unit, Prec),
             {Ms, length(Ms)};
         batch ->
-            Batch = decode(Kind, batch, Records, Links, Unit, Prec),
+            Batch = epcap_codec:records(Kind, batch, Records, Links, Unit,
+                                        Prec),
             {[{epcap_batch, self(), Batch}], epcap_codec:batch_count(Batch)}
     end,
     {noreply, grant(deliver(Msgs, N, byte_size(Records), State))};
@@ -247,10 +248,14 @@ frame(eof, State) ->
     _ = epcap_spawn:command(State#state.port, stop, 0, []),
     {noreply, tell_eof(deliver(State#state{eof = true}))};
 frame({reply, Id, Status, Body}, #state{owner = Owner, flow = F} = State) ->
-    %% A STATS answer also says what this process delivered and holds.
-    Counts = #{owner_delivered => epcap_flow:sent(F),
-               held => epcap_flow:held_packets(F)},
-    R = epcap_requests:answer(Id, Status, Body, Owner, Counts,
+    %% A STATS answer also says what this process delivered and holds;
+    %% an IFSTATS answer, each interface's name.
+    Context = #{counts => #{owner_delivered => epcap_flow:sent(F),
+                            held => epcap_flow:held_packets(F)},
+                names => epcap_ifaces:names(State#state.config,
+                                            State#state.ready,
+                                            State#state.interfaces)},
+    R = epcap_requests:answer(Id, Status, Body, Owner, Context,
                               State#state.requests),
     {noreply, State#state{requests = R}};
 frame({error, Code, true, Msg}, #state{ready = #{source := file}} = State) ->
@@ -273,11 +278,6 @@ frame({warning, Code, Msg}, State) ->
     {noreply, State};
 frame(Frame, _State) ->
     erlang:error({protocol, {unexpected, Frame}}).
-
-decode(packets, packet, R, D, U, P) -> epcap_codec:packets(R, D, U, P);
-decode(packets, batch, R, D, U, P) -> epcap_codec:batch(R, D, U, P);
-decode(ifpackets, packet, R, Ds, U, P) -> epcap_codec:ifpackets(R, Ds, U, P);
-decode(ifpackets, batch, R, Ds, U, P) -> epcap_codec:ifbatch(R, Ds, U, P).
 
 %% Held packets go first: {epcap, eof} is always the last message.
 tell_eof(#state{eof = true, eof_told = false} = State) ->

@@ -137,6 +137,9 @@ none(S) -> S.
     {ok, [epcap_codec:datalink()]} | {error, term()}.
 datalinks(Interface, Options) ->
     case epcap_opts:parse([{interface, Interface} | Options]) of
+        {ok, #{source := {interface, [[_ | _] | _]}}} ->
+            %% -L lists one interface's link types.
+            {error, {badarg, {interface, Interface}}};
         {ok, #{argv := Argv} = Config} ->
             ok = epcap_opts:log_warnings(Config),
             case epcap_launch:open(Config#{argv := ["-L" | Argv]}) of

@@ -105,7 +105,15 @@ v2_commands_test() ->
     Enc(cmd_inject_batch, inject_batch, 5, [<<16#aa, 16#bb>>, [<<16#cc>>]]),
     Enc(cmd_filter, filter, 6, <<"tcp">>),
     Enc(cmd_stats, stats, 7, []),
-    Enc(cmd_credit, credit, 0, 4096).
+    Enc(cmd_credit, credit, 0, 4096),
+    Enc(cmd_ifstats, ifstats, 8, []).
+
+%% Protocol 7: IFSTATS, a file's one interface (no libpcap counters).
+ifstats_reply_test() ->
+    {reply, 8, ok, Body} = out(reply_ifstats_file),
+    ?assertEqual([#{index => 0, counters => false, received => 0,
+                    dropped => 0, ifdropped => 0, delivered => 4}],
+                 epcap_codec:ifstats(Body)).
 
 v2_replies_test() ->
     {reply, 7, ok, Body} = out(reply_stats_file),
