@@ -22,8 +22,8 @@
 #include "control.h"
 #include "epcap_proto.h"
 #include "platform.h"
-#include "fastlane.h"
 #include "frame.h"
+#include "multi.h"
 #include "report.h"
 #include "signals.h"
 #include "state.h"
@@ -202,36 +202,18 @@ static void cmd_stats(struct epcap *st, const struct epcap_cmd *cmd)
     unsigned char body[1 + 8 * EPCAP_STATS_COUNTERS];
     struct pcap_stat ps;
     const struct epcap_counters *c = &st->cnt;
-    bool valid = !st->is_file && pcap_stats(st->pcap, &ps) == 0;
+    bool valid = live_stats_sum(st, &ps); /* every interface's */
 
-    if (!valid)
-        memset(&ps, 0, sizeof(ps));
     const uint64_t v[EPCAP_STATS_COUNTERS] = {
-        /* The block ring takes every packet, so its counts are the
-         * capture's; the adaptive default adds what it had to skip. */
-        ps.ps_recv,         ps.ps_drop + fastlane_missed(st->fl),
-        ps.ps_ifdrop,       c->delivered,
-        c->delivered_bytes, c->injected,
-        c->inject_failed,   c->credit_stalls,
-        c->output_stalls,   c->filter_changes,
+        ps.ps_recv,        ps.ps_drop,         ps.ps_ifdrop,
+        c->delivered,      c->delivered_bytes, c->injected,
+        c->inject_failed,  c->credit_stalls,   c->output_stalls,
+        c->filter_changes,
     };
     body[0] = valid ? 1 : 0;
     for (int i = 0; i < EPCAP_STATS_COUNTERS; i++)
         wire_put64(body + 1 + 8 * i, v[i]);
     epcap_reply(st, cmd->id, EPCAP_E_OK, body, sizeof(body));
-}
-
-/* One interface's libpcap counters, if it has any: a capture file's
- * interfaces have none. */
-static bool if_counters(struct epcap *st, uint32_t i, struct pcap_stat *ps)
-{
-    memset(ps, 0, sizeof(*ps));
-    if (st->is_file || i != 0 || pcap_stats(st->pcap, ps) != 0) {
-        memset(ps, 0, sizeof(*ps));
-        return false;
-    }
-    ps->ps_drop += (u_int)fastlane_missed(st->fl);
-    return true;
 }
 
 /* One record per interface (epcap_proto.h, IFSTATS); a pcapng file may
@@ -249,7 +231,7 @@ static void cmd_ifstats(struct epcap *st, const struct epcap_cmd *cmd)
     for (uint32_t i = 0; i < st->ifaces.n; i++) {
         struct pcap_stat ps;
         unsigned char *p = body + (size_t)i * EPCAP_IFSTATS_RECORD;
-        bool valid = if_counters(st, i, &ps);
+        bool valid = live_stats(st, i, &ps);
         p = wire_put32(p, i);
         *p++ = valid ? 1 : 0;
         p = wire_put64(p, ps.ps_recv);

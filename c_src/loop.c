@@ -5,9 +5,10 @@
  * a fatal exit; for room on a full socket in control.c's inject batch,
  * 10 ms at a time.)
  *
- * One process, one ppoll over three descriptors: the capture handle (live
- * captures; a file is always readable), stdin (commands) and stdout (only
- * while output is backed up). Stats, filter changes and injection all need
+ * One process, one ppoll over stdin (commands), stdout (only while
+ * output is backed up) and each live interface's handle (one, or one per
+ * -i: multi.c reads them in rounds merged by time; a file is always
+ * readable). Stats, filter changes and injection all need
  * the live handle, and only one writer may touch stdout, so everything
  * happens here in turn. The adaptive default has two rings (fastlane.c):
  * the immediate one is polled while it is on and the block ring's copies
@@ -45,6 +46,7 @@
 #include "fastlane.h"
 #include "frame.h"
 #include "loop.h"
+#include "multi.h"
 #include "ngfile.h"
 #include "pcapout.h"
 #include "report.h"
@@ -95,7 +97,7 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
         (st->opt.credit >= 0 && --st->credit <= 0)) {
         if (st->ng != NULL)
             ngfile_break(st);
-        else
+        else if (st->cur != NULL) /* NULL: several interfaces (multi.c) */
             pcap_breakloop(st->cur);
     }
 }
@@ -121,6 +123,7 @@ static void capture_some(struct epcap *st)
         signals_window_open(false);
     int n = !has_room(st)    ? PCAP_ERROR_BREAK
             : st->ng != NULL ? ngfile_dispatch(st, count, on_packet)
+            : st->nlive > 1  ? multi_read(st, on_packet)
                              : pcap_dispatch(st->pcap, count, on_packet,
                                              (unsigned char *)st);
     if (st->is_file)
@@ -354,7 +357,7 @@ int loop_run(struct epcap *st)
     bool commands = st->stdin_open;
 
     while (!st->done && !signals_terminated()) {
-        struct pollfd fds[3];
+        struct pollfd fds[2 + EPCAP_LIVE_IFACES_MAX];
         nfds_t n = 0, live = 0;
         bool capture = may_capture(st);
         bool file_ready = st->is_file && capture;
@@ -373,8 +376,10 @@ int loop_run(struct epcap *st)
         if (capture && fastlane_reads_a(st->fl))
             fds[n++] =
                 (struct pollfd){.fd = fastlane_fd(st->fl), .events = POLLIN};
-        else if (capture && !st->is_file)
-            fds[n++] = (struct pollfd){.fd = st->pcap_fd, .events = POLLIN};
+        else
+            for (uint32_t i = 0; capture && i < st->nlive; i++)
+                fds[n++] =
+                    (struct pollfd){.fd = st->live[i].fd, .events = POLLIN};
         if (ppoll(fds, n, file_ready ? &zero : wait, signals_poll_mask()) < 0) {
             if (errno == EINTR)
                 continue;

@@ -204,13 +204,9 @@ static void link_change(struct epcap *st, int dlt)
                     st->opt.file, pcap_datalink_val_to_name(dlt),
                     pcap_datalink_val_to_name(st->ng->cur_dlt));
     if (st->output == OUTPUT_FRAMES && !st->opt.interface_info &&
-        !st->opt.dump_only) {
-        unsigned char body[4];
-        wire_put32(body, (uint32_t)dlt);
-        if (obuf_frame(&st->out, EPCAP_FRAME_DATALINK, NULL, 0, body, 4) < 0)
-            epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
-                        strerror(errno));
-    }
+        !st->opt.dump_only && obuf_datalink(&st->out, (uint32_t)dlt) < 0)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
+                    strerror(errno));
     st->ng->cur_dlt = dlt;
 }
 

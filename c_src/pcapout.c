@@ -26,6 +26,7 @@
 #include "epcap_proto.h"
 #include "frame.h"
 #include "iface.h"
+#include "multi.h"
 #include "ngfile.h"
 #include "pcapout.h"
 #include "report.h"
@@ -274,15 +275,17 @@ static void gather_stats(struct epcap *st)
         pcapng_time(&st->ng->r.ifs[i], s->ts, 1000000000u, &sec, &frac);
         e->stats_ns = sec > 0 ? (uint64_t)sec * 1000000000u + frac : 1;
     }
-    if (!st->is_file && st->ifaces.n == 1 && pcap_stats(st->pcap, &ps) == 0) {
-        struct epcap_iface *e = &st->ifaces.v[0];
+    for (uint32_t i = 0; i < st->nlive && i < st->ifaces.n; i++) {
+        struct epcap_iface *e = &st->ifaces.v[i];
+        if (!live_stats(st, i, &ps))
+            continue;
         e->has_stats = true;
         e->stats_have = 1u << ISB_IFRECV | 1u << ISB_IFDROP | 1u << ISB_OSDROP |
                         1u << ISB_USRDELIV;
         e->ifrecv = ps.ps_recv;
         e->ifdrop = ps.ps_ifdrop;
         e->osdrop = ps.ps_drop;
-        e->usrdeliv = st->cnt.delivered;
+        e->usrdeliv = e->delivered;
     }
 }
 
@@ -467,7 +470,7 @@ void pcapout_summary(const struct epcap *st)
 
     fprintf(stderr, "%llu packets captured\n",
             (unsigned long long)st->cnt.delivered);
-    if (!st->is_file && pcap_stats(st->pcap, &ps) == 0) {
+    if (live_stats_sum(st, &ps)) {
         fprintf(stderr, "%u packets received by filter\n", ps.ps_recv);
         fprintf(stderr, "%u packets dropped by kernel\n", ps.ps_drop);
         if (ps.ps_ifdrop != 0)
@@ -485,13 +488,13 @@ void pcapout_summary(const struct epcap *st)
  * as its DLT, with a warning: tcpdump refuses to write it at all.
  * Runs before the sandbox (open_memstream allocates; nothing is opened).
  */
-static uint32_t savefile_linktype(struct epcap *st)
+uint32_t pcapout_linktype(struct epcap *st, pcap_t *p)
 {
     char *buf = NULL;
     size_t len = 0;
-    uint32_t lt = (uint32_t)pcap_datalink(st->pcap);
+    uint32_t lt = (uint32_t)pcap_datalink(p);
     FILE *f = open_memstream(&buf, &len);
-    pcap_dumper_t *d = f != NULL ? pcap_dump_fopen(st->pcap, f) : NULL;
+    pcap_dumper_t *d = f != NULL ? pcap_dump_fopen(p, f) : NULL;
 
     if (d != NULL && pcap_dump_flush(d) == 0 && len >= 24)
         memcpy(&lt, buf + 20, 4);
@@ -515,7 +518,8 @@ void pcapout_open(struct epcap *st)
 
     struct utsname u;
 
-    st->linktype = savefile_linktype(st);
+    if (st->is_file) /* a live interface's: live.c */
+        st->linktype = pcapout_linktype(st, st->pcap);
     /* shb_os, as dumpcap writes it; asked now, before the sandbox. */
     if (uname(&u) == 0)
         snprintf(st->os_name, sizeof(st->os_name), "%.60s %.60s", u.sysname,

@@ -35,6 +35,9 @@ struct pcapw {
 };
 
 void pcapout_open(struct epcap *st);
+/* The LINKTYPE_ a savefile of handle p carries (libpcap's mapping of its
+ * DLT_), asked before the sandbox. */
+uint32_t pcapout_linktype(struct epcap *st, pcap_t *p);
 void pcapout_writer(const struct epcap *st, enum epcap_output fmt,
                     struct pcapw *w);
 int pcapout_write_header(struct obuf *ob, const struct pcapw *w);

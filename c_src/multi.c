@@ -1,0 +1,236 @@
+/*
+ * multi.c: a capture of several live interfaces, once they are open
+ * (live.c): reading them in rounds, merged in time-stamp order, the
+ * filter per link type, and each interface's counters.
+ *
+ * A round reads every interface in index order into merge.c's buffer
+ * (at most MERGE_BYTES or MERGE_PKTS, and the credit), then gives the
+ * packets to the loop's handler oldest first. Packets from different
+ * rounds are not reordered: a round is what the port holds at once
+ * (doc/PROTOCOL.md). Without --interfaces a DATALINK frame comes
+ * before the first packet of another link type than the last one's.
+ * Nothing captured is dropped here: a round delivers every packet it
+ * took, waiting for the owner to take output when the buffer is full.
+ *
+ * Privileges: none; runs after the final drop, in the sandbox (the
+ * packet sockets' poll, mmap rings, getsockopt for statistics and
+ * setsockopt for filters, allowed per socket by the backends).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fastlane.h"
+#include "frame.h"
+#include "live.h"
+#include "merge.h"
+#include "multi.h"
+#include "report.h"
+#include "state.h"
+
+/* The program for link type dlt, or NULL. */
+static const struct bpf_program *prog_for(const struct multi *mu, int dlt)
+{
+    for (unsigned i = 0; i < mu->nprogs; i++)
+        if (mu->dlts[i] == dlt)
+            return &mu->progs[i];
+    return NULL;
+}
+
+static void free_progs(struct bpf_program *progs, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        pcap_freecode(&progs[i]);
+}
+
+static const char *dlt_name(int dlt)
+{
+    const char *name = pcap_datalink_val_to_name(dlt);
+
+    return name != NULL ? name : "unknown";
+}
+
+/* expr compiled for every link type of the capture into progs/dlts;
+ * the number of programs, or -1 with mu->err naming the interface. */
+static int compile_all(struct epcap *st, const char *expr,
+                       struct bpf_program *progs, int *dlts)
+{
+    struct multi *mu = &st->multi;
+    unsigned n = 0;
+
+    for (uint32_t i = 0; i < st->nlive; i++) {
+        const struct live_if *l = &st->live[i];
+        bool have = false;
+        for (unsigned k = 0; k < n; k++)
+            have = have || dlts[k] == l->dlt;
+        if (have)
+            continue;
+        if (pcap_compile(l->pcap, &progs[n], expr, 1, l->netmask) < 0) {
+            snprintf(mu->err, sizeof(mu->err),
+                     "filter on interface %u (%s), link type %s: %s", i,
+                     l->name, dlt_name(l->dlt), pcap_geterr(l->pcap));
+            free_progs(progs, n);
+            return -1;
+        }
+        dlts[n++] = l->dlt;
+    }
+    return (int)n;
+}
+
+int multi_set_filter(struct epcap *st, const char *expr)
+{
+    struct multi *mu = &st->multi;
+    struct bpf_program progs[EPCAP_LIVE_IFACES_MAX];
+    int dlts[EPCAP_LIVE_IFACES_MAX];
+    int n = compile_all(st, expr, progs, dlts);
+
+    if (n < 0)
+        return -1;
+    for (uint32_t i = 0; i < st->nlive; i++) {
+        const struct live_if *l = &st->live[i];
+        int k = 0;
+        while (dlts[k] != l->dlt)
+            k++;
+        if (pcap_setfilter(l->pcap, &progs[k]) < 0) {
+            /* The kernel refused (no memory): the interfaces before this
+             * one have the new filter already, so say which. */
+            snprintf(mu->err, sizeof(mu->err),
+                     "filter on interface %u (%s): %s (interfaces 0 to %u "
+                     "have the new filter)",
+                     i, l->name, pcap_geterr(l->pcap), i);
+            free_progs(progs, (unsigned)n);
+            return -1;
+        }
+    }
+    /* Kept to check what the rings took in under the old filter. */
+    free_progs(mu->progs, mu->nprogs);
+    memcpy(mu->progs, progs, sizeof(progs[0]) * (size_t)n);
+    memcpy(mu->dlts, dlts, sizeof(dlts[0]) * (size_t)n);
+    mu->nprogs = (unsigned)n;
+    mu->recheck = true;
+    return 0;
+}
+
+/* A packet of interface mu->cur into the round (after the recheck). */
+static void collect(unsigned char *user, const struct pcap_pkthdr *h,
+                    const unsigned char *data)
+{
+    struct epcap *st = (struct epcap *)user;
+    struct multi *mu = &st->multi;
+    const struct live_if *l = &st->live[mu->cur];
+
+    if (mu->recheck) {
+        const struct bpf_program *p = prog_for(mu, l->dlt);
+        if (p != NULL && pcap_offline_filter(p, h, data) == 0)
+            return; /* taken in under the old filter */
+    }
+    /* merge_full is asked after each packet and stops the read, so the
+     * packet in hand always fits. */
+    (void)merge_add(&mu->merge, mu->cur, h, data);
+    if (merge_full(&mu->merge))
+        pcap_breakloop(l->pcap);
+}
+
+/* One packet to the loop's handler: its link type announced when it
+ * changes (classic frames only), the output made room for first. */
+static void give(struct epcap *st, pcap_handler cb, const struct merge_pkt *p,
+                 const unsigned char *data)
+{
+    struct multi *mu = &st->multi;
+    int dlt = st->live[p->ifindex].dlt;
+
+    if (dlt != mu->cur_dlt && st->output == OUTPUT_FRAMES &&
+        !st->opt.interface_info && !st->opt.dump_only &&
+        obuf_datalink(&st->out, (uint32_t)dlt) < 0)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
+                    strerror(errno));
+    mu->cur_dlt = dlt;
+    if (obuf_pending(&st->out) >= EPCAP_OUT_HIGH) {
+        obuf_close_batch(&st->out);
+        if (obuf_drain(&st->out) < 0)
+            epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
+                        strerror(errno));
+    }
+    st->cur_if = p->ifindex;
+    cb((unsigned char *)st, &p->h, data);
+}
+
+/* Read every interface into the round; false when one may hold more. */
+static bool read_round(struct epcap *st)
+{
+    struct multi *mu = &st->multi;
+    long long budget = st->opt.credit >= 0 ? st->credit : -1;
+    bool drained = true;
+
+    merge_reset(&mu->merge);
+    for (uint32_t i = 0; i < st->nlive; i++) {
+        if (merge_full(&mu->merge) || budget == 0)
+            return false;
+        mu->cur = i;
+        merge_begin_run(&mu->merge);
+        size_t before = mu->merge.n;
+        int cnt = budget < 0 ? -1 : budget > INT_MAX ? INT_MAX : (int)budget;
+        int n =
+            pcap_dispatch(st->live[i].pcap, cnt, collect, (unsigned char *)st);
+        if (n == PCAP_ERROR)
+            epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
+                        st->live[i].name, pcap_geterr(st->live[i].pcap));
+        if (budget > 0)
+            budget -= (long long)(mu->merge.n - before);
+        drained = drained && n >= 0 && (budget < 0 || n < cnt);
+    }
+    return drained;
+}
+
+int multi_read(struct epcap *st, pcap_handler cb)
+{
+    struct multi *mu = &st->multi;
+    const struct merge_pkt *p;
+    const unsigned char *data;
+    bool drained = read_round(st);
+
+    merge_seal(&mu->merge);
+    st->cur = NULL; /* no handle for on_packet to break: a round is given
+                       out whole, bounded by what it read */
+    while (!st->done && (p = merge_next(&mu->merge, &data)) != NULL)
+        give(st, cb, p, data);
+    if (drained && mu->recheck) {
+        free_progs(mu->progs, mu->nprogs);
+        mu->nprogs = 0;
+        mu->recheck = false;
+    }
+    return drained ? (int)mu->merge.n : PCAP_ERROR_BREAK;
+}
+
+bool live_stats(const struct epcap *st, uint32_t i, struct pcap_stat *ps)
+{
+    memset(ps, 0, sizeof(*ps));
+    if (st->is_file || i >= st->nlive ||
+        pcap_stats(st->live[i].pcap, ps) != 0) {
+        memset(ps, 0, sizeof(*ps));
+        return false;
+    }
+    /* The adaptive default's block ring takes every packet, so its counts
+     * are the capture's; it adds what it had to skip (fastlane.c). */
+    if (i == 0)
+        ps->ps_drop += (u_int)fastlane_missed(st->fl);
+    return true;
+}
+
+bool live_stats_sum(const struct epcap *st, struct pcap_stat *sum)
+{
+    bool valid = st->nlive > 0;
+
+    memset(sum, 0, sizeof(*sum));
+    for (uint32_t i = 0; valid && i < st->nlive; i++) {
+        struct pcap_stat ps;
+        valid = live_stats(st, i, &ps);
+        sum->ps_recv += ps.ps_recv;
+        sum->ps_drop += ps.ps_drop;
+        sum->ps_ifdrop += ps.ps_ifdrop;
+    }
+    if (!valid)
+        memset(sum, 0, sizeof(*sum));
+    return valid;
+}
