@@ -279,8 +279,9 @@ compile(Filter, Options) ->
 
 %% @doc The interfaces libpcap can capture on, without privileges:
 %% `{ok, [#{name, description, flags, addresses}]}'. `flags' is a list of
-%% `up', `running', `loopback', `wireless', `connected', `disconnected';
-%% each address is `#{family => inet | inet6, addr, netmask, broadcast}'
+%% `up', `running', `loopback', `wireless', `connected', `disconnected'
+%% (a flag from a newer port program that this module does not know is
+%% left a string); each address is `#{family => inet | inet6, addr, netmask, broadcast}'
 %% with `inet' tuples (`undefined' where there is none).
 -spec interfaces() -> {ok, [map()]} | {error, term()}.
 interfaces() ->
