@@ -331,10 +331,11 @@ info(Ref) -> call(Ref, info).
 
 %% @doc The interfaces the capture's packets come from, as the port has
 %% described them so far, in index order; only with `{interface_info,
-%% true}' (otherwise `{ok, []}'). A pcapng file reveals its interfaces
-%% as it goes: every packet's interface is known by the time the packet
-%% arrives. Each packet is then `{packet, DLT, Time, Len, Packet,
-%% IfIndex}'.
+%% true}' (otherwise `{ok, []}'). Live interfaces named in the options
+%% are all known once the start has returned; a pcapng file reveals its
+%% interfaces as it goes: every packet's interface is known by the time
+%% the packet arrives. Each packet is then `{packet, DLT, Time, Len,
+%% Packet, IfIndex}'.
 -spec interfaces(pid()) -> {ok, [epcap_codec:interface()]} | {error, closed}.
 interfaces(Ref) -> call(Ref, interfaces).
 

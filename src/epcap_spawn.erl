@@ -89,8 +89,10 @@ handshake(Port, Config, Deadline, LastError) ->
     end.
 
 %% How many INTERFACE frames follow READY for certain: one per live
-%% interface asked for (a file reveals its own as it goes).
-live_interfaces(#{interface_info := true, source := {interface, Names}}) ->
+%% interface asked for (a file reveals its own as it goes, and so may
+%% `any', whose packets come from every interface).
+live_interfaces(#{interface_info := true, source := {interface, Names}})
+  when Names =/= "any" ->
     case Names of
         [[_ | _] | _] -> length(Names);
         _ -> 1
