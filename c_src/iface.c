@@ -67,9 +67,11 @@ int iface_frame(struct epcap *st, uint32_t idx)
 
 int iface_single(struct epcap *st)
 {
-    int tsresol =
-        pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO ? 9
-                                                                          : 6;
+    /* A pcap file's own precision; a live handle's. */
+    bool nano = st->is_file ? st->head.nano
+                            : pcap_get_tstamp_precision(st->pcap) ==
+                                  PCAP_TSTAMP_PRECISION_NANO;
+    int tsresol = nano ? 9 : 6;
 
     for (uint32_t i = 0; i < (st->is_file ? 1 : st->nlive); i++) {
         pcap_t *p = st->is_file ? st->pcap : st->live[i].pcap;

@@ -23,6 +23,7 @@ struct epcap_iface {
     uint16_t linktype; /* the LINKTYPE_ value files carry */
     uint32_t snaplen;
     uint8_t tsresol;  /* its own if_tsresol (6: µs, 9: ns, ...) */
+    int64_t tsoffset; /* its own if_tsoffset (seconds; a pcapng file's) */
     const char *name; /* NULL when unknown; owned elsewhere */
     const char *description;
     const char *filter;

@@ -170,6 +170,7 @@ static void announce(struct epcap *st, uint32_t idx, bool emit)
         .linktype = ifp->linktype,
         .snaplen = adjusted_snaplen(ifp),
         .tsresol = ifp->tsresol,
+        .tsoffset = ifp->tsoffset,
         .name = ifp->name,
         .description = ifp->description,
         .filter = ifp->filter,
