@@ -1,15 +1,15 @@
 /*
- * capture.c: opening the libpcap handle and setting its filter.
+ * capture.c: opening the capture (a file here, live interfaces in
+ * live.c) and setting its filter.
  *
- * Runs as the caller (privs.c): a root caller with root's rights;
- * anyone else with their own rights and CAP_NET_RAW and CAP_NET_ADMIN
- * made effective only around pcap_activate. A caller who is not root may
- * open only network interfaces (policy.c). Every libpcap failure
- * becomes an ERROR frame with a stable code and libpcap's own message, and
- * the port exits with EPCAP_EXIT_OPEN.
+ * capture_open runs as the caller (privs.c), with no capability: a
+ * capture file is opened with the caller's rights. Every libpcap
+ * failure becomes an ERROR frame with a stable code and libpcap's own
+ * message, and the port exits with EPCAP_EXIT_OPEN. The filter
+ * functions also run later, after the drop, in the sandbox (FILTER).
  *
- * Syscalls: those of pcap_create/pcap_activate (socket, setsockopt, mmap,
- * ioctl, bind) and of pcap_open_offline (open, read).
+ * Syscalls: those of pcap_open_offline (open, read); setsockopt for a
+ * live filter.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,39 +20,13 @@
 
 #include "capture.h"
 #include "epcap_proto.h"
-#include "fanout.h"
 #include "fastlane.h"
 #include "filehead.h"
+#include "live.h"
+#include "multi.h"
 #include "ngfile.h"
-#include "policy.h"
-#include "privs.h"
 #include "report.h"
 #include "state.h"
-
-/* libpcap status -> protocol error code. */
-int capture_map_error(int pcap_status)
-{
-    switch (pcap_status) {
-    case PCAP_ERROR_NO_SUCH_DEVICE: return EPCAP_E_NO_SUCH_DEVICE;
-    case PCAP_ERROR_PERM_DENIED: return EPCAP_E_PERMISSION_DENIED;
-    case PCAP_ERROR_PROMISC_PERM_DENIED:
-        return EPCAP_E_PROMISC_PERMISSION_DENIED;
-    case PCAP_ERROR_RFMON_NOTSUP: return EPCAP_E_RFMON_NOT_SUPPORTED;
-    case PCAP_ERROR_IFACE_NOT_UP: return EPCAP_E_INTERFACE_DOWN;
-    case PCAP_ERROR_TSTAMP_PRECISION_NOTSUP:
-        return EPCAP_E_TSTAMP_PRECISION_NOT_SUPPORTED;
-    case PCAP_ERROR_CANTSET_TSTAMP_TYPE:
-        return EPCAP_E_TSTAMP_TYPE_NOT_SUPPORTED;
-#ifdef PCAP_ERROR_CAPTURE_NOTSUP
-    case PCAP_ERROR_CAPTURE_NOTSUP: return EPCAP_E_CAPTURE_NOT_SUPPORTED;
-#endif
-    case PCAP_WARNING_PROMISC_NOTSUP: return EPCAP_E_PROMISC_NOT_SUPPORTED;
-    case PCAP_WARNING_TSTAMP_TYPE_NOTSUP:
-        return EPCAP_E_TSTAMP_TYPE_NOT_SUPPORTED;
-    case PCAP_WARNING: return EPCAP_E_WARNING;
-    default: return EPCAP_E_CAPTURE;
-    }
-}
 
 /* stdio's buffer for a capture file. libpcap reads each record with
  * fread; with the default (one page) buffer that is a read(2) per few
@@ -120,146 +94,7 @@ static void open_file(struct epcap *st)
             : 1;
     st->is_file = true;
     st->pcap_fd = -1;
-}
-
-static const char *default_device(struct epcap *st)
-{
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    pcap_if_t *all = NULL;
-
-    if (pcap_findalldevs(&all, errbuf) < 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
-                    "finding a device: %s", errbuf);
-    if (all == NULL)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_NO_SUCH_DEVICE,
-                    "no capture device found; give one with -i");
-    /* Kept for the life of the process: the name is in READY. */
-    const char *name = strdup(all->name);
-    pcap_freealldevs(all);
-    if (name == NULL)
-        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
-    return name;
-}
-
-/* Apply every option that must be set before activation. */
-static void configure(struct epcap *st)
-{
-    const struct epcap_opts *o = &st->opt;
-    pcap_t *p = st->pcap;
-    int prec = o->precision < 0 ? PCAP_TSTAMP_PRECISION_NANO : o->precision;
-
-    if (pcap_set_snaplen(p, o->snaplen) != 0 ||
-        pcap_set_promisc(p, o->promisc) != 0 ||
-        (o->monitor && pcap_set_rfmon(p, 1) != 0) ||
-        pcap_set_buffer_size(p, st->buffer_size > 0
-                                    ? st->buffer_size
-                                    : EPCAP_BUFFER_DEFAULT) != 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s", st->device,
-                    pcap_geterr(p));
-    if (o->timeout_mode == TIMEOUT_IMMEDIATE)
-        (void)pcap_set_immediate_mode(p, 1);
-    else
-        (void)pcap_set_timeout(
-            p, o->timeout_mode == TIMEOUT_INFINITY ? 0 : o->timeout_ms);
-    if (o->tstamp_type >= 0 && pcap_set_tstamp_type(p, o->tstamp_type) != 0)
-        epcap_warn(st, EPCAP_E_TSTAMP_TYPE_NOT_SUPPORTED,
-                   "%s: time stamp type %s not supported", st->device,
-                   pcap_tstamp_type_val_to_name(o->tstamp_type));
-    int rc = pcap_set_tstamp_precision(p, prec);
-    if (rc != 0 && o->precision >= 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc),
-                    "%s: %s time stamps are not supported", st->device,
-                    prec == PCAP_TSTAMP_PRECISION_NANO ? "nanosecond"
-                                                       : "microsecond");
-}
-
-static void activate(struct epcap *st)
-{
-    const char *dev = st->device;
-
-    privs_net_raise(st);
-    /* The adaptive default's immediate-mode ring (fastlane.c) is a second
-     * socket: opened with the same rights, and first, so the main handle
-     * counts no more unfiltered traffic than it did alone. Not with
-     * inject: the kernel hides a socket's own packets from that socket
-     * only, so a second socket would capture what the port injects. Not
-     * in a fan-out group: the second socket would be outside the group
-     * and take a copy of every packet the group shares (fanout.c). */
-    if (st->opt.timeout_mode == TIMEOUT_ADAPTIVE && !st->opt.inject &&
-        st->opt.fanout.group < 0)
-        fastlane_open(st);
-    int rc = pcap_activate(st->pcap);
-    privs_net_done(st);
-
-    if (rc > 0) {
-        epcap_warn(st, capture_map_error(rc), "%s: %s", dev,
-                   pcap_statustostr(rc));
-    } else if (rc < 0) {
-        const char *why = pcap_geterr(st->pcap);
-        if (why[0] == '\0')
-            why = pcap_statustostr(rc);
-        /* The hint is for a person at a shell; an owner reading frames
-         * has the code and gives its own (epcap_proto.h, ERROR). */
-        if ((rc == PCAP_ERROR_PERM_DENIED ||
-             rc == PCAP_ERROR_PROMISC_PERM_DENIED) &&
-            !st->frames)
-            epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc),
-                        "%s: %s; %s", dev, why, privs_permission_hint);
-        epcap_fatal(st, EPCAP_EXIT_OPEN, capture_map_error(rc), "%s: %s", dev,
-                    why);
-    }
-    if (st->opt.datalink >= 0 &&
-        pcap_set_datalink(st->pcap, st->opt.datalink) != 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: datalink: %s",
-                    dev, pcap_geterr(st->pcap));
-    if (st->opt.direction_set &&
-        pcap_setdirection(st->pcap, st->opt.direction) != 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: direction: %s",
-                    dev, pcap_geterr(st->pcap));
-    fanout_join(st);
-}
-
-static void open_live(struct epcap *st)
-{
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-
-    char why[160];
-
-    st->device =
-        st->opt.interface != NULL ? st->opt.interface : default_device(st);
-    if (!policy_device_allowed(st, st->device, why, sizeof(why)))
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_NO_SUCH_DEVICE, "%.64s: %s",
-                    st->device, why);
-    st->pcap = pcap_create(st->device, errbuf);
-    if (st->pcap == NULL)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s", st->device,
-                    errbuf);
-    configure(st);
-    activate(st);
-    if (pcap_setnonblock(st->pcap, 1, errbuf) != 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s", st->device,
-                    errbuf);
-    st->pcap_fd = pcap_get_selectable_fd(st->pcap);
-    if (st->pcap_fd < 0)
-        epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE,
-                    "%s: no selectable descriptor", st->device);
-}
-
-/*
- * The netmask "ip broadcast" needs, looked up once while the process may
- * still open sockets (later filter changes run in the sandbox). An
- * interface without IPv4 has none: only that one primitive needs it, and
- * libpcap says so itself if it is used.
- */
-static void lookup_netmask(struct epcap *st)
-{
-    bpf_u_int32 net = 0;
-    char errbuf[PCAP_ERRBUF_SIZE];
-
     st->netmask = PCAP_NETMASK_UNKNOWN;
-    if (!st->is_file &&
-        pcap_lookupnet(st->device, &net, &st->netmask, errbuf) < 0)
-        st->netmask = PCAP_NETMASK_UNKNOWN;
 }
 
 /*
@@ -272,6 +107,8 @@ int capture_set_filter(struct epcap *st, const char *expr)
 
     if (st->ng != NULL)
         return ngfile_set_filter(st, expr);
+    if (st->nlive > 1)
+        return multi_set_filter(st, expr);
     if (pcap_compile(st->pcap, &prog, expr, 1, st->netmask) < 0)
         return -1;
     if (pcap_setfilter(st->pcap, &prog) < 0) {
@@ -298,7 +135,9 @@ int capture_set_filter(struct epcap *st, const char *expr)
 /* Why the last libpcap call on the capture failed. */
 const char *capture_geterr(struct epcap *st)
 {
-    return st->ng != NULL ? ngfile_error(st) : pcap_geterr(st->pcap);
+    return st->ng != NULL  ? ngfile_error(st)
+           : st->nlive > 1 ? st->multi.err
+                           : pcap_geterr(st->pcap);
 }
 
 void capture_recheck_done(struct epcap *st)
@@ -332,12 +171,11 @@ void capture_open(struct epcap *st)
     if (st->opt.file != NULL)
         open_file(st);
     else
-        open_live(st);
+        live_open(st);
     st->out.frac_unit =
         pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO
             ? 1000000000L
             : 1000000L;
-    lookup_netmask(st);
     if (st->opt.filter != NULL && capture_set_filter(st, st->opt.filter) < 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_BAD_FILTER, "%s",
                     capture_geterr(st));

@@ -91,6 +91,19 @@
  *            started with --credit (flow control): the port reads no more
  *            packets than it has credit for, and the kernel drops the rest
  *            (counted in STATS). No reply.
+ *   IFSTATS  empty body. REPLY body: one record per interface, in index
+ *            order: u32 interface, u8 flags (bit 0: the libpcap counters
+ *            are valid; a capture file's interfaces have none, and
+ *            received 0), u64 received, dropped, ifdropped (that
+ *            interface's pcap_stats), delivered (its packets written).
+ *            STATS stays the sum over all interfaces.
+ *
+ * Several live interfaces (-i A -i B ..., at most EPCAP_LIVE_IFACES_MAX):
+ * indexes 0..N-1 in the order given; READY names the first and carries
+ * its link type and snaplen. Each round the port reads every ready
+ * handle and writes what it holds in time-stamp order. The filter is
+ * compiled once per link type and set on every interface; INJECT and
+ * INJECT_BATCH go out on interface 0.
  *
  * Numbering rule: tags and error codes are never reused or renumbered;
  * new ones are appended and EPCAP_PROTOCOL_VERSION is bumped.
@@ -98,7 +111,7 @@
 #ifndef EPCAP_PROTO_H
 #define EPCAP_PROTO_H
 
-#define EPCAP_PROTOCOL_VERSION 6
+#define EPCAP_PROTOCOL_VERSION 7
 
 /* Bytes before the body of every frame: the length and the tag. */
 #define EPCAP_FRAME_HEADER 5
@@ -148,6 +161,11 @@
  * work bounded). */
 #define EPCAP_FILTER_MAX (64 * 1024)
 
+/* Most live interfaces in one capture (-i repeated): each holds a
+ * kernel ring (two with the adaptive default) and a descriptor, so the
+ * port's memory and its sandbox's descriptor limit stay bounded. */
+#define EPCAP_LIVE_IFACES_MAX 16
+
 /* Credit is capped so a runaway owner cannot overflow the counter. */
 #define EPCAP_CREDIT_MAX 2147483647
 
@@ -176,6 +194,8 @@
  * @layout CREDIT u32 id, u32 packets
  * @layout STATS_REPLY u8 flags, u64 received, u64 dropped, u64 ifdropped, u64 delivered, u64 delivered_bytes, u64 injected, u64 inject_failed, u64 credit_stalls, u64 output_stalls, u64 filter_changes
  * @layout INJECT_BATCH_REPLY u32 sent, u32 failed, str message
+ * @layout IFSTATS u32 id
+ * @layout IFSTATS_REPLY [u32 interface, u8 flags, u64 received, u64 dropped, u64 ifdropped, u64 delivered]*
  */
 
 /* Frame tags, port -> owner. */
@@ -200,10 +220,14 @@ enum epcap_cmd_tag {
     EPCAP_CMD_FILTER = 4,       /* replace the filter */
     EPCAP_CMD_STATS = 5,        /* report counters */
     EPCAP_CMD_CREDIT = 6,       /* allow more packets (flow control) */
+    EPCAP_CMD_IFSTATS = 7,      /* report counters per interface */
 };
 
 /* Number of u64 counters in a STATS reply, after the flags byte. */
 #define EPCAP_STATS_COUNTERS 10
+
+/* Bytes of one record in an IFSTATS reply: interface, flags, four u64. */
+#define EPCAP_IFSTATS_RECORD 37
 
 /* READY's source byte. */
 enum epcap_source {

@@ -129,6 +129,14 @@ void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
     packet_record(ob, EPCAP_FRAME_PACKETS, h, data, 0);
 }
 
+int obuf_datalink(struct obuf *ob, uint32_t dlt)
+{
+    unsigned char body[4];
+
+    wire_put32(body, dlt);
+    return obuf_frame(ob, EPCAP_FRAME_DATALINK, NULL, 0, body, sizeof(body));
+}
+
 /* A record that says which interface the packet came from (--interfaces). */
 void obuf_packet_if(struct obuf *ob, const struct pcap_pkthdr *h,
                     const unsigned char *data, uint32_t ifindex)

@@ -40,6 +40,8 @@ int obuf_init(struct obuf *ob, int fd, size_t cap);
 void obuf_free(struct obuf *ob);
 void obuf_packet(struct obuf *ob, const struct pcap_pkthdr *h,
                  const unsigned char *data);
+/* A DATALINK frame: the packets after it have link type dlt. */
+int obuf_datalink(struct obuf *ob, uint32_t dlt);
 /* The same with the packet's interface index (an IFPACKETS frame). */
 void obuf_packet_if(struct obuf *ob, const struct pcap_pkthdr *h,
                     const unsigned char *data, uint32_t ifindex);

@@ -67,17 +67,26 @@ int iface_frame(struct epcap *st, uint32_t idx)
 
 int iface_single(struct epcap *st)
 {
-    struct epcap_iface one = {
-        .dlt = pcap_datalink(st->pcap),
-        .linktype = (uint16_t)st->linktype,
-        .snaplen = (uint32_t)pcap_snapshot(st->pcap),
-        .tsresol =
-            pcap_get_tstamp_precision(st->pcap) == PCAP_TSTAMP_PRECISION_NANO
-                ? 9
-                : 6,
-        .name = st->device,
-        .filter = st->opt.filter,
-    };
+    /* A pcap file's own precision; a live handle's. */
+    bool nano = st->is_file ? st->head.nano
+                            : pcap_get_tstamp_precision(st->pcap) ==
+                                  PCAP_TSTAMP_PRECISION_NANO;
+    int tsresol = nano ? 9 : 6;
 
-    return iface_add(&st->ifaces, &one);
+    for (uint32_t i = 0; i < (st->is_file ? 1 : st->nlive); i++) {
+        pcap_t *p = st->is_file ? st->pcap : st->live[i].pcap;
+        struct epcap_iface one = {
+            .dlt = pcap_datalink(p),
+            .linktype =
+                (uint16_t)(st->is_file ? st->linktype : st->live[i].linktype),
+            .snaplen = (uint32_t)pcap_snapshot(p),
+            .tsresol = (uint8_t)tsresol,
+            .name = st->is_file ? NULL : st->live[i].name,
+            .description = st->is_file ? NULL : st->live[i].description,
+            .filter = st->opt.filter,
+        };
+        if (iface_add(&st->ifaces, &one) < 0)
+            return -1;
+    }
+    return 0;
 }

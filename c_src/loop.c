@@ -5,9 +5,10 @@
  * a fatal exit; for room on a full socket in control.c's inject batch,
  * 10 ms at a time.)
  *
- * One process, one ppoll over three descriptors: the capture handle (live
- * captures; a file is always readable), stdin (commands) and stdout (only
- * while output is backed up). Stats, filter changes and injection all need
+ * One process, one ppoll over stdin (commands), stdout (only while
+ * output is backed up) and each live interface's handle (one, or one per
+ * -i: multi.c reads them in rounds merged by time; a file is always
+ * readable). Stats, filter changes and injection all need
  * the live handle, and only one writer may touch stdout, so everything
  * happens here in turn. The adaptive default has two rings (fastlane.c):
  * the immediate one is polled while it is on and the block ring's copies
@@ -45,6 +46,7 @@
 #include "fastlane.h"
 #include "frame.h"
 #include "loop.h"
+#include "multi.h"
 #include "ngfile.h"
 #include "pcapout.h"
 #include "report.h"
@@ -87,13 +89,15 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
         pcapout_packet(st, h, data);
     st->cnt.delivered++;
     st->cnt.delivered_bytes += h->caplen;
+    if (st->cur_if < st->ifaces.n)
+        st->ifaces.v[st->cur_if].delivered++;
     if (count_reached(st))
         st->done = true;
     if (st->done || obuf_pending(&st->out) >= EPCAP_OUT_HIGH ||
         (st->opt.credit >= 0 && --st->credit <= 0)) {
         if (st->ng != NULL)
             ngfile_break(st);
-        else
+        else if (st->cur != NULL) /* NULL: several interfaces (multi.c) */
             pcap_breakloop(st->cur);
     }
 }
@@ -119,6 +123,7 @@ static void capture_some(struct epcap *st)
         signals_window_open(false);
     int n = !has_room(st)    ? PCAP_ERROR_BREAK
             : st->ng != NULL ? ngfile_dispatch(st, count, on_packet)
+            : st->nlive > 1  ? multi_read(st, on_packet)
                              : pcap_dispatch(st->pcap, count, on_packet,
                                              (unsigned char *)st);
     if (st->is_file)
@@ -327,18 +332,15 @@ void loop_tune_output(void)
 #endif
 }
 
-/* The adaptive default looks at the rate every millisecond while its
- * immediate-mode lane is off (fastlane.c); otherwise wait as asked. */
-static const struct timespec *fast_lane_wait(const struct epcap *st,
-                                             const struct timespec *wait,
-                                             struct timespec *left)
+/* The sooner of wait and ns nanoseconds from now (ns < 0: none). The
+ * adaptive default looks at the rate every millisecond while its
+ * immediate-mode lane is off (fastlane.c); several interfaces wake when
+ * the next held packet is due (multi.c). */
+static const struct timespec *sooner(const struct timespec *wait, long long ns,
+                                     struct timespec *left)
 {
-    long long ns = fastlane_wait_ns(st->fl);
-
-    if (ns < 0)
-        return wait;
-    if (wait != NULL &&
-        (long long)wait->tv_sec * 1000000000LL + wait->tv_nsec < ns)
+    if (ns < 0 || (wait != NULL &&
+                   (long long)wait->tv_sec * 1000000000LL + wait->tv_nsec < ns))
         return wait;
     left->tv_sec = (time_t)(ns / 1000000000LL);
     left->tv_nsec = (long)(ns % 1000000000LL);
@@ -352,14 +354,15 @@ int loop_run(struct epcap *st)
     bool commands = st->stdin_open;
 
     while (!st->done && !signals_terminated()) {
-        struct pollfd fds[3];
+        struct pollfd fds[2 + EPCAP_LIVE_IFACES_MAX];
         nfds_t n = 0, live = 0;
         bool capture = may_capture(st);
         bool file_ready = st->is_file && capture;
         const struct timespec zero = {0, 0};
-        struct timespec left;
-        const struct timespec *wait =
-            fast_lane_wait(st, time_left(st, &left), &left);
+        struct timespec left, held;
+        const struct timespec *wait = sooner(
+            sooner(time_left(st, &left), fastlane_wait_ns(st->fl), &left),
+            multi_wait_ns(st), &held);
 
         if (commands)
             fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
@@ -371,8 +374,10 @@ int loop_run(struct epcap *st)
         if (capture && fastlane_reads_a(st->fl))
             fds[n++] =
                 (struct pollfd){.fd = fastlane_fd(st->fl), .events = POLLIN};
-        else if (capture && !st->is_file)
-            fds[n++] = (struct pollfd){.fd = st->pcap_fd, .events = POLLIN};
+        else
+            for (uint32_t i = 0; capture && i < st->nlive; i++)
+                fds[n++] =
+                    (struct pollfd){.fd = st->live[i].fd, .events = POLLIN};
         if (ppoll(fds, n, file_ready ? &zero : wait, signals_poll_mask()) < 0) {
             if (errno == EINTR)
                 continue;
@@ -386,7 +391,7 @@ int loop_run(struct epcap *st)
         }
         if (st->done)
             break;
-        bool ready = file_ready;
+        bool ready = file_ready || (capture && multi_wait_ns(st) == 0);
         for (nfds_t i = live; i < n; i++)
             ready = ready || fds[i].revents != 0;
         if (ready)
@@ -403,6 +408,8 @@ int loop_run(struct epcap *st)
         st->credit = EPCAP_CREDIT_MAX;
         capture_some(st);
     }
+    multi_flush(st, on_packet); /* what several interfaces' merge holds */
+    obuf_close_batch(&st->out);
     pcapout_finish(st);
     dump_flush(st);
     if (obuf_drain(&st->out) < 0 && errno == ETIMEDOUT)

@@ -3,7 +3,7 @@
  *
  * Spawned by the epcap gen_server (open_port with {spawn_executable, ...},
  * {packet, 4}), through sudo, setuid or file capabilities, or from a
- * shell. It opens one libpcap handle (interface or file), applies the BPF
+ * shell. It opens a file or live interfaces (one, or one per -i), applies the BPF
  * filter, gives up the privileges it started with, and then streams
  * captured packets to stdout as frames (doc/PROTOCOL.md) while reading
  * commands from stdin. End of file on stdin means the owner is gone and

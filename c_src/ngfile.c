@@ -170,6 +170,7 @@ static void announce(struct epcap *st, uint32_t idx, bool emit)
         .linktype = ifp->linktype,
         .snaplen = adjusted_snaplen(ifp),
         .tsresol = ifp->tsresol,
+        .tsoffset = ifp->tsoffset,
         .name = ifp->name,
         .description = ifp->description,
         .filter = ifp->filter,
@@ -204,13 +205,9 @@ static void link_change(struct epcap *st, int dlt)
                     st->opt.file, pcap_datalink_val_to_name(dlt),
                     pcap_datalink_val_to_name(st->ng->cur_dlt));
     if (st->output == OUTPUT_FRAMES && !st->opt.interface_info &&
-        !st->opt.dump_only) {
-        unsigned char body[4];
-        wire_put32(body, (uint32_t)dlt);
-        if (obuf_frame(&st->out, EPCAP_FRAME_DATALINK, NULL, 0, body, 4) < 0)
-            epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
-                        strerror(errno));
-    }
+        !st->opt.dump_only && obuf_datalink(&st->out, (uint32_t)dlt) < 0)
+        epcap_fatal(st, EPCAP_EXIT_IOERR, EPCAP_E_SYSTEM, "stdout: %s",
+                    strerror(errno));
     st->ng->cur_dlt = dlt;
 }
 

@@ -98,7 +98,8 @@ void options_usage(FILE *fp)
         "stdin. End of file on stdin ends the capture.\n"
         "\n"
         "  -i, --interface IFACE   capture live on IFACE (default: the first\n"
-        "                          device libpcap finds)\n"
+        "                          device libpcap finds); repeat for several\n"
+        "                          interfaces in one capture (at most 16)\n"
         "  -r, --file PATH         read a pcap or pcapng file instead ('-':\n"
         "                          standard input, with -w only)\n"
         "  -s, --snaplen BYTES     bytes kept of each packet, 1..262144\n"
@@ -266,29 +267,44 @@ static int set_env(struct epcap_opts *opt, const char *v, char *err,
 }
 
 #if EPCAP_LINUX
+/* One CPU number, below CPU_SETSIZE: digits only (strtoul alone would
+ * also take blanks and a sign, and "-0" as 0). */
+static int cpu_number(const char **s, unsigned long *n)
+{
+    char *end;
+
+    if (**s < '0' || **s > '9')
+        return -1;
+    errno = 0;
+    *n = strtoul(*s, &end, 10);
+    if (errno != 0 || *n >= CPU_SETSIZE)
+        return -1;
+    *s = end;
+    return 0;
+}
+
 /* A list of CPU numbers and ranges: 0,2-3 (a trailing comma is let
- * through, as before). */
+ * through, as before). The same rule as epcap_opt_value's cpu_list; both
+ * are tested from test/cpu_list_vectors.txt. */
 static int parse_cpus(const char *s, cpu_set_t *set)
 {
     CPU_ZERO(set);
     while (*s != '\0') {
-        char *end;
-        unsigned long lo = strtoul(s, &end, 10), hi = lo;
-        if (end == s)
+        unsigned long lo, hi;
+        if (cpu_number(&s, &lo) < 0)
             return -1;
-        if (*end == '-') {
-            s = end + 1;
-            hi = strtoul(s, &end, 10);
-            if (end == s || hi < lo)
+        hi = lo;
+        if (*s == '-') {
+            s++;
+            if (cpu_number(&s, &hi) < 0 || hi < lo)
                 return -1;
         }
-        if (hi >= CPU_SETSIZE)
+        if (*s == ',')
+            s++;
+        else if (*s != '\0')
             return -1;
         for (unsigned long c = lo; c <= hi; c++)
             CPU_SET(c, set);
-        s = *end == ',' ? end + 1 : end;
-        if (*end != ',' && *end != '\0')
-            return -1;
     }
     return 0;
 }
@@ -327,11 +343,52 @@ static int set_number(const char *name, const char *v, long min, long max,
     return 0;
 }
 
+/* -i again adds an interface (dumpcap's model); the first stays
+ * opt->interface, what a capture of one reads. */
+static int add_interface(struct epcap_opts *opt, const char *v, char *err,
+                         size_t errlen)
+{
+    if (opt->interface_count == EPCAP_LIVE_IFACES_MAX) {
+        snprintf(err, errlen, "interface: at most %d interfaces",
+                 EPCAP_LIVE_IFACES_MAX);
+        return -1;
+    }
+    for (int i = 0; i < opt->interface_count; i++)
+        if (strcmp(opt->interfaces[i], v) == 0) {
+            snprintf(err, errlen, "interface: %.64s given twice", v);
+            return -1;
+        }
+    if (opt->interface_count == 0)
+        opt->interface = v;
+    opt->interfaces[opt->interface_count++] = v;
+    return 0;
+}
+
+/* What a capture of several interfaces cannot do; 0 or -1 with err. */
+static int check_several(const struct epcap_opts *opt, char *err, size_t errlen)
+{
+    const char *why = NULL;
+
+    if (opt->interface_count < 2)
+        return 0;
+    if (opt->fanout.group >= 0)
+        why = "--fanout takes one interface";
+    else if (opt->list_datalinks)
+        why = "-L takes one interface";
+    for (int i = 0; why == NULL && i < opt->interface_count; i++)
+        if (strcmp(opt->interfaces[i], "any") == 0)
+            why = "any already captures every interface: give it alone";
+    if (why == NULL)
+        return 0;
+    snprintf(err, errlen, "interface: %s", why);
+    return -1;
+}
+
 static int set_option(struct epcap_opts *opt, int c, const char *v, char *err,
                       size_t errlen)
 {
     switch (c) {
-    case 'i': opt->interface = v; return 0;
+    case 'i': return add_interface(opt, v, err, errlen);
     case 'r': opt->file = v; return 0;
     case 's':
         return set_number("snaplen", v, 1, EPCAP_SNAPLEN_MAX, &opt->snaplen,
@@ -507,11 +564,12 @@ static int options_check(const struct epcap_opts *opt, char *err, size_t errlen)
         snprintf(err, errlen, "direction: applies to live captures only");
         return -1;
     }
-    if (opt->interface != NULL && opt->interface[0] == '\0') {
-        snprintf(err, errlen, "interface: empty name");
-        return -1;
-    }
-    return 0;
+    for (int i = 0; i < opt->interface_count; i++)
+        if (opt->interfaces[i][0] == '\0') {
+            snprintf(err, errlen, "interface: empty name");
+            return -1;
+        }
+    return check_several(opt, err, errlen);
 }
 
 int options_parse(struct epcap_opts *opt, int argc, char *argv[], char *err,

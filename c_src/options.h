@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "epcap_proto.h"
 #include "fanout.h"
 #include "platform.h"
 
@@ -30,9 +31,13 @@ enum epcap_timeout_mode {
 
 /* What the command line asks for; filled by options.c, read-only after. */
 struct epcap_opts {
-    const char *interface; /* NULL: libpcap's first device */
-    const char *file;      /* capture file instead of an interface */
-    char *filter;          /* trailing arguments joined by spaces, or NULL */
+    const char *interface; /* the first -i; NULL: libpcap's first device */
+    /* Every -i in order (dumpcap's repeated -i): interfaces[0] is
+     * interface; more than one is a capture of several (live.c). */
+    const char *interfaces[EPCAP_LIVE_IFACES_MAX];
+    int interface_count;
+    const char *file; /* capture file instead of an interface */
+    char *filter;     /* trailing arguments joined by spaces, or NULL */
     int snaplen;
     bool promisc;
     bool monitor;

@@ -253,10 +253,18 @@ static int set_tsresol(struct pcapng *r, struct pcapng_if *ifp, uint8_t v)
     if ((v & 0x80) ? e > 63 : e > 19)
         return fail(r, "if_tsresol 0x%02x is finer than 64 bits hold", v);
     ifp->tsresol = v;
-    ifp->units = 1;
-    for (unsigned i = 0; i < e; i++)
-        ifp->units *= (v & 0x80) ? 2 : 10;
+    ifp->units = pcapng_units(v);
     return 0;
+}
+
+uint64_t pcapng_units(uint8_t tsresol)
+{
+    unsigned e = tsresol & 0x7f;
+    uint64_t units = 1;
+
+    for (unsigned i = 0; i < e; i++)
+        units *= (tsresol & 0x80) ? 2 : 10;
+    return units;
 }
 
 static int idb_option(struct pcapng *r, void *ctx, uint16_t code,

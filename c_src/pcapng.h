@@ -99,6 +99,11 @@ int pcapng_next(struct pcapng *r, struct pcapng_pkt *p);
 void pcapng_time(const struct pcapng_if *ifp, uint64_t ts, uint64_t unit,
                  int64_t *sec, uint64_t *frac);
 
+/* Time stamp units per second of an if_tsresol byte (10^v, or 2^(v &
+ * 0x7f) with the top bit); the caller keeps v within 64 bits (10^19,
+ * 2^63), as the reader does. */
+uint64_t pcapng_units(uint8_t tsresol);
+
 /* The largest packet a link type carries (libpcap's max_snaplen_for_dlt). */
 uint32_t pcapng_max_snaplen(uint16_t linktype);
 

@@ -9,7 +9,8 @@
  * `tcpdump -r F -w -' writes (libpcap's pcap_dump): the LINKTYPE_ value
  * and snaplen libpcap puts in its own savefiles, the capture file's
  * precision (nanoseconds: magic 0xa1b23c4d, pcapng if_tsresol 9), the
- * stamps as the file holds them.
+ * stamps as the file holds them; pcapng keeps each interface's own
+ * if_tsresol and if_tsoffset, as dumpcap and editcap do.
  *
  * Runs after privileges are dropped and the sandbox is in place; needs
  * only write(2) on stdout (through the loop).
@@ -26,7 +27,9 @@
 #include "epcap_proto.h"
 #include "frame.h"
 #include "iface.h"
+#include "multi.h"
 #include "ngfile.h"
+#include "pcapng.h"
 #include "pcapout.h"
 #include "report.h"
 #include "state.h"
@@ -78,6 +81,7 @@ static int pcap_header(struct obuf *ob, const struct pcapw *w)
 #define IF_NAME 2
 #define IF_DESCRIPTION 3
 #define IF_TSRESOL 9
+#define IF_TSOFFSET 14
 #define IF_FILTER 11
 #define ISB_ENDTIME 3
 #define ISB_IFRECV 4
@@ -161,16 +165,55 @@ static int pcapng_shb(struct obuf *ob, const struct pcapw *w)
     return put_block(ob, blk, end_block(blk, p, 24));
 }
 
+/* How interface e's stamps are written: its own if_tsresol and
+ * if_tsoffset (a pcapng file's, a live handle's precision), or the
+ * writer's one precision for every interface when one was asked for. */
+static void stamp_form(const struct pcapw *w, const struct epcap_iface *e,
+                       uint8_t *resol, int64_t *offset)
+{
+    *resol = w->nano ? 9 : 6;
+    *offset = 0;
+    if (w->own_resol && e != NULL) {
+        *resol = e->tsresol;
+        *offset = e->tsoffset;
+    }
+}
+
+/*
+ * A time (seconds, and a fraction in in_unit parts) as a pcapng stamp
+ * of interface e: units of its resolution since its offset. The fraction
+ * is rounded up: a reader rounds down, so a stamp that came from the
+ * same resolution (a file read at nanoseconds, 2^-10 included) is
+ * written back exactly as the file held it. Modulo 2^64, as readers add
+ * the offset.
+ */
+static uint64_t stamp_of(const struct pcapw *w, const struct epcap_iface *e,
+                         int64_t sec, uint64_t frac)
+{
+    uint8_t resol;
+    int64_t offset;
+
+    stamp_form(w, e, &resol, &offset);
+    uint64_t units = pcapng_units(resol);
+    uint64_t f = frac;
+    if (units != w->in_unit) {
+        unsigned __int128 scaled = (unsigned __int128)frac * units;
+        f = (uint64_t)((scaled + w->in_unit - 1) / w->in_unit);
+    }
+    return ((uint64_t)sec - (uint64_t)offset) * units + f;
+}
+
 /* One Interface Description Block: the interface's link type (16 bits:
  * libpcap's upper bits, the FCS length, have no place there), snap
- * length, name, description and filter, and a resolution of 10^-9 when
- * the stamps are nanoseconds (the default 10^-6 otherwise). */
+ * length, name, description and filter, and its stamps' resolution and
+ * offset (stamp_form; the defaults, 10^-6 and 0, are not written). */
 static int pcapng_idb(struct obuf *ob, const struct pcapw *w,
                       const struct epcap_iface *e)
 {
     unsigned char blk[BLOCK_ROOM];
     unsigned char *p = blk;
-    uint8_t nine = 9;
+    uint8_t resol;
+    int64_t offset;
 
     p = put32(p, PCAPNG_IDB);
     p = put32(p, 0);
@@ -188,8 +231,11 @@ static int pcapng_idb(struct obuf *ob, const struct pcapw *w,
             p = put_opt(p, IF_FILTER, filter, 1 + strlen(filter + 1));
         }
     }
-    if (w->nano)
-        p = put_opt(p, IF_TSRESOL, &nine, 1);
+    stamp_form(w, e, &resol, &offset);
+    if (resol != 6)
+        p = put_opt(p, IF_TSRESOL, &resol, 1);
+    if (offset != 0)
+        p = put_u64_opt(p, IF_TSOFFSET, (uint64_t)offset);
     return put_block(ob, blk, end_block(blk, p, 16));
 }
 
@@ -220,7 +266,7 @@ static int pcapng_isb(struct obuf *ob, const struct pcapw *w, uint32_t idx,
     uint64_t ns = e->stats_ns != 0 ? e->stats_ns
                                    : (uint64_t)now.tv_sec * 1000000000u +
                                          (uint64_t)now.tv_nsec;
-    uint64_t ts = w->nano ? ns : ns / 1000;
+    uint64_t ts = stamp_of(w, e, (int64_t)(ns / 1000000000u), ns % 1000000000u);
     p = put32(p, PCAPNG_ISB);
     p = put32(p, 0);
     p = put32(p, idx);
@@ -274,15 +320,17 @@ static void gather_stats(struct epcap *st)
         pcapng_time(&st->ng->r.ifs[i], s->ts, 1000000000u, &sec, &frac);
         e->stats_ns = sec > 0 ? (uint64_t)sec * 1000000000u + frac : 1;
     }
-    if (!st->is_file && st->ifaces.n == 1 && pcap_stats(st->pcap, &ps) == 0) {
-        struct epcap_iface *e = &st->ifaces.v[0];
+    for (uint32_t i = 0; i < st->nlive && i < st->ifaces.n; i++) {
+        struct epcap_iface *e = &st->ifaces.v[i];
+        if (!live_stats(st, i, &ps))
+            continue;
         e->has_stats = true;
         e->stats_have = 1u << ISB_IFRECV | 1u << ISB_IFDROP | 1u << ISB_OSDROP |
                         1u << ISB_USRDELIV;
         e->ifrecv = ps.ps_recv;
         e->ifdrop = ps.ps_ifdrop;
         e->osdrop = ps.ps_drop;
-        e->usrdeliv = st->cnt.delivered;
+        e->usrdeliv = e->delivered;
     }
 }
 
@@ -344,8 +392,8 @@ void pcapout_interface(struct epcap *st, uint32_t idx)
  * How a stream or dump file in format fmt is written for this handle:
  * libpcap's own savefile link type and snaplen, and the stamps in the
  * precision asked for, else in the capture file's own (a microsecond
- * file stays microsecond, as `tcpdump -r F -w -' keeps it), else the
- * handle's.
+ * file stays microsecond, as `tcpdump -r F -w -' keeps it; pcapng keeps
+ * each interface's own resolution and offset), else the handle's.
  */
 void pcapout_writer(const struct epcap *st, enum epcap_output fmt,
                     struct pcapw *w)
@@ -355,11 +403,15 @@ void pcapout_writer(const struct epcap *st, enum epcap_output fmt,
 
     w->fmt = fmt;
     w->nano = handle_nano;
-    /* pcapng to pcapng keeps every interface's stamps: nanoseconds. */
+    /* pcapng to pcapng: read at nanoseconds, written back in each
+     * interface's own resolution (own_resol). */
     if (st->is_file && st->opt.precision < 0 &&
         !(fmt == OUTPUT_PCAPNG && st->head.pcapng))
         w->nano = st->head.nano;
     w->scale_down = handle_nano && !w->nano;
+    w->own_resol =
+        fmt == OUTPUT_PCAPNG && !(st->is_file && st->opt.precision >= 0);
+    w->in_unit = handle_nano ? 1000000000u : 1000000u;
     w->linktype = st->linktype;
     w->snaplen = (uint32_t)pcap_snapshot(st->pcap);
     w->ifaces = &st->ifaces;
@@ -400,13 +452,16 @@ static size_t put_record(struct obuf *ob, const unsigned char *hdr, size_t hlen,
 }
 
 static size_t pcapng_record(struct obuf *ob, const struct pcapw *w,
-                            uint32_t ifindex, uint64_t sec, uint32_t frac,
-                            const struct pcap_pkthdr *h,
+                            uint32_t ifindex, const struct pcap_pkthdr *h,
                             const unsigned char *data)
 {
     uint32_t pad = (4 - h->caplen % 4) % 4;
     uint32_t len = 32 + h->caplen + pad;
-    uint64_t ts = sec * (w->nano ? 1000000000u : 1000000u) + frac;
+    const struct epcap_iface *e = w->ifaces != NULL && ifindex < w->ifaces->n
+                                      ? &w->ifaces->v[ifindex]
+                                      : NULL;
+    uint64_t ts = stamp_of(w, e, (int64_t)h->ts.tv_sec,
+                           (uint64_t)(uint32_t)h->ts.tv_usec);
     unsigned char hdr[28], tail[8] = {0};
     unsigned char *p = hdr;
 
@@ -426,22 +481,21 @@ static size_t pcapng_record(struct obuf *ob, const struct pcapw *w,
  * The values go out as libpcap handed them over, as pcap_dump writes
  * them: seconds and fraction as 32-bit fields, a fraction of a second or
  * more included (the file said so); pcapng's 64-bit stamp is built from
- * the same two. Nothing is cut: a record may be as large as the link
- * type allows.
+ * the same two, in the interface's own units (stamp_of). Nothing is cut:
+ * a record may be as large as the link type allows.
  */
 size_t pcapout_write_packet(struct obuf *ob, const struct pcapw *w,
                             uint32_t ifindex, const struct pcap_pkthdr *h,
                             const unsigned char *data)
 {
-    uint64_t sec = (uint64_t)h->ts.tv_sec;
     uint32_t frac =
         (uint32_t)(w->scale_down ? h->ts.tv_usec / 1000 : h->ts.tv_usec);
     unsigned char hdr[16];
     unsigned char *p = hdr;
 
     if (w->fmt == OUTPUT_PCAPNG)
-        return pcapng_record(ob, w, ifindex, sec, frac, h, data);
-    p = put32(p, (uint32_t)sec);
+        return pcapng_record(ob, w, ifindex, h, data);
+    p = put32(p, (uint32_t)h->ts.tv_sec);
     p = put32(p, frac);
     p = put32(p, h->caplen);
     put32(p, h->len);
@@ -467,7 +521,7 @@ void pcapout_summary(const struct epcap *st)
 
     fprintf(stderr, "%llu packets captured\n",
             (unsigned long long)st->cnt.delivered);
-    if (!st->is_file && pcap_stats(st->pcap, &ps) == 0) {
+    if (live_stats_sum(st, &ps)) {
         fprintf(stderr, "%u packets received by filter\n", ps.ps_recv);
         fprintf(stderr, "%u packets dropped by kernel\n", ps.ps_drop);
         if (ps.ps_ifdrop != 0)
@@ -485,13 +539,13 @@ void pcapout_summary(const struct epcap *st)
  * as its DLT, with a warning: tcpdump refuses to write it at all.
  * Runs before the sandbox (open_memstream allocates; nothing is opened).
  */
-static uint32_t savefile_linktype(struct epcap *st)
+uint32_t pcapout_linktype(struct epcap *st, pcap_t *p)
 {
     char *buf = NULL;
     size_t len = 0;
-    uint32_t lt = (uint32_t)pcap_datalink(st->pcap);
+    uint32_t lt = (uint32_t)pcap_datalink(p);
     FILE *f = open_memstream(&buf, &len);
-    pcap_dumper_t *d = f != NULL ? pcap_dump_fopen(st->pcap, f) : NULL;
+    pcap_dumper_t *d = f != NULL ? pcap_dump_fopen(p, f) : NULL;
 
     if (d != NULL && pcap_dump_flush(d) == 0 && len >= 24)
         memcpy(&lt, buf + 20, 4);
@@ -515,7 +569,8 @@ void pcapout_open(struct epcap *st)
 
     struct utsname u;
 
-    st->linktype = savefile_linktype(st);
+    if (st->is_file) /* a live interface's: live.c */
+        st->linktype = pcapout_linktype(st, st->pcap);
     /* shb_os, as dumpcap writes it; asked now, before the sandbox. */
     if (uname(&u) == 0)
         snprintf(st->os_name, sizeof(st->os_name), "%.60s %.60s", u.sysname,

@@ -27,7 +27,12 @@ struct pcapw {
     enum epcap_output fmt; /* OUTPUT_PCAP or OUTPUT_PCAPNG */
     bool nano;             /* write nanosecond stamps, else micro */
     bool scale_down;       /* the handle's stamps are nano, the file's micro */
-    uint32_t linktype;     /* LINKTYPE_ value, with libpcap's upper bits */
+    /* pcapng: each interface's stamps in its own if_tsresol and
+     * if_tsoffset (iface.h), as dumpcap and editcap keep them; else every
+     * interface's at `nano'. */
+    bool own_resol;
+    uint32_t in_unit;  /* fractions per second of the stamps handed over */
+    uint32_t linktype; /* LINKTYPE_ value, with libpcap's upper bits */
     uint32_t snaplen;
     const struct iface_table *ifaces; /* pcapng: one IDB each (iface.h) */
     const char *os;                   /* pcapng shb_os, or NULL */
@@ -35,6 +40,9 @@ struct pcapw {
 };
 
 void pcapout_open(struct epcap *st);
+/* The LINKTYPE_ a savefile of handle p carries (libpcap's mapping of its
+ * DLT_), asked before the sandbox. */
+uint32_t pcapout_linktype(struct epcap *st, pcap_t *p);
 void pcapout_writer(const struct epcap *st, enum epcap_output fmt,
                     struct pcapw *w);
 int pcapout_write_header(struct obuf *ob, const struct pcapw *w);

@@ -61,17 +61,18 @@ static void limit_fd(struct epcap *st, int fd, const char *what,
                     "cap_fcntls_limit(%s): %s", what, strerror(errno));
 }
 
-static void limit_capture(struct epcap *st)
+/* One capture descriptor: a file's, or a live interface's (only
+ * interface 0 injects, epcap_proto.h). */
+static void limit_capture(struct epcap *st, int fd, bool inject)
 {
     static const unsigned long bpf_ioctls[] = {BIOCGSTATS, BIOCSETF, BIOCFLUSH,
                                                BIOCSDIRECTION, FIONREAD};
     cap_rights_t rights;
-    int fd = pcap_fileno(st->pcap);
 
     if (fd < 0)
         return;
     cap_rights_init(&rights, CAP_READ, CAP_EVENT, CAP_FCNTL, CAP_IOCTL);
-    if (st->opt.inject)
+    if (inject)
         cap_rights_set(&rights, CAP_WRITE);
     limit_fd(st, fd, "capture", &rights);
     if (!st->is_file &&
@@ -91,7 +92,9 @@ void sandbox_apply(struct epcap *st)
     cap_rights_init(&rights, CAP_WRITE, CAP_EVENT, CAP_FCNTL);
     limit_fd(st, STDOUT_FILENO, "stdout", &rights);
     limit_fd(st, STDERR_FILENO, "stderr", &rights);
-    limit_capture(st);
+    limit_capture(st, pcap_fileno(st->pcap), st->opt.inject);
+    for (uint32_t i = 1; i < st->nlive; i++)
+        limit_capture(st, pcap_fileno(st->live[i].pcap), false);
     if (cap_enter() < 0)
         epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "cap_enter: %s",
                     strerror(errno));

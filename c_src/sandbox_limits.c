@@ -24,9 +24,10 @@
 #include "sandbox.h"
 #include "state.h"
 
-/* loop.c polls at most stdin, stdout and one capture descriptor (the
- * adaptive default's two rings are polled one at a time, fastlane.c). */
-#define POLL_FDS_MAX 3
+/* loop.c polls at most stdin, stdout and one capture descriptor per
+ * live interface (the adaptive default's two rings are polled one at a
+ * time, fastlane.c). */
+#define POLL_FDS_FIXED 2
 
 static void set_limit(struct epcap *st, int resource, const char *name,
                       rlim_t value)
@@ -119,8 +120,9 @@ void sandbox_limit_resources(struct epcap *st)
      * dump descriptor: room for exactly that one. */
     if (st->dump.rotating)
         nofile++;
-    if (nofile < POLL_FDS_MAX)
-        nofile = POLL_FDS_MAX;
+    rlim_t poll_fds = POLL_FDS_FIXED + (st->nlive > 0 ? st->nlive : 1);
+    if (nofile < poll_fds)
+        nofile = poll_fds;
     set_limit(st, RLIMIT_NOFILE, "RLIMIT_NOFILE", nofile);
 
     /*

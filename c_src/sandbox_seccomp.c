@@ -333,13 +333,17 @@ static void allow_socket(struct epcap *st, scmp_filter_ctx ctx, int sock,
     }
 }
 
-/* The capture's packet socket, and the adaptive default's second one
- * (fastlane.c: its own filter changes, poll and ring; never injects). */
+/* The capture's packet sockets: one per live interface (live.c; only
+ * interface 0's injects, epcap_proto.h), and the adaptive default's
+ * second one (fastlane.c: its own filter changes, poll and ring; never
+ * injects). */
 static void allow_packet_socket(struct epcap *st, scmp_filter_ctx ctx)
 {
     if (st->pcap_fd < 0)
         return;
-    allow_socket(st, ctx, st->pcap_fd, st->opt.inject);
+    allow_socket(st, ctx, st->pcap_fd, st->opt.inject); /* live[0].fd */
+    for (uint32_t i = 1; i < st->nlive; i++)
+        allow_socket(st, ctx, st->live[i].fd, false);
     if (fastlane_fd(st->fl) >= 0)
         allow_socket(st, ctx, fastlane_fd(st->fl), false);
 }

@@ -27,6 +27,8 @@
 #include "filehead.h"
 #include "frame.h"
 #include "iface.h"
+#include "live.h"
+#include "multi.h"
 #include "options.h"
 #include "pcapout.h"
 #include "privs.h"
@@ -101,6 +103,11 @@ struct epcap {
     struct iface_table ifaces; /* every interface packets come from */
     uint32_t cur_if;           /* the interface of the packet in hand */
     char os_name[128];         /* uname, for pcapng's shb_os */
+    /* The live interfaces (live.c): nlive is 1 for a capture of one
+     * (live[0] is st->pcap), more with -i repeated, 0 for a file. */
+    struct live_if live[EPCAP_LIVE_IFACES_MAX];
+    uint32_t nlive;
+    struct multi multi; /* reading several (multi.c) */
 };
 
 #endif

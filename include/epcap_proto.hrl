@@ -1,6 +1,6 @@
 %% Generated from c_src/epcap_proto.h by c_src/proto_hrl.sh: do not edit.
 %% The protocol is described in doc/PROTOCOL.md.
--define(EPCAP_PROTOCOL_VERSION, 6).
+-define(EPCAP_PROTOCOL_VERSION, 7).
 -define(EPCAP_FRAME_HEADER, 5).
 -define(EPCAP_RECORD_HEADER, 20).
 -define(EPCAP_RECORD_HEADER_IF, 24).
@@ -11,8 +11,10 @@
 -define(EPCAP_CMD_MIN, 5).
 -define(EPCAP_CMD_MAX, (4 * 1024 * 1024)).
 -define(EPCAP_FILTER_MAX, (64 * 1024)).
+-define(EPCAP_LIVE_IFACES_MAX, 16).
 -define(EPCAP_CREDIT_MAX, 2147483647).
 -define(EPCAP_STATS_COUNTERS, 10).
+-define(EPCAP_IFSTATS_RECORD, 37).
 -define(EPCAP_READY_CHROOT, 1).
 -define(EPCAP_READY_INJECT, 2).
 -define(EPCAP_EXIT_SANDBOX_VIOLATION, 159).
@@ -33,6 +35,7 @@
 -define(EPCAP_CMD_FILTER, 4).
 -define(EPCAP_CMD_STATS, 5).
 -define(EPCAP_CMD_CREDIT, 6).
+-define(EPCAP_CMD_IFSTATS, 7).
 -define(EPCAP_SOURCE_LIVE, 0).
 -define(EPCAP_SOURCE_FILE, 1).
 -define(EPCAP_START_PLAIN, 0).

@@ -62,6 +62,7 @@
     send/2,
     send_batch/2,
     stats/1,
+    interface_stats/1,
     set_filter/2,
     setopts/2,
     compile/1, compile/2,
@@ -180,33 +181,8 @@ send(Ref, Packet) ->
 -spec send_batch(pid(), [iodata()]) ->
     ok | {error, inject_disabled | closed | {inject_failed, map()}}.
 send_batch(Ref, Packets) when is_list(Packets) ->
-    send_chunks(Ref, chunk(Packets, 0, [], []), 0, 0, undefined).
-
-%% Split into command-sized chunks: each packet costs its size plus 4.
--define(BATCH_BYTES, (?EPCAP_CMD_MAX - 64)).
-chunk([], _, [], Acc) -> lists:reverse(Acc);
-chunk([], _, Cur, Acc) -> lists:reverse([lists:reverse(Cur) | Acc]);
-chunk([P | T], Size, Cur, Acc) ->
-    N = iolist_size(P) + 4,
-    case Size + N > ?BATCH_BYTES andalso Cur =/= [] of
-        true -> chunk([P | T], 0, [], [lists:reverse(Cur) | Acc]);
-        false -> chunk(T, Size + N, [P | Cur], Acc)
-    end.
-
-send_chunks(_, [], _, 0, _) ->
-    ok;
-send_chunks(_, [], Sent, Failed, Reason) ->
-    {error, {inject_failed, #{sent => Sent, failed => Failed, reason => Reason}}};
-send_chunks(Ref, [C | Rest], Sent, Failed, Reason) ->
-    case call(Ref, {send_batch, C}) of
-        ok ->
-            send_chunks(Ref, Rest, Sent + length(C), Failed, Reason);
-        {error, {inject_failed, #{sent := S, failed := F, reason := R}}} ->
-            Why = case Reason of undefined -> R; _ -> Reason end,
-            send_chunks(Ref, Rest, Sent + S, Failed + F, Why);
-        {error, _} = Error ->
-            Error
-    end.
+    epcap_inject:batch(fun(Chunk) -> call(Ref, {send_batch, Chunk}) end,
+                       Packets).
 
 %% @doc Counters of the capture. From libpcap (live captures only):
 %% `received', `dropped' (by the kernel: no room in the buffer, or no
@@ -222,6 +198,24 @@ stats(Ref) when is_pid(Ref) ->
 stats(Capture) ->
     epcap_direct:stats(Capture).
 
+%% @doc Counters per interface, in index order: for a capture of
+%% several interfaces (`{interface, [If1, If2, ...]}', indexes in the
+%% order given) each one's own, which add up to {@link stats/1}'s
+%% `received', `dropped', `ifdropped' and `delivered'; one entry for a
+%% single interface, one per interface of a capture file. `name' is the
+%% interface as the caller gave it (a binary stays a binary), or as the
+%% port reported it (a binary) where the caller named none; `<<>>' for a
+%% file's interface without `{interface_info, true}'. `counters' is
+%% false where libpcap keeps none (a capture file's interfaces): then
+%% `received', `dropped' and `ifdropped' are 0. Works for {@link open/1}
+%% captures too. `{error, closed}' once the capture has ended.
+-spec interface_stats(pid() | epcap_direct:capture()) ->
+    {ok, [epcap_ifaces:stats()]} | {error, term()}.
+interface_stats(Ref) when is_pid(Ref) ->
+    call(Ref, ifstats);
+interface_stats(Capture) ->
+    epcap_direct:interface_stats(Capture).
+
 %% @doc Start a capture that the calling process owns itself, with no
 %% epcap process in between (like a socket in gen_tcp's passive mode):
 %% the lowest latency. Take packets with {@link recv/2}, end it with
@@ -232,11 +226,12 @@ open(Options) ->
     epcap_direct:open(Options).
 
 %% @doc The packets the port has ready, oldest first, as
-%% `{packet, DataLinkType, Time, Length, Packet}' terms; waits up to
-%% `Timeout' ms for the first. `{error, eof}' after the end of a file.
+%% `{packet, DataLinkType, Time, Length, Packet}' terms (with
+%% `{interface_info, true}', `{packet, DataLinkType, Time, Length,
+%% Packet, IfIndex}'); waits up to `Timeout' ms for the first.
+%% `{error, eof}' after the end of a file.
 -spec recv(epcap_direct:capture(), timeout()) ->
-    {ok, [{packet, non_neg_integer(), erlang:timestamp() | non_neg_integer(),
-           non_neg_integer(), binary()}]}
+    {ok, [epcap_codec:message() | epcap_codec:if_message()]}
     | {error, term()}.
 recv(Capture, Timeout) ->
     epcap_direct:recv(Capture, Timeout).
@@ -284,8 +279,9 @@ compile(Filter, Options) ->
 
 %% @doc The interfaces libpcap can capture on, without privileges:
 %% `{ok, [#{name, description, flags, addresses}]}'. `flags' is a list of
-%% `up', `running', `loopback', `wireless', `connected', `disconnected';
-%% each address is `#{family => inet | inet6, addr, netmask, broadcast}'
+%% `up', `running', `loopback', `wireless', `connected', `disconnected'
+%% (a flag from a newer port program that this module does not know is
+%% left a string); each address is `#{family => inet | inet6, addr, netmask, broadcast}'
 %% with `inet' tuples (`undefined' where there is none).
 -spec interfaces() -> {ok, [map()]} | {error, term()}.
 interfaces() ->
@@ -335,10 +331,11 @@ info(Ref) -> call(Ref, info).
 
 %% @doc The interfaces the capture's packets come from, as the port has
 %% described them so far, in index order; only with `{interface_info,
-%% true}' (otherwise `{ok, []}'). A pcapng file reveals its interfaces
-%% as it goes: every packet's interface is known by the time the packet
-%% arrives. Each packet is then `{packet, DLT, Time, Len, Packet,
-%% IfIndex}'.
+%% true}' (otherwise `{ok, []}'). Live interfaces named in the options
+%% are all known once the start has returned; a pcapng file reveals its
+%% interfaces as it goes: every packet's interface is known by the time
+%% the packet arrives. Each packet is then `{packet, DLT, Time, Len,
+%% Packet, IfIndex}'.
 -spec interfaces(pid()) -> {ok, [epcap_codec:interface()]} | {error, closed}.
 interfaces(Ref) -> call(Ref, interfaces).
 

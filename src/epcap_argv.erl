@@ -11,6 +11,7 @@
 args(Opts) ->
     lists:append([arg(O) || O <- Opts]) ++ filter_args(Opts).
 
+arg({interface, [[_ | _] | _] = Vs}) -> lists:append([["-i", V] || V <- Vs]);
 arg({interface, V}) -> ["-i", V];
 arg({file, V}) -> ["-r", V];
 arg({snaplen, V}) -> ["-s", integer_to_list(V)];
@@ -45,6 +46,7 @@ arg({dump_seconds, V}) -> ["--dump-seconds", integer_to_list(V)];
 arg({dump_files, V}) -> ["--dump-files", integer_to_list(V)];
 arg({dump_only, true}) -> ["--dump-only"];
 arg({interface_info, true}) -> ["--interfaces"];
+arg({capture_comment, V}) -> ["--capture-comment", V];
 arg(_) -> [].
 
 %% The filter goes last, after "--", so an expression can never be read

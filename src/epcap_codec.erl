@@ -12,24 +12,27 @@
     decode/1,
     packets/4,
     send_packets/5,
-    messages/4,
     ifpackets/4,
     batch/4,
     ifbatch/4,
+    records/6,
     batch_count/1,
     batch_fold/3,
     batch_to_list/1,
     encode_command/3,
     stats/1,
+    ifstats/1,
     batch_reply/1,
     error_code/1,
     exit_reason/1
 ]).
 
 -export_type([frame/0, ready/0, datalink/0, time_unit/0, precision/0,
-              message/0, command/0, batch/0, interface/0, if_message/0]).
+              message/0, command/0, batch/0, interface/0, if_message/0,
+              ifstats/0]).
 
--type command() :: stop | inject | inject_batch | filter | stats | credit.
+-type command() :: stop | inject | inject_batch | filter | stats | credit
+                   | ifstats.
 
 -type precision() :: 6 | 9.
 -type time_unit() :: timestamp | microsecond | nanosecond.
@@ -44,7 +47,10 @@
     gid := non_neg_integer(),
     chroot := boolean(),
     inject := boolean(),
-    name := binary()
+    name := binary(),
+    %% Added by the start (epcap_spawn), not the frame: the INTERFACE
+    %% frames that follow READY for live interfaces.
+    interfaces => [interface()]
 }.
 -type start() :: unprivileged | root | sudo | setuid | file_capabilities.
 -type frame() ::
@@ -243,24 +249,17 @@ ifcount(<<_:96, C:32, _:32, I:32, _:C/binary, R/binary>>, Ds, N) ->
 ifcount(<<>>, _, N) -> N;
 ifcount(Bad, _, _) -> erlang:error({bad_frame, {ifpackets, Bad}}).
 
-%% @doc The records of a PACKETS or IFPACKETS frame as what the owner
-%% gets, a message per packet or one `{epcap_batch, From, Batch}', and
-%% how many packets they carry. `Links' is the link type (PACKETS) or the
-%% map of them by interface (IFPACKETS).
--spec messages(packets | ifpackets, packet | batch, binary(),
-               {non_neg_integer() | #{non_neg_integer() => non_neg_integer()},
-                time_unit(), precision(), pid()}) ->
-    {[term()], non_neg_integer()}.
-messages(packets, packet, R, {D, U, P, _}) -> counted(packets(R, D, U, P));
-messages(packets, batch, R, {D, U, P, From}) ->
-    batched(From, batch(R, D, U, P));
-messages(ifpackets, packet, R, {Ds, U, P, _}) ->
-    counted(ifpackets(R, Ds, U, P));
-messages(ifpackets, batch, R, {Ds, U, P, From}) ->
-    batched(From, ifbatch(R, Ds, U, P)).
-
-counted(Msgs) -> {Msgs, length(Msgs)}.
-batched(From, B) -> {[{epcap_batch, From, B}], batch_count(B)}.
+%% @doc The records of a PACKETS or IFPACKETS frame as the owner takes
+%% them: a list of messages (`packet') or one batch (`batch'). `Links'
+%% is the link type (PACKETS) or each interface's (IFPACKETS).
+-spec records(packets | ifpackets, packet | batch, binary(),
+              non_neg_integer() | #{non_neg_integer() => non_neg_integer()},
+              time_unit(), precision()) ->
+    [message()] | [if_message()] | batch().
+records(packets, packet, R, D, U, P) -> packets(R, D, U, P);
+records(packets, batch, R, D, U, P) -> batch(R, D, U, P);
+records(ifpackets, packet, R, Ds, U, P) -> ifpackets(R, Ds, U, P);
+records(ifpackets, batch, R, Ds, U, P) -> ifbatch(R, Ds, U, P).
 
 %% @doc How many packets a batch holds.
 -spec batch_count(batch()) -> non_neg_integer().
@@ -302,7 +301,9 @@ encode_command(filter, Id, Expr) ->
 encode_command(stats, Id, _) ->
     <<?EPCAP_CMD_STATS, Id:32>>;
 encode_command(credit, Id, N) ->
-    <<?EPCAP_CMD_CREDIT, Id:32, N:32>>.
+    <<?EPCAP_CMD_CREDIT, Id:32, N:32>>;
+encode_command(ifstats, Id, _) ->
+    <<?EPCAP_CMD_IFSTATS, Id:32>>.
 
 %% @doc Decode the body of a STATS reply. The libpcap counters are left
 %% out when the port has none (a capture file).
@@ -325,6 +326,28 @@ stats(<<Flags:8, Recv:64, Drop:64, IfDrop:64, Delivered:64, Bytes:64,
     end;
 stats(Bad) ->
     erlang:error({bad_frame, {stats, Bad}}).
+
+%% One interface's counters in an IFSTATS reply. `counters' says whether
+%% libpcap's three are its own (a capture file's interfaces have none:
+%% they come as 0).
+-type ifstats() :: #{index := non_neg_integer(), counters := boolean(),
+                     received := non_neg_integer(),
+                     dropped := non_neg_integer(),
+                     ifdropped := non_neg_integer(),
+                     delivered := non_neg_integer()}.
+
+%% @doc Decode the body of an IFSTATS reply: one record per interface,
+%% in index order.
+-spec ifstats(binary()) -> [ifstats()].
+ifstats(<<Record:?EPCAP_IFSTATS_RECORD/binary, Rest/binary>>) ->
+    <<I:32, Flags:8, Recv:64, Drop:64, IfDrop:64, Delivered:64>> = Record,
+    [#{index => I, counters => Flags band 1 =:= 1, received => Recv,
+       dropped => Drop, ifdropped => IfDrop, delivered => Delivered}
+     | ifstats(Rest)];
+ifstats(<<>>) ->
+    [];
+ifstats(Bad) ->
+    erlang:error({bad_frame, {ifstats, Bad}}).
 
 %% @doc Decode the body of an INJECT_BATCH reply.
 -spec batch_reply(binary()) ->

@@ -10,23 +10,28 @@
 %% `max_queue' packets or `max_queue_bytes' waiting in the owner's
 %% mailbox: memory stays bounded as with the epcap process. Frames that come
 %% while the owner waits for a reply ({@link stats/1}) are kept for the
-%% next {@link recv/2}, in this process's dictionary. The port is linked
-%% to the owner and ends when the owner does.
+%% next {@link recv/2}, in this process's dictionary, with what the
+%% frames change as they come: the link type of the packets that follow
+%% (a DATALINK frame: a file or several interfaces with several link
+%% types) and the interfaces described (`{interface_info, true}'). The
+%% port is linked to the owner and ends when the owner does.
 %%
 %% Use it through {@link epcap:open/1}, {@link epcap:recv/2},
-%% {@link epcap:close/1} and {@link epcap:stats/1}.
+%% {@link epcap:close/1}, {@link epcap:stats/1} and
+%% {@link epcap:interface_stats/1}.
 -module(epcap_direct).
 
--export([open/1, recv/2, stats/1, close/1]).
+-export([open/1, recv/2, stats/1, interface_stats/1, close/1]).
 -export_type([capture/0]).
 
 -define(CLOSE_TIMEOUT, 5000).
 
 -record(epcap_direct, {
     port :: port(),
-    datalink :: non_neg_integer(),
     time_unit :: epcap_codec:time_unit(),
-    precision :: epcap_codec:precision()
+    precision :: epcap_codec:precision(),
+    %% The interfaces' names from the options and READY (epcap_ifaces).
+    names :: epcap_ifaces:names()
 }).
 
 %% The options of the epcap process: refused here, at the call.
@@ -62,14 +67,16 @@ opt_key(K) -> K.
 open_parsed({ok, Config}) ->
     ok = epcap_opts:log_warnings(Config),
     case epcap_launch:open(Config) of
-        {ok, Port, #{datalink := DLT, precision := Prec}, _Prefix} ->
+        {ok, Port, Ready0, _Prefix} ->
+            {Ready, Ifs} = epcap_ifaces:take(Ready0),
+            #{datalink := DLT, precision := Prec} = Ready,
             put(key(Port), []),
-            put(flow_key(Port),
-                epcap_flow:new(true, packet, epcap_opts:initial_credit(Config),
-                               maps:get(max_queue, Config),
-                               maps:get(max_queue_bytes, Config))),
-            {ok, #epcap_direct{port = Port, datalink = DLT, precision = Prec,
-                               time_unit = maps:get(time_unit, Config)}};
+            %% No active or delivery option here: true and packet.
+            put(flow_key(Port), epcap_opts:flow(Config)),
+            put(links_key(Port), #{datalink => DLT, interfaces => Ifs}),
+            {ok, #epcap_direct{port = Port, precision = Prec,
+                               time_unit = maps:get(time_unit, Config),
+                               names = epcap_ifaces:names(Config, Ready, #{})}};
         {error, _} = Error ->
             Error
     end;
@@ -80,7 +87,8 @@ open_parsed({error, _} = Error) ->
 %% `{packet, DataLinkType, Time, Length, Packet}' term; waits up to
 %% `Timeout' ms for the first. `{error, eof}' after the end of a file.
 -spec recv(capture(), timeout()) ->
-    {ok, [epcap_codec:message()]} | {error, timeout | eof | closed | term()}.
+    {ok, [epcap_codec:message() | epcap_codec:if_message()]}
+    | {error, timeout | eof | closed | term()}.
 recv(#epcap_direct{port = Port} = C, Timeout) ->
     case get(key(Port)) of
         [Frame | Rest] ->
@@ -95,14 +103,25 @@ recv(#epcap_direct{port = Port} = C, Timeout) ->
             end
     end.
 
-frame(C, Frame, Timeout) ->
+frame(#epcap_direct{port = Port} = C, Frame, Timeout) ->
+    #{datalink := DLT, interfaces := Ifs} = State = get(links_key(Port)),
     case epcap_codec:decode(Frame) of
-        {packets, Records} ->
-            Msgs = epcap_codec:packets(Records, C#epcap_direct.datalink,
+        {Kind, Records} when Kind =:= packets; Kind =:= ifpackets ->
+            Links = case Kind of
+                packets -> DLT;
+                ifpackets -> maps:map(fun(_, #{datalink := D}) -> D end, Ifs)
+            end,
+            Msgs = epcap_codec:records(Kind, packet, Records, Links,
                                        C#epcap_direct.time_unit,
                                        C#epcap_direct.precision),
             grant(C, length(Msgs), byte_size(Records)),
             {ok, Msgs};
+        {datalink, D} ->
+            put(links_key(Port), State#{datalink := D}),
+            recv(C, Timeout);
+        {interface, #{index := I} = If} ->
+            put(links_key(Port), State#{interfaces := Ifs#{I => If}}),
+            recv(C, Timeout);
         eof ->
             {error, eof};
         {error, Code, true, Msg} ->
@@ -121,24 +140,40 @@ frame(C, Frame, Timeout) ->
 %% `owner_delivered' and `held', which belong to the epcap process).
 -spec stats(capture()) -> {ok, #{atom() => non_neg_integer()}} | {error, term()}.
 stats(#epcap_direct{port = Port}) ->
+    ask(Port, stats, fun epcap_codec:stats/1).
+
+%% @doc Each interface's counters, as {@link epcap:interface_stats/1}
+%% gives them.
+-spec interface_stats(capture()) ->
+    {ok, [epcap_ifaces:stats()]} | {error, term()}.
+interface_stats(#epcap_direct{port = Port, names = Names}) ->
+    Described = case get(links_key(Port)) of
+        #{interfaces := Ifs} -> Ifs;
+        undefined -> #{}
+    end,
+    Named = maps:merge(maps:map(fun(_, #{name := N}) -> N end, Described),
+                       Names),
+    ask(Port, ifstats, fun(Body) -> epcap_ifaces:stats(Body, Named) end).
+
+ask(Port, Kind, Decode) ->
     Id = erlang:unique_integer([positive]) band 16#7fffffff,
-    case epcap_spawn:command(Port, stats, Id, []) of
-        ok -> await_reply(Port, Id);
+    case epcap_spawn:command(Port, Kind, Id, []) of
+        ok -> await_reply(Port, Id, Decode);
         closed -> {error, closed}
     end.
 
-await_reply(Port, Id) ->
+await_reply(Port, Id, Decode) ->
     receive
         {Port, {data, Frame}} ->
             case epcap_codec:decode(Frame) of
                 {reply, Id, ok, Body} ->
-                    {ok, epcap_codec:stats(Body)};
+                    {ok, Decode(Body)};
                 {reply, Id, Code, Body} ->
                     {error, {Code, unicode:characters_to_list(Body)}};
                 _ ->
                     %% Packets and the rest wait for the next recv.
                     put(key(Port), get(key(Port)) ++ [Frame]),
-                    await_reply(Port, Id)
+                    await_reply(Port, Id, Decode)
             end;
         {Port, {exit_status, S}} ->
             gone(Port, S)
@@ -152,9 +187,7 @@ await_reply(Port, Id) ->
 close(#epcap_direct{port = Port}) ->
     _ = epcap_spawn:command(Port, stop, 0, []),
     wait_exit(Port),
-    erase(key(Port)),
-    erase(flow_key(Port)),
-    ok.
+    forget(Port).
 
 wait_exit(Port) ->
     receive
@@ -167,8 +200,7 @@ wait_exit(Port) ->
 
 gone(Port, Status) ->
     epcap_spawn:flush_exit(Port),
-    erase(key(Port)),
-    erase(flow_key(Port)),
+    forget(Port),
     case epcap_codec:exit_reason(Status) of
         normal -> {error, closed};
         Why -> {error, {port_exit, Why}}
@@ -192,3 +224,10 @@ key(Port) when is_port(Port) ->
 
 flow_key(Port) ->
     {?MODULE, flow, Port}.
+
+links_key(Port) ->
+    {?MODULE, links, Port}.
+
+forget(Port) ->
+    _ = [erase(K) || K <- [key(Port), flow_key(Port), links_key(Port)]],
+    ok.

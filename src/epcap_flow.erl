@@ -15,7 +15,7 @@
 -module(epcap_flow).
 
 -export([new/5, active/1, set_active/2, received/3, deliver/3, deliver/1,
-         open/1, passed/3,
+         open/1,
          flush/1, grant/2, held/1, held_packets/1, sent/1, credit/1]).
 -export_type([flow/0, active/0]).
 
@@ -90,18 +90,11 @@ deliver(Msgs, N, #flow{held = Held} = F) ->
                    held_packets = F#flow.held_packets + N}).
 
 %% @doc Whether new messages go straight to the owner: it is active
-%% (`true') and nothing is held, so {@link deliver/3} would send all.
+%% (`true') and nothing is held, so {@link deliver/3} sends them all, and
+%% a caller that has sent them itself passes it none, only their count.
 -spec open(flow()) -> boolean().
 open(#flow{active = true, held_count = 0}) -> true;
 open(#flow{}) -> false.
-
-%% @doc `N' packets in `Bytes' bytes of records went straight to the
-%% owner (while {@link open/1}): {@link received/3} and {@link deliver/3}
-%% in one, with no messages to hold.
--spec passed(pos_integer(), non_neg_integer(), flow()) -> flow().
-passed(N, Bytes, F) ->
-    F1 = received(N, Bytes, F),
-    F1#flow{sent = F1#flow.sent + N}.
 
 %% @doc Release what the active mode allows of what is held.
 -spec deliver(flow()) -> {[term()], boolean(), flow()}.

@@ -139,18 +139,25 @@ launcher_prefix(Prefix, Prog) ->
 %% Whether the interface exists (any user may ask the kernel), and
 %% whether the filter compiles, for an interface whose link type is
 %% known without opening it (Ethernet and loopback: EN10MB on Linux).
+%% Several interfaces: each must exist, and the filter is tried once if
+%% one of them is Ethernet (every link type's own compile is the port's).
 unprivileged_check(#{source := {interface, Name}, progname := Prog} = C) ->
-    case link_type(Name) of
-        none ->
-            {error, epcap_reason:start_error({no_such_device, Name},
+    Names = case Name of
+        [[_ | _] | _] -> Name;
+        _ -> [Name]
+    end,
+    Types = [{N, link_type(N)} || N <- Names],
+    case [N || {N, none} <- Types] of
+        [Missing | _] ->
+            {error, epcap_reason:start_error({no_such_device, Missing},
                                              ?EPCAP_EXIT_OPEN, C)};
-        ethernet ->
-            case given(filter, C) of
-                undefined -> ok;
-                Filter -> compiles(Filter, C#{progname => Prog})
-            end;
-        _ ->
-            ok
+        [] ->
+            case lists:keymember(ethernet, 2, Types) andalso given(filter, C) of
+                Filter when is_list(Filter); is_binary(Filter) ->
+                    compiles(Filter, C#{progname => Prog});
+                _ ->
+                    ok
+            end
     end;
 unprivileged_check(_) ->
     ok.

@@ -59,6 +59,8 @@ final({timeout, classic_infinity}) -> {timeout, adaptive};
 final(O) -> O.
 
 %% The value of one known option, or throw {badarg, Opt}.
+value(interface, [First | _] = V, Opt) when is_list(First); is_binary(First) ->
+    interfaces(V, Opt);
 value(K, V, Opt) when
     K =:= interface; K =:= file; K =:= user; K =:= group; K =:= chroot;
     K =:= progname
@@ -67,8 +69,8 @@ value(K, V, Opt) when
 value(filter, V, Opt) ->
     string(V, Opt);
 value(cpu_affinity, V, Opt) ->
-    S = nonempty(string(V, Opt), Opt),
-    case lists:all(fun(C) -> lists:member(C, "0123456789,-") end, S) of
+    S = string(V, Opt),
+    case cpu_list(S) of
         true -> S;
         false -> throw({badarg, Opt})
     end;
@@ -96,6 +98,7 @@ value(datalink, V, _) when is_integer(V), V >= 0, V =< 16#ffff -> V;
 value(datalink, V, Opt) -> nonempty(string(V, Opt), Opt);
 value(tstamp_type, V, Opt) -> nonempty(string(V, Opt), Opt);
 value(dump, V, Opt) -> nonempty(string(V, Opt), Opt);
+value(capture_comment, V, Opt) -> nonempty(string(V, Opt), Opt);
 value(dump_format, V, _) when V =:= pcap; V =:= pcapng -> V;
 value(dump_size, V, _) when is_integer(V), V > 0, V =< 2147483647 * 1024 -> V;
 value(dump_seconds, V, _) when is_integer(V), V > 0, V =< 2147483647 -> V;
@@ -132,6 +135,34 @@ string(V, Opt) when is_list(V) ->
 string(_, Opt) ->
     throw({badarg, Opt}).
 
+%% The port's rule for a CPU list (options.c's parse_cpus): CPU numbers N
+%% or ranges N-M with M >= N, digits only, each below CPU_SETSIZE,
+%% separated by commas, a trailing comma let through. Both are tested
+%% from test/cpu_list_vectors.txt.
+-define(CPU_SETSIZE, 1024).
+
+cpu_list([]) ->
+    false;
+cpu_list(S) ->
+    Items = case lists:reverse(S) of
+        [$, | Rest] -> lists:reverse(Rest);
+        _ -> S
+    end,
+    lists:all(fun cpu_range/1, string:split(Items, ",", all)).
+
+cpu_range(Item) ->
+    case [cpu_number(N) || N <- string:split(Item, "-")] of
+        [Lo] -> is_integer(Lo);
+        [Lo, Hi] -> is_integer(Lo) andalso is_integer(Hi) andalso Hi >= Lo
+    end.
+
+cpu_number(D) ->
+    Digits = D =/= [] andalso lists:all(fun(C) -> C >= $0 andalso C =< $9 end, D),
+    case Digits andalso list_to_integer(D) of
+        N when is_integer(N), N < ?CPU_SETSIZE -> N;
+        _ -> false
+    end.
+
 -define(FANOUT_MODES, [hash, lb, cpu, rollover, random, qm]).
 
 fanout(#{group := G, mode := M} = V, Opt) when
@@ -146,6 +177,21 @@ fanout(#{group := G, mode := M} = V, Opt) when
     V;
 fanout(_, Opt) ->
     throw({badarg, Opt}).
+
+%% Several live interfaces (dumpcap's repeated -i): each a name, none
+%% twice, at most as many as the port takes; `any' (every interface
+%% already) only alone.
+interfaces(V, Opt) ->
+    Names = names(V, Opt),
+    length(lists:usort(Names)) =:= length(Names) andalso
+        length(Names) =< ?EPCAP_LIVE_IFACES_MAX andalso
+        (length(Names) =:= 1 orelse not lists:member("any", Names))
+        orelse throw({badarg, Opt}),
+    Names.
+
+names([], _) -> [];
+names([N | T], Opt) -> [nonempty(string(N, Opt), Opt) | names(T, Opt)];
+names(_, Opt) -> throw({badarg, Opt}).
 
 nonempty([], Opt) -> throw({badarg, Opt});
 nonempty(S, _) -> S.

@@ -37,7 +37,7 @@
 
 -export([parse/1, parse/2, context/0, argv/1, command/2, default_progname/0,
          progname/1,
-         initial_credit/1, log_warnings/1]).
+         initial_credit/1, flow/1, log_warnings/1]).
 
 -export_type([config/0, option/0, context/0, fanout/0]).
 
@@ -45,7 +45,7 @@
 %% A number may also be given as a string of digits (classic).
 -type num(T) :: T | text().
 -type option() ::
-    {interface, text()}
+    {interface, text() | [text(), ...]}
     | {file, text()}
     | {filter, text()}
     | {snaplen, num(1..262144)}
@@ -82,6 +82,7 @@
     | {dump_files, num(pos_integer())}
     | {dump_only, boolean()}
     | {interface_info, boolean()}
+    | {capture_comment, text()}
     | promiscuous | monitor | inject | verbose
     %% Anything else is ignored, with a warning (classic callers pass
     %% their own options through).
@@ -99,7 +100,8 @@
     progname := string(),
     exec := [string()] | default,
     time_unit := epcap_codec:time_unit(),
-    source := {interface, string() | default} | {file, string()},
+    source := {interface, string() | [string(), ...] | default}
+              | {file, string()},
     start_timeout := pos_integer(),
     inject := boolean(),
     active := boolean() | once | pos_integer(),
@@ -110,6 +112,7 @@
     snaplen := pos_integer(),
     dump := string() | undefined,
     monitor := boolean(),
+    interface_info := boolean(),
     chroot := string() | undefined,
     warnings := [string()],
     %% The caller's own options, as given (epcap_port parses them again
@@ -140,7 +143,7 @@
                 exec, start_timeout, active, delivery, max_queue,
                 max_queue_bytes, stats_interval, node, datalink, tstamp_type,
                 dump, dump_format, dump_size, dump_seconds, dump_files,
-                dump_only, interface_info]).
+                dump_only, interface_info, capture_comment]).
 
 %% @doc Validate options with the defaults of the application environment
 %% and the VM's identity (see {@link context/0}).
@@ -282,6 +285,9 @@ consistent(Opts) ->
                  orelse O =:= {dump_format, pcapng} orelse O =:= {dump_only, true},
                  V =/= undefined],
     Dump =/= [] andalso Get(dump) =:= undefined andalso throw({badarg, hd(Dump)}),
+    %% The comment is the pcapng section's: pcap files have none.
+    Get(capture_comment) =/= undefined andalso Get(dump_format) =/= pcapng
+        andalso throw({badarg, {capture_comment, Get(capture_comment)}}),
     Get(dump_files) =/= undefined andalso Get(dump_size) =:= undefined andalso
         Get(dump_seconds) =:= undefined andalso
         throw({badarg, {dump_files, Get(dump_files)}}),
@@ -296,7 +302,8 @@ build(Opts) ->
         throw({badarg, {file, File}}),
     File =/= undefined andalso proplists:is_defined(direction, Opts) andalso
         throw({badarg, {direction, Get(direction, inout)}}),
-    File =/= undefined andalso proplists:is_defined(fanout, Opts) andalso
+    (File =/= undefined orelse several(Iface)) andalso
+        proplists:is_defined(fanout, Opts) andalso
         throw({badarg, {fanout, Get(fanout, undefined)}}),
     Source =
         case File of
@@ -319,6 +326,7 @@ build(Opts) ->
         snaplen => Get(snaplen, ?EPCAP_SNAPLEN_DEFAULT),
         dump => Get(dump, undefined),
         monitor => Get(monitor, false),
+        interface_info => Get(interface_info, false),
         chroot => Get(chroot, undefined),
         warnings => [],
         options => []
@@ -338,6 +346,17 @@ build(Opts) ->
 -spec initial_credit(config()) -> pos_integer().
 initial_credit(#{max_queue := Max, max_queue_bytes := Bytes, snaplen := Snap}) ->
     min(?EPCAP_CREDIT_MAX, min(Max, max(256, Bytes div min(Snap, 65536)))).
+
+%% Several live interfaces: a fan-out group is one interface's.
+several([[_ | _], _ | _]) -> true;
+several(_) -> false.
+
+%% @doc The flow control a capture starts with: its active mode,
+%% delivery, first credit and queue bounds (epcap_flow).
+-spec flow(config()) -> epcap_flow:flow().
+flow(#{active := Active, delivery := Delivery, max_queue := Max,
+       max_queue_bytes := Bytes} = Config) ->
+    epcap_flow:new(Active, Delivery, initial_credit(Config), Max, Bytes).
 
 default_if_undefined(undefined) -> default;
 default_if_undefined(Name) -> Name.

@@ -89,9 +89,10 @@ init_it(Caller, Owner, Config, Link) ->
     process_flag(trap_exit, true),
     ok = epcap_events:quiet_expected_exits(),
     case epcap_launch:open(Config) of
-        {ok, Port, Ready, Prefix} ->
+        {ok, Port, Ready0, Prefix} ->
             Link andalso link(Caller),
             proc_lib:init_ack({ok, self()}),
+            {Ready, Ifs} = epcap_ifaces:take(Ready0),
             #{datalink := DLT, precision := Prec} = Ready,
             State0 = #state{
                 port = Port,
@@ -100,15 +101,13 @@ init_it(Caller, Owner, Config, Link) ->
                 owner = Owner,
                 owner_mon = monitor(process, Owner),
                 datalink = DLT,
+                interfaces = Ifs,
+                if_dlts = maps:map(fun(_, #{datalink := D}) -> D end, Ifs),
                 time_unit = maps:get(time_unit, Config),
                 precision = Prec,
                 ready = Ready,
                 config = Config,
-                flow = epcap_flow:new(maps:get(active, Config),
-                                      maps:get(delivery, Config),
-                                      epcap_opts:initial_credit(Config),
-                                      maps:get(max_queue, Config),
-                                      maps:get(max_queue_bytes, Config))
+                flow = epcap_opts:flow(Config)
             },
             State = schedule_stats(State0),
             gen_server:enter_loop(?MODULE, [], State);
@@ -155,8 +154,8 @@ handle_call({send_batch, Packets}, From, State) ->
     {noreply, request(inject_batch, Packets, From, State)};
 handle_call({set_filter, Expr}, From, State) ->
     {noreply, request(filter, Expr, From, State)};
-handle_call(stats, From, State) ->
-    {noreply, request(stats, [], From, State)};
+handle_call(Kind, From, State) when Kind =:= stats; Kind =:= ifstats ->
+    {noreply, request(Kind, [], From, State)};
 handle_call(stop, From, #state{port = Port, stopping = []} = State) ->
     _ = epcap_spawn:command(Port, stop, 0, []),
     erlang:send_after(?STOP_TIMEOUT, self(), stop_timeout),
@@ -226,19 +225,18 @@ frame({Kind, Records}, State) when Kind =:= packets; Kind =:= ifpackets ->
     #state{datalink = DLT, if_dlts = Ds, time_unit = Unit, precision = Prec,
            config = #{delivery := Delivery}, flow = F, owner = O} = State,
     Links = case Kind of packets -> DLT; ifpackets -> Ds end,
-    Bytes = byte_size(Records),
-    case {Kind, Delivery, epcap_flow:open(F)} of
-        {packets, packet, true} ->
-            %% The common case, an active owner and nothing held: each
-            %% packet goes out as it is decoded, no list is built.
-            N = epcap_codec:send_packets(O, Records, DLT, Unit, Prec),
-            F1 = epcap_flow:passed(N, Bytes, F),
-            {noreply, grant(State#state{flow = F1})};
-        _ ->
-            {Msgs, N} = epcap_codec:messages(Kind, Delivery, Records,
-                                             {Links, Unit, Prec, self()}),
-            {noreply, grant(deliver(Msgs, N, Bytes, State))}
-    end;
+    {Msgs, N} = case {Kind, Delivery, epcap_flow:open(F)} of
+        {packets, packet, true} -> % an active owner, nothing held: each
+            %% packet goes out as it is decoded, and no list is built.
+            {[], epcap_codec:send_packets(O, Records, DLT, Unit, Prec)};
+        {_, packet, _} ->
+            Ms = epcap_codec:records(Kind, packet, Records, Links, Unit, Prec),
+            {Ms, length(Ms)};
+        {_, batch, _} ->
+            B = epcap_codec:records(Kind, batch, Records, Links, Unit, Prec),
+            {[{epcap_batch, self(), B}], epcap_codec:batch_count(B)}
+    end,
+    {noreply, grant(deliver(Msgs, N, byte_size(Records), State))};
 frame({interface, #{index := I, datalink := D} = If}, State) ->
     #state{interfaces = Ifs, if_dlts = Ds} = State,
     {noreply, State#state{interfaces = Ifs#{I => If}, if_dlts = Ds#{I => D}}};
@@ -251,10 +249,14 @@ frame(eof, State) ->
     _ = epcap_spawn:command(State#state.port, stop, 0, []),
     {noreply, tell_eof(deliver(State#state{eof = true}))};
 frame({reply, Id, Status, Body}, #state{owner = Owner, flow = F} = State) ->
-    %% A STATS answer also says what this process delivered and holds.
-    Counts = #{owner_delivered => epcap_flow:sent(F),
-               held => epcap_flow:held_packets(F)},
-    R = epcap_requests:answer(Id, Status, Body, Owner, Counts,
+    %% A STATS answer also says what this process delivered and holds;
+    %% an IFSTATS answer, each interface's name.
+    Context = #{counts => #{owner_delivered => epcap_flow:sent(F),
+                            held => epcap_flow:held_packets(F)},
+                names => epcap_ifaces:names(State#state.config,
+                                            State#state.ready,
+                                            State#state.interfaces)},
+    R = epcap_requests:answer(Id, Status, Body, Owner, Context,
                               State#state.requests),
     {noreply, State#state{requests = R}};
 frame({error, Code, true, Msg}, #state{ready = #{source := file}} = State) ->

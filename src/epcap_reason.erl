@@ -43,6 +43,16 @@ start_error({permission_denied, Msg}, Status, #{progname := Prog}) ->
         usage -> {permission_denied, Msg};
         _ -> {permission_denied, epcap_launch:with_hint(Msg, Prog)}
     end;
+start_error({no_such_device, Msg}, _, #{source := {interface, [_ | _] = Names}} = C)
+  when is_list(hd(Names)) ->
+    %% Several interfaces: the one the port's message names, as given.
+    I = named(Msg, Names),
+    case given(interface, C, Names) of
+        Given when length(Given) =:= length(Names) ->
+            {no_such_device, lists:nth(I, Given)};
+        _ ->
+            {no_such_device, lists:nth(I, Names)}
+    end;
 start_error({no_such_device, _}, _, #{source := {interface, Name}} = C) ->
     {no_such_device, given(interface, C, Name)};
 start_error({file, Msg}, _, #{source := {file, Path}} = C) ->
@@ -67,6 +77,17 @@ start_error(undefined, Status, #{progname := Prog} = Config) ->
 
 given(Key, Config, Default) ->
     epcap_launch:given(Key, Config, Default).
+
+%% The position of the interface a message is about: the one it starts
+%% with ("eth1: No such device exists"), else the longest one it names
+%% anywhere, else the first.
+named(Msg, Names) ->
+    Indexed = lists:zip(lists:seq(1, length(Names)), Names),
+    Prefixed = [I || {I, N} <- Indexed, string:prefix(Msg, N ++ ":") =/= nomatch],
+    Named = [I || {_, I, N} <- lists:reverse(lists:sort(
+                                   [{length(N), I, N} || {I, N} <- Indexed])),
+                  string:find(Msg, N) =/= nomatch],
+    hd(Prefixed ++ Named ++ [1]).
 
 %% @doc What a REPLY frame to a command means for its caller (STATS'
 %% success, which needs the epcap process's own counters, is not here).

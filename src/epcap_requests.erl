@@ -10,7 +10,9 @@
 
 -export([new/0, send/5, answer/6, cancel/1]).
 
--export_type([requests/0, from/0]).
+-export_type([requests/0, from/0, context/0]).
+
+-type context() :: #{counts := map(), names := epcap_ifaces:names()}.
 
 %% Who waits for an answer: a caller, or the owner's periodic stats.
 -type from() :: gen_server:from() | tick.
@@ -36,20 +38,21 @@ send(Port, Kind, Body, From, #{next := Id, waiting := Waiting} = R) ->
             R
     end.
 
-%% @doc The port's REPLY `Id' goes where it belongs. `Counts' are the
-%% epcap process's own counters, added to a STATS answer.
--spec answer(non_neg_integer(), atom(), binary(), pid(), map(), requests()) ->
-    requests().
-answer(0, Code, Body, Owner, _Counts, R) ->
+%% @doc The port's REPLY `Id' goes where it belongs. `Context' holds
+%% what the epcap process adds: `counts', its own counters, to a STATS
+%% answer; `names', its interfaces' names, to an IFSTATS answer.
+-spec answer(non_neg_integer(), atom(), binary(), pid(), context(),
+             requests()) -> requests().
+answer(0, Code, Body, Owner, _Context, R) ->
     Owner ! {epcap_error, self(), {Code, unicode:characters_to_list(Body)}},
     R;
-answer(Id, Status, Body, Owner, Counts, #{waiting := Waiting} = R) ->
+answer(Id, Status, Body, Owner, Context, #{waiting := Waiting} = R) ->
     case maps:take(Id, Waiting) of
         {{tick, stats}, Rest} ->
-            Owner ! {epcap_stats, self(), stats(Body, Counts)},
+            Owner ! {epcap_stats, self(), stats(Body, Context)},
             R#{waiting := Rest};
         {{From, Kind}, Rest} ->
-            gen_server:reply(From, result(Kind, Status, Body, Counts)),
+            gen_server:reply(From, result(Kind, Status, Body, Context)),
             R#{waiting := Rest};
         error ->
             erlang:error({protocol, {unexpected_reply, Id}})
@@ -63,10 +66,12 @@ cancel(#{waiting := Waiting} = R) ->
     _ = [tell(From, {error, closed}) || {From, _} <- maps:values(Waiting)],
     R#{waiting := #{}}.
 
-result(stats, ok, Body, Counts) -> {ok, stats(Body, Counts)};
+result(stats, ok, Body, Context) -> {ok, stats(Body, Context)};
+result(ifstats, ok, Body, #{names := Names}) ->
+    {ok, epcap_ifaces:stats(Body, Names)};
 result(Kind, Status, Body, _) -> epcap_reason:reply(Kind, Status, Body).
 
-stats(Body, Counts) ->
+stats(Body, #{counts := Counts}) ->
     maps:merge(epcap_codec:stats(Body), Counts).
 
 tell(tick, _) -> ok;

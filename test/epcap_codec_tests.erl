@@ -55,8 +55,7 @@ packets_test() ->
         [1700000000123456, 1700000001999999],
         [T || {packet, _, T, _, _} <- epcap_codec:packets(Two, 1, microsecond, 9)]).
 
-%% send_packets/5 sends what packets/4 returns, in order, and counts it;
-%% messages/4 is what the epcap process hands the owner for a frame.
+%% send_packets/5 sends what packets/4 returns, in order, and counts it.
 send_packets_test() ->
     {packets, Two} = out(packets_two),
     ?assertEqual(2, epcap_codec:send_packets(self(), Two, 1, nanosecond, 9)),
@@ -65,12 +64,8 @@ send_packets_test() ->
     ?assertEqual(epcap_codec:packets(Two, 1, nanosecond, 9), Got),
     ?assertError({bad_frame, {packets, <<1, 2>>}},
                  epcap_codec:send_packets(self(), <<1, 2>>, 1, nanosecond, 9)),
-    ?assertEqual({Got, 2},
-                 epcap_codec:messages(packets, packet, Two,
-                                      {1, nanosecond, 9, self()})),
-    {[{epcap_batch, From, B}], 2} =
-        epcap_codec:messages(packets, batch, Two, {1, nanosecond, 9, self()}),
-    ?assertEqual({self(), Got}, {From, epcap_codec:batch_to_list(B)}).
+    ?assertEqual(Got, epcap_codec:records(packets, packet, Two, 1,
+                                          nanosecond, 9)).
 
 %% Microsecond precision: the fraction is already microseconds.
 packets_micro_test() ->
@@ -122,7 +117,15 @@ v2_commands_test() ->
     Enc(cmd_inject_batch, inject_batch, 5, [<<16#aa, 16#bb>>, [<<16#cc>>]]),
     Enc(cmd_filter, filter, 6, <<"tcp">>),
     Enc(cmd_stats, stats, 7, []),
-    Enc(cmd_credit, credit, 0, 4096).
+    Enc(cmd_credit, credit, 0, 4096),
+    Enc(cmd_ifstats, ifstats, 8, []).
+
+%% Protocol 7: IFSTATS, a file's one interface (no libpcap counters).
+ifstats_reply_test() ->
+    {reply, 8, ok, Body} = out(reply_ifstats_file),
+    ?assertEqual([#{index => 0, counters => false, received => 0,
+                    dropped => 0, ifdropped => 0, delivered => 4}],
+                 epcap_codec:ifstats(Body)).
 
 v2_replies_test() ->
     {reply, 7, ok, Body} = out(reply_stats_file),

@@ -3,7 +3,7 @@
 %% file fuzzer (test/fuzz/epcap_quality_helper.erl). Pure: no I/O.
 -module(epcap_corpus).
 
--export([files/0, multi_linktype/0, pcapng_files/0]).
+-export([files/0, multi_linktype/0, pcapng_files/0, ng/2]).
 
 %% @doc `[{Name, Precision, Contents}]': each kind of file that has gone
 %% wrong before (issue 12), with the file's own precision.
@@ -171,6 +171,10 @@ pcap(E, Prec, Snap, LinkType, Packets) ->
 rec(E, S, F, Cap, Len, Data) ->
     iolist_to_binary([u32(E, S), u32(E, F), u32(E, Cap), u32(E, Len), Data]).
 
+%% @doc A pcapng section in byte order `E': its header, then `Blocks'
+%% (ng_block/2's terms: `{idb, ...}', `{epb, If, Ts, Len, Data}',
+%% `{spb, Len, Data}', `{pb, ...}', `{isb, ...}', `{raw, Type, Body}').
+-spec ng(little | big, [tuple()]) -> binary().
 ng(E, Blocks) ->
     iolist_to_binary([block(E, 16#0a0d0d0a,
                             [u32(E, 16#1a2b3c4d), u16(E, 1), u16(E, 0),

@@ -17,6 +17,7 @@
 
 -export([
     setup/0,
+    setup/1,
     add_veth/2,
     addr/2,
     teardown/1,
@@ -35,7 +36,14 @@
 %% `root_if', `ns_if', `root_addr', `ns_addr', `root_mac', `ns_mac', `x',
 %% `suffix' and `links' (root-side veth ends to delete).
 setup() ->
-    Suffix = lists:flatten(io_lib:format("~6.16.0b",
+    setup("").
+
+%% @doc The same, with `Tag' (a few letters, such as a helper's name) in
+%% every name it makes: namespace `epcap-<Tag><6 hex>', veth ends
+%% `ep<Tag><6 hex>r<I>' and `...n<I>' (at most 15 characters: a tag of
+%% up to 3 letters), so that suites run side by side cannot collide.
+setup(Tag) ->
+    Suffix = Tag ++ lists:flatten(io_lib:format("~6.16.0b",
         [rand:uniform(16#1000000) - 1])),
     Ns = "epcap-" ++ Suffix,
     X = free_subnet(20),

@@ -296,6 +296,30 @@ static void test_v2_replies(void **state)
     pcap_close(dead);
 }
 
+/* v7: IFSTATS, one record per interface; a file's have no counters. */
+static void test_v7_ifstats(void **state)
+{
+    unsigned char buf[64];
+    struct epcap_cmd cmd;
+    struct epcap st;
+    FILE *tmp;
+
+    (void)state;
+    pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+    setup_state(&st, &tmp);
+    st.pcap = dead;
+    st.is_file = true;
+    struct epcap_iface one = {.dlt = DLT_EN10MB, .delivered = 4};
+    assert_int_equal(iface_add(&st.ifaces, &one), 0);
+    decode("cmd_ifstats", &cmd, buf);
+    assert_int_equal(cmd.tag, EPCAP_CMD_IFSTATS);
+    assert_int_equal(cmd.id, 8);
+    control_handle(&st, &cmd);
+    expect_output(&st, tmp, "reply_ifstats_file");
+    iface_free(&st.ifaces);
+    pcap_close(dead);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_control),     cmocka_unit_test(test_datalinks),
         cmocka_unit_test(test_v5_frames),   cmocka_unit_test(test_commands),
         cmocka_unit_test(test_v2_commands), cmocka_unit_test(test_v2_replies),
+        cmocka_unit_test(test_v7_ifstats),
     };
     return cmocka_run_group_tests_name("protocol vectors", tests, NULL, NULL);
 }
