@@ -267,29 +267,44 @@ static int set_env(struct epcap_opts *opt, const char *v, char *err,
 }
 
 #if EPCAP_LINUX
+/* One CPU number, below CPU_SETSIZE: digits only (strtoul alone would
+ * also take blanks and a sign, and "-0" as 0). */
+static int cpu_number(const char **s, unsigned long *n)
+{
+    char *end;
+
+    if (**s < '0' || **s > '9')
+        return -1;
+    errno = 0;
+    *n = strtoul(*s, &end, 10);
+    if (errno != 0 || *n >= CPU_SETSIZE)
+        return -1;
+    *s = end;
+    return 0;
+}
+
 /* A list of CPU numbers and ranges: 0,2-3 (a trailing comma is let
- * through, as before). */
+ * through, as before). The same rule as epcap_opt_value's cpu_list; both
+ * are tested from test/cpu_list_vectors.txt. */
 static int parse_cpus(const char *s, cpu_set_t *set)
 {
     CPU_ZERO(set);
     while (*s != '\0') {
-        char *end;
-        unsigned long lo = strtoul(s, &end, 10), hi = lo;
-        if (end == s)
+        unsigned long lo, hi;
+        if (cpu_number(&s, &lo) < 0)
             return -1;
-        if (*end == '-') {
-            s = end + 1;
-            hi = strtoul(s, &end, 10);
-            if (end == s || hi < lo)
+        hi = lo;
+        if (*s == '-') {
+            s++;
+            if (cpu_number(&s, &hi) < 0 || hi < lo)
                 return -1;
         }
-        if (hi >= CPU_SETSIZE)
+        if (*s == ',')
+            s++;
+        else if (*s != '\0')
             return -1;
         for (unsigned long c = lo; c <= hi; c++)
             CPU_SET(c, set);
-        s = *end == ',' ? end + 1 : end;
-        if (*end != ',' && *end != '\0')
-            return -1;
     }
     return 0;
 }

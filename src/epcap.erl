@@ -279,8 +279,9 @@ compile(Filter, Options) ->
 
 %% @doc The interfaces libpcap can capture on, without privileges:
 %% `{ok, [#{name, description, flags, addresses}]}'. `flags' is a list of
-%% `up', `running', `loopback', `wireless', `connected', `disconnected';
-%% each address is `#{family => inet | inet6, addr, netmask, broadcast}'
+%% `up', `running', `loopback', `wireless', `connected', `disconnected'
+%% (a flag from a newer port program that this module does not know is
+%% left a string); each address is `#{family => inet | inet6, addr, netmask, broadcast}'
 %% with `inet' tuples (`undefined' where there is none).
 -spec interfaces() -> {ok, [map()]} | {error, term()}.
 interfaces() ->
@@ -330,10 +331,11 @@ info(Ref) -> call(Ref, info).
 
 %% @doc The interfaces the capture's packets come from, as the port has
 %% described them so far, in index order; only with `{interface_info,
-%% true}' (otherwise `{ok, []}'). A pcapng file reveals its interfaces
-%% as it goes: every packet's interface is known by the time the packet
-%% arrives. Each packet is then `{packet, DLT, Time, Len, Packet,
-%% IfIndex}'.
+%% true}' (otherwise `{ok, []}'). Live interfaces named in the options
+%% are all known once the start has returned; a pcapng file reveals its
+%% interfaces as it goes: every packet's interface is known by the time
+%% the packet arrives. Each packet is then `{packet, DLT, Time, Len,
+%% Packet, IfIndex}'.
 -spec interfaces(pid()) -> {ok, [epcap_codec:interface()]} | {error, closed}.
 interfaces(Ref) -> call(Ref, interfaces).
 

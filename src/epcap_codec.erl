@@ -46,7 +46,10 @@
     gid := non_neg_integer(),
     chroot := boolean(),
     inject := boolean(),
-    name := binary()
+    name := binary(),
+    %% Added by the start (epcap_spawn), not the frame: the INTERFACE
+    %% frames that follow READY for live interfaces.
+    interfaces => [interface()]
 }.
 -type start() :: unprivileged | root | sudo | setuid | file_capabilities.
 -type frame() ::

@@ -67,13 +67,13 @@ opt_key(K) -> K.
 open_parsed({ok, Config}) ->
     ok = epcap_opts:log_warnings(Config),
     case epcap_launch:open(Config) of
-        {ok, Port, #{datalink := DLT, precision := Prec} = Ready, _Prefix} ->
+        {ok, Port, Ready0, _Prefix} ->
+            {Ready, Ifs} = epcap_ifaces:take(Ready0),
+            #{datalink := DLT, precision := Prec} = Ready,
             put(key(Port), []),
-            put(flow_key(Port),
-                epcap_flow:new(true, packet, epcap_opts:initial_credit(Config),
-                               maps:get(max_queue, Config),
-                               maps:get(max_queue_bytes, Config))),
-            put(links_key(Port), #{datalink => DLT, interfaces => #{}}),
+            %% No active or delivery option here: true and packet.
+            put(flow_key(Port), epcap_opts:flow(Config)),
+            put(links_key(Port), #{datalink => DLT, interfaces => Ifs}),
             {ok, #epcap_direct{port = Port, precision = Prec,
                                time_unit = maps:get(time_unit, Config),
                                names = epcap_ifaces:names(Config, Ready, #{})}};

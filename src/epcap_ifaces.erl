@@ -12,7 +12,7 @@
 %% (`{interface_info, true}'), else `<<>>'.
 -module(epcap_ifaces).
 
--export([names/3, stats/2]).
+-export([take/1, names/3, stats/2]).
 
 -export_type([names/0, stats/0]).
 
@@ -24,6 +24,17 @@
                    dropped := non_neg_integer(),
                    ifdropped := non_neg_integer(),
                    delivered := non_neg_integer()}.
+
+%% @doc The interfaces described at the start (the INTERFACE frames
+%% right after READY, which the start waited for), by index, and READY
+%% without them.
+-spec take(epcap_codec:ready()) ->
+    {epcap_codec:ready(), #{non_neg_integer() => epcap_codec:interface()}}.
+take(Ready) ->
+    case maps:take(interfaces, Ready) of
+        {Ifs, Rest} -> {Rest, maps:from_list([{I, If} || #{index := I} = If <- Ifs])};
+        error -> {Ready, #{}}
+    end.
 
 %% @doc The name of each interface a capture knows: from the options as
 %% given (`options', the caller's own list, in the configuration), READY

@@ -69,8 +69,8 @@ value(K, V, Opt) when
 value(filter, V, Opt) ->
     string(V, Opt);
 value(cpu_affinity, V, Opt) ->
-    S = nonempty(string(V, Opt), Opt),
-    case lists:all(fun(C) -> lists:member(C, "0123456789,-") end, S) of
+    S = string(V, Opt),
+    case cpu_list(S) of
         true -> S;
         false -> throw({badarg, Opt})
     end;
@@ -134,6 +134,34 @@ string(V, Opt) when is_list(V) ->
     end;
 string(_, Opt) ->
     throw({badarg, Opt}).
+
+%% The port's rule for a CPU list (options.c's parse_cpus): CPU numbers N
+%% or ranges N-M with M >= N, digits only, each below CPU_SETSIZE,
+%% separated by commas, a trailing comma let through. Both are tested
+%% from test/cpu_list_vectors.txt.
+-define(CPU_SETSIZE, 1024).
+
+cpu_list([]) ->
+    false;
+cpu_list(S) ->
+    Items = case lists:reverse(S) of
+        [$, | Rest] -> lists:reverse(Rest);
+        _ -> S
+    end,
+    lists:all(fun cpu_range/1, string:split(Items, ",", all)).
+
+cpu_range(Item) ->
+    case [cpu_number(N) || N <- string:split(Item, "-")] of
+        [Lo] -> is_integer(Lo);
+        [Lo, Hi] -> is_integer(Lo) andalso is_integer(Hi) andalso Hi >= Lo
+    end.
+
+cpu_number(D) ->
+    Digits = D =/= [] andalso lists:all(fun(C) -> C >= $0 andalso C =< $9 end, D),
+    case Digits andalso list_to_integer(D) of
+        N when is_integer(N), N < ?CPU_SETSIZE -> N;
+        _ -> false
+    end.
 
 -define(FANOUT_MODES, [hash, lb, cpu, rollover, random, qm]).
 

@@ -37,7 +37,7 @@
 
 -export([parse/1, parse/2, context/0, argv/1, command/2, default_progname/0,
          progname/1,
-         initial_credit/1, log_warnings/1]).
+         initial_credit/1, flow/1, log_warnings/1]).
 
 -export_type([config/0, option/0, context/0, fanout/0]).
 
@@ -112,6 +112,7 @@
     snaplen := pos_integer(),
     dump := string() | undefined,
     monitor := boolean(),
+    interface_info := boolean(),
     chroot := string() | undefined,
     warnings := [string()],
     %% The caller's own options, as given (epcap_port parses them again
@@ -325,6 +326,7 @@ build(Opts) ->
         snaplen => Get(snaplen, ?EPCAP_SNAPLEN_DEFAULT),
         dump => Get(dump, undefined),
         monitor => Get(monitor, false),
+        interface_info => Get(interface_info, false),
         chroot => Get(chroot, undefined),
         warnings => [],
         options => []
@@ -348,6 +350,13 @@ initial_credit(#{max_queue := Max, max_queue_bytes := Bytes, snaplen := Snap}) -
 %% Several live interfaces: a fan-out group is one interface's.
 several([[_ | _], _ | _]) -> true;
 several(_) -> false.
+
+%% @doc The flow control a capture starts with: its active mode,
+%% delivery, first credit and queue bounds (epcap_flow).
+-spec flow(config()) -> epcap_flow:flow().
+flow(#{active := Active, delivery := Delivery, max_queue := Max,
+       max_queue_bytes := Bytes} = Config) ->
+    epcap_flow:new(Active, Delivery, initial_credit(Config), Max, Bytes).
 
 default_if_undefined(undefined) -> default;
 default_if_undefined(Name) -> Name.

@@ -89,9 +89,10 @@ init_it(Caller, Owner, Config, Link) ->
     process_flag(trap_exit, true),
     ok = epcap_events:quiet_expected_exits(),
     case epcap_launch:open(Config) of
-        {ok, Port, Ready, Prefix} ->
+        {ok, Port, Ready0, Prefix} ->
             Link andalso link(Caller),
             proc_lib:init_ack({ok, self()}),
+            {Ready, Ifs} = epcap_ifaces:take(Ready0),
             #{datalink := DLT, precision := Prec} = Ready,
             State0 = #state{
                 port = Port,
@@ -100,15 +101,13 @@ init_it(Caller, Owner, Config, Link) ->
                 owner = Owner,
                 owner_mon = monitor(process, Owner),
                 datalink = DLT,
+                interfaces = Ifs,
+                if_dlts = maps:map(fun(_, #{datalink := D}) -> D end, Ifs),
                 time_unit = maps:get(time_unit, Config),
                 precision = Prec,
                 ready = Ready,
                 config = Config,
-                flow = epcap_flow:new(maps:get(active, Config),
-                                      maps:get(delivery, Config),
-                                      epcap_opts:initial_credit(Config),
-                                      maps:get(max_queue, Config),
-                                      maps:get(max_queue_bytes, Config))
+                flow = epcap_opts:flow(Config)
             },
             State = schedule_stats(State0),
             gen_server:enter_loop(?MODULE, [], State);

@@ -110,10 +110,14 @@ parse_interfaces([Line | T], Acc) ->
           addresses => []},
     parse_interfaces(T, [I | Acc]).
 
+%% A flag the header names (EPCAP_IF_FLAGS) is its atom; one a newer
+%% port prints that this side does not know stays a string. No atom is
+%% ever made from the port's output.
 flag(F) ->
-    Flag = list_to_atom(F),
-    true = lists:member(Flag, ?EPCAP_IF_FLAGS),
-    Flag.
+    case [A || A <- ?EPCAP_IF_FLAGS, atom_to_list(A) =:= F] of
+        [Flag] -> Flag;
+        [] -> F
+    end.
 
 parse_address(Line) ->
     [Family, Addr, Mask, Bcast] = string:split(Line, "\t", all),

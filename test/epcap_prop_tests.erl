@@ -13,6 +13,9 @@
 %%    The port runs with `--can-capture' first: it parses the whole command
 %%    line, exits 64 if it rejects it, and otherwise answers 0 or 77 without
 %%    opening anything (c_src/main.c). Bounded to ?PORT_CASES spawns.
+%% 4. CPU lists: for any string of digits, commas and dashes, epcap_opts
+%%    takes {cpu_affinity, L} exactly when the port takes `-a L' (the
+%%    fixed cases are in test/cpu_list_vectors.txt, read by both sides).
 %%
 %% Option lists that the two sides are known to judge differently are
 %% listed in known_mismatch/1: property 3 generates them now and then and
@@ -28,6 +31,7 @@
 -define(PACKET_CASES, 500).
 -define(GARBAGE_CASES, 3000).
 -define(PORT_CASES, 150).
+-define(CPU_CASES, 200).
 
 %% ---- EUnit entry points ----
 
@@ -52,6 +56,16 @@ argv_accepted_by_port_test_() ->
             %% make eunit may run before it exists.
             io:format(user, "~nepcap_prop_tests: ~s is not built: the argv "
                       "property is skipped (make port)~n", [Path]),
+            []
+    end.
+
+cpu_lists_agree_test_() ->
+    case port_program() of
+        {ok, Port} ->
+            {timeout, 300, ?_assert(check(prop_cpu_lists_agree(Port), ?CPU_CASES))};
+        {error, Path} ->
+            io:format(user, "~nepcap_prop_tests: ~s is not built: the CPU "
+                      "list property is skipped (make port)~n", [Path]),
             []
     end.
 
@@ -324,6 +338,23 @@ collect_port(P, Acc) ->
         {timeout, iolist_to_binary(Acc)}
     end.
 
+%% ==== 4. CPU lists: epcap_opts and the port agree ====
+
+prop_cpu_lists_agree(Port) ->
+    ?FORALL(L, list(oneof([$0, $1, $7, $,, $-, range($0, $9)])),
+        begin
+            Erlang = element(1, epcap_opts:parse([{cpu_affinity, L}])),
+            {Status, Out} = run(Port, ["--can-capture", "-a", L]),
+            Verdict = case Status of
+                64 -> error;
+                S when S =:= 0; S =:= 77 -> ok;
+                _ -> {unexpected, Status}
+            end,
+            ?WHENFAIL(io:format(user, "cpu list ~p: epcap_opts ~p, port exit ~p: ~ts~n",
+                                [L, Erlang, Status, Out]),
+                      collect(Erlang, Erlang =:= Verdict))
+        end).
+
 %% Known disagreements between epcap_opts (Erlang) and options.c (the
 %% port): epcap_opts accepts the option list, the port refuses the argv.
 %% Each is a finding to fix on one side; see the notes.
@@ -368,35 +399,11 @@ known_mismatch(Opts) ->
          end},
         %% --credit takes 0..2147483647; epcap_opts:initial_credit/1 can
         %% exceed it when max_queue and max_queue_bytes are both huge.
-        {credit_range, fun() -> credit(Opts) > 2147483647 end},
-        %% options.c parses the CPU list (N or N-M, M >= N, below 1024,
-        %% comma-separated); epcap_opts checks only its characters.
-        {cpu_list, fun() ->
-             case last_value(cpu_affinity, Opts) of
-                 undefined -> false;
-                 L -> not cpu_list(L)
-             end
-         end}
+        {credit_range, fun() -> credit(Opts) > 2147483647 end}
     ],
     case [Name || {Name, Test} <- Checks, Test()] of
         [] -> false;
         Names -> Names
-    end.
-
-%% The grammar of options.c's parse_cpus (a trailing comma included).
-cpu_list(L) ->
-    Items = case lists:reverse(L) of
-        [$, | R] when R =/= [] -> string:split(lists:reverse(R), ",", all);
-        _ -> string:split(L, ",", all)
-    end,
-    lists:all(fun cpu_item/1, Items).
-
-cpu_item(I) ->
-    case re:run(I, "^([0-9]+)(-([0-9]+))?$", [{capture, [1, 3], list}]) of
-        {match, [Lo, ""]} -> list_to_integer(Lo) < 1024;
-        {match, [Lo, Hi]} ->
-            list_to_integer(Hi) >= list_to_integer(Lo) andalso list_to_integer(Hi) < 1024;
-        nomatch -> false
     end.
 
 credit(Opts) ->
@@ -510,7 +517,16 @@ dlt_names() -> ["EN10MB", "LINUX_SLL", "LINUX_SLL2", "RAW", "NULL", "LOOP",
 tstamp_names() -> ["host", "host_lowprec", "host_hiprec", "adapter",
                    "adapter_unsynced"].
 
-cpus() -> non_empty(list(oneof([$0, $1, $7, $,, $-]))).
+%% CPU lists by the rule of test/cpu_list_vectors.txt (ranges N-M with
+%% M >= N, below 1024, now and then a trailing comma).
+cpus() ->
+    ?LET({Items, Comma}, {non_empty(list(cpu_item())), bool()},
+         string:join(Items, ",") ++ [$, || Comma]).
+
+cpu_item() ->
+    oneof([?LET(N, range(0, 1023), integer_to_list(N)),
+           ?LET({A, B}, {range(0, 1023), range(0, 1023)},
+                integer_to_list(min(A, B)) ++ "-" ++ integer_to_list(max(A, B)))]).
 
 %% Paths and names: printable, never empty, may start with "-" (an
 %% argument after its flag is never read as an option).

@@ -106,10 +106,17 @@ wait_size(Out, Bytes) ->
                             file:read_file(Out ++ ".err")})
     end.
 
-%% Start the port from a shell in the background; returns its OS pid.
+%% Start the port from a shell that becomes it (exec), under an Erlang
+%% port of this case: its parent is this VM, alive until the case ends.
+%% Returns its OS pid. The port ends when its parent dies (README), so
+%% it cannot be left behind by a shell with `&': that shell exits at
+%% once, and when it did so after the port's start had looked at its
+%% parent (under load), the port was ended before it wrote a byte.
 background(Cmd) ->
-    {0, Out} = sh(Cmd ++ " & echo $!"),
-    list_to_integer(string:trim(Out)).
+    P = open_port({spawn_executable, "/bin/sh"},
+                  [{args, ["-c", "exec " ++ Cmd]}, exit_status]),
+    {os_pid, OsPid} = erlang:port_info(P, os_pid),
+    OsPid.
 
 wait_exit(OsPid, Ms) ->
     ok = epcap_test_lib:wait_gone(OsPid, Ms).

@@ -5,7 +5,8 @@
  *   lat_reader IFACE FILTER COUNT   live, immediate mode, nanosecond stamps
  *   lat_reader - COUNT              a pcap stream on stdin (epcap -w -)
  *
- * It prints "ready" once the capture is open, then blocks in poll(2) (or
+ * It prints "ready" once the capture is open (on stdin: once the stream's
+ * header is in, which epcap writes when it is capturing), then blocks in poll(2) (or
  * read(2) on stdin) like any reader, and for each packet takes the time of
  * day as soon as libpcap hands it over: latency = that time minus the
  * packet's kernel time stamp. After COUNT packets, or 10 s without one,
@@ -71,13 +72,15 @@ int main(int argc, char **argv)
     l.ns = calloc((size_t)(l.want > 0 ? l.want : 1), sizeof(*l.ns));
     if (live) {
         p = open_live(argv[1], argv[2]);
-        printf("ready\n");
-        fflush(stdout);
     } else if ((p = pcap_fopen_offline_with_tstamp_precision(
                     stdin, PCAP_TSTAMP_PRECISION_NANO, err)) == NULL) {
         fprintf(stderr, "lat_reader: stdin: %s\n", err);
         return 1;
     }
+    /* On stdin the stream's file header has arrived, which epcap -w -
+     * writes only once its capture is open. */
+    printf("ready\n");
+    fflush(stdout);
     l.nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
     while (l.n < l.want) {
         if (live) {

@@ -241,6 +241,38 @@ static void test_cpu_affinity(void **state)
     PARSE_BAD("cpu", "-a", "99999");
 }
 
+/* The CPU lists of test/cpu_list_vectors.txt, also read by
+ * test/epcap_opts_tests.erl: the port takes what epcap_opts takes. Run
+ * from c_src/, as make unit does. */
+static void test_cpu_list_vectors(void **state)
+{
+    (void)state;
+    FILE *fp = fopen("../test/cpu_list_vectors.txt", "r");
+    char line[256];
+    int seen = 0;
+
+    assert_non_null(fp);
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        char *list = strchr(line, ' ');
+        list = list == NULL ? line + strlen(line) : list + 1;
+        bool accept = strncmp(line, "accept", 6) == 0;
+        assert_true(accept || strncmp(line, "refuse", 6) == 0);
+        if (accept) {
+            struct epcap_opts o;
+            PARSE_OK(&o, "-a", list);
+            options_free(&o);
+        } else {
+            PARSE_BAD("cpu_affinity", "-a", list);
+        }
+        seen++;
+    }
+    fclose(fp);
+    assert_true(seen > 10);
+}
+
 /* Filter: the trailing arguments */
 
 static void test_filter_joined(void **state)
@@ -648,6 +680,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_cpu_list_vectors),
         cmocka_unit_test(test_interface),
         cmocka_unit_test(test_file),
         cmocka_unit_test(test_snaplen),
