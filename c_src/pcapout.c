@@ -332,6 +332,14 @@ static void gather_stats(struct epcap *st)
         e->osdrop = ps.ps_drop;
         e->usrdeliv = e->delivered;
     }
+    /* The `any' device's interfaces (anyif.c) have no kernel counters of
+     * their own (interface 0's cover them all): what was delivered. */
+    for (uint32_t i = st->nlive; !st->is_file && i < st->ifaces.n; i++) {
+        struct epcap_iface *e = &st->ifaces.v[i];
+        e->has_stats = true;
+        e->stats_have = 1u << ISB_USRDELIV;
+        e->usrdeliv = e->delivered;
+    }
 }
 
 /* Before a pcapng dump file is closed for the next: its statistics. */
