@@ -131,11 +131,11 @@ const struct merge_pkt *merge_peek(const struct merge *m)
     return best;
 }
 
-const unsigned char *merge_pop(struct merge *m, const struct merge_pkt *best)
+const unsigned char *merge_pop(struct merge *m, const struct merge_pkt *p)
 {
-    size_t i = (size_t)(best - m->pkts);
-    uint32_t q = best->ifindex;
-    m->head[q] = best->next;
+    size_t i = (size_t)(p - m->pkts);
+    uint32_t q = p->ifindex;
+    m->head[q] = p->next;
     if (m->head[q] == MERGE_NONE)
         m->tail[q] = MERGE_NONE;
     m->pkts[i].out = true;
@@ -144,5 +144,5 @@ const unsigned char *merge_pop(struct merge *m, const struct merge_pkt *best)
         m->n = 0;
         m->len = 0;
     }
-    return m->data + best->off;
+    return m->data + p->off;
 }
