@@ -32,7 +32,7 @@
     stdin_eof_ends_port/1
 ]).
 
--import(epcap_test_lib, [collect/2]).
+-import(epcap_test_packets, [collect/2]).
 
 %% How long the port may outlive its owner. On an idle machine it is gone
 %% in tens of milliseconds, nearly all of it the kernel releasing the
@@ -68,7 +68,7 @@ init_per_testcase(_Case, Config0) ->
             Skip;
         Config ->
             ?assertEqual(ok, epcap_test_lib:wait_no_ports(1000)),
-            S = epcap_test_lib:udp_socket("127.0.0.1"),
+            S = epcap_test_packets:udp_socket("127.0.0.1"),
             {ok, Port} = inet:port(S),
             [{sock, S}, {port, Port} | Config]
     end.
@@ -224,7 +224,7 @@ forward(Parent) ->
 owner_gets(Owner, Payload) ->
     receive
         {forwarded, Owner, {packet, 1, _, _, Frame}} ->
-            #{payload := Got} = epcap_test_lib:udp(Frame),
+            #{payload := Got} = epcap_test_packets:udp(Frame),
             ?assertEqual(Payload, Got)
     after 2000 -> ct:fail(owner_got_nothing)
     end.
@@ -307,8 +307,8 @@ start_stop_cycles(Config) ->
 %% and the port is gone. Repeated: the port's exit races with the
 %% server's last messages to it.
 file_eof_ends_process(Config) ->
-    Frames = [epcap_test_lib:udp_frame(<<I:32>>) || I <- lists:seq(1, 50)],
-    File = epcap_test_lib:pcap_file(
+    Frames = [epcap_test_packets:udp_frame(<<I:32>>) || I <- lists:seq(1, 50)],
+    File = epcap_test_packets:pcap_file(
              filename:join(?config(priv_dir, Config), "fifty.pcap"), Frames),
     [begin
          {ok, Pid} = epcap:start_link([{file, File}]),
@@ -379,4 +379,4 @@ send_lo(Config) ->
     Payload.
 
 payloads(Pkts) ->
-    [maps:get(payload, epcap_test_lib:udp(F)) || {packet, _, _, _, F} <- Pkts].
+    [maps:get(payload, epcap_test_packets:udp(F)) || {packet, _, _, _, F} <- Pkts].
