@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "anyif.h"
 #include "capture.h"
 #include "cmd.h"
 #include "control.h"
@@ -77,6 +78,8 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
         return; /* taken in under the old filter */
     if (st->fl != NULL && !fastlane_accept(st->fl, h, data))
         return; /* the other lane's copy of a packet already delivered */
+    if (st->anyif != NULL)
+        anyif_packet(st, h, data); /* which interface: st->cur_if */
     if (st->dump.fd >= 0)
         dump_packet(st, h, data);
     if (st->opt.dump_only)
@@ -332,18 +335,15 @@ void loop_tune_output(void)
 #endif
 }
 
-/* The adaptive default looks at the rate every millisecond while its
- * immediate-mode lane is off (fastlane.c); otherwise wait as asked. */
-static const struct timespec *fast_lane_wait(const struct epcap *st,
-                                             const struct timespec *wait,
-                                             struct timespec *left)
+/* The sooner of wait and ns nanoseconds from now (ns < 0: none). The
+ * adaptive default looks at the rate every millisecond while its
+ * immediate-mode lane is off (fastlane.c); several interfaces wake when
+ * the next held packet is due (multi.c). */
+static const struct timespec *sooner(const struct timespec *wait, long long ns,
+                                     struct timespec *left)
 {
-    long long ns = fastlane_wait_ns(st->fl);
-
-    if (ns < 0)
-        return wait;
-    if (wait != NULL &&
-        (long long)wait->tv_sec * 1000000000LL + wait->tv_nsec < ns)
+    if (ns < 0 || (wait != NULL &&
+                   (long long)wait->tv_sec * 1000000000LL + wait->tv_nsec < ns))
         return wait;
     left->tv_sec = (time_t)(ns / 1000000000LL);
     left->tv_nsec = (long)(ns % 1000000000LL);
@@ -362,9 +362,10 @@ int loop_run(struct epcap *st)
         bool capture = may_capture(st);
         bool file_ready = st->is_file && capture;
         const struct timespec zero = {0, 0};
-        struct timespec left;
-        const struct timespec *wait =
-            fast_lane_wait(st, time_left(st, &left), &left);
+        struct timespec left, held;
+        const struct timespec *wait = sooner(
+            sooner(time_left(st, &left), fastlane_wait_ns(st->fl), &left),
+            multi_wait_ns(st), &held);
 
         if (commands)
             fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
@@ -393,7 +394,7 @@ int loop_run(struct epcap *st)
         }
         if (st->done)
             break;
-        bool ready = file_ready;
+        bool ready = file_ready || (capture && multi_wait_ns(st) == 0);
         for (nfds_t i = live; i < n; i++)
             ready = ready || fds[i].revents != 0;
         if (ready)
@@ -410,6 +411,8 @@ int loop_run(struct epcap *st)
         st->credit = EPCAP_CREDIT_MAX;
         capture_some(st);
     }
+    multi_flush(st, on_packet); /* what several interfaces' merge holds */
+    obuf_close_batch(&st->out);
     pcapout_finish(st);
     dump_flush(st);
     if (obuf_drain(&st->out) < 0 && errno == ETIMEDOUT)

@@ -1,14 +1,15 @@
 /*
  * merge.c: time-stamp order across several live interfaces (merge.h).
  *
- * Each round the loop reads every live interface in turn (multi.c);
- * each interface's packets arrive in its own order, so a round holds one
- * run per interface. The runs are merged by time stamp, oldest first;
- * a tie goes to the lower interface index, and a run's own order is
- * never changed (a kernel that stamps one packet before its
- * predecessor keeps them as delivered). At most EPCAP_LIVE_IFACES_MAX
- * runs: the choice is a scan of the heads, cheaper than a heap for so
- * few.
+ * The loop reads every live interface in turn (multi.c); each one's
+ * packets come in its own order and join its queue. Packets go out
+ * oldest first across the queues; a tie goes to the lower interface
+ * index, and a queue's own order is never changed (a kernel that stamps
+ * one packet before its predecessor keeps them as delivered). At most
+ * EPCAP_LIVE_IFACES_MAX queues: the choice is a scan of the heads,
+ * cheaper than a heap for so few. Storage is one buffer of bytes and one
+ * of slots, filled in reading order; slots given out are reclaimed by
+ * merge_compact, which moves the held packets down in place.
  *
  * Pure: memory only, so it is unit-tested alone (test/c/test_merge.c).
  * Privileges: none needed; allocated before the drop, used in the
@@ -17,12 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "epcap_proto.h"
 #include "merge.h"
+
+static void clear_queues(struct merge *m)
+{
+    for (unsigned i = 0; i < EPCAP_LIVE_IFACES_MAX; i++)
+        m->head[i] = m->tail[i] = MERGE_NONE;
+}
 
 int merge_init(struct merge *m)
 {
     memset(m, 0, sizeof(*m));
+    clear_queues(m);
     m->pkts = malloc(MERGE_PKTS * sizeof(*m->pkts));
     m->data = malloc(MERGE_BYTES + EPCAP_SNAPLEN_MAX);
     if (m->pkts == NULL || m->data == NULL) {
@@ -40,50 +47,66 @@ void merge_free(struct merge *m)
     m->data = NULL;
 }
 
-void merge_reset(struct merge *m)
-{
-    m->n = 0;
-    m->len = 0;
-    m->runs = 0;
-}
-
-void merge_begin_run(struct merge *m)
-{
-    if (m->runs < EPCAP_LIVE_IFACES_MAX)
-        m->run_start[m->runs++] = m->n;
-}
-
-void merge_seal(struct merge *m)
-{
-    m->run_start[m->runs] = m->n;
-    for (unsigned r = 0; r < m->runs; r++)
-        m->head[r] = m->run_start[r];
-}
-
 bool merge_full(const struct merge *m)
 {
     return m->len >= MERGE_BYTES || m->n + 1 >= MERGE_PKTS;
 }
 
+/* Slot i to the end of its interface's queue. */
+static void enqueue(struct merge *m, size_t i)
+{
+    uint32_t q = m->pkts[i].ifindex;
+
+    m->pkts[i].next = MERGE_NONE;
+    if (m->tail[q] == MERGE_NONE)
+        m->head[q] = i;
+    else
+        m->pkts[m->tail[q]].next = i;
+    m->tail[q] = i;
+}
+
 bool merge_add(struct merge *m, uint32_t ifindex, const struct pcap_pkthdr *h,
-               const unsigned char *data)
+               const unsigned char *data, long long due)
 {
     size_t caplen = h->caplen;
 
     if (caplen > EPCAP_SNAPLEN_MAX)
         caplen = EPCAP_SNAPLEN_MAX; /* a live ring never holds more */
-    if (m->n >= MERGE_PKTS || m->len + caplen > MERGE_BYTES + EPCAP_SNAPLEN_MAX)
+    if (ifindex >= EPCAP_LIVE_IFACES_MAX || m->n >= MERGE_PKTS ||
+        m->len + caplen > MERGE_BYTES + EPCAP_SNAPLEN_MAX)
         return false;
-    struct merge_pkt *p = &m->pkts[m->n++];
+    struct merge_pkt *p = &m->pkts[m->n];
     p->h = *h;
     p->h.caplen = (bpf_u_int32)caplen;
     p->ifindex = ifindex;
+    p->due = due;
     p->off = m->len;
+    p->out = false;
     memcpy(m->data + m->len, data, caplen);
     m->len += caplen;
-    if (m->runs == 0)
-        merge_begin_run(m);
+    enqueue(m, m->n++);
+    m->held++;
     return true;
+}
+
+void merge_compact(struct merge *m)
+{
+    size_t n = 0, len = 0;
+
+    clear_queues(m);
+    for (size_t i = 0; i < m->n; i++) {
+        struct merge_pkt p = m->pkts[i];
+        if (p.out)
+            continue;
+        /* Destinations never pass their sources: in place. */
+        memmove(m->data + len, m->data + p.off, p.h.caplen);
+        p.off = len;
+        len += p.h.caplen;
+        m->pkts[n] = p;
+        enqueue(m, n++);
+    }
+    m->n = n;
+    m->len = len;
 }
 
 static bool older(const struct pcap_pkthdr *a, const struct pcap_pkthdr *b)
@@ -92,23 +115,36 @@ static bool older(const struct pcap_pkthdr *a, const struct pcap_pkthdr *b)
            (a->ts.tv_sec == b->ts.tv_sec && a->ts.tv_usec < b->ts.tv_usec);
 }
 
-const struct merge_pkt *merge_next(struct merge *m, const unsigned char **data)
+const struct merge_pkt *merge_peek(const struct merge *m)
 {
     const struct merge_pkt *best = NULL;
-    unsigned from = 0;
 
-    for (unsigned r = 0; r < m->runs; r++) {
-        if (m->head[r] >= m->run_start[r + 1])
+    for (unsigned q = 0; q < EPCAP_LIVE_IFACES_MAX; q++) {
+        if (m->head[q] == MERGE_NONE)
             continue;
-        const struct merge_pkt *p = &m->pkts[m->head[r]];
-        if (best == NULL || older(&p->h, &best->h)) {
+        const struct merge_pkt *p = &m->pkts[m->head[q]];
+        if (best == NULL || older(&p->h, &best->h))
             best = p;
-            from = r;
-        }
     }
+    return best;
+}
+
+const unsigned char *merge_pop(struct merge *m)
+{
+    const struct merge_pkt *best = merge_peek(m);
+
     if (best == NULL)
         return NULL;
-    m->head[from]++;
-    *data = m->data + best->off;
-    return best;
+    size_t i = (size_t)(best - m->pkts);
+    uint32_t q = best->ifindex;
+    m->head[q] = best->next;
+    if (m->head[q] == MERGE_NONE)
+        m->tail[q] = MERGE_NONE;
+    m->pkts[i].out = true;
+    m->held--;
+    if (m->held == 0) { /* all out: the next add starts at the bottom */
+        m->n = 0;
+        m->len = 0;
+    }
+    return m->data + best->off;
 }

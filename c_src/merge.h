@@ -1,6 +1,7 @@
 /*
- * merge.h: the packets one round takes from several live interfaces,
- * put in time-stamp order (merge.c; pure: no I/O, no libpcap call).
+ * merge.h: the packets read from several live interfaces and not yet
+ * given out, in time-stamp order (merge.c; pure: no I/O, no libpcap
+ * call).
  */
 #ifndef EPCAP_MERGE_H
 #define EPCAP_MERGE_H
@@ -12,48 +13,48 @@
 
 #include "epcap_proto.h"
 
-/* One round holds at most this many packet bytes, and MERGE_PKTS
- * packets: a full round stops reading (the rest waits in the kernel
- * rings for the next one). Room for one maximal packet past the bytes
- * is kept, so the packet in hand when the round fills always fits. */
+/* At most this many packet bytes and MERGE_PKTS packets are held: a
+ * full buffer stops reading and gives out the oldest (the rest waits in
+ * the kernel rings). Room for one maximal packet past the bytes is kept,
+ * so the packet in hand when it fills always fits. */
 #define MERGE_BYTES (2 * 1024 * 1024)
 #define MERGE_PKTS 32768
+
+#define MERGE_NONE SIZE_MAX
 
 struct merge_pkt {
     struct pcap_pkthdr h;
     uint32_t ifindex;
-    size_t off; /* its bytes in data */
+    long long due; /* when it may go whatever else comes (caller's clock) */
+    size_t off;    /* its bytes in data */
+    size_t next;   /* the next packet of its interface, or MERGE_NONE */
+    bool out;      /* given out; its slot is free at the next compaction */
 };
 
-/* Packets are added interface by interface (a run each, in the order
- * read); merge_next yields them oldest first across the runs, each run
- * in its own order. */
+/* Each interface's packets are a queue in the order read; the oldest
+ * head across the queues goes first (a tie: the lower interface). */
 struct merge {
     struct merge_pkt *pkts;
     unsigned char *data;
-    size_t n, len;
-    size_t run_start[EPCAP_LIVE_IFACES_MAX + 1]; /* [runs]: n, once sealed */
-    unsigned runs;
-    size_t head[EPCAP_LIVE_IFACES_MAX]; /* the next packet of each run */
+    size_t n, len, held;
+    size_t head[EPCAP_LIVE_IFACES_MAX], tail[EPCAP_LIVE_IFACES_MAX];
 };
 
 /* Allocate (before the sandbox); -1 when out of memory. */
 int merge_init(struct merge *m);
 void merge_free(struct merge *m);
-/* Empty it for a new round. */
-void merge_reset(struct merge *m);
-/* Start the next interface's run; at most EPCAP_LIVE_IFACES_MAX a
- * round (more are ignored: their packets join the last run). */
-void merge_begin_run(struct merge *m);
-/* Reading is over: merge_next may be called. */
-void merge_seal(struct merge *m);
-/* Copy one packet in; false when the round is full and it was not
- * taken (never after merge_full said no). */
+/* Copy one packet of interface ifindex (< EPCAP_LIVE_IFACES_MAX) in,
+ * to go at `due' at the latest; false when there is no room (never
+ * after merge_full said no). */
 bool merge_add(struct merge *m, uint32_t ifindex, const struct pcap_pkthdr *h,
-               const unsigned char *data);
+               const unsigned char *data, long long due);
 /* Whether one more maximal packet might not fit: stop reading. */
 bool merge_full(const struct merge *m);
-/* The oldest packet not yet yielded, or NULL; *data its bytes. */
-const struct merge_pkt *merge_next(struct merge *m, const unsigned char **data);
+/* Free the slots of packets given out (moves the held ones down). */
+void merge_compact(struct merge *m);
+/* The oldest packet held, or NULL; merge_pop gives it out and returns
+ * its bytes (valid until the next merge_add or merge_compact). */
+const struct merge_pkt *merge_peek(const struct merge *m);
+const unsigned char *merge_pop(struct merge *m);
 
 #endif

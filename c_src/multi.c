@@ -3,11 +3,13 @@
  * (live.c): reading them in rounds, merged in time-stamp order, the
  * filter per link type, and each interface's counters.
  *
- * A round reads every interface in index order into merge.c's buffer
- * (at most MERGE_BYTES or MERGE_PKTS, and the credit), then gives the
- * packets to the loop's handler oldest first. Packets from different
- * rounds are not reordered: a round is what the port holds at once
- * (doc/PROTOCOL.md). Without --interfaces a DATALINK frame comes
+ * Each round reads every interface in index order into merge.c's
+ * buffer (at most MERGE_BYTES or MERGE_PKTS, and the credit). A packet
+ * is held until the other interfaces can no longer bring an older one
+ * (hold_ns: the kernel's block timeout and its timer's granularity),
+ * then given to the loop's handler, oldest first across interfaces
+ * (doc/PROTOCOL.md); the loop wakes for the next one due
+ * (multi_wait_ns). At the end everything held goes out. Without --interfaces a DATALINK frame comes
  * before the first packet of another link type than the last one's.
  * Nothing captured is dropped here: a round delivers every packet it
  * took, waiting for the owner to take output when the buffer is full.
@@ -20,6 +22,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "fastlane.h"
 #include "frame.h"
@@ -112,7 +115,33 @@ int multi_set_filter(struct epcap *st, const char *expr)
     return 0;
 }
 
-/* A packet of interface mu->cur into the round (after the recheck). */
+/* How long a packet waits for older ones of the other interfaces. A
+ * block ring hands a packet over up to its timeout after the stamp,
+ * plus the kernel timer's granularity (a jiffy: 10 ms at HZ 100);
+ * immediate mode at once. With no timeout (-t infinity) a block goes
+ * only when full, which no wait covers: there the order holds within
+ * what the port reads at once. */
+#define HOLD_SLACK_NS (10 * 1000000LL)
+
+static long long hold_ns(const struct epcap *st)
+{
+    long long t = st->opt.timeout_mode == TIMEOUT_IMMEDIATE ||
+                          st->opt.timeout_mode == TIMEOUT_INFINITY
+                      ? 0
+                      : (long long)st->opt.timeout_ms * 1000000LL;
+
+    return t + HOLD_SLACK_NS;
+}
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A packet of interface mu->cur into the merge (after the recheck). */
 static void collect(unsigned char *user, const struct pcap_pkthdr *h,
                     const unsigned char *data)
 {
@@ -127,7 +156,7 @@ static void collect(unsigned char *user, const struct pcap_pkthdr *h,
     }
     /* merge_full is asked after each packet and stops the read, so the
      * packet in hand always fits. */
-    (void)merge_add(&mu->merge, mu->cur, h, data);
+    (void)merge_add(&mu->merge, mu->cur, h, data, mu->due);
     if (merge_full(&mu->merge))
         pcap_breakloop(l->pcap);
 }
@@ -156,51 +185,101 @@ static void give(struct epcap *st, pcap_handler cb, const struct merge_pkt *p,
     cb((unsigned char *)st, &p->h, data);
 }
 
-/* Read every interface into the round; false when one may hold more. */
-static bool read_round(struct epcap *st)
+static bool count_reached(const struct epcap *st)
+{
+    return st->opt.count > 0 && (long long)st->cnt.delivered >= st->opt.count;
+}
+
+/* Give out the oldest packets: those due (all of them with `all'), or
+ * at most `max'. Stops at -c's count. */
+static void release(struct epcap *st, pcap_handler cb, bool all, size_t max)
+{
+    struct merge *m = &st->multi.merge;
+    const struct merge_pkt *p;
+    long long now = now_ns();
+
+    while (max > 0 && !count_reached(st) && (p = merge_peek(m)) != NULL &&
+           (all || p->due <= now)) {
+        const struct merge_pkt one = *p;
+        give(st, cb, &one, merge_pop(m));
+        max--;
+    }
+}
+
+/* Room for a round: slots given out are reclaimed; when the packets
+ * held fill it (a burst longer than the hold), the older half goes
+ * now, in order. */
+static void make_room(struct epcap *st, pcap_handler cb)
+{
+    struct merge *m = &st->multi.merge;
+
+    if (!merge_full(m))
+        return;
+    merge_compact(m);
+    if (!merge_full(m))
+        return;
+    release(st, cb, true, m->held / 2 + 1);
+    merge_compact(m);
+}
+
+/* Read every interface into the merge, within the credit. */
+static void read_round(struct epcap *st)
 {
     struct multi *mu = &st->multi;
-    long long budget = st->opt.credit >= 0 ? st->credit : -1;
+    bool limited = st->opt.credit >= 0;
+    long long budget = limited ? st->credit - (long long)mu->merge.held : 0;
     bool drained = true;
 
-    merge_reset(&mu->merge);
+    mu->due = now_ns() + hold_ns(st);
     for (uint32_t i = 0; i < st->nlive; i++) {
-        if (merge_full(&mu->merge) || budget == 0)
-            return false;
+        if (merge_full(&mu->merge) || (limited && budget <= 0))
+            return;
         mu->cur = i;
-        merge_begin_run(&mu->merge);
-        size_t before = mu->merge.n;
-        int cnt = budget < 0 ? -1 : budget > INT_MAX ? INT_MAX : (int)budget;
+        size_t before = mu->merge.held;
+        int cnt = !limited ? -1 : budget > INT_MAX ? INT_MAX : (int)budget;
         int n =
             pcap_dispatch(st->live[i].pcap, cnt, collect, (unsigned char *)st);
         if (n == PCAP_ERROR)
             epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
                         st->live[i].name, pcap_geterr(st->live[i].pcap));
-        if (budget > 0)
-            budget -= (long long)(mu->merge.n - before);
-        drained = drained && n >= 0 && (budget < 0 || n < cnt);
+        budget -= (long long)(mu->merge.held - before);
+        drained = drained && n >= 0 && (cnt < 0 || n < cnt);
     }
-    return drained;
-}
-
-int multi_read(struct epcap *st, pcap_handler cb)
-{
-    struct multi *mu = &st->multi;
-    const struct merge_pkt *p;
-    const unsigned char *data;
-    bool drained = read_round(st);
-
-    merge_seal(&mu->merge);
-    st->cur = NULL; /* no handle for on_packet to break: a round is given
-                       out whole, bounded by what it read */
-    while (!st->done && (p = merge_next(&mu->merge, &data)) != NULL)
-        give(st, cb, p, data);
+    /* Every ring read to its end: what comes next passed the new filter
+     * in the kernel. */
     if (drained && mu->recheck) {
         free_progs(mu->progs, mu->nprogs);
         mu->nprogs = 0;
         mu->recheck = false;
     }
-    return drained ? (int)mu->merge.n : PCAP_ERROR_BREAK;
+}
+
+int multi_read(struct epcap *st, pcap_handler cb)
+{
+    st->cur = NULL; /* no handle for on_packet to break: multi.c bounds
+                       what it reads */
+    make_room(st, cb);
+    size_t before = st->multi.merge.held;
+    read_round(st);
+    int n = (int)(st->multi.merge.held - before);
+    release(st, cb, false, SIZE_MAX);
+    return n;
+}
+
+void multi_flush(struct epcap *st, pcap_handler cb)
+{
+    if (st->nlive > 1)
+        release(st, cb, true, SIZE_MAX);
+}
+
+long long multi_wait_ns(const struct epcap *st)
+{
+    const struct merge_pkt *p;
+
+    if (st->nlive < 2 || (p = merge_peek(&st->multi.merge)) == NULL)
+        return -1;
+    long long left = p->due - now_ns();
+    return left > 0 ? left : 0;
 }
 
 bool live_stats(const struct epcap *st, uint32_t i, struct pcap_stat *ps)

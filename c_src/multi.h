@@ -25,8 +25,9 @@ struct multi {
     int dlts[EPCAP_LIVE_IFACES_MAX];
     unsigned nprogs;
     bool recheck;
-    int cur_dlt;  /* the link type of the last packet given out */
-    uint32_t cur; /* the interface being read */
+    int cur_dlt;   /* the link type of the last packet given out */
+    uint32_t cur;  /* the interface being read */
+    long long due; /* when the round's packets go at the latest */
     char err[PCAP_ERRBUF_SIZE + 160]; /* why the last filter failed */
 };
 
@@ -34,10 +35,13 @@ struct multi {
  * with the reason (naming the interface and link type) in st->multi.err,
  * every interface keeping its old filter. */
 int multi_set_filter(struct epcap *st, const char *expr);
-/* One round: read every interface, give the packets to cb oldest
- * first. The number read, or PCAP_ERROR_BREAK when a ring may hold
- * more (the round was full, or credit ran out). */
+/* One round: read every interface, give the packets now due to cb,
+ * oldest first. The number read. */
 int multi_read(struct epcap *st, pcap_handler cb);
+/* At the end: every packet held to cb (up to -c's count). */
+void multi_flush(struct epcap *st, pcap_handler cb);
+/* Nanoseconds until the next held packet is due (0: now), -1: none. */
+long long multi_wait_ns(const struct epcap *st);
 /* Interface i's libpcap counters (live, 0 <= i < nlive); false when it
  * has none (a capture file) or pcap_stats failed. */
 bool live_stats(const struct epcap *st, uint32_t i, struct pcap_stat *ps);

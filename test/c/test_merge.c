@@ -1,6 +1,6 @@
 /*
- * test_merge.c: merge.c, the time-stamp order of one round's packets
- * across several live interfaces.
+ * test_merge.c: merge.c, the time-stamp order of the packets held from
+ * several live interfaces.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,25 +18,24 @@ static void add(struct merge *m, uint32_t ifindex, long sec, long frac,
 
     h.ts.tv_sec = sec;
     h.ts.tv_usec = frac;
-    assert_true(merge_add(m, ifindex, &h, &byte));
+    assert_true(merge_add(m, ifindex, &h, &byte, sec));
 }
 
-/* Yields the packets' first bytes in order into out; their number. */
-static size_t drain(struct merge *m, unsigned char *out, uint32_t *ifs)
+/* Pops up to max packets: their first bytes into out, interfaces into
+ * ifs; their number. */
+static size_t pop(struct merge *m, size_t max, unsigned char *out,
+                  uint32_t *ifs)
 {
-    const struct merge_pkt *p;
-    const unsigned char *data;
     size_t n = 0;
 
-    merge_seal(m);
-    while ((p = merge_next(m, &data)) != NULL) {
-        ifs[n] = p->ifindex;
-        out[n++] = data[0];
+    while (n < max && merge_peek(m) != NULL) {
+        ifs[n] = merge_peek(m)->ifindex;
+        out[n++] = merge_pop(m)[0];
     }
     return n;
 }
 
-/* Runs interleave by time; ties go to the lower interface; each run
+/* Queues interleave by time; ties go to the lower interface; each queue
  * keeps its own order even when its stamps go backwards. */
 static void test_order(void **state)
 {
@@ -46,53 +45,66 @@ static void test_order(void **state)
 
     (void)state;
     assert_int_equal(merge_init(&m), 0);
-    merge_reset(&m);
-    merge_begin_run(&m);
     add(&m, 0, 1, 100, 'a');
     add(&m, 0, 1, 300, 'c');
-    add(&m, 0, 1, 250, 'd'); /* backwards within its run: stays after c */
-    merge_begin_run(&m);
+    add(&m, 0, 1, 250, 'd'); /* backwards within its queue: after c */
     add(&m, 1, 1, 200, 'b');
     add(&m, 1, 1, 300, 'C'); /* c's stamp: after c (higher index), and
                                 after d, which is older */
     add(&m, 1, 2, 0, 'e');
-    merge_begin_run(&m); /* an interface with nothing */
-    assert_int_equal(drain(&m, out, ifs), 6);
+    assert_int_equal(pop(&m, 16, out, ifs), 6);
     assert_memory_equal(out, "abcdCe", 6);
     assert_int_equal(ifs[1], 1);
     assert_int_equal(ifs[3], 0);
     assert_int_equal(ifs[4], 1);
+    assert_null(merge_peek(&m));
     merge_free(&m);
 }
 
-/* A new round starts empty; a full round says so before it overflows. */
-static void test_rounds_and_limits(void **state)
+/* Packets held across rounds keep their order after a compaction, and
+ * a later round's older packet goes before an earlier round's newer. */
+static void test_held_and_compacted(void **state)
 {
     struct merge m;
-    unsigned char out[4];
-    uint32_t ifs[4];
-    static unsigned char big[EPCAP_SNAPLEN_MAX];
-    struct pcap_pkthdr h = {.caplen = EPCAP_SNAPLEN_MAX,
-                            .len = EPCAP_SNAPLEN_MAX};
+    unsigned char out[16];
+    uint32_t ifs[16];
 
     (void)state;
     assert_int_equal(merge_init(&m), 0);
-    merge_reset(&m);
-    merge_begin_run(&m);
-    add(&m, 0, 5, 0, 'x');
-    assert_int_equal(drain(&m, out, ifs), 1);
-    merge_reset(&m);
-    assert_int_equal(drain(&m, out, ifs), 0);
-    merge_reset(&m);
-    merge_begin_run(&m);
+    add(&m, 1, 1, 500, 'x');
+    add(&m, 0, 1, 100, 'p');
+    add(&m, 0, 1, 600, 'y');
+    assert_int_equal(pop(&m, 1, out, ifs), 1); /* p */
+    merge_compact(&m);
+    assert_int_equal(m.n, 2);
+    add(&m, 0, 1, 700, 'z');
+    add(&m, 1, 1, 400, 'w'); /* behind x in its queue, whatever its stamp */
+    assert_int_equal(pop(&m, 16, out + 1, ifs + 1), 4);
+    assert_memory_equal(out, "pxwyz", 5);
+    /* All out: the buffer starts again at the bottom. */
+    assert_int_equal(m.n, 0);
+    assert_int_equal(m.len, 0);
+    merge_free(&m);
+}
+
+/* A full buffer says so while one maximal packet still fits. */
+static void test_limits(void **state)
+{
+    struct merge m;
+    static unsigned char big[EPCAP_SNAPLEN_MAX];
+    struct pcap_pkthdr h = {.caplen = EPCAP_SNAPLEN_MAX,
+                            .len = EPCAP_SNAPLEN_MAX};
     size_t n = 0;
+
+    (void)state;
+    assert_int_equal(merge_init(&m), 0);
     while (!merge_full(&m)) {
-        assert_true(merge_add(&m, 0, &h, big));
+        assert_true(merge_add(&m, 0, &h, big, 0));
         n++;
     }
-    /* One maximal packet more always fits (the one in hand). */
-    assert_true(merge_add(&m, 0, &h, big));
+    assert_true(merge_add(&m, 1, &h, big, 0)); /* the one in hand */
     assert_int_equal(n, MERGE_BYTES / EPCAP_SNAPLEN_MAX);
+    assert_false(merge_add(&m, EPCAP_LIVE_IFACES_MAX, &h, big, 0));
     merge_free(&m);
 }
 
@@ -100,7 +112,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order),
-        cmocka_unit_test(test_rounds_and_limits),
+        cmocka_unit_test(test_held_and_compacted),
+        cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests_name("merge", tests, NULL, NULL);
 }
