@@ -414,7 +414,7 @@ void fastlane_open(struct epcap *st)
         pcap_set_tstamp_precision(p, pcap_get_tstamp_precision(st->pcap)) !=
             0 ||
         pcap_activate(p) < 0 ||
-        (o->datalink >= 0 && pcap_set_datalink(p, o->datalink) != 0) ||
+        (st->datalink >= 0 && pcap_set_datalink(p, st->datalink) != 0) ||
         (o->direction_set && pcap_setdirection(p, o->direction) != 0) ||
         pcap_setnonblock(p, 1, errbuf) != 0 ||
         (fd = pcap_get_selectable_fd(p)) < 0) {

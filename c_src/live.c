@@ -181,7 +181,7 @@ static void finish(struct epcap *st, struct live_if *l)
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     bpf_u_int32 net = 0;
 
-    if (st->opt.datalink >= 0 && pcap_set_datalink(l->pcap, st->opt.datalink))
+    if (st->datalink >= 0 && pcap_set_datalink(l->pcap, st->datalink))
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: datalink: %s",
                     l->name, pcap_geterr(l->pcap));
     if (st->opt.direction_set &&

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "anyif.h"
 #include "capture.h"
 #include "cmd.h"
 #include "control.h"
@@ -77,6 +78,8 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
         return; /* taken in under the old filter */
     if (st->fl != NULL && !fastlane_accept(st->fl, h, data))
         return; /* the other lane's copy of a packet already delivered */
+    if (st->anyif != NULL)
+        anyif_packet(st, h, data); /* which interface: st->cur_if */
     if (st->dump.fd >= 0)
         dump_packet(st, h, data);
     if (st->opt.dump_only)

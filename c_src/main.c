@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "anyif.h"
 #include "capture.h"
 #include "compile.h"
 #include "dump.h"
@@ -182,6 +183,7 @@ int main(int argc, char *argv[])
      * errors are ERROR frames as a capture's are. */
     st.frames = st.output == OUTPUT_FRAMES && !isatty(STDOUT_FILENO);
     st.buffer_size = policy_buffer_size(&st);
+    st.datalink = anyif_datalink(&st);
     int answer = answer_only(&st);
     if (answer >= 0) {
         release(&st);
@@ -209,6 +211,7 @@ int main(int argc, char *argv[])
     /* A pcapng file's interfaces come from its reader. */
     if (st.ng == NULL && iface_single(&st) < 0)
         epcap_fatal(&st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
+    anyif_open(&st); /* `any' with --interfaces: names, before the drop */
     dump_prepare(&st);
     sandbox_measure_memory(&st);
     privs_drop(&st);
@@ -236,6 +239,7 @@ int main(int argc, char *argv[])
      * compromised port could use it to ask for a new ring far past the
      * buffer limit. */
     iface_free(&st.ifaces);
+    anyif_free(&st);
     if (st.is_file) {
         ngfile_close(&st); /* before file_buf, its stream's buffer */
         pcap_close(st.pcap);

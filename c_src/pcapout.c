@@ -187,20 +187,32 @@ static void stamp_form(const struct pcapw *w, const struct epcap_iface *e,
  * written back exactly as the file held it. Modulo 2^64, as readers add
  * the offset.
  */
-static uint64_t stamp_of(const struct pcapw *w, const struct epcap_iface *e,
-                         int64_t sec, uint64_t frac)
+static uint64_t stamp_convert(const struct pcapw *w, uint8_t resol,
+                              int64_t offset, int64_t sec, uint64_t frac)
 {
-    uint8_t resol;
-    int64_t offset;
-
-    stamp_form(w, e, &resol, &offset);
     uint64_t units = pcapng_units(resol);
     uint64_t f = frac;
+
     if (units != w->in_unit) {
         unsigned __int128 scaled = (unsigned __int128)frac * units;
         f = (uint64_t)((scaled + w->in_unit - 1) / w->in_unit);
     }
     return ((uint64_t)sec - (uint64_t)offset) * units + f;
+}
+
+/* Per packet: an interface in the stamps' own unit, without an offset
+ * (every live capture, most files) takes no conversion. */
+static inline uint64_t stamp_of(const struct pcapw *w,
+                                const struct epcap_iface *e, int64_t sec,
+                                uint64_t frac)
+{
+    uint8_t resol;
+    int64_t offset;
+
+    stamp_form(w, e, &resol, &offset);
+    if (offset == 0 && resol == (w->in_unit == 1000000u ? 6 : 9))
+        return (uint64_t)sec * w->in_unit + frac;
+    return stamp_convert(w, resol, offset, sec, frac);
 }
 
 /* One Interface Description Block: the interface's link type (16 bits:
@@ -330,6 +342,14 @@ static void gather_stats(struct epcap *st)
         e->ifrecv = ps.ps_recv;
         e->ifdrop = ps.ps_ifdrop;
         e->osdrop = ps.ps_drop;
+        e->usrdeliv = e->delivered;
+    }
+    /* The `any' device's interfaces (anyif.c) have no kernel counters of
+     * their own (interface 0's cover them all): what was delivered. */
+    for (uint32_t i = st->nlive; !st->is_file && i < st->ifaces.n; i++) {
+        struct epcap_iface *e = &st->ifaces.v[i];
+        e->has_stats = true;
+        e->stats_have = 1u << ISB_USRDELIV;
         e->usrdeliv = e->delivered;
     }
 }

@@ -11,7 +11,7 @@
  * path, platform.h, the empty environment privs_caller.c points environ
  * at). Options are parsed once into opt and never written after (make
  * lint checks it: opts-const); what is derived from them later (device,
- * buffer_size) has its own field.
+ * buffer_size, datalink) has its own field.
  */
 #ifndef EPCAP_STATE_H
 #define EPCAP_STATE_H
@@ -33,6 +33,7 @@
 #include "pcapout.h"
 #include "privs.h"
 
+struct anyif;    /* anyif.c's own */
 struct fastlane; /* fastlane.c's own */
 struct ngfile;   /* ngfile.c's own */
 
@@ -63,6 +64,9 @@ struct epcap {
                                    first device); NULL for a file */
     int buffer_size;    /* kernel buffer asked for (0: default),
                                    after the policy's clamp */
+    int datalink;       /* link type asked of live handles: -y's,
+                                   SLL2 for any's interfaces (anyif.c),
+                                   or -1 */
     pcap_t *pcap;
     int pcap_fd; /* selectable fd for live captures, else -1 */
     bool is_file;
@@ -101,6 +105,7 @@ struct epcap {
     struct fastlane *fl;       /* the adaptive default's lane A, or NULL */
     struct ngfile *ng;         /* a pcapng file read by ngfile.c, or NULL */
     struct iface_table ifaces; /* every interface packets come from */
+    struct anyif *anyif;       /* `any' told apart by interface, or NULL */
     uint32_t cur_if;           /* the interface of the packet in hand */
     char os_name[128];         /* uname, for pcapng's shb_os */
     /* The live interfaces (live.c): nlive is 1 for a capture of one

@@ -11,6 +11,7 @@
 -export([
     decode/1,
     packets/4,
+    send_packets/5,
     ifpackets/4,
     batch/4,
     ifbatch/4,
@@ -173,6 +174,21 @@ packets(<<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D, U, Pr) ->
     [{packet, D, time(S, F, U, Pr), L, P} | packets(R, D, U, Pr)];
 packets(<<>>, _, _, _) -> [];
 packets(Bad, _, _, _) -> erlang:error({bad_frame, {packets, Bad}}).
+
+%% @doc Send the records of a PACKETS frame to `Pid' as the messages of
+%% {@link packets/4}, in capture order, each as it is decoded: no list is
+%% built. Returns how many. A bad record raises `{bad_frame, _}' once the
+%% good ones before it have gone.
+-spec send_packets(pid(), binary(), non_neg_integer(), time_unit(),
+                   precision()) -> non_neg_integer().
+send_packets(Pid, Records, D, U, Pr) ->
+    send(Pid, Records, D, U, Pr, 0).
+
+send(Pid, <<S:64, F:32, C:32, L:32, P:C/binary, R/binary>>, D, U, Pr, N) ->
+    Pid ! {packet, D, time(S, F, U, Pr), L, P},
+    send(Pid, R, D, U, Pr, N + 1);
+send(_, <<>>, _, _, _, N) -> N;
+send(_, Bad, _, _, _, _) -> erlang:error({bad_frame, {packets, Bad}}).
 
 %% @doc Decode the records of an IFPACKETS frame (`{interface_info,
 %% true}') into `{packet, DataLinkType, Time, Length, Packet, IfIndex}',

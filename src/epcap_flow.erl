@@ -15,6 +15,7 @@
 -module(epcap_flow).
 
 -export([new/5, active/1, set_active/2, received/3, deliver/3, deliver/1,
+         open/1,
          flush/1, grant/2, held/1, held_packets/1, sent/1, credit/1]).
 -export_type([flow/0, active/0]).
 
@@ -87,6 +88,13 @@ deliver(Msgs, N, #flow{held = Held} = F) ->
     deliver(F#flow{held = queue:join(Held, queue:from_list(Items)),
                    held_count = F#flow.held_count + length(Items),
                    held_packets = F#flow.held_packets + N}).
+
+%% @doc Whether new messages go straight to the owner: it is active
+%% (`true') and nothing is held, so {@link deliver/3} sends them all, and
+%% a caller that has sent them itself passes it none, only their count.
+-spec open(flow()) -> boolean().
+open(#flow{active = true, held_count = 0}) -> true;
+open(#flow{}) -> false.
 
 %% @doc Release what the active mode allows of what is held.
 -spec deliver(flow()) -> {[term()], boolean(), flow()}.

@@ -222,17 +222,19 @@ handle_info(Msg, State) ->
     {noreply, State}.
 
 frame({Kind, Records}, State) when Kind =:= packets; Kind =:= ifpackets ->
-    #state{datalink = DLT, if_dlts = Ds, time_unit = Unit,
-           precision = Prec, config = #{delivery := Delivery}} = State,
+    #state{datalink = DLT, if_dlts = Ds, time_unit = Unit, precision = Prec,
+           config = #{delivery := Delivery}, flow = F, owner = O} = State,
     Links = case Kind of packets -> DLT; ifpackets -> Ds end,
-    {Msgs, N} = case Delivery of
-        packet ->
+    {Msgs, N} = case {Kind, Delivery, epcap_flow:open(F)} of
+        {packets, packet, true} -> % an active owner, nothing held: each
+            %% packet goes out as it is decoded, and no list is built.
+            {[], epcap_codec:send_packets(O, Records, DLT, Unit, Prec)};
+        {_, packet, _} ->
             Ms = epcap_codec:records(Kind, packet, Records, Links, Unit, Prec),
             {Ms, length(Ms)};
-        batch ->
-            Batch = epcap_codec:records(Kind, batch, Records, Links, Unit,
-                                        Prec),
-            {[{epcap_batch, self(), Batch}], epcap_codec:batch_count(Batch)}
+        {_, batch, _} ->
+            B = epcap_codec:records(Kind, batch, Records, Links, Unit, Prec),
+            {[{epcap_batch, self(), B}], epcap_codec:batch_count(B)}
     end,
     {noreply, grant(deliver(Msgs, N, byte_size(Records), State))};
 frame({interface, #{index := I, datalink := D} = If}, State) ->

@@ -29,7 +29,7 @@ PARTS=${BENCH_PARTS:-file pcapng latency live inject cpu fanout fleet}
 ROUNDS=${BENCH_ROUNDS:-3}
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p "$DIR" _build/test
-erlc -o _build/test test/epcap_bench.erl
+erlc -I include -o _build/test test/epcap_bench.erl
 # A VM for a tree: its ebin (so its priv/epcap), this tree's bench module.
 vm_for() { # tree [extra erl flags]
     echo "erl -noshell +sbwt none +sbwtdcpu none +sbwtdio none ${2:-} -pa $1/ebin -pa $TOP/_build/examples -pa $TOP/_build/test"
@@ -300,6 +300,8 @@ fi
 #    reader (test/bench/cpu_reader.c, the block ring, counting), tcpdump
 #    -w /dev/null, and epcap's port and VM (this tree's and the
 #    baseline's) with a message per packet and with batch delivery.
+#    The floor rows are this tree's Erlang side alone, from frames in
+#    memory (epcap_bench:floor/1): the part no change to the port can cut.
 #    ROUNDS rounds, every reader once per round; x_c is the ratio to the
 #    C reader of the same round, x_base to the baseline of the same round.
 #    A veth delivers in the sender's system call, so the kernel's work of
@@ -329,6 +331,10 @@ cpu_tcpdump() {
     kill -INT $tp; wait $tp 2>/dev/null || true
     echo "$((c1 - c0)) 0 $(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$DIR/cpu-td.err")"
 }
+cpu_floor() { # message|batch: the Erlang side alone (epcap_bench:floor/1)
+    out=$($ERL -eval "epcap_bench:floor([\"$CCOUNT\", \"$1\"])" 2>/dev/null)
+    echo "0 $(echo "$out" | field vm_ns) $(echo "$out" | field owner)"
+}
 cpu_epcap() { # tree opts
     out=$($(vm_for "$1") -eval "epcap_bench:cpu([\"$R\", \"$CCOUNT\", \"$GEN\", \"$2\"])" 2>/dev/null)
     echo "$(echo "$out" | field port_ns) $(echo "$out" | field vm_ns) $(echo "$out" | field owner)"
@@ -344,6 +350,8 @@ for r in $(seq "$ROUNDS"); do
         echo "$tree:message_1ms $(cpu_epcap "$t" "[{timeout, 1}]")" >>"$DIR/cpu.txt"
         echo "$tree:batch_1ms $(cpu_epcap "$t" "[{timeout, 1}, {delivery, batch}]")" >>"$DIR/cpu.txt"
     done
+    echo "floor:message $(cpu_floor message)" >>"$DIR/cpu.txt"
+    echo "floor:batch $(cpu_floor batch)" >>"$DIR/cpu.txt"
 done
 echo "CPU seconds per million live packets ($CCOUNT 60-byte frames through a veth, medians of $ROUNDS rounds)"
 awk -v rounds="$ROUNDS" '
@@ -370,7 +378,9 @@ awk -v rounds="$ROUNDS" '
 echo "(port_s: the reader's own process; vm_s: the Erlang VM owning the capture (its owner counts"
 echo " every packet); x_c, x_tcpd: whole over the C reader's, tcpdump's, of the same round; x_base: over the"
 echo " baseline's; the C reader's own figure moves between 0.04 and 0.4 s from run to run on a shared machine;"
-echo " message: the default, a message per packet; batch: {delivery, batch}; _1ms: {timeout, 1})"
+echo " message: the default, a message per packet; batch: {delivery, batch}; _1ms: {timeout, 1};"
+echo " floor: this tree's Erlang side alone, the same packets already in frames in memory, no port,"
+echo " pipe or kernel (epcap_bench:floor/1): what the VM spends per packet whatever the port does)"
 echo
 fi
 

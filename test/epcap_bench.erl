@@ -2,7 +2,10 @@
 %% line of key=value pairs and halts. Not a test: nothing asserts on time.
 -module(epcap_bench).
 
--export([file/1, file_batch/1, latency/1, inject/1, live/1, cpu/1, fanout/1, fleet/1]).
+-export([file/1, file_batch/1, latency/1, inject/1, live/1, cpu/1, floor/1,
+         fanout/1, fleet/1]).
+
+-include("epcap_proto.hrl").
 
 %% Read a capture file through epcap:start_link/1 and count what the
 %% owner receives until {epcap, eof}.
@@ -326,6 +329,51 @@ cpu_count(Batch, Count, N) ->
             cpu_count(Batch, Count,
                       epcap:batch_fold(fun(_, A) -> A + 1 end, N, B))
     after if N =:= 0 -> 10000; true -> 1000 end -> N
+    end.
+
+%% The VM's part of cpu/1 with no port, no pipe and no kernel: Count
+%% 60-byte packets already in PACKETS frames of EPCAP_BATCH_BYTES in
+%% memory, handled by a process as epcap_port handles them (message:
+%% epcap_codec:send_packets/5 to the owner, with the owner's mailbox kept
+%% under max_queue as credit would; batch: epcap_codec:batch/4 and one
+%% message per frame) and an owner that counts them as cpu/1's does. What
+%% this costs per packet is the Erlang side's floor on this VM. Prints
+%% the owner's count and the VM's CPU time.
+-spec floor([string()]) -> no_return().
+floor([CountS, Mode]) ->
+    Count = list_to_integer(CountS),
+    Frames = floor_frames(Count),
+    Self = self(),
+    Vm = list_to_integer(os:getpid()),
+    Vm0 = cpu_ns(Vm),
+    Feeder = spawn_opt(fun() ->
+                           receive {go, Owner} -> ok end,
+                           [floor_frame(Mode, F, Owner) || F <- Frames]
+                       end, [link, {min_heap_size, 256 * 1024}]),
+    Feeder ! {go, Self},
+    N = cpu_count(Mode =:= "batch", Count, 0),
+    Vm1 = cpu_ns(Vm),
+    io:format("floor owner=~b vm_ns=~b~n", [N, Vm1 - Vm0]),
+    halt(0).
+
+floor_frames(Count) ->
+    Rec = <<1733350000:64, 123456789:32, 60:32, 60:32, 0:480>>,
+    PerFrame = ?EPCAP_BATCH_BYTES div byte_size(Rec) + 1,
+    [binary:copy(Rec, min(PerFrame, Count - I))
+     || I <- lists:seq(0, Count - 1, PerFrame)].
+
+floor_frame("message", Frame, Owner) ->
+    floor_room(Owner),
+    epcap_codec:send_packets(Owner, Frame, 1, timestamp, 9);
+floor_frame("batch", Frame, Owner) ->
+    floor_room(Owner),
+    Owner ! {epcap_batch, self(), epcap_codec:batch(Frame, 1, timestamp, 9)}.
+
+floor_room(Owner) ->
+    {message_queue_len, L} = process_info(Owner, message_queue_len),
+    case L > 10000 of
+        true -> receive after 2 -> floor_room(Owner) end;
+        false -> ok
     end.
 
 %% Nanoseconds the threads of OS process Pid have spent on a CPU.

@@ -55,6 +55,18 @@ packets_test() ->
         [1700000000123456, 1700000001999999],
         [T || {packet, _, T, _, _} <- epcap_codec:packets(Two, 1, microsecond, 9)]).
 
+%% send_packets/5 sends what packets/4 returns, in order, and counts it.
+send_packets_test() ->
+    {packets, Two} = out(packets_two),
+    ?assertEqual(2, epcap_codec:send_packets(self(), Two, 1, nanosecond, 9)),
+    Got = [receive {packet, _, _, _, _} = M -> M after 1000 -> none end
+           || _ <- [1, 2]],
+    ?assertEqual(epcap_codec:packets(Two, 1, nanosecond, 9), Got),
+    ?assertError({bad_frame, {packets, <<1, 2>>}},
+                 epcap_codec:send_packets(self(), <<1, 2>>, 1, nanosecond, 9)),
+    ?assertEqual(Got, epcap_codec:records(packets, packet, Two, 1,
+                                          nanosecond, 9)).
+
 %% Microsecond precision: the fraction is already microseconds.
 packets_micro_test() ->
     Rec = <<1700000000:64, 42:32, 1:32, 1:32, 7>>,

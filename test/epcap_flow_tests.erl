@@ -12,6 +12,20 @@ active_owner_gets_everything_at_once_test() ->
     ?assertEqual({[a, b, c], false}, {Out, Passive}),
     ?assertEqual({0, 3}, {epcap_flow:held(F1), epcap_flow:sent(F1)}).
 
+%% open/1: the messages may go straight out, and deliver/3 then takes
+%% their count alone (epcap_port sent them as it decoded them).
+open_only_for_an_active_owner_with_nothing_held_test() ->
+    ?assert(epcap_flow:open(new(true))),
+    ?assertNot(epcap_flow:open(new(once))),
+    ?assertNot(epcap_flow:open(new(5))),
+    ?assertNot(epcap_flow:open(new(false))),
+    {[], false, Held} = epcap_flow:deliver([a], 1, new(false)),
+    ?assertNot(epcap_flow:open(epcap_flow:set_active(true, Held))),
+    F0 = epcap_flow:received(3, 300, new(true)),
+    {[], false, F} = epcap_flow:deliver([], 3, F0),
+    ?assertEqual({97, 3, 0}, {epcap_flow:credit(F), epcap_flow:sent(F),
+                              epcap_flow:held(F)}).
+
 passive_owner_holds_in_order_test() ->
     {[], false, F1} = epcap_flow:deliver([a, b], 2, new(false)),
     {[], false, F2} = epcap_flow:deliver([c], 1, F1),
