@@ -61,7 +61,7 @@ end_per_testcase(_Case, Config) ->
 erlang_interfaces(Config) ->
     Net = ?config(net, Config),
     Pair0 = ?config(pair0, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, E} = start(Net, Port, []),
     Targets = [{maps:get(ns_addr, Pair0), maps:get(ns_if, Pair0)},
                {maps:get(ns_addr, Net), maps:get(ns_if, Net)},
@@ -91,7 +91,7 @@ erlang_interfaces(Config) ->
 %% kernel index), and its description says why.
 later_interface_placeholder(Config) ->
     Net = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, E} = start(Net, Port, []),
     %% The capture is open once it delivers a packet.
     _ = send_until_seen(E, Net, Port, "127.0.0.1"),
@@ -124,7 +124,7 @@ pcapng_one_block_per_interface(Config) ->
 pcapng_blocks(Config, Tshark, Capinfos) ->
     Net = ?config(net, Config),
     Pair0 = ?config(pair0, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     Dir = ?config(priv_dir, Config),
     ok = file:change_mode(Dir, 8#777),
     Out = filename:join(Dir, "any.pcapng"),
@@ -158,7 +158,7 @@ pcapng_blocks(Config, Tshark, Capinfos) ->
 %% every packet stays on interface 0, `any'.
 link_type_asked_keeps_any(Config) ->
     Net = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, E} = start(Net, Port, [{datalink, "LINUX_SLL"}]),
     Index = send_until_seen(E, Net, Port, maps:get(ns_addr, Net), ?DLT_LINUX_SLL, 16),
     ?assertEqual(0, Index),
@@ -206,7 +206,7 @@ send_until_seen(E, Net, Port, Addr, Dlt, HdrLen, N) ->
 %% The next packet to Addr within Ms (others are skipped): its index.
 wait_packet_to(Addr, Dlt, HdrLen, Ms) ->
     Deadline = erlang:monotonic_time(millisecond) + Ms,
-    wait_packet_to_loop(epcap_test_lib:parse_ip(Addr), Dlt, HdrLen, Deadline).
+    wait_packet_to_loop(epcap_test_packets:parse_ip(Addr), Dlt, HdrLen, Deadline).
 
 wait_packet_to_loop(Dst, Dlt, HdrLen, Deadline) ->
     Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
@@ -236,8 +236,8 @@ send_until_classic(E, Net, Port, Addr, N) ->
 send(Net, "127.0.0.1", Port) ->
     epcap_netns:udp_send(Net, "127.0.0.1", Port, "epcap_anyif_SUITE");
 send(_Net, Addr, Port) ->
-    S = epcap_test_lib:udp_socket("0.0.0.0"),
-    ok = gen_udp:send(S, epcap_test_lib:parse_ip(Addr), Port, <<"epcap_anyif_SUITE">>),
+    S = epcap_test_packets:udp_socket("0.0.0.0"),
+    ok = gen_udp:send(S, epcap_test_packets:parse_ip(Addr), Port, <<"epcap_anyif_SUITE">>),
     ok = gen_udp:close(S).
 
 %% One datagram to each address in turn until the port exits (its -c).

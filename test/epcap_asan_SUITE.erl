@@ -128,12 +128,12 @@ base_opts(Config) ->
 
 %% Run a capture to its end: {Packets, What arrived after eof}.
 capture(Config, File, Extra) ->
-    epcap_test_lib:file_capture(Extra ++ [{file, File} | base_opts(Config)]).
+    epcap_test_packets:file_capture(Extra ++ [{file, File} | base_opts(Config)]).
 
-collect([]) -> epcap_test_lib:file_packets().
+collect([]) -> epcap_test_packets:file_packets().
 
 tcpdump(Config, File, Args) ->
-    epcap_test_lib:tcpdump_read(?config(priv_dir, Config), File, Args).
+    epcap_test_packets:tcpdump_read(?config(priv_dir, Config), File, Args).
 
 compare(Config, File, Filter) ->
     Want = tcpdump(Config, File, [Filter || Filter =/= ""]),

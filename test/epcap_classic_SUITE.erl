@@ -79,7 +79,7 @@ init_per_testcase(_Case, Config) ->
 end_per_testcase(_Case, _Config) ->
     _ = logger:remove_handler(epcap_classic_warnings),
     epcap_test_lib:stop_linked_epcaps(),
-    epcap_test_lib:flush_packets(),
+    epcap_test_packets:flush_packets(),
     ok.
 
 %% @private logger handler callback: epcap's events (they start so).
@@ -182,7 +182,7 @@ send_udp({S, P, _}, N) ->
     ok.
 
 expect_packets(N) ->
-    ?assertEqual(N, length(epcap_test_lib:collect(N, 5000))).
+    ?assertEqual(N, length(epcap_test_packets:collect(N, 5000))).
 
 readme_live_calls(_Config) ->
     Traffic = {_, _, Filter} = udp_traffic(),
@@ -210,7 +210,7 @@ readme_live_calls(_Config) ->
     ok = epcap:stop(Ref4),
     {ok, Ref5} = epcap:start_link(),
     ok = epcap:stop(Ref5),
-    epcap_test_lib:flush_packets().
+    epcap_test_packets:flush_packets().
 
 %% epcap:start_link([{interface, "lo"}, {cluster_id, 2},
 %%                   {cpu_affinity, "1,3,5-7"}]).
@@ -237,7 +237,7 @@ send_with_inject(_Config) ->
                                   {filter, "ether proto 0x88b5"}]),
     Frame = <<0:48, 0:48, 16#88b5:16, "classic inject">>,
     ok = epcap:send(Ref, Frame),
-    [{packet, _, _, _, Got}] = epcap_test_lib:collect(1, 5000),
+    [{packet, _, _, _, Got}] = epcap_test_packets:collect(1, 5000),
     ?assertEqual(Frame, Got),
     ok = epcap:stop(Ref).
 

@@ -76,7 +76,7 @@ end_per_testcase(_Case, Config) ->
 %% An Ethernet frame from the root end to the namespace end (or back),
 %% padded to the 60-byte minimum, carrying Seq and a marker byte.
 frame(Dst, Src, Seq, Size) ->
-    Head = <<(epcap_test_lib:mac(Dst))/binary, (epcap_test_lib:mac(Src))/binary,
+    Head = <<(epcap_test_packets:mac(Dst))/binary, (epcap_test_packets:mac(Src))/binary,
              ?ETYPE:16, Seq:32>>,
     Pad = max(0, Size - byte_size(Head)),
     <<Head/binary, (binary:copy(<<16#a5>>, Pad))/binary>>.
@@ -225,7 +225,7 @@ burst_invariant(Config, Extra, Receive) ->
     [ok = epcap:send_batch(Tx, [to_root(Net, K * 1000 + I, 60) || I <- lists:seq(1, 1000)])
      || K <- lists:seq(0, N div 1000 - 1)],
     Got = Receive(),
-    S = epcap_test_lib:settled_stats(Rx),
+    S = epcap_test_packets:settled_stats(Rx),
     ct:pal("burst of ~b: owner got ~b, stats ~p", [N, Got, S]),
     #{received := R, dropped := D, delivered := Dl, owner_delivered := Od} = S,
     ?assertEqual(R, Dl + D),
@@ -282,11 +282,11 @@ set_filter_no_stale_packets(Config) ->
     Sender = spawn_link(fun() -> blast(Tx, Net, 0, Self) end),
     %% Traffic flows once the first packet comes.
     receive {packet, _, _, _, _} -> ok after 5000 -> ct:fail(no_traffic) end,
-    epcap_test_lib:flush_packets(),
+    epcap_test_packets:flush_packets(),
     ok = epcap:set_filter(Rx, "ether proto 0x88b5 and ether[17] & 1 = 0"),
     %% Packets taken before the change were sent to us before the reply,
     %% so they are all in the mailbox now: drop them.
-    epcap_test_lib:flush_packets(),
+    epcap_test_packets:flush_packets(),
     %% Traffic goes on under the new filter until a hundred have come.
     Under = receive_packets(100, 5000),
     Sender ! stop,
@@ -356,7 +356,7 @@ slow_owner_bounded_memory(Config) ->
     receive {woke, Count} -> ct:pal("owner got ~b after waking", [Count])
     after 30000 -> ct:fail(owner_never_caught_up)
     end,
-    S = epcap_test_lib:settled_stats(Rx),
+    S = epcap_test_packets:settled_stats(Rx),
     ct:pal("stats ~p", [S]),
     ?assert(maps:get(dropped, S) > 0),
     ?assert(maps:get(credit_stalls, S) > 0),

@@ -275,7 +275,7 @@ damage_ends_file_not_caller(Config) ->
     receive {'DOWN', Ref, process, Pid, normal} -> ok
     after 5000 -> ct:fail(not_stopped)
     end,
-    ?assertEqual([], epcap_test_lib:drain_messages()).
+    ?assertEqual([], epcap_test_packets:drain_messages()).
 
 %% The link type in a written file is the LINKTYPE_ value, upper bits
 %% kept; the Erlang side gets the DLT, as libpcap numbers it here.
@@ -293,10 +293,10 @@ link_types_in_written_files(Config) ->
          {0, Ng} = shell(Config, Path, ["--pcapng"]),
          ?assertEqual(Want band 16#FFFF, ng_linktype(Ng), Name),
          Dump = filename:join(Dir, "dump-" ++ Name),
-         {_, _} = epcap_test_lib:file_capture([{file, Path}, {dump, Dump}]),
+         {_, _} = epcap_test_packets:file_capture([{file, Path}, {dump, Dump}]),
          {ok, <<_:20/binary, DumpLT:32/little, _/binary>>} = file:read_file(Dump),
          ?assertEqual(Want, DumpLT, Name),
-         {[{DLT, _, _, _} | _], []} = epcap_test_lib:file_capture([{file, Path}]),
+         {[{DLT, _, _, _} | _], []} = epcap_test_packets:file_capture([{file, Path}]),
          ?assertEqual(Dlt, DLT, Name)
      end || {Name, Want, Dlt} <- [{"rawip.pcap", 101, 12},
                                   {"fcs.pcap", 16#30000001, 1},

@@ -193,7 +193,7 @@ send_slices(S, Sink, Port, Tag, From, N) ->
 %% Up to N packets, `{Dlt, Time, Len, Frame}', within Ms in all.
 collect(N, Ms) ->
     [{Dlt, Time, Len, Frame}
-     || {packet, Dlt, Time, Len, Frame} <- epcap_test_lib:collect(N, Ms)].
+     || {packet, Dlt, Time, Len, Frame} <- epcap_test_packets:collect(N, Ms)].
 
 no_exit_signal() ->
     receive
@@ -228,11 +228,11 @@ burst_arrives_at_remote_owner(Config) ->
     Got = collect(?BURST, 30000),
     Seqs = [begin
                 #{dport := Port, payload := <<Tag:8/binary, Seq:32>>} =
-                    epcap_test_lib:udp(Frame),
+                    epcap_test_packets:udp(Frame),
                 ?assertEqual(byte_size(Frame), Len),
                 Seq
             end || {1, _Time, Len, Frame} <- Got],
-    S = epcap_test_lib:settled_stats(Pid),
+    S = epcap_test_packets:settled_stats(Pid),
     ct:pal("burst of ~b through ~p: got ~b, stats ~p", [?BURST, Node, length(Got), S]),
     ?assertEqual(length(Got), length(Seqs), not_all_udp_on_ethernet),
     ?assertEqual(lists:seq(1, ?BURST), Seqs),
@@ -310,7 +310,7 @@ owner_death_stops_remote_port(Config) ->
     {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     1 = erpc:call(Node, ?MODULE, send_burst, [Sink, Port, 1, <<"one">>]),
     receive {owner_got, {packet, 1, _, _, F}} ->
-            ?assertMatch(#{payload := <<"one", 1:32>>}, epcap_test_lib:udp(F))
+            ?assertMatch(#{payload := <<"one", 1:32>>}, epcap_test_packets:udp(F))
     after 5000 -> ct:fail(owner_got_nothing)
     end,
     exit(Owner, kill),

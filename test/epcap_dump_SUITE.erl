@@ -53,7 +53,7 @@ end_per_testcase(_Case, _Config) ->
 run(Opts) ->
     {ok, P} = epcap:start_link(Opts),
     Ref = monitor(process, P),
-    N = length(epcap_test_lib:file_packets()),
+    N = length(epcap_test_packets:file_packets()),
     receive {'DOWN', Ref, process, P, normal} -> ok
     after 10000 -> ct:fail(not_stopped)
     end,

@@ -105,7 +105,7 @@ corrupt_file_random(Config) ->
     nonempty_text(Msg).
 
 corrupt_file_truncated_header(Config) ->
-    <<Head:10/binary, _/binary>> = epcap_test_lib:pcap_global_header(),
+    <<Head:10/binary, _/binary>> = epcap_test_packets:pcap_global_header(),
     Path = write(Config, "truncated.pcap", Head),
     {error, {file, Path, Msg}} = failed_start([{file, Path}]),
     nonempty_text(Msg).
@@ -174,11 +174,11 @@ badarg_owner(_Config) ->
 %% Strings may be binaries (Elixir).
 binary_strings_file(Config) ->
     File = pcap_file(Config, "bin.pcap",
-                     [epcap_test_lib:udp_frame(<<"hello">>)]),
+                     [epcap_test_packets:udp_frame(<<"hello">>)]),
     {ok, Pid} = epcap:start_link([{file, list_to_binary(File)},
                                   {filter, <<"udp">>}]),
     Ref = monitor(process, Pid),
-    [{packet, 1, _, _, _}] = epcap_test_lib:collect(1, 5000),
+    [{packet, 1, _, _, _}] = epcap_test_packets:collect(1, 5000),
     receive {epcap, eof} -> ok after 5000 -> ct:fail(no_eof) end,
     receive
         {'DOWN', Ref, process, Pid, normal} -> ok
@@ -401,5 +401,5 @@ write(Config, Name, Bin) ->
 
 %% A pcap file with the given Ethernet frames.
 pcap_file(Config, Name, Frames) ->
-    epcap_test_lib:pcap_file(filename:join(?config(priv_dir, Config), Name),
+    epcap_test_packets:pcap_file(filename:join(?config(priv_dir, Config), Name),
                              Frames).

@@ -282,7 +282,7 @@ icmp_frames_checked_by_tcpdump(Config) ->
 %% Datagrams go to a socket of ours on lo until the dump has its count;
 %% the dump holds consecutive datagrams of ours, byte for byte.
 pcap_dump_live_count(Config) ->
-    R = epcap_test_lib:udp_socket("127.0.0.1"),
+    R = epcap_test_packets:udp_socket("127.0.0.1"),
     {ok, Port} = inet:port(R),
     Out = priv(Config, "lo.pcap"),
     N = 20,
@@ -290,14 +290,14 @@ pcap_dump_live_count(Config) ->
             {filter, "udp and dst port " ++ integer_to_list(Port)}],
     Self = self(),
     Dumper = spawn_link(fun() -> Self ! {dumped, pcap_dump:dump(Out, Opts)} end),
-    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    S = epcap_test_packets:udp_socket("127.0.0.1"),
     Result = feed(S, Port, 1, Dumper),
     ct:pal("live dump: ~p", [Result]),
     ?assertMatch({ok, #{packets := N, stopped := count, precision := nano}}, Result),
     ?assertEqual(N, tcpdump_count(Out, [])),
     {ok, #{precision := nano, linktype := 1, packets := Ps}} = epcap_samplegen:read(Out),
     Seqs = [begin
-                #{dport := Port, payload := <<"epcap", Seq:32>>} = epcap_test_lib:udp(D),
+                #{dport := Port, payload := <<"epcap", Seq:32>>} = epcap_test_packets:udp(D),
                 ?assertEqual(byte_size(D), Len),
                 Seq
             end || {_, _, Len, D} <- Ps],

@@ -279,7 +279,7 @@ check_mode(lb, PerMember) ->
     [?assert(abs(C - Mean) =< Mean * 0.1) || C <- Counts].
 
 start_group(Net, N, Fanout0, Extra) ->
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     %% 1024..65535: smaller numbers are root's (group_without_root).
     Fanout = Fanout0#{group => 1023 + rand:uniform(65535 - 1023)},
     Owners = [spawn_link(fun() -> owner([]) end) || _ <- lists:seq(1, N)],
@@ -299,8 +299,8 @@ stop_all(G, Owners) ->
 %% Datagrams Seq0..Seq1 of every flow, flow by flow in turn; returns the
 %% {Flow, Seq} sent. One socket per flow: its source port makes the flow.
 send(Net, Port, Seq0, Seq1) ->
-    Dst = epcap_test_lib:parse_ip(maps:get(target, Net)),
-    Socks = [epcap_test_lib:udp_socket(maps:get(root_addr, Net))
+    Dst = epcap_test_packets:parse_ip(maps:get(target, Net)),
+    Socks = [epcap_test_packets:udp_socket(maps:get(root_addr, Net))
              || _ <- lists:seq(1, ?FLOWS)],
     Sent = [begin
                 ok = gen_udp:send(S, Dst, Port, <<F:16, Seq:32, 0:256>>),
@@ -325,7 +325,7 @@ got(Owner, Port) ->
         {got, Owner, Frames} ->
             [{F, Seq} || Fr <- Frames,
                          #{dport := P, payload := <<F:16, Seq:32, _/binary>>}
-                             <- [epcap_test_lib:udp(Fr)],
+                             <- [epcap_test_packets:udp(Fr)],
                          P =:= Port]
     after ?WAIT_MS -> ct:fail(owner_silent)
     end.

@@ -73,9 +73,9 @@ start_peer() ->
 two_nodes_one_file(Config) ->
     [{_, A}, {_, B}] = ?config(peers, Config),
     File = ?config(file, Config),
-    {PA, PB} = {epcap_test_lib:random_port(), epcap_test_lib:random_port() + 1},
+    {PA, PB} = {epcap_test_packets:random_port(), epcap_test_packets:random_port() + 1},
     {ok, F} = start_fleet(File, [{A, PA}, {B, PB}]),
-    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    S = epcap_test_packets:udp_socket("127.0.0.1"),
     [begin
          ok = gen_udp:send(S, {127, 0, 0, 1}, PA, <<"a", I:32>>),
          ok = gen_udp:send(S, {127, 0, 0, 1}, PB, <<"b", I:32>>),
@@ -109,9 +109,9 @@ two_nodes_one_file(Config) ->
 a_node_down_leaves_the_other(Config) ->
     [{PeerA, A}, {_, B}] = ?config(peers, Config),
     File = ?config(file, Config),
-    {PA, PB} = {epcap_test_lib:random_port(), epcap_test_lib:random_port() + 1},
+    {PA, PB} = {epcap_test_packets:random_port(), epcap_test_packets:random_port() + 1},
     {ok, F} = start_fleet(File, [{A, PA}, {B, PB}]),
-    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    S = epcap_test_packets:udp_socket("127.0.0.1"),
     Send = fun(Port, Seqs) -> [ok = gen_udp:send(S, {127, 0, 0, 1}, Port, <<"x", I:32>>)
                                || I <- Seqs] end,
     _ = Send(PA, lists:seq(1, 10)),

@@ -401,7 +401,7 @@ fifo_read_stays_killable(Config) ->
 %% A reader that takes nothing: SIGTERM ends the port EPCAP_LINGER_SECONDS
 %% (2 s) later, whatever is still held.
 stuck_reader_stays_killable(Config) ->
-    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    S = epcap_test_packets:udp_socket("127.0.0.1"),
     {ok, UPort} = inet:port(S),
     [begin
          Marker = "udp dst port " ++ integer_to_list(UPort),
@@ -467,7 +467,7 @@ inject_needs_the_installer(Config) ->
 %% (owned by it), read its own capture file; a root-only file and a
 %% root-only directory stay closed.
 normal_use_works(Config) ->
-    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    S = epcap_test_packets:udp_socket("127.0.0.1"),
     {ok, UPort} = inet:port(S),
     [begin
          Out = file_in(Config, "cap-" ++ atom_to_list(K) ++ ".pcap"),

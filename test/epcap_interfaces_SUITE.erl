@@ -26,14 +26,14 @@ end_per_suite(_Config) ->
     ok.
 
 live_interface_info(_Config) ->
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     Filter = "udp and dst port " ++ integer_to_list(Port),
     {ok, E} = epcap:start_link([{interface, "lo"}, {filter, Filter},
                                 {interface_info, true}, {time_unit, nanosecond}]),
-    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    S = epcap_test_packets:udp_socket("127.0.0.1"),
     {packet, DLT, _, _, Frame, 0} = send_until_packet(S, Port, 50),
     ?assertEqual(1, DLT),
-    ?assertMatch(#{dport := Port}, epcap_test_lib:udp(Frame)),
+    ?assertMatch(#{dport := Port}, epcap_test_packets:udp(Frame)),
     ?assertEqual({ok, [#{index => 0, name => <<"lo">>, description => <<>>,
                          datalink => 1, snaplen => 262144, tsresol => 9,
                          filter => list_to_binary(Filter)}]},
@@ -58,7 +58,7 @@ live_pcapng_output(Config) ->
     end.
 
 live_pcapng_output(Config, Capinfos) ->
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     Filter = "udp and dst port " ++ integer_to_list(Port),
     Out = filename:join(?config(priv_dir, Config), "live.pcapng"),
     Epcap = epcap_opts:default_progname(),
@@ -69,7 +69,7 @@ live_pcapng_output(Config, Capinfos) ->
                    exit_status, binary, hide]),
     %% The header is in the file once the capture is open.
     wait_for_file(Out),
-    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    S = epcap_test_packets:udp_socket("127.0.0.1"),
     ok = send_until_exit(S, Port, P, 100),
     ok = gen_udp:close(S),
     {0, Info} = epcap_test_lib:run(Capinfos, [Out]),

@@ -32,7 +32,7 @@
     interface_without_ipv4/1
 ]).
 
--import(epcap_test_lib, [collect/2, udp/1, ts_us/1]).
+-import(epcap_test_packets, [collect/2, udp/1, ts_us/1]).
 
 -define(DLT_EN10MB, 1).
 -define(BURST, 10000).
@@ -84,7 +84,7 @@ end_per_testcase(_Case, Config) ->
 %% Frames sent from the root side arrive byte for byte in the namespace.
 payload_integrity_in_netns(Config) ->
     Net = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)}]),
     {ok, #{datalink := ?DLT_EN10MB, source := live, os_pid := OsPid} = Info} =
         epcap:info(Pid),
@@ -105,7 +105,7 @@ payload_integrity_in_netns(Config) ->
             N = byte_size(Payload),
             ?assertEqual(Payload, binary:part(Frame, byte_size(Frame) - N, N)),
             #{dport := Port, payload := Payload, dst := Dst} = udp(Frame),
-            ?assertEqual(epcap_test_lib:parse_ip(maps:get(ns_addr, Net)), Dst)
+            ?assertEqual(epcap_test_packets:parse_ip(maps:get(ns_addr, Net)), Dst)
         end, lists:zip(Pkts, Payloads)),
     check_times([T || {packet, _, T, _, _} <- Pkts], Before, After),
     ok = epcap:stop(Pid).
@@ -148,7 +148,7 @@ direction_inout(Config) ->
 
 snaplen_truncates(Config) ->
     Net = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)}, {snaplen, 100}]),
     ?assertMatch({ok, #{snaplen := 100}}, epcap:info(Pid)),
     Payload = rand:bytes(1000),
@@ -196,13 +196,13 @@ time_unit_nanosecond(Config) ->
 
 %% The largest UDP datagram on loopback arrives whole.
 loopback_max_udp(_Config) ->
-    R = epcap_test_lib:udp_socket("127.0.0.1"),
+    R = epcap_test_packets:udp_socket("127.0.0.1"),
     {ok, Port} = inet:port(R),
     {ok, Pid} = epcap:start_link([{interface, "lo"},
                                   {filter, dport_filter(Port)}]),
     ?assertMatch({ok, #{datalink := ?DLT_EN10MB}}, epcap:info(Pid)),
     Payload = rand:bytes(65507),
-    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    S = epcap_test_packets:udp_socket("127.0.0.1"),
     ok = gen_udp:send(S, {127, 0, 0, 1}, Port, Payload),
     {ok, {_, _, Payload}} = gen_udp:recv(R, 0, 2000),
     [{packet, ?DLT_EN10MB, _, Len, Frame}] = collect(1, 2000),
@@ -218,7 +218,7 @@ loopback_max_udp(_Config) ->
 %% Ten thousand datagrams, every one exactly once.
 burst_10000(Config) ->
     Net = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)}]),
     Tag = send_burst(Net, Port),
     check_burst(Pid, Tag, 20000).
@@ -228,7 +228,7 @@ burst_10000(Config) ->
 %% dropped by the kernel and counted, never lost silently.
 burst_while_port_paused(Config) ->
     Net = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)}]),
     {ok, #{os_pid := OsPid}} = epcap:info(Pid),
     epcap_test_lib:kill("STOP", OsPid),
@@ -246,11 +246,11 @@ burst_while_port_paused(Config) ->
 %% exactly once and in order, or counted as dropped.
 adaptive_light_burst_light(Config) ->
     Net = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)}]),
     Tag = rand:uniform(16#ffffffff),
-    S = epcap_test_lib:udp_socket(maps:get(root_addr, Net)),
-    Dst = epcap_test_lib:parse_ip(maps:get(ns_addr, Net)),
+    S = epcap_test_packets:udp_socket(maps:get(root_addr, Net)),
+    Dst = epcap_test_packets:parse_ip(maps:get(ns_addr, Net)),
     Pad = binary:copy(<<16#a5>>, 56),
     Send = fun(Seqs, Pace) ->
         [begin
@@ -271,7 +271,7 @@ adaptive_light_burst_light(Config) ->
     Seqs = [Seq || P <- Pkts,
                    #{payload := <<T:32, Seq:32, _/binary>>} <- [packet_udp(P)],
                    T =:= Tag],
-    St = epcap_test_lib:settled_stats(Pid),
+    St = epcap_test_packets:settled_stats(Pid),
     #{received := R, dropped := D, delivered := Dl} = St,
     Report = #{sent => Total, got => length(Pkts), stats => St},
     ct:pal("adaptive: ~p", [Report]),
@@ -289,7 +289,7 @@ adaptive_light_burst_light(Config) ->
 %% or counted as dropped, and close/1 ends the port.
 direct_owner_reads_port(Config) ->
     Net = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, C} = epcap:open([{exec, epcap_netns:exec(Net)},
                           {interface, maps:get(ns_if, Net)},
                           {filter, dport_filter(Port)}, {timeout, immediate}]),
@@ -320,8 +320,8 @@ direct_recv(C, N, Acc) ->
 
 send_burst(Net, Port) ->
     Tag = rand:uniform(16#ffffffff),
-    S = epcap_test_lib:udp_socket(maps:get(root_addr, Net)),
-    Dst = epcap_test_lib:parse_ip(maps:get(ns_addr, Net)),
+    S = epcap_test_packets:udp_socket(maps:get(root_addr, Net)),
+    Dst = epcap_test_packets:parse_ip(maps:get(ns_addr, Net)),
     Pad = binary:copy(<<16#a5>>, 56),
     [ok = gen_udp:send(S, Dst, Port, <<Tag:32, Seq:32, Pad/binary>>)
      || Seq <- lists:seq(0, ?BURST - 1)],
@@ -338,7 +338,7 @@ check_burst(Pid, Tag, Timeout) ->
                    #{payload := <<T:32, Seq:32, _/binary>>} <- [packet_udp(P)],
                    T =:= Tag],
     Extra = collect(1, 200),
-    S = epcap_test_lib:settled_stats(Pid),
+    S = epcap_test_packets:settled_stats(Pid),
     #{received := R, dropped := D, delivered := Dl, owner_delivered := Od} = S,
     Report = #{got => length(Pkts), stats => S, extra => length(Extra)},
     ?BURST =:= R orelse ct:fail({kernel_saw_other_count, Report}),
@@ -355,11 +355,11 @@ interface_without_ipv4(Config) ->
     Net = ?config(net, Config),
     NsIf = maps:get(ns_if, Net),
     ?assertNot(epcap_netns:has_ipv4(Net, NsIf)),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, Pid} = epcap:start_link([{exec, epcap_netns:exec(Net)},
                                   {interface, NsIf}, {filter, "udp"}]),
-    S = epcap_test_lib:udp_socket(maps:get(root_addr, Net)),
-    Dst = epcap_test_lib:parse_ip(maps:get(ns_target, Net)),
+    S = epcap_test_packets:udp_socket(maps:get(root_addr, Net)),
+    Dst = epcap_test_packets:parse_ip(maps:get(ns_target, Net)),
     Payloads = [rand:bytes(N) || N <- [10, 200, 1000]],
     [ok = gen_udp:send(S, Dst, Port, P) || P <- Payloads],
     Pkts = collect(3, 2000),
@@ -379,8 +379,8 @@ dport_filter(Port) ->
     "udp and dst port " ++ integer_to_list(Port).
 
 send_root(Net, Port, Payloads) ->
-    S = epcap_test_lib:udp_socket(maps:get(root_addr, Net)),
-    Dst = epcap_test_lib:parse_ip(maps:get(ns_addr, Net)),
+    S = epcap_test_packets:udp_socket(maps:get(root_addr, Net)),
+    Dst = epcap_test_packets:parse_ip(maps:get(ns_addr, Net)),
     [ok = gen_udp:send(S, Dst, Port, P) || P <- Payloads],
     gen_udp:close(S).
 
@@ -388,9 +388,9 @@ send_root(Net, Port, Payloads) ->
 %% epcap, a root-side socket that receives what the namespace sends, the
 %% port root-side sends go to and the port of that socket.
 start_direction(Net, Direction) ->
-    S = epcap_test_lib:udp_socket(maps:get(root_addr, Net)),
+    S = epcap_test_packets:udp_socket(maps:get(root_addr, Net)),
     {ok, InPort} = inet:port(S),
-    OutPort = epcap_test_lib:random_port(),
+    OutPort = epcap_test_packets:random_port(),
     Filter = "udp and (dst port " ++ integer_to_list(OutPort) ++
         " or dst port " ++ integer_to_list(InPort) ++ ")",
     {ok, Pid} = epcap:start_link([{interface, maps:get(root_if, Net)},
@@ -409,7 +409,7 @@ send_from_ns(Net, S, InPort) ->
 
 send_root_one(Net, S, OutPort) ->
     Payload = <<"out-", (rand:bytes(16))/binary>>,
-    Dst = epcap_test_lib:parse_ip(maps:get(ns_addr, Net)),
+    Dst = epcap_test_packets:parse_ip(maps:get(ns_addr, Net)),
     ok = gen_udp:send(S, Dst, OutPort, Payload),
     Payload.
 
@@ -421,7 +421,7 @@ packet_udp({packet, ?DLT_EN10MB, _, Len, Frame}) ->
     end.
 
 timeout_delivers(Net, Timeout) ->
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)},
                                {timeout, Timeout}]),
     Payloads = [rand:bytes(N) || N <- [20, 300, 1200]],
@@ -435,7 +435,7 @@ timeout_delivers(Net, Timeout) ->
 %% Five datagrams captured with a time unit: the integer stamps, checked
 %% to be monotonic.
 time_unit_times(Net, Unit) ->
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, Pid} = start_ns(Net, [{filter, dport_filter(Port)},
                                {time_unit, Unit}]),
     Payloads = [<<I>> || I <- lists:seq(1, 5)],

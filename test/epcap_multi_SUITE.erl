@@ -67,7 +67,7 @@ setup() ->
 pcapng_two_interfaces(Config) ->
     #{a := #{root_if := RA, ns_addr := NA}, b := #{root_if := RB, ns_addr := NB}} =
         ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     Filter = "udp and dst port " ++ integer_to_list(Port),
     Out = filename:join(?config(priv_dir, Config), "two.pcapng"),
     P = start(["-i", RA, "-i", RB, "-w", Out, "--pcapng", "-c",
@@ -114,7 +114,7 @@ pcapng_two_interfaces(Config) ->
 %% per interface and STATS their sum.
 frames_interfaces_and_ifstats(Config) ->
     #{a := #{root_if := RA}, b := #{root_if := RB}} = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     Filter = "udp and dst port " ++ integer_to_list(Port),
     P = start_frames(["-i", RA, "-i", RB, "--interfaces", Filter]),
     {ready, 1, RA} = ready(P),
@@ -147,7 +147,7 @@ frames_interfaces_and_ifstats(Config) ->
 %% frame), in time order; a FILTER change applies to both interfaces.
 classic_frames(Config) ->
     #{a := #{root_if := RA}, b := #{root_if := RB}} = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     P = start_frames(["-i", RA, "-i", RB, "udp and dst port 9"]),
     {ready, 1, RA} = ready(P),
     command(P, ?EPCAP_CMD_FILTER, 21,
@@ -162,7 +162,7 @@ classic_frames(Config) ->
 %% interfaces' blocks and ends with a statistics block for each.
 rotated_dump_files(Config) ->
     #{a := #{root_if := RA}, b := #{root_if := RB}} = ?config(net, Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     Dir = filename:join(?config(priv_dir, Config), "dump"),
     ok = filelib:ensure_dir(filename:join(Dir, "x")),
     %% The port writes dump files as the user it becomes (nobody).
@@ -261,8 +261,8 @@ send_alternately(Config, Port) ->
 %% padded to Pad bytes (the dump test's rotation needs size).
 send_alternately(Config, Port, Pad) ->
     #{a := A, b := B} = ?config(net, Config),
-    SA = epcap_test_lib:udp_socket(maps:get(root_addr, A)),
-    SB = epcap_test_lib:udp_socket(maps:get(root_addr, B)),
+    SA = epcap_test_packets:udp_socket(maps:get(root_addr, A)),
+    SB = epcap_test_packets:udp_socket(maps:get(root_addr, B)),
     [begin
          ok = send(SA, maps:get(ns_addr, A), Port, <<"mi-a-", ($0 + I)>>, Pad),
          ok = send(SB, maps:get(ns_addr, B), Port, <<"mi-b-", ($0 + I)>>, Pad)

@@ -78,7 +78,7 @@ end_per_suite(Config) ->
 
 end_per_testcase(_Case, _Config) ->
     epcap_test_lib:stop_linked_epcaps(),
-    epcap_test_lib:flush_packets(),
+    epcap_test_packets:flush_packets(),
     ok.
 
 %%--------------------------------------------------------------------
@@ -87,7 +87,7 @@ end_per_testcase(_Case, _Config) ->
 into_erlang(Config) ->
     Net = ?config(net, Config),
     Ifs = root_ifs(Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, E} = epcap:start_link([{interface, Ifs}, {filter, filter(Port)},
                                 {interface_info, true},
                                 {time_unit, nanosecond}]),
@@ -115,7 +115,7 @@ into_erlang(Config) ->
 into_erlang_open(Config) ->
     Net = ?config(net, Config),
     Ifs = [list_to_binary(I) || I <- root_ifs(Config)],
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, C} = epcap:open([{interface, Ifs}, {filter, filter(Port)},
                           {time_unit, nanosecond}]),
     send(Net, Port, 0),
@@ -149,7 +149,7 @@ recv(_, Left, _) ->
 %% has settled, adds up to stats/1; on a veth each packet is counted
 %% once: received = delivered + dropped.
 adds_up(E, Ifs) ->
-    Total = epcap_test_lib:settled_stats(E),
+    Total = epcap_test_packets:settled_stats(E),
     {ok, Each} = epcap:interface_stats(E),
     ?assertEqual([{0, hd(Ifs)}, {1, lists:last(Ifs)}],
                  [{I, N} || #{index := I, name := N} <- Each]),
@@ -170,7 +170,7 @@ adds_up(E, Ifs) ->
 into_pcapng(Config) ->
     Net = ?config(net, Config),
     Ifs = root_ifs(Config),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     %% Started by root, the port writes as nobody.
     Dir = filename:join(?config(priv_dir, Config), "dump"),
     ok = filelib:ensure_dir(filename:join(Dir, "x")),
@@ -303,7 +303,7 @@ bad_filter_one_link_type(Config) ->
     {error, {bad_filter, Msg}} = Start,
     ?assertMatch({match, _}, re:run(Msg, Tun), Msg),
     ?assertMatch({match, _}, re:run(Msg, "RAW"), Msg),
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     {ok, E} = epcap:start_link([{interface, [If0, Tun]}, {filter, filter(Port)},
                                 {interface_info, true}]),
     {error, {bad_filter, Msg2}} = epcap:set_filter(E, EtherOnly),
@@ -360,7 +360,7 @@ send(#{x := X} = Net, Port, GapMs) ->
 
 %% The link and number a frame's payload names.
 sent_as(Frame) ->
-    #{payload := Payload} = epcap_test_lib:udp(Frame),
+    #{payload := Payload} = epcap_test_packets:udp(Frame),
     sent_as_payload(Payload).
 
 sent_as_payload(<<"me", L, "-", Seq/binary>>) ->
@@ -384,7 +384,7 @@ packets(N, Deadline, Acc) ->
 
 %% N classic packets, within 10 s.
 packets5(N) ->
-    case epcap_test_lib:collect(N, 10000) of
+    case epcap_test_packets:collect(N, 10000) of
         Ps when length(Ps) =:= N -> Ps;
         Ps -> ct:fail({packets_missing, N - length(Ps)})
     end.

@@ -146,7 +146,7 @@ init_case(Config) ->
 end_case(Config) ->
     epcap_test_lib:stop_linked_epcaps(),
     teardown(proplists:get_value(net, Config)),
-    epcap_test_lib:flush_packets(),
+    epcap_test_packets:flush_packets(),
     ok.
 
 free_subnet(0) ->

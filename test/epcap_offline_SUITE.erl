@@ -71,14 +71,14 @@ scale(Packets, nano) ->
 
 %% Run epcap over a file to its end: {Packets, what came after eof}.
 capture(File, Extra) ->
-    epcap_test_lib:file_capture([{file, File} | Extra]).
+    epcap_test_packets:file_capture([{file, File} | Extra]).
 
-collect([]) -> epcap_test_lib:file_packets().
+collect([]) -> epcap_test_packets:file_packets().
 
-drain() -> epcap_test_lib:drain_messages().
+drain() -> epcap_test_packets:drain_messages().
 
 tcpdump(File, Filter, Dir) ->
-    epcap_test_lib:tcpdump_read(Dir, File, [Filter || Filter =/= ""]).
+    epcap_test_packets:tcpdump_read(Dir, File, [Filter || Filter =/= ""]).
 
 compare(File, Filter, Config) ->
     Want = tcpdump(File, Filter, ?config(priv_dir, Config)),

@@ -35,7 +35,7 @@ child_spec_under_supervisor(Config) ->
                              {file, ?config(sample, Config)}]),
     ?assertMatch(#{id := sample, restart := transient, type := worker}, Spec),
     {ok, Sup} = supervisor:start_link(?MODULE, [Spec]),
-    N = length(epcap_test_lib:file_packets()),
+    N = length(epcap_test_packets:file_packets()),
     ?assertEqual(length(epcap_samplegen:sample_packets()), N),
     %% The child has ended and stays so: a restart would have put a new
     %% pid in its place before which_children could see none.

@@ -74,14 +74,14 @@ end_per_suite(Config) ->
     epcap_test_install:remove_temp_dir(?config(dir, Config)).
 
 init_per_testcase(_Case, Config) ->
-    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    S = epcap_test_packets:udp_socket("127.0.0.1"),
     {ok, Port} = inet:port(S),
     [{sock, S}, {port, Port} | Config].
 
 end_per_testcase(_Case, Config) ->
     epcap_test_install:remove_sudoers(epcap_test_install:sudoers_file(sudoers_tag())),
     gen_udp:close(?config(sock, Config)),
-    epcap_test_lib:flush_packets(),
+    epcap_test_packets:flush_packets(),
     ok.
 
 %% This run's sudoers file (one case writes it).
@@ -104,8 +104,8 @@ assert_captures(Config, Pid) ->
     Port = ?config(port, Config),
     Payloads = [rand:bytes(24) || _ <- lists:seq(1, 3)],
     [ok = gen_udp:send(S, {127, 0, 0, 1}, Port, P) || P <- Payloads],
-    Got = [maps:get(payload, epcap_test_lib:udp(F))
-           || {packet, _, _, _, F} <- epcap_test_lib:collect(3, 3000)],
+    Got = [maps:get(payload, epcap_test_packets:udp(F))
+           || {packet, _, _, _, F} <- epcap_test_packets:collect(3, 3000)],
     ?assertEqual(Payloads, Got),
     Pid.
 
@@ -203,7 +203,7 @@ setuid_refuses_root_only_file(Config) ->
          ?assertNotEqual(nomatch, string:find(Msg, "Permission denied"))
      end || Kind <- [setuid, caps]],
     {ok, Pid} = epcap:start([{progname, bin(Config, plain)}, {file, Secret}]),
-    ?assertEqual(5, length(epcap_test_lib:collect(5, 3000))),
+    ?assertEqual(5, length(epcap_test_packets:collect(5, 3000))),
     receive {epcap, eof} -> ok after 3000 -> ct:fail(no_eof) end,
     ok = epcap:stop(Pid).
 
@@ -211,7 +211,7 @@ setuid_reads_the_users_file(Config) ->
     {ok, Pid} = epcap:start([{progname, bin(Config, setuid)},
                              {file, ?config(public, Config)},
                              {exec, ?NOBODY}]),
-    ?assertEqual(5, length(epcap_test_lib:collect(5, 3000))),
+    ?assertEqual(5, length(epcap_test_packets:collect(5, 3000))),
     receive {epcap, eof} -> ok after 3000 -> ct:fail(no_eof) end,
     ok = epcap:stop(Pid).
 

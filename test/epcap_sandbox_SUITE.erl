@@ -318,13 +318,13 @@ many_packets(Config) ->
     Net = ?config(net, Config),
     #{root_if := If, root_addr := RA, ns_addr := NA, root_mac := RM,
       ns_mac := NM} = Net,
-    P1 = epcap_test_lib:random_port(),
+    P1 = epcap_test_packets:random_port(),
     P2 = P1 + 1,
     {ok, Pid} = epcap:start([{progname, variant(Mode)}, {interface, If},
                              {inject, true},
                              {filter, "udp and dst port " ++ integer_to_list(P1)}]),
-    S = epcap_test_lib:udp_socket(RA),
-    Ip = epcap_test_lib:parse_ip(NA),
+    S = epcap_test_packets:udp_socket(RA),
+    Ip = epcap_test_packets:parse_ip(NA),
     Got = send_received(S, Ip, P1, ?PACKETS),
     {ok, Stats} = epcap:stats(Pid),
     ct:log("~s: ~b of ~b; ~p", [Mode, length(Got), ?PACKETS, Stats]),
@@ -332,10 +332,10 @@ many_packets(Config) ->
     ok = epcap:set_filter(Pid, "udp and dst port " ++ integer_to_list(P2)),
     send(S, Ip, P1, 10),
     send(S, Ip, P2, 10),
-    After = epcap_test_lib:collect(10, 5000),
-    ?assertEqual([P2], lists:usort([maps:get(dport, epcap_test_lib:udp(F))
+    After = epcap_test_packets:collect(10, 5000),
+    ?assertEqual([P2], lists:usort([maps:get(dport, epcap_test_packets:udp(F))
                                     || {packet, _, _, _, F} <- After])),
-    Frame = <<(epcap_test_lib:mac(NM))/binary, (epcap_test_lib:mac(RM))/binary,
+    Frame = <<(epcap_test_packets:mac(NM))/binary, (epcap_test_packets:mac(RM))/binary,
               16#88b5:16, 0:368>>,
     ?assertEqual(ok, epcap:send(Pid, Frame)),
     {ok, Stats2} = epcap:stats(Pid),
@@ -352,7 +352,7 @@ send_received(_, _, _, 0) ->
 send_received(S, Ip, Port, N) ->
     Slice = min(N, 200),
     send(S, Ip, Port, Slice),
-    Got = epcap_test_lib:collect(Slice, 5000),
+    Got = epcap_test_packets:collect(Slice, 5000),
     Got ++ send_received(S, Ip, Port, N - Slice).
 
 send(S, Ip, Port, N) ->
@@ -394,7 +394,7 @@ stdout_regular_file_live(Config) ->
                         atom_to_list(Mode) ++ "-live.frames"),
     %% Traffic on lo while the port runs; stdin is a pipe that closes
     %% after two seconds, which ends the port normally.
-    Port = epcap_test_lib:random_port(),
+    Port = epcap_test_packets:random_port(),
     Self = self(),
     spawn_link(fun() ->
         %% Capturing once its READY frame is in the file.

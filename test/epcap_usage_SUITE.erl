@@ -100,7 +100,7 @@ lo_counts_both_directions(Config) ->
             [ok = gen_udp:send(S, {127, 0, 0, 1}, P, <<"s17">>) || _ <- lists:seq(1, 6)],
             [receive {packet, _, _, _, _} -> ok after 5000 -> ct:fail(no_packet) end
              || _ <- lists:seq(1, 6)],
-            Stats = epcap_test_lib:settled_stats(R),
+            Stats = epcap_test_packets:settled_stats(R),
             ct:log("~p", [Stats]),
             ?assertMatch(#{received := 12, delivered := 6, dropped := 0}, Stats),
             ok = epcap:stop(R),
@@ -120,7 +120,7 @@ unknown_option_as_the_table_says(Config) ->
     {ok, Pid} = epcap:start([{file, Sample}, {nosuch_option, 1}]),
     Ref = monitor(process, Pid),
     receive {'DOWN', Ref, process, Pid, _} -> ok after 10000 -> ct:fail(not_done) end,
-    epcap_test_lib:drain_messages(),
+    epcap_test_packets:drain_messages(),
     ?assertMatch({error, {badarg, {snaplen, _}}},
                  epcap:start([{file, Sample}, {snaplen, -1}])).
 

@@ -504,7 +504,7 @@ live_to_pcapng(Config) ->
 
 live_to_pcapng_root(Config) ->
     N = 50,
-    R = epcap_test_lib:udp_socket("127.0.0.1"),
+    R = epcap_test_packets:udp_socket("127.0.0.1"),
     {ok, Port} = inet:port(R),
     {ok, Pid} = epcap:start_link([{interface, "lo"}, {time_unit, nanosecond},
                                   {delivery, batch},
@@ -513,7 +513,7 @@ live_to_pcapng_root(Config) ->
     File = filename:join(?config(priv_dir, Config), "live.pcapng"),
     {ok, W} = epcap_file:open(File, [{time_unit, nanosecond}, {comment, "w18 live"},
                                      {interfaces, [Info]}]),
-    S = epcap_test_lib:udp_socket("127.0.0.1"),
+    S = epcap_test_packets:udp_socket("127.0.0.1"),
     Payloads = [list_to_binary(io_lib:format("w18-~3..0b", [I])) || I <- lists:seq(1, N)],
     [ok = gen_udp:send(S, {127, 0, 0, 1}, Port, P) || P <- Payloads],
     W1 = write_batches(W, Pid, N, erlang:monotonic_time(millisecond) + 10000),
