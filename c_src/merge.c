@@ -84,6 +84,8 @@ bool merge_add(struct merge *m, uint32_t ifindex, const struct pcap_pkthdr *h,
     p->out = false;
     memcpy(m->data + m->len, data, caplen);
     m->len += caplen;
+    if (ifindex >= m->queues)
+        m->queues = ifindex + 1;
     enqueue(m, m->n++);
     m->held++;
     return true;
@@ -119,7 +121,7 @@ const struct merge_pkt *merge_peek(const struct merge *m)
 {
     const struct merge_pkt *best = NULL;
 
-    for (unsigned q = 0; q < EPCAP_LIVE_IFACES_MAX; q++) {
+    for (unsigned q = 0; q < m->queues; q++) {
         if (m->head[q] == MERGE_NONE)
             continue;
         const struct merge_pkt *p = &m->pkts[m->head[q]];
@@ -129,15 +131,11 @@ const struct merge_pkt *merge_peek(const struct merge *m)
     return best;
 }
 
-const unsigned char *merge_pop(struct merge *m)
+const unsigned char *merge_pop(struct merge *m, const struct merge_pkt *p)
 {
-    const struct merge_pkt *best = merge_peek(m);
-
-    if (best == NULL)
-        return NULL;
-    size_t i = (size_t)(best - m->pkts);
-    uint32_t q = best->ifindex;
-    m->head[q] = best->next;
+    size_t i = (size_t)(p - m->pkts);
+    uint32_t q = p->ifindex;
+    m->head[q] = p->next;
     if (m->head[q] == MERGE_NONE)
         m->tail[q] = MERGE_NONE;
     m->pkts[i].out = true;
@@ -146,5 +144,5 @@ const unsigned char *merge_pop(struct merge *m)
         m->n = 0;
         m->len = 0;
     }
-    return m->data + best->off;
+    return m->data + p->off;
 }

@@ -37,6 +37,7 @@ struct merge {
     struct merge_pkt *pkts;
     unsigned char *data;
     size_t n, len, held;
+    unsigned queues; /* highest interface index seen + 1 */
     size_t head[EPCAP_LIVE_IFACES_MAX], tail[EPCAP_LIVE_IFACES_MAX];
 };
 
@@ -52,9 +53,10 @@ bool merge_add(struct merge *m, uint32_t ifindex, const struct pcap_pkthdr *h,
 bool merge_full(const struct merge *m);
 /* Free the slots of packets given out (moves the held ones down). */
 void merge_compact(struct merge *m);
-/* The oldest packet held, or NULL; merge_pop gives it out and returns
- * its bytes (valid until the next merge_add or merge_compact). */
+/* The oldest packet held, or NULL. merge_pop gives out p, which
+ * merge_peek just returned, and returns its bytes (valid until the next
+ * merge_add or merge_compact). */
 const struct merge_pkt *merge_peek(const struct merge *m);
-const unsigned char *merge_pop(struct merge *m);
+const unsigned char *merge_pop(struct merge *m, const struct merge_pkt *p);
 
 #endif

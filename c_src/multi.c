@@ -201,7 +201,7 @@ static void release(struct epcap *st, pcap_handler cb, bool all, size_t max)
     while (max > 0 && !count_reached(st) && (p = merge_peek(m)) != NULL &&
            (all || p->due <= now)) {
         const struct merge_pkt one = *p;
-        give(st, cb, &one, merge_pop(m));
+        give(st, cb, &one, merge_pop(m, p));
         max--;
     }
 }

@@ -28,9 +28,11 @@ static size_t pop(struct merge *m, size_t max, unsigned char *out,
 {
     size_t n = 0;
 
-    while (n < max && merge_peek(m) != NULL) {
-        ifs[n] = merge_peek(m)->ifindex;
-        out[n++] = merge_pop(m)[0];
+    const struct merge_pkt *p;
+
+    while (n < max && (p = merge_peek(m)) != NULL) {
+        ifs[n] = p->ifindex;
+        out[n++] = merge_pop(m, p)[0];
     }
     return n;
 }
