@@ -274,8 +274,8 @@ int multi_read(struct epcap *st, pcap_handler cb)
         const struct live_if *l = &st->live[failed];
         release(st, cb, true, SIZE_MAX);
         obuf_close_batch(&st->out);
-        epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
-                    l->name, pcap_geterr(l->pcap));
+        epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s", l->name,
+                    pcap_geterr(l->pcap));
     }
     release(st, cb, false, SIZE_MAX);
     return n;
