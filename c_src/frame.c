@@ -257,3 +257,31 @@ int obuf_write_all(struct obuf *ob, const void *p, size_t n)
     }
     return 0;
 }
+
+/* A record: its header, the packet, and (pcapng) padding and trailer,
+ * appended to the buffer; one that does not fit goes out on its own, in
+ * pieces. Its size, or 0 if writing it failed (the next flush of this
+ * buffer reports the error). */
+size_t obuf_record(struct obuf *ob, const unsigned char *hdr, size_t hlen,
+                   const unsigned char *data, size_t caplen,
+                   const unsigned char *tail, size_t tlen)
+{
+    size_t n = hlen + caplen + tlen;
+    unsigned char *o = obuf_tail(ob, n);
+
+    if (ob->buf == NULL) /* never after obuf_init; says so to the analyzer */
+        return 0;
+    if (o == NULL) {
+        if (obuf_write_all(ob, hdr, hlen) < 0 ||
+            obuf_write_all(ob, data, caplen) < 0 ||
+            (tlen > 0 && obuf_write_all(ob, tail, tlen) < 0))
+            return 0;
+        return n;
+    }
+    memcpy(o, hdr, hlen);
+    memcpy(o + hlen, data, caplen);
+    if (tlen > 0)
+        memcpy(o + hlen + caplen, tail, tlen);
+    ob->end += n;
+    return n;
+}

@@ -53,5 +53,12 @@ size_t obuf_pending(const struct obuf *ob);
 int obuf_flush(struct obuf *ob);
 int obuf_drain(struct obuf *ob);
 int obuf_write_all(struct obuf *ob, const void *p, size_t n);
+/* A capture file record (pcapout.c, ngout.c): its header, the packet
+ * and a trailer (tail may be NULL when tlen is 0), appended to the
+ * buffer; one that does not fit goes out on its own, in pieces. Its
+ * size, or 0 if writing it failed (the next flush reports the error). */
+size_t obuf_record(struct obuf *ob, const unsigned char *hdr, size_t hlen,
+                   const unsigned char *data, size_t caplen,
+                   const unsigned char *tail, size_t tlen);
 
 #endif

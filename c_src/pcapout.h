@@ -53,8 +53,6 @@ int pcapout_header(struct epcap *st);
 void pcapout_packet(struct epcap *st, const struct pcap_pkthdr *h,
                     const unsigned char *data);
 void pcapout_summary(const struct epcap *st);
-/* pcapng: the statistics blocks of every interface that has some. */
-int pcapout_write_stats(struct obuf *ob, const struct pcapw *w);
 /* A new interface met while reading a file: its INTERFACE frame
  * (--interfaces), and its block in pcapng output. */
 void pcapout_interface(struct epcap *st, uint32_t idx);
