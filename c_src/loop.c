@@ -350,6 +350,23 @@ static const struct timespec *sooner(const struct timespec *wait, long long ns,
     return left;
 }
 
+/* The owner closed stdin: no one reads stdout any more, but dump files
+ * are the caller's own and end as at STOP: what the kernel has already
+ * captured, the packets several interfaces' merge holds, and the dump's
+ * buffer (its header, when no packet came) go into them. */
+static void owner_gone(struct epcap *st)
+{
+    if (st->dump.fd < 0)
+        return;
+    st->opt.dump_only = true; /* nothing more for stdout */
+    if (!st->is_file && !count_reached(st)) {
+        st->credit = EPCAP_CREDIT_MAX;
+        capture_some(st);
+    }
+    multi_flush(st, on_packet);
+    dump_flush(st);
+}
+
 int loop_run(struct epcap *st)
 {
     loop_init(st);
@@ -389,8 +406,10 @@ int loop_run(struct epcap *st)
         }
         if (commands && fds[0].revents != 0) {
             read_commands(st);
-            if (!st->stdin_open)
-                return EPCAP_EXIT_OK; /* the owner is gone */
+            if (!st->stdin_open) {
+                owner_gone(st);
+                return EPCAP_EXIT_OK;
+            }
         }
         if (st->done)
             break;
