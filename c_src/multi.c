@@ -222,26 +222,30 @@ static void make_room(struct epcap *st, pcap_handler cb)
     merge_compact(m);
 }
 
-/* Read every interface into the merge, within the credit. */
-static void read_round(struct epcap *st)
+/* Read every interface into the merge, within the credit. An interface
+ * that fails (it vanished, or went down) is left for the rest of the
+ * round; the first such one is returned (its index), else -1. */
+static int read_round(struct epcap *st)
 {
     struct multi *mu = &st->multi;
     bool limited = st->opt.credit >= 0;
     long long budget = limited ? st->credit - (long long)mu->merge.held : 0;
     bool drained = true;
+    int failed = -1;
 
     mu->due = now_ns() + hold_ns(st);
     for (uint32_t i = 0; i < st->nlive; i++) {
         if (merge_full(&mu->merge) || (limited && budget <= 0))
-            return;
+            return failed;
         mu->cur = i;
         size_t before = mu->merge.held;
         int cnt = !limited ? -1 : budget > INT_MAX ? INT_MAX : (int)budget;
         int n =
             pcap_dispatch(st->live[i].pcap, cnt, collect, (unsigned char *)st);
-        if (n == PCAP_ERROR)
-            epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
-                        st->live[i].name, pcap_geterr(st->live[i].pcap));
+        if (n == PCAP_ERROR) {
+            failed = failed < 0 ? (int)i : failed;
+            continue;
+        }
         budget -= (long long)(mu->merge.held - before);
         drained = drained && n >= 0 && (cnt < 0 || n < cnt);
     }
@@ -252,6 +256,7 @@ static void read_round(struct epcap *st)
         mu->nprogs = 0;
         mu->recheck = false;
     }
+    return failed;
 }
 
 int multi_read(struct epcap *st, pcap_handler cb)
@@ -260,8 +265,18 @@ int multi_read(struct epcap *st, pcap_handler cb)
                        what it reads */
     make_room(st, cb);
     size_t before = st->multi.merge.held;
-    read_round(st);
+    int failed = read_round(st);
     int n = (int)(st->multi.merge.held - before);
+    if (failed >= 0) {
+        /* The capture ends: first everything taken from the rings, the
+         * other interfaces' included, goes out (held packets are in no
+         * kernel ring any more). epcap_fatal writes out the output. */
+        const struct live_if *l = &st->live[failed];
+        release(st, cb, true, SIZE_MAX);
+        obuf_close_batch(&st->out);
+        epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s", l->name,
+                    pcap_geterr(l->pcap));
+    }
     release(st, cb, false, SIZE_MAX);
     return n;
 }
