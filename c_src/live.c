@@ -85,9 +85,10 @@ static const char *default_device(struct epcap *st)
     return name;
 }
 
-/* Create interface i's handle and apply every option that must be set
- * before activation. */
-static void configure(struct epcap *st, struct live_if *l)
+/* Create interface i's handle, with a kernel ring of `ring' bytes
+ * (policy_ring_size), and apply every option that must be set before
+ * activation. */
+static void configure(struct epcap *st, struct live_if *l, int ring)
 {
     const struct epcap_opts *o = &st->opt;
     char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -104,9 +105,7 @@ static void configure(struct epcap *st, struct live_if *l)
     if (pcap_set_snaplen(p, o->snaplen) != 0 ||
         pcap_set_promisc(p, o->promisc) != 0 ||
         (o->monitor && pcap_set_rfmon(p, 1) != 0) ||
-        pcap_set_buffer_size(p, st->buffer_size > 0
-                                    ? st->buffer_size
-                                    : EPCAP_BUFFER_DEFAULT) != 0)
+        pcap_set_buffer_size(p, ring) != 0)
         epcap_fatal(st, EPCAP_EXIT_OPEN, EPCAP_E_CAPTURE, "%s: %s", l->name,
                     pcap_geterr(p));
     if (o->timeout_mode == TIMEOUT_IMMEDIATE)
@@ -279,8 +278,9 @@ void live_open(struct epcap *st)
             o->interface_count > 0 ? o->interfaces[i] : default_device(st);
     st->device = st->live[0].name;
     check_distinct(st);
+    int ring = policy_ring_size(st, st->nlive);
     for (uint32_t i = 0; i < st->nlive; i++)
-        configure(st, &st->live[i]);
+        configure(st, &st->live[i], ring);
     st->pcap = st->live[0].pcap;
     activate_all(st);
     fanout_join(st);

@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 
 #include "epcap_proto.h"
+#include "live.h"
 #include "policy.h"
 #include "report.h"
 #include "state.h"
@@ -144,6 +145,22 @@ int policy_buffer_size(struct epcap *st)
                "not root may pin in the kernel",
                o->buffer_size, EPCAP_BUFFER_MAX_USER);
     return EPCAP_BUFFER_MAX_USER;
+}
+
+int policy_ring_size(struct epcap *st, uint32_t nlive)
+{
+    int size = st->buffer_size > 0 ? st->buffer_size : EPCAP_BUFFER_DEFAULT;
+
+    if (st->caller.root || nlive < 2 ||
+        (long long)size * nlive <= EPCAP_BUFFER_MAX_USER)
+        return size;
+    int each = EPCAP_BUFFER_MAX_USER / (int)nlive;
+    epcap_warn(st, EPCAP_E_WARNING,
+               "buffer: %d bytes on each of %u interfaces lowered to %d: "
+               "%d in all is the most a caller who is not root may pin in "
+               "the kernel",
+               size, nlive, each, EPCAP_BUFFER_MAX_USER);
+    return each;
 }
 
 bool policy_device_allowed(const struct epcap *st, const char *name, char *why,

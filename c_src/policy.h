@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct epcap;
 
@@ -34,6 +35,11 @@ int policy_check_options(const struct epcap *st, char *err, size_t errlen);
 /* The kernel buffer to ask for (0: the default), warning if the caller
  * asked for more than it may have. */
 int policy_buffer_size(struct epcap *st);
+/* The ring each of nlive live interfaces gets: the buffer asked for (or
+ * EPCAP_BUFFER_DEFAULT); for a caller who is not root at most
+ * EPCAP_BUFFER_MAX_USER over all of them (the bound is per port), lowered
+ * with a warning. */
+int policy_ring_size(struct epcap *st, uint32_t nlive);
 bool policy_device_allowed(const struct epcap *st, const char *name, char *why,
                            size_t len);
 bool policy_inject_allowed(void);
