@@ -16,6 +16,7 @@
 
 #include "compile.h"
 #include "epcap_proto.h"
+#include "ngout.h"
 #include "options.h"
 
 enum long_only {
@@ -538,6 +539,12 @@ static int check_pcapng(const struct epcap_opts *opt, char *err, size_t errlen)
         snprintf(err, errlen,
                  "capture-comment: needs pcapng output (--pcapng with -w, "
                  "or --dump-pcapng)");
+        return -1;
+    }
+    if (opt->capture_comment != NULL &&
+        strlen(opt->capture_comment) > NGOUT_STR_MAX) {
+        snprintf(err, errlen, "capture-comment: at most %d bytes",
+                 NGOUT_STR_MAX);
         return -1;
     }
     return 0;

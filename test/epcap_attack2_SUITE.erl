@@ -18,14 +18,16 @@
 -export([vanished_interface_keeps_held_packets/1,
          dump_complete_when_owner_leaves/1,
          stop_takes_what_the_kernel_holds/1,
-         altname_is_not_a_second_interface/1]).
+         altname_is_not_a_second_interface/1,
+         long_capture_comment_refused/1]).
 
 suite() ->
     [{timetrap, {minutes, 2}}].
 
 all() ->
     [vanished_interface_keeps_held_packets, dump_complete_when_owner_leaves,
-     stop_takes_what_the_kernel_holds, altname_is_not_a_second_interface].
+     stop_takes_what_the_kernel_holds, altname_is_not_a_second_interface,
+     long_capture_comment_refused].
 
 init_per_suite(Config) ->
     epcap_test_lib:require_root(Config).
@@ -142,6 +144,27 @@ altname_is_not_a_second_interface(Config) ->
     ?assertEqual(?EPCAP_EXIT_USAGE, Status),
     ?assertNotEqual(nomatch, string:find(Out, If ++ " and " ++ Alt ++
                                              " are one interface")).
+
+%% A capture comment longer than pcapng output's string bound (1024
+%% bytes, NGOUT_STR_MAX; README's options table) was cut to it without a
+%% word (ngout.c). Now a usage error; 1024 bytes are written whole.
+long_capture_comment_refused(Config) ->
+    Dir = ?config(priv_dir, Config),
+    In = filename:join(Dir, "empty-in.pcap"),
+    ok = file:write_file(In, epcap_test_packets:pcap_global_header()),
+    Out = filename:join(Dir, "comment.pcapng"),
+    Run = fun(Comment) ->
+                  epcap_test_lib:cmd(epcap_opts:default_progname(),
+                                     ["-r", In, "--pcapng", "-w", Out,
+                                      "--capture-comment", Comment], #{})
+          end,
+    {Status, Msg} = Run(lists:duplicate(1025, $c)),
+    ?assertEqual(?EPCAP_EXIT_USAGE, Status),
+    ?assertNotEqual(nomatch, string:find(Msg, "capture-comment: at most 1024 bytes")),
+    Whole = lists:duplicate(1024, $w),
+    {0, _} = Run(Whole),
+    {ok, File} = file:read_file(Out),
+    ?assertNotEqual(nomatch, binary:match(File, list_to_binary(Whole))).
 
 %%--------------------------------------------------------------------
 %% Helpers
