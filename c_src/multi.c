@@ -6,9 +6,10 @@
  * Each round reads every interface in index order into merge.c's
  * buffer (at most MERGE_BYTES or MERGE_PKTS, and the credit). A packet
  * is held until the other interfaces can no longer bring an older one
- * (hold_ns: the kernel's block timeout and its timer's granularity),
- * then given to the loop's handler, oldest first across interfaces
- * (doc/PROTOCOL.md); the loop wakes for the next one due
+ * (hold_ns: the kernel's block timeout and its timer's granularity)
+ * and every interface with none held has been read to its end since
+ * (merge_ready), then given to the loop's handler, oldest first across
+ * interfaces (doc/PROTOCOL.md); the loop wakes for the next one due
  * (multi_wait_ns). At the end everything held goes out. Without --interfaces a DATALINK frame comes
  * before the first packet of another link type than the last one's.
  * Nothing captured is dropped here: a round delivers every packet it
@@ -190,16 +191,19 @@ static bool count_reached(const struct epcap *st)
     return st->opt.count > 0 && (long long)st->cnt.delivered >= st->opt.count;
 }
 
-/* Give out the oldest packets: those due (all of them with `all'), or
- * at most `max'. Stops at -c's count. */
+/* Give out the oldest packets: those that may go (merge_ready; all of
+ * them with `all'), at most `max' and, with flow control, the credit
+ * (a round may read one packet past it: read_limit). Stops at -c's
+ * count. */
 static void release(struct epcap *st, pcap_handler cb, bool all, size_t max)
 {
     struct merge *m = &st->multi.merge;
     const struct merge_pkt *p;
     long long now = now_ns();
+    bool limited = !all && st->opt.credit >= 0;
 
-    while (max > 0 && !count_reached(st) && (p = merge_peek(m)) != NULL &&
-           (all || p->due <= now)) {
+    while (max > 0 && !count_reached(st) && (!limited || st->credit > 0) &&
+           (p = all ? merge_peek(m) : merge_ready(m, now)) != NULL) {
         const struct merge_pkt one = *p;
         give(st, cb, &one, merge_pop(m, p));
         max--;
@@ -222,28 +226,48 @@ static void make_room(struct epcap *st, pcap_handler cb)
     merge_compact(m);
 }
 
-/* Read every interface into the merge, within the credit. */
+/* How many packets to read from interface i: all (-1), the credit left,
+ * or none. An interface with nothing held gets one past the credit: the
+ * packets held cannot go until it is read to its end or shows one of
+ * its own (merge_ready), and the owner grants more only for what it
+ * gets. */
+static int read_limit(const struct epcap *st, uint32_t i, long long budget)
+{
+    if (st->opt.credit < 0)
+        return -1;
+    if (budget > 0)
+        return budget > INT_MAX ? INT_MAX : (int)budget;
+    return st->multi.merge.head[i] == MERGE_NONE ? 1 : 0;
+}
+
+/* Read every interface into the merge, within the credit; each one read
+ * to its end is noted with the time the read began (merge_seen). */
 static void read_round(struct epcap *st)
 {
     struct multi *mu = &st->multi;
-    bool limited = st->opt.credit >= 0;
-    long long budget = limited ? st->credit - (long long)mu->merge.held : 0;
+    long long budget = st->credit - (long long)mu->merge.held;
     bool drained = true;
 
     mu->due = now_ns() + hold_ns(st);
     for (uint32_t i = 0; i < st->nlive; i++) {
-        if (merge_full(&mu->merge) || (limited && budget <= 0))
-            return;
+        int cnt = merge_full(&mu->merge) ? 0 : read_limit(st, i, budget);
+        if (cnt == 0) {
+            drained = false;
+            continue;
+        }
         mu->cur = i;
         size_t before = mu->merge.held;
-        int cnt = !limited ? -1 : budget > INT_MAX ? INT_MAX : (int)budget;
+        long long start = now_ns();
         int n =
             pcap_dispatch(st->live[i].pcap, cnt, collect, (unsigned char *)st);
         if (n == PCAP_ERROR)
             epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
                         st->live[i].name, pcap_geterr(st->live[i].pcap));
         budget -= (long long)(mu->merge.held - before);
-        drained = drained && n >= 0 && (cnt < 0 || n < cnt);
+        bool all = n >= 0 && (cnt < 0 || n < cnt);
+        if (all)
+            merge_seen(&mu->merge, i, start);
+        drained = drained && all;
     }
     /* Every ring read to its end: what comes next passed the new filter
      * in the kernel. */
@@ -278,6 +302,7 @@ long long multi_wait_ns(const struct epcap *st)
 
     if (st->nlive < 2 || (p = merge_peek(&st->multi.merge)) == NULL)
         return -1;
+    /* Past due and still held: a ring must be read (merge_ready). */
     long long left = p->due - now_ns();
     return left > 0 ? left : 0;
 }
