@@ -227,48 +227,60 @@ static void make_room(struct epcap *st, pcap_handler cb)
 }
 
 /* How many packets to read from interface i: all (-1), the credit left,
- * or none. An interface with nothing held gets one past the credit: the
- * packets held cannot go until it is read to its end or shows one of
- * its own (merge_ready), and the owner grants more only for what it
- * gets. */
+ * or none. Held packets count against the credit, but an interface with
+ * none held may read up to the credit itself: until it is read to its
+ * end or shows a packet of its own, nothing held may go (merge_ready),
+ * and the owner grants more only for what it gets. What goes out stays
+ * within the credit (release); what is read past it waits in the
+ * merge, whose size bounds it. */
 static int read_limit(const struct epcap *st, uint32_t i, long long budget)
 {
     if (st->opt.credit < 0)
         return -1;
-    if (budget > 0)
-        return budget > INT_MAX ? INT_MAX : (int)budget;
-    return st->multi.merge.head[i] == MERGE_NONE ? 1 : 0;
+    if (st->multi.merge.head[i] == MERGE_NONE && budget < st->credit)
+        budget = st->credit;
+    return budget <= 0 ? 0 : budget > INT_MAX ? INT_MAX : (int)budget;
 }
 
-/* Read every interface into the merge, within the credit; each one read
- * to its end is noted with the time the read began (merge_seen). */
+/* Read interface i into the merge, within cnt (read_limit); whether its
+ * ring was read to its end, noted with the time the read began. */
+static bool read_one(struct epcap *st, uint32_t i, int cnt)
+{
+    struct multi *mu = &st->multi;
+
+    mu->cur = i;
+    long long start = now_ns();
+    int n = pcap_dispatch(st->live[i].pcap, cnt, collect, (unsigned char *)st);
+    if (n == PCAP_ERROR)
+        epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
+                    st->live[i].name, pcap_geterr(st->live[i].pcap));
+    bool all = n >= 0 && (cnt < 0 || n < cnt);
+    if (all)
+        merge_seen(&mu->merge, i, start);
+    return all;
+}
+
+/* Read every interface into the merge, within the credit: first those
+ * with nothing held (they hold back the others' packets), then the
+ * rest. */
 static void read_round(struct epcap *st)
 {
     struct multi *mu = &st->multi;
-    long long budget = st->credit - (long long)mu->merge.held;
     bool drained = true;
+    bool empty[EPCAP_LIVE_IFACES_MAX];
 
     mu->due = now_ns() + hold_ns(st);
-    for (uint32_t i = 0; i < st->nlive; i++) {
-        int cnt = merge_full(&mu->merge) ? 0 : read_limit(st, i, budget);
-        if (cnt == 0) {
-            drained = false;
-            continue;
+    for (uint32_t i = 0; i < st->nlive; i++)
+        empty[i] = mu->merge.head[i] == MERGE_NONE;
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < st->nlive; i++) {
+            if (empty[i] != (pass == 0))
+                continue;
+            long long budget = st->credit - (long long)mu->merge.held;
+            int cnt = merge_full(&mu->merge) ? 0 : read_limit(st, i, budget);
+            bool all = cnt != 0 && read_one(st, i, cnt);
+            drained = drained && all;
         }
-        mu->cur = i;
-        size_t before = mu->merge.held;
-        long long start = now_ns();
-        int n =
-            pcap_dispatch(st->live[i].pcap, cnt, collect, (unsigned char *)st);
-        if (n == PCAP_ERROR)
-            epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
-                        st->live[i].name, pcap_geterr(st->live[i].pcap));
-        budget -= (long long)(mu->merge.held - before);
-        bool all = n >= 0 && (cnt < 0 || n < cnt);
-        if (all)
-            merge_seen(&mu->merge, i, start);
-        drained = drained && all;
-    }
     /* Every ring read to its end: what comes next passed the new filter
      * in the kernel. */
     if (drained && mu->recheck) {
