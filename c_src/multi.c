@@ -242,9 +242,10 @@ static int read_limit(const struct epcap *st, uint32_t i, long long budget)
     return budget <= 0 ? 0 : budget > INT_MAX ? INT_MAX : (int)budget;
 }
 
-/* Read interface i into the merge, within cnt (read_limit); whether its
- * ring was read to its end, noted with the time the read began. */
-static bool read_one(struct epcap *st, uint32_t i, int cnt)
+/* Read interface i into the merge, within cnt (read_limit): 1 when its
+ * ring was read to its end (noted with the time the read began), 0 when
+ * not, -1 when it failed. */
+static int read_one(struct epcap *st, uint32_t i, int cnt)
 {
     struct multi *mu = &st->multi;
 
@@ -252,22 +253,24 @@ static bool read_one(struct epcap *st, uint32_t i, int cnt)
     long long start = now_ns();
     int n = pcap_dispatch(st->live[i].pcap, cnt, collect, (unsigned char *)st);
     if (n == PCAP_ERROR)
-        epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s",
-                    st->live[i].name, pcap_geterr(st->live[i].pcap));
+        return -1;
     bool all = n >= 0 && (cnt < 0 || n < cnt);
     if (all)
         merge_seen(&mu->merge, i, start);
-    return all;
+    return all ? 1 : 0;
 }
 
 /* Read every interface into the merge, within the credit: first those
  * with nothing held (they hold back the others' packets), then the
- * rest. */
-static void read_round(struct epcap *st)
+ * rest. An interface that fails (it vanished, or went down) is left for
+ * the rest of the round; the first such one is returned (its index),
+ * else -1. */
+static int read_round(struct epcap *st)
 {
     struct multi *mu = &st->multi;
     bool drained = true;
     bool empty[EPCAP_LIVE_IFACES_MAX];
+    int failed = -1;
 
     mu->due = now_ns() + hold_ns(st);
     for (uint32_t i = 0; i < st->nlive; i++)
@@ -278,8 +281,10 @@ static void read_round(struct epcap *st)
                 continue;
             long long budget = st->credit - (long long)mu->merge.held;
             int cnt = merge_full(&mu->merge) ? 0 : read_limit(st, i, budget);
-            bool all = cnt != 0 && read_one(st, i, cnt);
-            drained = drained && all;
+            int r = cnt == 0 ? 0 : read_one(st, i, cnt);
+            if (r < 0 && failed < 0)
+                failed = (int)i;
+            drained = drained && r > 0;
         }
     /* Every ring read to its end: what comes next passed the new filter
      * in the kernel. */
@@ -288,6 +293,7 @@ static void read_round(struct epcap *st)
         mu->nprogs = 0;
         mu->recheck = false;
     }
+    return failed;
 }
 
 int multi_read(struct epcap *st, pcap_handler cb)
@@ -296,8 +302,18 @@ int multi_read(struct epcap *st, pcap_handler cb)
                        what it reads */
     make_room(st, cb);
     size_t before = st->multi.merge.held;
-    read_round(st);
+    int failed = read_round(st);
     int n = (int)(st->multi.merge.held - before);
+    if (failed >= 0) {
+        /* The capture ends: first everything taken from the rings, the
+         * other interfaces' included, goes out (held packets are in no
+         * kernel ring any more). epcap_fatal writes out the output. */
+        const struct live_if *l = &st->live[failed];
+        release(st, cb, true, SIZE_MAX);
+        obuf_close_batch(&st->out);
+        epcap_fatal(st, EPCAP_EXIT_CAPTURE, EPCAP_E_CAPTURE, "%s: %s", l->name,
+                    pcap_geterr(l->pcap));
+    }
     release(st, cb, false, SIZE_MAX);
     return n;
 }
