@@ -82,7 +82,7 @@ static void on_packet(unsigned char *user, const struct pcap_pkthdr *h,
         anyif_packet(st, h, data); /* which interface: st->cur_if */
     if (st->dump.fd >= 0)
         dump_packet(st, h, data);
-    if (st->opt.dump_only)
+    if (st->opt.dump_only || st->owner_gone)
         ;
     else if (st->output == OUTPUT_FRAMES && st->opt.interface_info)
         obuf_packet_if(&st->out, h, data, st->cur_if);
@@ -350,6 +350,33 @@ static const struct timespec *sooner(const struct timespec *wait, long long ns,
     return left;
 }
 
+/* The end was asked for (STOP, SIGTERM, SIGINT, the owner gone): what
+ * the kernel has already captured is taken too, whatever the credit. A
+ * count or the end of a file needs nothing more. */
+static void take_the_rest(struct epcap *st)
+{
+    if (st->is_file || count_reached(st))
+        return;
+    st->credit = EPCAP_CREDIT_MAX;
+    st->done = false; /* has_room's "no more": this read is the last */
+    capture_some(st);
+    st->done = true;
+}
+
+/* The owner closed stdin: no one reads stdout any more, but dump files
+ * are the caller's own and end as at STOP: what the kernel has already
+ * captured, the packets several interfaces' merge holds, and the dump's
+ * buffer (its header, when no packet came) go into them. */
+static void owner_gone(struct epcap *st)
+{
+    if (st->dump.fd < 0)
+        return;
+    st->owner_gone = true; /* nothing more for stdout */
+    take_the_rest(st);
+    multi_flush(st, on_packet);
+    dump_flush(st);
+}
+
 int loop_run(struct epcap *st)
 {
     loop_init(st);
@@ -390,8 +417,10 @@ int loop_run(struct epcap *st)
         }
         if (commands && fds[0].revents != 0) {
             read_commands(st);
-            if (!st->stdin_open)
-                return EPCAP_EXIT_OK; /* the owner is gone */
+            if (!st->stdin_open) {
+                owner_gone(st);
+                return EPCAP_EXIT_OK;
+            }
         }
         if (st->done)
             break;
@@ -403,15 +432,9 @@ int loop_run(struct epcap *st)
         fastlane_tick(st, capture);
         flush_output(st);
     }
-    /* SIGTERM, SIGINT or STOP: what the kernel has already captured is
-     * taken too, whatever the credit (the owner asked for the end and
-     * gets everything up to it). A count or the end of a file needs
-     * nothing more. */
-    if (!st->is_file && (signals_terminated() || st->stopping) &&
-        !count_reached(st)) {
-        st->credit = EPCAP_CREDIT_MAX;
-        capture_some(st);
-    }
+    /* The owner asked for the end and gets everything up to it. */
+    if (signals_terminated() || st->stopping)
+        take_the_rest(st);
     multi_flush(st, on_packet); /* what several interfaces' merge holds */
     obuf_close_batch(&st->out);
     pcapout_finish(st);

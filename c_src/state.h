@@ -74,6 +74,7 @@ struct epcap {
     bool stdin_open;
     bool done;       /* capture over: eof, stop, or stdin closed */
     bool stopping;   /* STOP received: take what the kernel holds */
+    bool owner_gone; /* stdin closed: packets go to the dump file only */
     bool ready_sent; /* the owner may be sending commands */
     bool eof_sent;   /* a file is exhausted; wait for the owner */
     pid_t parent;    /* the process that started us */
