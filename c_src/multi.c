@@ -269,7 +269,7 @@ static int read_round(struct epcap *st)
 {
     struct multi *mu = &st->multi;
     bool drained = true;
-    bool empty[EPCAP_LIVE_IFACES_MAX];
+    bool empty[EPCAP_LIVE_IFACES_MAX] = {false};
     int failed = -1;
 
     mu->due = now_ns() + hold_ns(st);
