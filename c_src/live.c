@@ -24,6 +24,7 @@
  * ioctl).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,25 @@ static void check_one_linktype(struct epcap *st)
                 st->live[0].name, pcap_datalink_val_to_name(st->live[0].dlt));
 }
 
+/* One interface under two names (an alternative name, `ip link property
+ * add dev X altname Y') would give every packet twice, as if from two
+ * interfaces; options.c refuses only a name given twice. Names that are
+ * not kernel interfaces (root's other libpcap sources) are not compared. */
+static void check_distinct(struct epcap *st)
+{
+    unsigned idx[EPCAP_LIVE_IFACES_MAX];
+
+    for (uint32_t i = 0; st->nlive > 1 && i < st->nlive; i++) {
+        idx[i] = if_nametoindex(st->live[i].name);
+        for (uint32_t k = 0; idx[i] != 0 && k < i; k++)
+            if (idx[k] == idx[i])
+                epcap_fatal(st, EPCAP_EXIT_USAGE, EPCAP_E_BADARG,
+                            "interface: %.64s and %.64s are one interface "
+                            "(index %u): give it once (see epcap --help)",
+                            st->live[k].name, st->live[i].name, idx[i]);
+    }
+}
+
 void live_open(struct epcap *st)
 {
     const struct epcap_opts *o = &st->opt;
@@ -258,6 +278,7 @@ void live_open(struct epcap *st)
         st->live[i].name =
             o->interface_count > 0 ? o->interfaces[i] : default_device(st);
     st->device = st->live[0].name;
+    check_distinct(st);
     for (uint32_t i = 0; i < st->nlive; i++)
         configure(st, &st->live[i]);
     st->pcap = st->live[0].pcap;

@@ -52,8 +52,7 @@ static unsigned char *put16(unsigned char *p, uint16_t v)
 #define IF_FILTER 11
 #define ISB_ENDTIME 3
 
-/* Longest string option written: a block stays small. */
-#define OPT_STR_MAX 1024
+#define OPT_STR_MAX NGOUT_STR_MAX
 
 /* Room for a block with three string options and a few fixed ones. */
 #define BLOCK_ROOM (64 + 4 * (4 + OPT_STR_MAX + 4))

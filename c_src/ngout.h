@@ -14,6 +14,11 @@
 struct pcapw;
 struct epcap_iface;
 
+/* Longest string option written (a block stays small): names and
+ * descriptions read from a file are cut to it; a capture comment longer
+ * than this is refused (options.c). */
+#define NGOUT_STR_MAX 1024
+
 /* Interface Statistics Block options (pcapng spec 4.6): bit n of an
  * interface's stats_have (iface.h) says option n is known. */
 #define ISB_IFRECV 4

@@ -16,6 +16,7 @@
 
 #include "compile.h"
 #include "epcap_proto.h"
+#include "ngout.h"
 #include "options.h"
 
 enum long_only {
@@ -180,7 +181,9 @@ void options_usage(FILE *fp)
         "\n"
         "With -w, SIGINT or SIGTERM (or -c, --duration) ends the capture: what "
         "is\n"
-        "held is written out and statistics go to stderr.\n"
+        "held is written out and statistics go to stderr. So does the death\n"
+        "of the parent process: in a script, keep a parent alive, as in\n"
+        "( epcap -w FILE & wait ) & (man epcap: BACKGROUND CAPTURES).\n"
         "\n"
         "Exit codes: 0 done, 64 usage, 65 protocol error on stdin,\n"
         "66 open failed, 70 internal error, 71 system error,\n"
@@ -524,6 +527,29 @@ static void options_defaults(struct epcap_opts *opt)
     opt->tstamp_type = -1;
 }
 
+/* The pcapng-only options: each needs pcapng output to go into (a
+ * comment nothing would carry is a mistake, not a no-op). */
+static int check_pcapng(const struct epcap_opts *opt, char *err, size_t errlen)
+{
+    if (opt->pcapng && opt->write_file == NULL) {
+        snprintf(err, errlen, "pcapng: needs -w");
+        return -1;
+    }
+    if (opt->capture_comment != NULL && !opt->pcapng && !opt->dump_pcapng) {
+        snprintf(err, errlen,
+                 "capture-comment: needs pcapng output (--pcapng with -w, "
+                 "or --dump-pcapng)");
+        return -1;
+    }
+    if (opt->capture_comment != NULL &&
+        strlen(opt->capture_comment) > NGOUT_STR_MAX) {
+        snprintf(err, errlen, "capture-comment: at most %d bytes",
+                 NGOUT_STR_MAX);
+        return -1;
+    }
+    return 0;
+}
+
 static int options_check(const struct epcap_opts *opt, char *err, size_t errlen)
 {
     if (opt->file != NULL && opt->interface != NULL) {
@@ -552,10 +578,8 @@ static int options_check(const struct epcap_opts *opt, char *err, size_t errlen)
                  "dump_files: a ring needs --dump-size or --dump-seconds");
         return -1;
     }
-    if (opt->pcapng && opt->write_file == NULL) {
-        snprintf(err, errlen, "pcapng: needs -w");
+    if (check_pcapng(opt, err, errlen) < 0)
         return -1;
-    }
     if (opt->file != NULL && opt->fanout.group >= 0) {
         snprintf(err, errlen, "fanout: applies to live captures only");
         return -1;

@@ -318,7 +318,9 @@ getopts(Options) ->
 
 %% @doc What the port reported when it started, as `{ok, Map}' (like
 %% {@link stats/1}): `datalink', `snaplen', `precision' (6 or 9 digits),
-%% `source' (`live' or `file'), `name', protocol `version', and `os_pid',
+%% `source' (`live' or `file'), `name' (of several interfaces, the
+%% first's: {@link interface_stats/1} names each), protocol `version',
+%% and `os_pid',
 %% the port program's own pid (not sudo's, when it runs through sudo).
 %% How it was started and what it kept (doc/SECURITY.md): `start'
 %% (`root', `sudo', `setuid', `file_capabilities' or `unprivileged'), the

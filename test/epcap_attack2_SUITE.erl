@@ -17,14 +17,17 @@
          init_per_testcase/2, end_per_testcase/2]).
 -export([vanished_interface_keeps_held_packets/1,
          dump_complete_when_owner_leaves/1,
-         stop_takes_what_the_kernel_holds/1]).
+         stop_takes_what_the_kernel_holds/1,
+         altname_is_not_a_second_interface/1,
+         long_capture_comment_refused/1]).
 
 suite() ->
     [{timetrap, {minutes, 2}}].
 
 all() ->
     [vanished_interface_keeps_held_packets, dump_complete_when_owner_leaves,
-     stop_takes_what_the_kernel_holds].
+     stop_takes_what_the_kernel_holds, altname_is_not_a_second_interface,
+     long_capture_comment_refused].
 
 init_per_suite(Config) ->
     epcap_test_lib:require_root(Config).
@@ -122,6 +125,46 @@ stop_takes_what_the_kernel_holds(_Config) ->
                          (_) -> false
                       end, Frames),
             {payload_lost, Payload, Frames}).
+
+%% -i X -i Y where Y is X's alternative name (`ip link property add dev X
+%% altname Y', no privilege in one's own namespace, or an administrator's
+%% naming): options.c refused only the same name twice, so the port
+%% opened the interface twice and gave every packet twice, as from two
+%% interfaces (live.c, "mi"'s code). Now a usage error naming both.
+altname_is_not_a_second_interface(Config) ->
+    #{ns := Ns, ns_if := If} = Net = ?config(net, Config),
+    Alt = "atk2alt" ++ integer_to_list(erlang:unique_integer([positive])),
+    epcap_netns:run_ok(Net, ["ip", "link", "property", "add", "dev", If,
+                             "altname", Alt]),
+    {Status, Out} = epcap_test_lib:cmd(
+                      os:find_executable("ip"),
+                      ["netns", "exec", Ns, epcap_opts:default_progname(),
+                       "-i", If, "-i", Alt, "-w", "/dev/null"],
+                      #{timeout => 20000}),
+    ?assertEqual(?EPCAP_EXIT_USAGE, Status),
+    ?assertNotEqual(nomatch, string:find(Out, If ++ " and " ++ Alt ++
+                                             " are one interface")).
+
+%% A capture comment longer than pcapng output's string bound (1024
+%% bytes, NGOUT_STR_MAX; README's options table) was cut to it without a
+%% word (ngout.c). Now a usage error; 1024 bytes are written whole.
+long_capture_comment_refused(Config) ->
+    Dir = ?config(priv_dir, Config),
+    In = filename:join(Dir, "empty-in.pcap"),
+    ok = file:write_file(In, epcap_test_packets:pcap_global_header()),
+    Out = filename:join(Dir, "comment.pcapng"),
+    Run = fun(Comment) ->
+                  epcap_test_lib:cmd(epcap_opts:default_progname(),
+                                     ["-r", In, "--pcapng", "-w", Out,
+                                      "--capture-comment", Comment], #{})
+          end,
+    {Status, Msg} = Run(lists:duplicate(1025, $c)),
+    ?assertEqual(?EPCAP_EXIT_USAGE, Status),
+    ?assertNotEqual(nomatch, string:find(Msg, "capture-comment: at most 1024 bytes")),
+    Whole = lists:duplicate(1024, $w),
+    {0, _} = Run(Whole),
+    {ok, File} = file:read_file(Out),
+    ?assertNotEqual(nomatch, binary:match(File, list_to_binary(Whole))).
 
 %%--------------------------------------------------------------------
 %% Helpers

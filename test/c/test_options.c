@@ -554,6 +554,22 @@ static void test_direction_with_file_rejected(void **state)
     PARSE_BAD("direction", "--direction", "inout", "--file", "a.pcap");
 }
 
+/* A section comment goes into pcapng output only: without it, refused
+ * (as the Erlang side refuses {capture_comment, _} without pcapng). */
+static void test_capture_comment_needs_pcapng(void **state)
+{
+    (void)state;
+    struct epcap_opts o;
+
+    PARSE_BAD("capture-comment", "-w", "-", "--capture-comment", "x");
+    PARSE_BAD("capture-comment", "--capture-comment", "x");
+    PARSE_BAD("capture-comment", "--dump", "d.pcap", "--capture-comment", "x");
+    PARSE_OK(&o, "-w", "-", "--pcapng", "--capture-comment", "x");
+    options_free(&o);
+    PARSE_OK(&o, "--dump", "d", "--dump-pcapng", "--capture-comment", "x");
+    options_free(&o);
+}
+
 static void test_direction_with_interface_ok(void **state)
 {
     (void)state;
@@ -714,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_parse_repeatedly),
         cmocka_unit_test(test_error_cleared_on_success),
         cmocka_unit_test(test_free_twice_safe),
+        cmocka_unit_test(test_capture_comment_needs_pcapng),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
