@@ -370,8 +370,10 @@ child_spec(Options) ->
 
 %% @doc Fold over the packets of a `{epcap_batch, Ref, Batch}' message in
 %% capture order. `Fun' gets each packet as the classic message
-%% `{packet, DataLinkType, Time, Length, Packet}', so code written for
-%% `{delivery, packet}' works unchanged on it. Each `Packet' is a
+%% `{packet, DataLinkType, Time, Length, Packet}' (with
+%% `{interface_info, true}', the 6-tuple ending in `IfIndex', as that
+%% message), so code written for `{delivery, packet}' works unchanged on
+%% it. Each `Packet' is a
 %% sub-binary of the batch: keep one for long with `binary:copy/1', or
 %% the whole batch stays in memory.
 -spec batch_fold(fun((epcap_codec:message(), Acc) -> Acc), Acc, batch()) -> Acc.
