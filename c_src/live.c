@@ -292,6 +292,6 @@ void live_open(struct epcap *st)
     describe(st);
     check_one_linktype(st);
     st->multi.cur_dlt = st->live[0].dlt; /* READY's */
-    if (st->nlive > 1 && merge_init(&st->multi.merge) < 0)
+    if (st->nlive > 1 && merge_init(&st->multi.merge, st->nlive) < 0)
         epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
 }

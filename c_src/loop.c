@@ -390,9 +390,10 @@ int loop_run(struct epcap *st)
         bool file_ready = st->is_file && capture;
         const struct timespec zero = {0, 0};
         struct timespec left, held;
+        /* Held packets wait for a read too: not while it is paused. */
         const struct timespec *wait = sooner(
             sooner(time_left(st, &left), fastlane_wait_ns(st->fl), &left),
-            multi_wait_ns(st), &held);
+            capture ? multi_wait_ns(st) : -1, &held);
 
         if (commands)
             fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};

@@ -11,6 +11,12 @@
  * of slots, filled in reading order; slots given out are reclaimed by
  * merge_compact, which moves the held packets down in place.
  *
+ * merge_ready decides when the oldest may go: once due, and once every
+ * interface with nothing held has been read to its end since (a
+ * watermark per interface). The due time alone is not enough: a read
+ * cut short by the owner's credit or a full buffer leaves older packets
+ * in another ring.
+ *
  * Pure: memory only, so it is unit-tested alone (test/c/test_merge.c).
  * Privileges: none needed; allocated before the drop, used in the
  * sandbox.
@@ -26,10 +32,11 @@ static void clear_queues(struct merge *m)
         m->head[i] = m->tail[i] = MERGE_NONE;
 }
 
-int merge_init(struct merge *m)
+int merge_init(struct merge *m, unsigned nifs)
 {
     memset(m, 0, sizeof(*m));
     clear_queues(m);
+    m->nifs = nifs < EPCAP_LIVE_IFACES_MAX ? nifs : EPCAP_LIVE_IFACES_MAX;
     m->pkts = malloc(MERGE_PKTS * sizeof(*m->pkts));
     m->data = malloc(MERGE_BYTES + EPCAP_SNAPLEN_MAX);
     if (m->pkts == NULL || m->data == NULL) {
@@ -129,6 +136,24 @@ const struct merge_pkt *merge_peek(const struct merge *m)
             best = p;
     }
     return best;
+}
+
+void merge_seen(struct merge *m, uint32_t ifindex, long long t)
+{
+    if (ifindex < EPCAP_LIVE_IFACES_MAX && t > m->seen[ifindex])
+        m->seen[ifindex] = t;
+}
+
+const struct merge_pkt *merge_ready(const struct merge *m, long long now)
+{
+    const struct merge_pkt *p = merge_peek(m);
+
+    if (p == NULL || p->due > now)
+        return NULL;
+    for (unsigned q = 0; q < m->nifs; q++)
+        if (q != p->ifindex && m->head[q] == MERGE_NONE && m->seen[q] < p->due)
+            return NULL;
+    return p;
 }
 
 const unsigned char *merge_pop(struct merge *m, const struct merge_pkt *p)

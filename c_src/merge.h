@@ -38,11 +38,16 @@ struct merge {
     unsigned char *data;
     size_t n, len, held;
     unsigned queues; /* highest interface index seen + 1 */
+    unsigned nifs;   /* interfaces read: each may still bring older ones */
     size_t head[EPCAP_LIVE_IFACES_MAX], tail[EPCAP_LIVE_IFACES_MAX];
+    /* When each interface's ring was last read to its end: the time
+     * that read began (caller's clock, as `due'); 0: never. */
+    long long seen[EPCAP_LIVE_IFACES_MAX];
 };
 
-/* Allocate (before the sandbox); -1 when out of memory. */
-int merge_init(struct merge *m);
+/* Allocate (before the sandbox) for nifs interfaces (at most
+ * EPCAP_LIVE_IFACES_MAX); -1 when out of memory. */
+int merge_init(struct merge *m, unsigned nifs);
 void merge_free(struct merge *m);
 /* Copy one packet of interface ifindex (< EPCAP_LIVE_IFACES_MAX) in,
  * to go at `due' at the latest; false when there is no room (never
@@ -57,6 +62,16 @@ void merge_compact(struct merge *m);
  * merge_peek just returned, and returns its bytes (valid until the next
  * merge_add or merge_compact). */
 const struct merge_pkt *merge_peek(const struct merge *m);
+/* Interface ifindex's ring was read to its end by a read that began at
+ * t: whatever it held then is in the merge. */
+void merge_seen(struct merge *m, uint32_t ifindex, long long t);
+/* The oldest packet held if it may go at `now', else NULL: it is due,
+ * and no interface can still bring an older one. An interface with
+ * packets held cannot (its ring hands them over in its own order, and
+ * its oldest is not older); one with none must have been read to its
+ * end since the packet was due (merge_seen), as what it had to hand
+ * over by then is older than the packet's due time. */
+const struct merge_pkt *merge_ready(const struct merge *m, long long now);
 const unsigned char *merge_pop(struct merge *m, const struct merge_pkt *p);
 
 #endif

@@ -6,9 +6,10 @@
  * Each round reads every interface in index order into merge.c's
  * buffer (at most MERGE_BYTES or MERGE_PKTS, and the credit). A packet
  * is held until the other interfaces can no longer bring an older one
- * (hold_ns: the kernel's block timeout and its timer's granularity),
- * then given to the loop's handler, oldest first across interfaces
- * (doc/PROTOCOL.md); the loop wakes for the next one due
+ * (hold_ns: the kernel's block timeout and its timer's granularity)
+ * and every interface with none held has been read to its end since
+ * (merge_ready), then given to the loop's handler, oldest first across
+ * interfaces (doc/PROTOCOL.md); the loop wakes for the next one due
  * (multi_wait_ns). At the end everything held goes out. Without --interfaces a DATALINK frame comes
  * before the first packet of another link type than the last one's.
  * Nothing captured is dropped here: a round delivers every packet it
@@ -190,16 +191,19 @@ static bool count_reached(const struct epcap *st)
     return st->opt.count > 0 && (long long)st->cnt.delivered >= st->opt.count;
 }
 
-/* Give out the oldest packets: those due (all of them with `all'), or
- * at most `max'. Stops at -c's count. */
+/* Give out the oldest packets: those that may go (merge_ready; all of
+ * them with `all'), at most `max' and, with flow control, the credit
+ * (a round may read one packet past it: read_limit). Stops at -c's
+ * count. */
 static void release(struct epcap *st, pcap_handler cb, bool all, size_t max)
 {
     struct merge *m = &st->multi.merge;
     const struct merge_pkt *p;
     long long now = now_ns();
+    bool limited = !all && st->opt.credit >= 0;
 
-    while (max > 0 && !count_reached(st) && (p = merge_peek(m)) != NULL &&
-           (all || p->due <= now)) {
+    while (max > 0 && !count_reached(st) && (!limited || st->credit > 0) &&
+           (p = all ? merge_peek(m) : merge_ready(m, now)) != NULL) {
         const struct merge_pkt one = *p;
         give(st, cb, &one, merge_pop(m, p));
         max--;
@@ -222,33 +226,66 @@ static void make_room(struct epcap *st, pcap_handler cb)
     merge_compact(m);
 }
 
-/* Read every interface into the merge, within the credit. An interface
- * that fails (it vanished, or went down) is left for the rest of the
- * round; the first such one is returned (its index), else -1. */
+/* How many packets to read from interface i: all (-1), the credit left,
+ * or none. Held packets count against the credit, but an interface with
+ * none held may read up to the credit itself: until it is read to its
+ * end or shows a packet of its own, nothing held may go (merge_ready),
+ * and the owner grants more only for what it gets. What goes out stays
+ * within the credit (release); what is read past it waits in the
+ * merge, whose size bounds it. */
+static int read_limit(const struct epcap *st, uint32_t i, long long budget)
+{
+    if (st->opt.credit < 0)
+        return -1;
+    if (st->multi.merge.head[i] == MERGE_NONE && budget < st->credit)
+        budget = st->credit;
+    return budget <= 0 ? 0 : budget > INT_MAX ? INT_MAX : (int)budget;
+}
+
+/* Read interface i into the merge, within cnt (read_limit): 1 when its
+ * ring was read to its end (noted with the time the read began), 0 when
+ * not, -1 when it failed. */
+static int read_one(struct epcap *st, uint32_t i, int cnt)
+{
+    struct multi *mu = &st->multi;
+
+    mu->cur = i;
+    long long start = now_ns();
+    int n = pcap_dispatch(st->live[i].pcap, cnt, collect, (unsigned char *)st);
+    if (n == PCAP_ERROR)
+        return -1;
+    bool all = n >= 0 && (cnt < 0 || n < cnt);
+    if (all)
+        merge_seen(&mu->merge, i, start);
+    return all ? 1 : 0;
+}
+
+/* Read every interface into the merge, within the credit: first those
+ * with nothing held (they hold back the others' packets), then the
+ * rest. An interface that fails (it vanished, or went down) is left for
+ * the rest of the round; the first such one is returned (its index),
+ * else -1. */
 static int read_round(struct epcap *st)
 {
     struct multi *mu = &st->multi;
-    bool limited = st->opt.credit >= 0;
-    long long budget = limited ? st->credit - (long long)mu->merge.held : 0;
     bool drained = true;
+    bool empty[EPCAP_LIVE_IFACES_MAX] = {false};
     int failed = -1;
 
     mu->due = now_ns() + hold_ns(st);
-    for (uint32_t i = 0; i < st->nlive; i++) {
-        if (merge_full(&mu->merge) || (limited && budget <= 0))
-            return failed;
-        mu->cur = i;
-        size_t before = mu->merge.held;
-        int cnt = !limited ? -1 : budget > INT_MAX ? INT_MAX : (int)budget;
-        int n =
-            pcap_dispatch(st->live[i].pcap, cnt, collect, (unsigned char *)st);
-        if (n == PCAP_ERROR) {
-            failed = failed < 0 ? (int)i : failed;
-            continue;
+    for (uint32_t i = 0; i < st->nlive; i++)
+        empty[i] = mu->merge.head[i] == MERGE_NONE;
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < st->nlive; i++) {
+            if (empty[i] != (pass == 0))
+                continue;
+            long long budget = st->credit - (long long)mu->merge.held;
+            int cnt = merge_full(&mu->merge) ? 0 : read_limit(st, i, budget);
+            int r = cnt == 0 ? 0 : read_one(st, i, cnt);
+            if (r < 0 && failed < 0)
+                failed = (int)i;
+            drained = drained && r > 0;
         }
-        budget -= (long long)(mu->merge.held - before);
-        drained = drained && n >= 0 && (cnt < 0 || n < cnt);
-    }
     /* Every ring read to its end: what comes next passed the new filter
      * in the kernel. */
     if (drained && mu->recheck) {
@@ -293,6 +330,7 @@ long long multi_wait_ns(const struct epcap *st)
 
     if (st->nlive < 2 || (p = merge_peek(&st->multi.merge)) == NULL)
         return -1;
+    /* Past due and still held: a ring must be read (merge_ready). */
     long long left = p->due - now_ns();
     return left > 0 ? left : 0;
 }

@@ -58,9 +58,9 @@ static const char *const empty_parents[] = {"/run", "/tmp"};
 /* The hint a permission error carries on stderr (a shell); an owner
  * reading frames gets the code alone and gives its own hint. */
 const char *const privs_permission_hint =
-    "to capture without root, give the port file capabilities "
-    "(make setcap, recommended) or make it setuid root (make setuid), "
-    "or run it through sudo ({exec, \"sudo -n\"} with a sudoers rule); "
+    "to capture without root, install the port with file capabilities "
+    "(sudo make install install-setcap, recommended; or install-setuid, "
+    "or install-sudo and sudo -n) and run PREFIX/lib/epcap/epcap; "
     "see doc/SECURITY.md";
 
 /* For messages. Pure. */

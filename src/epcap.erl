@@ -318,7 +318,9 @@ getopts(Options) ->
 
 %% @doc What the port reported when it started, as `{ok, Map}' (like
 %% {@link stats/1}): `datalink', `snaplen', `precision' (6 or 9 digits),
-%% `source' (`live' or `file'), `name', protocol `version', and `os_pid',
+%% `source' (`live' or `file'), `name' (of several interfaces, the
+%% first's: {@link interface_stats/1} names each), protocol `version',
+%% and `os_pid',
 %% the port program's own pid (not sudo's, when it runs through sudo).
 %% How it was started and what it kept (doc/SECURITY.md): `start'
 %% (`root', `sudo', `setuid', `file_capabilities' or `unprivileged'), the
@@ -368,8 +370,10 @@ child_spec(Options) ->
 
 %% @doc Fold over the packets of a `{epcap_batch, Ref, Batch}' message in
 %% capture order. `Fun' gets each packet as the classic message
-%% `{packet, DataLinkType, Time, Length, Packet}', so code written for
-%% `{delivery, packet}' works unchanged on it. Each `Packet' is a
+%% `{packet, DataLinkType, Time, Length, Packet}' (with
+%% `{interface_info, true}', the 6-tuple ending in `IfIndex', as that
+%% message), so code written for `{delivery, packet}' works unchanged on
+%% it. Each `Packet' is a
 %% sub-binary of the batch: keep one for long with `binary:copy/1', or
 %% the whole batch stays in memory.
 -spec batch_fold(fun((epcap_codec:message(), Acc) -> Acc), Acc, batch()) -> Acc.

@@ -11,7 +11,7 @@
 -include("epcap_proto.hrl").
 
 -export([open/1, exec_prefix/1, with_hint/2, os_pid/3, make_chroot/1,
-         given/3]).
+         given/3, untrusted_default/2]).
 
 %% How long a one-shot run may take.
 %% @doc Spawn the port for a parsed configuration and wait for its
@@ -79,6 +79,10 @@ make_chroot(#{chroot := Dir}) ->
 %% file capabilities) or reads a file; otherwise `sudo -n', if sudo
 %% allows it. sudo's answer is kept until the sudoers files or the
 %% program change, so a refusal is asked (and logged by sudo) once.
+%% A program that someone other than root can change is never run
+%% through sudo: `{untrusted_path, Path, Msg}' when a sudoers rule would
+%% run it (or `exec' names sudo), else none, so the start says
+%% `permission_denied' as it would without sudo.
 -spec exec_prefix(epcap_opts:config()) ->
     {ok, [string()]} | {error, term()}.
 exec_prefix(#{exec := default, source := {file, _}}) ->
@@ -201,17 +205,45 @@ link_type(Name) ->
 %% it depends on has changed (the sudoers files, the program), so an
 %% unprivileged live start does not ask (and sudo does not log a failed
 %% authentication) every time.
+%% A path that someone other than root can change is never given to
+%% sudo; whether sudo would run it decides the error: `sudo -n -l Prog'
+%% lists and exits, running nothing. No rule: the port starts without a
+%% prefix and says `permission_denied', as where sudo is not installed
+%% (the real cause); a rule: `untrusted_path'.
 cached_sudo(Prefix, Prog) ->
-    sudo_prefix(Prefix, Prog, fun cached_ask/2).
+    case epcap_trust:privileged(Prog, sudo) of
+        ok ->
+            cached(ask, Prefix, Prog, fun ask_sudo/2);
+        {error, _} = Untrusted ->
+            untrusted_default(Untrusted,
+                              cached(list, Prefix, Prog, fun sudo_lists/2))
+    end.
 
-cached_ask(Prefix, Prog) ->
-    Key = {?MODULE, sudo, Prefix, Prog},
+%% @doc The default launch for a path sudo must not be given, from the
+%% exit status of `sudo -n -l Prog --can-capture' (or `{error, _}' when
+%% sudo could not be run): sudo would run it (0, or unknown) ->
+%% `Untrusted'; it would not -> no prefix.
+-spec untrusted_default({error, term()}, integer() | {error, term()}) ->
+    {ok, []} | {error, term()}.
+untrusted_default(_Untrusted, Status) when is_integer(Status), Status =/= 0 ->
+    {ok, []};
+untrusted_default(Untrusted, _) ->
+    Untrusted.
+
+sudo_lists([Sudo | Opts], Prog) ->
+    case epcap_spawn:run(Sudo, Opts ++ ["-l", Prog, "--can-capture"], 5000) of
+        {error, _} = Error -> Error;
+        {Status, _Out} -> Status
+    end.
+
+cached(What, Prefix, Prog, Ask) ->
+    Key = {?MODULE, sudo, What, Prefix, Prog},
     Stamp = [mtime(F) || F <- [Prog, "/etc/sudoers", "/etc/sudoers.d"]],
     case persistent_term:get(Key, undefined) of
         {Stamp, Answer} ->
             Answer;
         _ ->
-            Answer = ask_sudo(Prefix, Prog),
+            Answer = Ask(Prefix, Prog),
             persistent_term:put(Key, {Stamp, Answer}),
             Answer
     end.
@@ -226,11 +258,8 @@ mtime(File) ->
 %% sudo runs whatever has the name Prog: only a path no one but root can
 %% change is given to it (epcap_trust), before sudo runs anything.
 sudo_prefix(Prefix, Prog) ->
-    sudo_prefix(Prefix, Prog, fun ask_sudo/2).
-
-sudo_prefix(Prefix, Prog, Ask) ->
     case epcap_trust:privileged(Prog, sudo) of
-        ok -> Ask(Prefix, Prog);
+        ok -> ask_sudo(Prefix, Prog);
         {error, _} = Untrusted -> Untrusted
     end.
 

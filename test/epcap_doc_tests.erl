@@ -4,8 +4,11 @@
 %% the Design section names every module of src/ and every C file of
 %% c_src/ (main.c and the sandbox_* backends aside); every reason of the
 %% "Errors" table is made somewhere in src/ (epcap_vocabulary_SUITE drives
-%% each one). The man page and --help are checked against the
-%% parser by epcap_shell_SUITE, the exit codes by make proto-check.
+%% each one); the limits of a capture of several interfaces (how many,
+%% how long a packet is held, the merge buffer) are the C's in the README,
+%% the man page, --help and doc/PROTOCOL.md. The man page and --help are
+%% checked against the parser by epcap_shell_SUITE, the exit codes by make
+%% proto-check.
 -module(epcap_doc_tests).
 
 -include_lib("eunit/include/eunit.hrl").
@@ -117,3 +120,36 @@ error_reasons_made_test() ->
     ?assert(length(Reasons) >= 15),
     ?assertEqual([], [R || R <- Reasons,
                            re:run(Src, "[^a-z_]" ++ R ++ "[^a-z_(]") =:= nomatch]).
+
+%% A C definition's number: `#define Name (N * Unit)' or `#define Name N'.
+c_number(Rel, Name) ->
+    {match, [N]} = re:run(read(Rel), "#define " ++ Name ++ " \\(?([0-9]+)",
+                          [{capture, all_but_first, list}]),
+    list_to_integer(N).
+
+%% A document's words with every run of white space (and groff's line
+%% breaks) made one space.
+words(Rel) ->
+    re:replace(read(Rel), "\\s+", " ", [global, unicode, {return, list}]).
+
+several_interfaces_limits_test() ->
+    Max = integer_to_list(c_number("c_src/epcap_proto.h",
+                                   "EPCAP_LIVE_IFACES_MAX")),
+    %% (N * 1024 * 1024) bytes and (N * 1000000LL) ns: N MiB and N ms.
+    ?assertMatch({match, _}, re:run(read("c_src/merge.h"),
+                                    "MERGE_BYTES \\([0-9]+ \\* 1024 \\* 1024\\)")),
+    ?assertMatch({match, _}, re:run(read("c_src/multi.c"),
+                                    "HOLD_SLACK_NS \\([0-9]+ \\* 1000000LL\\)")),
+    MiB = integer_to_list(c_number("c_src/merge.h", "MERGE_BYTES")),
+    Ms = integer_to_list(c_number("c_src/multi.c", "HOLD_SLACK_NS")),
+    Says = fun(Rel, Phrase) -> {Rel, Phrase, string:find(words(Rel), Phrase)
+                                              =/= nomatch} end,
+    Claims = [Says("README.md", "at most " ++ Max),
+              Says("README.md", "timeout plus " ++ Ms ++ " ms"),
+              Says("README.md", MiB ++ " MiB merge buffer"),
+              Says("doc/epcap.1", "at most " ++ Max ++ " times"),
+              Says("doc/epcap.1", "timeout plus " ++ Ms ++ " ms"),
+              Says("c_src/options.c", "(at most " ++ Max ++ ")"),
+              Says("doc/PROTOCOL.md", "plus " ++ Ms ++ " ms"),
+              Says("doc/PROTOCOL.md", MiB ++ " MiB merge buffer")],
+    ?assertEqual([], [{R, P} || {R, P, false} <- Claims]).

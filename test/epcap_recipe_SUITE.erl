@@ -37,6 +37,7 @@
 -export([all/0, suite/0, init_per_suite/1, end_per_suite/1,
          init_per_testcase/2, end_per_testcase/2]).
 -export([sudo_rule_on_user_owned_copy/1, setcap_on_user_owned_copy/1,
+         no_rule_for_user_owned_copy/1,
          install_sudo_recipe/1, install_setcap_recipe/1,
          install_setuid_recipe/1, install_refuses_user_prefix/1,
          inject_policy_only_when_asked/1, outside_the_group_is_told/1,
@@ -47,6 +48,7 @@ suite() ->
 
 all() ->
     [sudo_rule_on_user_owned_copy, setcap_on_user_owned_copy,
+     no_rule_for_user_owned_copy,
      install_sudo_recipe, install_setcap_recipe, install_setuid_recipe,
      install_refuses_user_prefix, inject_policy_only_when_asked,
      outside_the_group_is_told, sudo_gives_the_account_groups,
@@ -220,6 +222,28 @@ sudo_rule_on_user_owned_copy(Config) ->
          ?assertNotEqual(nomatch, string:find(Msg, Rel ++ " is owned by uid")),
          ?assertNotEqual(nomatch, string:find(Msg, "make install-sudo"))
      end || R <- [Explicit, Default, Inner]],
+    ?assertNot(filelib:is_regular(Canary)).
+
+%% A user's own copy (a clone, a release) without privileges and without
+%% a sudoers rule: the real cause is that nothing lets the user capture,
+%% so the default start says permission_denied, with its hint, as where
+%% sudo is not installed. Once a rule names that path, the refusal is
+%% back, and sudo still runs nothing.
+no_rule_for_user_owned_copy(Config) ->
+    {_Rel, Prog} = user_owned_copy(Config),
+    Default = io_lib:format("~p.~n", [[{epcap, [{progname, Prog}]}]]),
+    R = probe(Config, Default),
+    ?assertMatch({error, {permission_denied, _}}, R),
+    {error, {permission_denied, Msg}} = R,
+    ?assertNotEqual(nomatch, string:find(Msg, "to capture without root")),
+    %% A rule for the user-owned path: sudo would run it, so it is refused.
+    sudo_rule(user(), Prog),
+    Canary = ?config(canary, Config),
+    Script = filename:join(?config(dir, Config), "attacker-norule.sh"),
+    ok = file:write_file(Script, attacker_script(Canary)),
+    ok = file:change_mode(Script, 8#644),
+    {0, _} = as_user("cp " ++ Script ++ " " ++ Prog),
+    ?assertMatch({error, {untrusted_path, Prog, _}}, probe(Config, Default)),
     ?assertNot(filelib:is_regular(Canary)).
 
 %% The README used to set capabilities on the release's own copy: the

@@ -46,7 +46,7 @@ static void test_order(void **state)
     uint32_t ifs[16];
 
     (void)state;
-    assert_int_equal(merge_init(&m), 0);
+    assert_int_equal(merge_init(&m, 2), 0);
     add(&m, 0, 1, 100, 'a');
     add(&m, 0, 1, 300, 'c');
     add(&m, 0, 1, 250, 'd'); /* backwards within its queue: after c */
@@ -72,7 +72,7 @@ static void test_held_and_compacted(void **state)
     uint32_t ifs[16];
 
     (void)state;
-    assert_int_equal(merge_init(&m), 0);
+    assert_int_equal(merge_init(&m, 2), 0);
     add(&m, 1, 1, 500, 'x');
     add(&m, 0, 1, 100, 'p');
     add(&m, 0, 1, 600, 'y');
@@ -99,7 +99,7 @@ static void test_limits(void **state)
     size_t n = 0;
 
     (void)state;
-    assert_int_equal(merge_init(&m), 0);
+    assert_int_equal(merge_init(&m, 2), 0);
     while (!merge_full(&m)) {
         assert_true(merge_add(&m, 0, &h, big, 0));
         n++;
@@ -110,12 +110,65 @@ static void test_limits(void **state)
     merge_free(&m);
 }
 
+/* The oldest goes once due and once every interface with nothing held
+ * has been read to its end since: a read cut short (the credit) leaves
+ * older packets in that ring. An interface with packets held never
+ * holds back an older one of another. */
+static void test_ready(void **state)
+{
+    struct merge m;
+    struct pcap_pkthdr h = {.caplen = 1, .len = 1};
+    const struct merge_pkt *p;
+
+    (void)state;
+    assert_int_equal(merge_init(&m, 3), 0);
+    h.ts.tv_usec = 200;
+    assert_true(merge_add(&m, 0, &h, (const unsigned char *)"b", 100));
+    merge_seen(&m, 0, 50);
+    merge_seen(&m, 1, 100);
+    merge_seen(&m, 2, 99); /* its ring last emptied before b was due */
+    assert_null(merge_ready(&m, 99));  /* not due */
+    assert_null(merge_ready(&m, 500)); /* interface 2 may hold older */
+    merge_seen(&m, 2, 40);             /* an older read changes nothing */
+    assert_null(merge_ready(&m, 500));
+    merge_seen(&m, 2, 100);
+    p = merge_ready(&m, 100);
+    assert_non_null(p);
+    assert_int_equal(p->ifindex, 0);
+    /* Interface 1, not read to its end since, shows one of its own:
+     * newer than b, so b may go; older, and it goes first. */
+    h.ts.tv_usec = 300;
+    assert_true(merge_add(&m, 1, &h, (const unsigned char *)"c", 900));
+    merge_seen(&m, 2, 50);
+    assert_int_equal(merge_ready(&m, 100)->ifindex, 0);
+    h.ts.tv_usec = 100;
+    assert_true(merge_add(&m, 2, &h, (const unsigned char *)"a", 900));
+    assert_null(merge_ready(&m, 100)); /* a is oldest, not due */
+    p = merge_ready(&m, 900);
+    assert_non_null(p);
+    assert_int_equal(merge_pop(&m, p)[0], 'a');
+    /* Interface 2 empty again, last read to its end at 100: b may go,
+     * c (due 900) not before 2 is read again at 900. */
+    p = merge_ready(&m, 900);
+    assert_non_null(p);
+    assert_int_equal(merge_pop(&m, p)[0], 'b');
+    assert_null(merge_ready(&m, 900));
+    merge_seen(&m, 0, 900);
+    merge_seen(&m, 2, 900);
+    p = merge_ready(&m, 900);
+    assert_non_null(p);
+    assert_int_equal(merge_pop(&m, p)[0], 'c');
+    assert_null(merge_ready(&m, 1000));
+    merge_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_held_and_compacted),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_ready),
     };
     return cmocka_run_group_tests_name("merge", tests, NULL, NULL);
 }
