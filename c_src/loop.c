@@ -23,7 +23,8 @@
  * drops and counts them instead of this process growing.
  *
  * End of file on stdin means the owner is gone: the port exits at once.
- * A STOP command, SIGTERM or SIGINT flush what is held and exit 0.
+ * A STOP command, SIGTERM or SIGINT flush what is held, with what the
+ * kernel holds in blocks not yet retired (take_the_rest), and exit 0.
  *
  * Privileges: none; runs after the final drop, in the sandbox.
  *
