@@ -23,7 +23,8 @@
  * drops and counts them instead of this process growing.
  *
  * End of file on stdin means the owner is gone: the port exits at once.
- * A STOP command, SIGTERM or SIGINT flush what is held and exit 0.
+ * A STOP command, SIGTERM or SIGINT flush what is held, with what the
+ * kernel holds in blocks not yet retired (take_the_rest), and exit 0.
  *
  * Privileges: none; runs after the final drop, in the sandbox.
  *
@@ -350,9 +351,43 @@ static const struct timespec *sooner(const struct timespec *wait, long long ns,
     return left;
 }
 
+/* A block ring (TPACKET_V3: -t N, the adaptive default's lane B, each
+ * of several interfaces) hands a packet over only when its block retires,
+ * full or at the block timeout, so one the kernel took just before the end
+ * can still sit in an open block. The last read therefore goes on until
+ * the blocks open at the end have retired: the block timeout plus the
+ * timer's granularity (multi_hold_ns), reading as they come. With no
+ * timeout (-t infinity) a block retires only when full, which no wait
+ * covers; immediate mode has no blocks: both end at once.
+ * Privileges: none; in the sandbox (ppoll, clock_gettime). */
+static void read_open_blocks(struct epcap *st)
+{
+    enum epcap_timeout_mode m = st->opt.timeout_mode;
+    struct timespec end, left;
+
+    if (m != TIMEOUT_MS && m != TIMEOUT_ADAPTIVE)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    long long ns = end.tv_nsec + multi_hold_ns(st);
+    end.tv_sec += (time_t)(ns / 1000000000LL);
+    end.tv_nsec = (long)(ns % 1000000000LL);
+    while (!count_reached(st) && epcap_time_left(&end, &left)) {
+        struct pollfd fds[EPCAP_LIVE_IFACES_MAX];
+        for (uint32_t i = 0; i < st->nlive; i++)
+            fds[i] = (struct pollfd){.fd = st->live[i].fd, .events = POLLIN};
+        if (ppoll(fds, st->nlive, &left, NULL) < 0 && errno != EINTR)
+            return; /* what was read so far still goes out */
+        st->done = false;
+        capture_some(st);
+        flush_output(st); /* room for the next read */
+    }
+}
+
 /* The end was asked for (STOP, SIGTERM, SIGINT, the owner gone): what
- * the kernel has already captured is taken too, whatever the credit. A
- * count or the end of a file needs nothing more. */
+ * the kernel has already captured is taken too, whatever the credit,
+ * including the packets in blocks not yet retired (read_open_blocks). A
+ * count or the end of a file needs nothing more.
+ * Privileges: none; in the sandbox. */
 static void take_the_rest(struct epcap *st)
 {
     if (st->is_file || count_reached(st))
@@ -360,6 +395,7 @@ static void take_the_rest(struct epcap *st)
     st->credit = EPCAP_CREDIT_MAX;
     st->done = false; /* has_room's "no more": this read is the last */
     capture_some(st);
+    read_open_blocks(st);
     st->done = true;
 }
 

@@ -6,7 +6,7 @@
  * Each round reads every interface in index order into merge.c's
  * buffer (at most MERGE_BYTES or MERGE_PKTS, and the credit). A packet
  * is held until the other interfaces can no longer bring an older one
- * (hold_ns: the kernel's block timeout and its timer's granularity)
+ * (multi_hold_ns: the kernel's block timeout and its timer's granularity)
  * and every interface with none held has been read to its end since
  * (merge_ready), then given to the loop's handler, oldest first across
  * interfaces (doc/PROTOCOL.md); the loop wakes for the next one due
@@ -124,7 +124,7 @@ int multi_set_filter(struct epcap *st, const char *expr)
  * what the port reads at once. */
 #define HOLD_SLACK_NS (10 * 1000000LL)
 
-static long long hold_ns(const struct epcap *st)
+long long multi_hold_ns(const struct epcap *st)
 {
     long long t = st->opt.timeout_mode == TIMEOUT_IMMEDIATE ||
                           st->opt.timeout_mode == TIMEOUT_INFINITY
@@ -272,7 +272,7 @@ static int read_round(struct epcap *st)
     bool empty[EPCAP_LIVE_IFACES_MAX] = {false};
     int failed = -1;
 
-    mu->due = now_ns() + hold_ns(st);
+    mu->due = now_ns() + multi_hold_ns(st);
     for (uint32_t i = 0; i < st->nlive; i++)
         empty[i] = mu->merge.head[i] == MERGE_NONE;
     for (int pass = 0; pass < 2; pass++)

@@ -40,6 +40,10 @@ int multi_set_filter(struct epcap *st, const char *expr);
 int multi_read(struct epcap *st, pcap_handler cb);
 /* At the end: every packet held to cb (up to -c's count). */
 void multi_flush(struct epcap *st, pcap_handler cb);
+/* How long a block ring may keep a packet it took: the block timeout plus
+ * the kernel timer's granularity (the merge's hold; the last read at the
+ * end, loop.c). Runs anywhere, no privileges. */
+long long multi_hold_ns(const struct epcap *st);
 /* Nanoseconds until the next held packet is due (0: now), -1: none. */
 long long multi_wait_ns(const struct epcap *st);
 /* Interface i's libpcap counters (live, 0 <= i < nlive); false when it
