@@ -47,6 +47,7 @@
 #include "epcap_time.h"
 #include "fastlane.h"
 #include "frame.h"
+#include "input.h"
 #include "loop.h"
 #include "multi.h"
 #include "ngfile.h"
@@ -56,7 +57,6 @@
 #include "state.h"
 #include "wire.h"
 
-#define IN_INITIAL (64 * 1024)
 #define EPCAP_PIPE_SIZE (1024 * 1024)
 
 static bool count_reached(const struct epcap *st)
@@ -192,86 +192,6 @@ static bool may_capture(struct epcap *st)
     return true;
 }
 
-/* Make room for the frame at the head of the input buffer. Its length
- * is bounded here, whatever happened before: after a STOP the decoder
- * has not looked at what follows, and nothing may make the port allocate
- * more than the protocol's largest command. */
-static int grow_input(struct epcap *st, const char **why)
-{
-    struct ibuf *in = &st->in;
-    uint32_t n = wire_get32(in->buf);
-    size_t want = 4 + (size_t)n;
-
-    if (n < EPCAP_CMD_MIN || n > EPCAP_CMD_MAX) {
-        *why = "command frame length out of bounds";
-        return -1;
-    }
-    if (want <= in->cap)
-        return 0;
-    unsigned char *p = realloc(in->buf, want);
-    if (p == NULL)
-        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM,
-                    "stdin: out of memory for a %zu-byte command", want);
-    in->buf = p;
-    in->cap = want;
-    return 0;
-}
-
-int loop_decode_commands(struct epcap *st, const char **why)
-{
-    struct ibuf *in = &st->in;
-    size_t off = 0;
-
-    while (!st->done) {
-        struct epcap_cmd cmd;
-        size_t used = 0;
-        enum cmd_status rc =
-            cmd_decode(in->buf + off, in->len - off, &cmd, &used, why);
-        if (rc == CMD_BAD)
-            return -1;
-        if (rc == CMD_NEED_MORE)
-            break;
-        control_handle(st, &cmd);
-        off += used;
-    }
-    memmove(in->buf, in->buf + off, in->len - off);
-    in->len -= off;
-    if (st->done)
-        in->len = 0; /* after STOP nothing more is read or kept */
-    else if (in->len >= 4)
-        return grow_input(st, why);
-    return 0;
-}
-
-static void read_commands(struct epcap *st)
-{
-    struct ibuf *in = &st->in;
-    ssize_t n = read(STDIN_FILENO, in->buf + in->len, in->cap - in->len);
-
-    if (n < 0) {
-        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-            return;
-        epcap_fatal(st, EPCAP_EXIT_OSERR, EPCAP_E_SYSTEM, "stdin: %s",
-                    strerror(errno));
-    }
-    if (n == 0) {
-        if (in->len > 0)
-            epcap_fatal(st, EPCAP_EXIT_PROTOCOL, EPCAP_E_SYSTEM,
-                        "stdin: protocol error: end of file inside a "
-                        "%zu-byte partial command",
-                        in->len);
-        epcap_log(st, 1, "stdin closed: owner gone, exiting");
-        st->stdin_open = false;
-        st->done = true;
-        return;
-    }
-    in->len += (size_t)n;
-    const char *why = NULL;
-    if (loop_decode_commands(st, &why) < 0)
-        epcap_fatal(st, EPCAP_EXIT_PROTOCOL, EPCAP_E_SYSTEM,
-                    "stdin: protocol error: %s", why);
-}
-
 static void flush_output(struct epcap *st)
 {
     if (obuf_flush(&st->out) < 0) {
@@ -293,11 +213,7 @@ static void set_nonblocking(struct epcap *st, int fd, const char *name)
 
 static void loop_init(struct epcap *st)
 {
-    st->in.buf = malloc(IN_INITIAL);
-    if (st->in.buf == NULL)
-        epcap_fatal(st, EPCAP_EXIT_SOFTWARE, EPCAP_E_SYSTEM, "out of memory");
-    st->in.cap = IN_INITIAL;
-    st->in.len = 0;
+    input_init(st);
     st->credit = st->opt.credit;
     /* Only the frame protocol has a command channel: a shell pipeline's
      * stdin (a terminal, /dev/null, closed) is left alone. */
@@ -452,7 +368,7 @@ int loop_run(struct epcap *st)
                         strerror(errno));
         }
         if (commands && fds[0].revents != 0) {
-            read_commands(st);
+            input_read(st);
             if (!st->stdin_open) {
                 owner_gone(st);
                 return EPCAP_EXIT_OK;

@@ -12,10 +12,6 @@ struct epcap;
 
 /* Run until the capture ends; returns the exit code. */
 int loop_run(struct epcap *st);
-/* Handle the whole command frames at the head of st->in and make room for
- * the next (never more than a command's maximum). -1 with *why on a
- * protocol error. */
-int loop_decode_commands(struct epcap *st, const char **why);
 /* Before the sandbox: a larger stdout pipe, where allowed. */
 void loop_tune_output(void);
 

@@ -31,8 +31,8 @@
  * and the counters only move as the commands say.
  *
  * A second pass on a fresh state feeds the same stream through the port's
- * own input buffer (loop_decode_commands), in reads of what fits, as
- * loop.c's read_commands does. ASan's max_allocation_size_mb (below) makes
+ * own input buffer (input_decode), in reads of what fits, as
+ * input.c's input_read does. ASan's max_allocation_size_mb (below) makes
  * any allocation larger than the protocol's largest command a finding:
  * no byte sequence, in any state (after STOP included), may make the port
  * allocate more.
@@ -50,7 +50,7 @@
 #include "control.h"
 #include "epcap_proto.h"
 #include "frame.h"
-#include "loop.h"
+#include "input.h"
 #include "state.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -174,7 +174,7 @@ static void check(const struct epcap *st, const struct epcap_counters *before,
 }
 
 /* The port's input path: reads of what fits into st.in, each followed by
- * loop_decode_commands, until the stream is done, corrupt or used up. */
+ * input_decode, until the stream is done, corrupt or used up. */
 static void through_input_buffer(const unsigned char *data, size_t size)
 {
     struct epcap st;
@@ -193,7 +193,7 @@ static void through_input_buffer(const unsigned char *data, size_t size)
         memcpy(st.in.buf + st.in.len, data + off, n);
         st.in.len += n;
         off += n;
-        if (loop_decode_commands(&st, &why) < 0) {
+        if (input_decode(&st, &why) < 0) {
             if (why == NULL)
                 abort();
             break;
