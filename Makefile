@@ -160,6 +160,7 @@ eunit: erlang examples
 	  'Ms = [list_to_atom(filename:basename(F, ".beam")) || F <- filelib:wildcard("$(BUILD)/test/*.beam")], halt(case eunit:test(Ms, []) of ok -> 0; _ -> 1 end).'
 
 ct: port variants erlang examples
+	$(MAKE) -C c_src helpers
 	@mkdir -p $(BUILD)/ct_logs
 	ct_run -noshell -sname ct_$$$$ -dir test -logdir $(BUILD)/ct_logs \
 	  -include $(CURDIR)/include -pa $(CURDIR)/ebin -pa $(CURDIR)/$(EX_EBIN) \

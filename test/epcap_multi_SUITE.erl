@@ -20,14 +20,18 @@
 -export([all/0, init_per_suite/1, end_per_suite/1]).
 -export([pcapng_two_interfaces/1, frames_interfaces_and_ifstats/1,
          classic_frames/1, rotated_dump_files/1, link_type_per_interface/1,
-         missing_second_interface/1, usage_errors/1]).
+         missing_second_interface/1, usage_errors/1, datalink_frames/1]).
 
 -define(PER_IF, 4).
+%% An Ethernet interface's link type and a tun's: link type, DLT_RAW as libpcap names it on Linux (12;
+%% LINKTYPE_RAW, 101, in files).
+-define(DLT_EN10MB, 1).
+-define(DLT_RAW, 12).
 
 all() ->
     [pcapng_two_interfaces, frames_interfaces_and_ifstats, classic_frames,
      rotated_dump_files, link_type_per_interface, missing_second_interface,
-     usage_errors].
+     usage_errors, datalink_frames].
 
 init_per_suite(Config0) ->
     case epcap_test_lib:require_tools(epcap_test_lib:require_root(Config0),
@@ -248,7 +252,112 @@ usage_errors(Config) ->
      end || {Args, Want} <- Cases],
     ok.
 
+%% Ethernet and raw IP carrying traffic, through classic frames (no
+%% --interfaces), in the namespace: a veth end and the tun, which has
+%% carrier while test/c/tun_reader holds it open. Datagrams go, two at a
+%% time, to pair b's namespace end and to an address routed (through pair
+%% a, forwarded in the namespace) into the tun. A DATALINK frame with the
+%% interface's link type comes before each group, and only on a change;
+%% each packet carries what was sent.
+datalink_frames(Config) ->
+    #{ns := Ns, x := X, tun := Tun, a := A,
+      b := #{ns_if := NB} = B} = Net = ?config(net, Config),
+    R = tun_reader(Net, Tun),
+    TunDst = epcap_netns:addr(X, 9),
+    epcap_netns:run_ok(Net, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
+    epcap_netns:run_ok(Net, ["ip", "addr", "add", epcap_netns:addr(X, 10) ++
+                             "/32", "dev", Tun]),
+    epcap_netns:run_ok(Net, ["ip", "route", "add", TunDst ++ "/32", "dev", Tun]),
+    epcap_test_lib:run_ok("ip", ["route", "replace", TunDst ++ "/32", "via",
+                                 maps:get(ns_addr, A)]),
+    Port = epcap_test_packets:random_port(),
+    P = open_port({spawn_executable, os:find_executable("ip")},
+                  [{args, ["netns", "exec", Ns, epcap_opts:default_progname(),
+                           "-i", NB, "-i", Tun,
+                           "udp and dst port " ++ integer_to_list(Port)]},
+                   {packet, 4}, exit_status, binary, hide]),
+    {ready, ?DLT_EN10MB, NB} = ready(P),
+    SA = epcap_test_packets:udp_socket(maps:get(root_addr, A)),
+    SB = epcap_test_packets:udp_socket(maps:get(root_addr, B)),
+    Kinds = lists:append(lists:duplicate(?PER_IF div 2,
+                                         [{veth, maps:get(ns_addr, B)},
+                                          {veth, maps:get(ns_addr, B)},
+                                          {tun, TunDst}, {tun, TunDst}])),
+    Sent = [{K, Dst, dlt_payload(K, N)}
+            || {N, {K, Dst}} <- lists:zip(lists:seq(1, length(Kinds)), Kinds)],
+    [ok = send(case K of veth -> SB; tun -> SA end, D, Port, Pl, 0)
+     || {K, D, Pl} <- Sent],
+    gen_udp:close(SA),
+    gen_udp:close(SB),
+    Events = events(P, length(Sent), []),
+    stop(P),
+    port_close(R),
+    %% What must come: a DATALINK frame where the link type changes
+    %% from the one before (READY's first), then the packets.
+    {Want, _} = lists:mapfoldl(
+                  fun({K, _, _} = S, Cur) ->
+                          D = dlt(K),
+                          {[{datalink, D} || D =/= Cur] ++ [{packet, S}], D}
+                  end, ?DLT_EN10MB, Sent),
+    ?assertEqual([case E of {datalink, D} -> {datalink, D};
+                      {packet, _} -> packet end || E <- lists:append(Want)],
+                 [case E of {datalink, D} -> {datalink, D};
+                      {packet, _} -> packet end || E <- Events]),
+    Pkts = [Pkt || {packet, Pkt} <- Events],
+    [check_packet(K, Dst, Port, Pl, Pkt)
+     || {{K, Dst, Pl}, Pkt} <- lists:zip(Sent, Pkts)],
+    ok.
+
 %% ---- helpers ----
+
+dlt(veth) -> ?DLT_EN10MB;
+dlt(tun) -> ?DLT_RAW.
+
+dlt_payload(Kind, I) ->
+    Tag = <<"dlt-", (atom_to_binary(Kind))/binary, "-", ($0 + I)>>,
+    <<Tag/binary, (binary:copy(<<"x">>, 24 - byte_size(Tag)))/binary>>.
+
+%% The packet as sent: an Ethernet header before the IP datagram on the
+%% veth, none on the tun; the destination, the port and every payload
+%% byte as sent (the TTL of the forwarded one differs).
+check_packet(veth, Dst, Port, Payload, <<_:14/binary, Ip/binary>>) ->
+    check_ip(Dst, Port, Payload, Ip);
+check_packet(tun, Dst, Port, Payload, Ip) ->
+    check_ip(Dst, Port, Payload, Ip).
+
+check_ip(Dst, Port, Payload, Ip) ->
+    {ok, {D1, D2, D3, D4}} = inet:parse_address(Dst),
+    ULen = 8 + byte_size(Payload),
+    ?assertMatch(<<4:4, 5:4, _, Len:16, _:5/binary, 17, _:16, _:4/binary,
+                   D1, D2, D3, D4, _:16, Port:16, ULen:16, _:16,
+                   Payload/binary>> when Len =:= 20 + ULen, Ip).
+
+%% test/c/tun_reader holding Tun open in the namespace, so it has
+%% carrier; closing the port closes its stdin and it exits.
+tun_reader(#{ns := Ns}, Tun) ->
+    Reader = filename:join([epcap_test_lib:root_dir(), "_build", "ctest",
+                            "tun_reader"]),
+    R = open_port({spawn_executable, os:find_executable("ip")},
+                  [{args, ["netns", "exec", Ns, Reader, Tun]}, {line, 200},
+                   exit_status, use_stdio, stderr_to_stdout]),
+    receive
+        {R, {data, {eol, "ready"}}} -> R;
+        {R, Other} -> ct:fail({tun_reader, Other})
+    after 10000 -> ct:fail(tun_reader_not_ready)
+    end.
+
+%% N packets from classic frames, with the DATALINK frames among them,
+%% in the order received.
+events(_, 0, Acc) ->
+    lists:reverse(Acc);
+events(P, N, Acc) ->
+    case frame(P) of
+        {datalink, D} -> events(P, N, [{datalink, D} | Acc]);
+        {records, Rs} when length(Rs) =< N ->
+            events(P, N - length(Rs),
+                   lists:reverse([{packet, Pkt} || {_, _, Pkt} <- Rs], Acc));
+        Other -> ct:fail({unexpected, Other})
+    end.
 
 expected_payloads() ->
     lists:append([[<<"mi-a-", ($0 + I)>>, <<"mi-b-", ($0 + I)>>]
@@ -344,6 +453,8 @@ decode(<<?EPCAP_FRAME_REPLY, Id:32, Code:16, Body/binary>>) ->
     {reply, Id, Code, Body};
 decode(<<?EPCAP_FRAME_ERROR, Code:16, Fatal, Msg/binary>>) ->
     {error, Code, Fatal, Msg};
+decode(<<?EPCAP_FRAME_DATALINK, Dlt:32>>) ->
+    {datalink, Dlt};
 decode(<<?EPCAP_FRAME_IFPACKETS, Recs/binary>>) ->
     {records, [{{S, F}, If, Pkt}
                || <<S:64, F:32, C:32, _L:32, If:32, Pkt:C/binary>> <= Recs]};
