@@ -20,7 +20,8 @@
 -export([all/0, init_per_suite/1, end_per_suite/1]).
 -export([pcapng_two_interfaces/1, frames_interfaces_and_ifstats/1,
          classic_frames/1, rotated_dump_files/1, link_type_per_interface/1,
-         missing_second_interface/1, usage_errors/1, datalink_frames/1]).
+         missing_second_interface/1, usage_errors/1, datalink_frames/1,
+         datalink_erlang/1]).
 
 -define(PER_IF, 4).
 %% An Ethernet interface's link type and a tun's: link type, DLT_RAW as libpcap names it on Linux (12;
@@ -31,7 +32,7 @@
 all() ->
     [pcapng_two_interfaces, frames_interfaces_and_ifstats, classic_frames,
      rotated_dump_files, link_type_per_interface, missing_second_interface,
-     usage_errors, datalink_frames].
+     usage_errors, datalink_frames, datalink_erlang].
 
 init_per_suite(Config0) ->
     case epcap_test_lib:require_tools(epcap_test_lib:require_root(Config0),
@@ -260,16 +261,8 @@ usage_errors(Config) ->
 %% interface's link type comes before each group, and only on a change;
 %% each packet carries what was sent.
 datalink_frames(Config) ->
-    #{ns := Ns, x := X, tun := Tun, a := A,
-      b := #{ns_if := NB} = B} = Net = ?config(net, Config),
-    R = tun_reader(Net, Tun),
-    TunDst = epcap_netns:addr(X, 9),
-    epcap_netns:run_ok(Net, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
-    epcap_netns:run_ok(Net, ["ip", "addr", "add", epcap_netns:addr(X, 10) ++
-                             "/32", "dev", Tun]),
-    epcap_netns:run_ok(Net, ["ip", "route", "add", TunDst ++ "/32", "dev", Tun]),
-    epcap_test_lib:run_ok("ip", ["route", "replace", TunDst ++ "/32", "via",
-                                 maps:get(ns_addr, A)]),
+    #{ns := Ns, tun := Tun, b := #{ns_if := NB}} = Net = ?config(net, Config),
+    {R, TunDst} = tun_traffic(Net),
     Port = epcap_test_packets:random_port(),
     P = open_port({spawn_executable, os:find_executable("ip")},
                   [{args, ["netns", "exec", Ns, epcap_opts:default_progname(),
@@ -277,18 +270,7 @@ datalink_frames(Config) ->
                            "udp and dst port " ++ integer_to_list(Port)]},
                    {packet, 4}, exit_status, binary, hide]),
     {ready, ?DLT_EN10MB, NB} = ready(P),
-    SA = epcap_test_packets:udp_socket(maps:get(root_addr, A)),
-    SB = epcap_test_packets:udp_socket(maps:get(root_addr, B)),
-    Kinds = lists:append(lists:duplicate(?PER_IF div 2,
-                                         [{veth, maps:get(ns_addr, B)},
-                                          {veth, maps:get(ns_addr, B)},
-                                          {tun, TunDst}, {tun, TunDst}])),
-    Sent = [{K, Dst, dlt_payload(K, N)}
-            || {N, {K, Dst}} <- lists:zip(lists:seq(1, length(Kinds)), Kinds)],
-    [ok = send(case K of veth -> SB; tun -> SA end, D, Port, Pl, 0)
-     || {K, D, Pl} <- Sent],
-    gen_udp:close(SA),
-    gen_udp:close(SB),
+    Sent = send_groups(Net, TunDst, Port),
     Events = events(P, length(Sent), []),
     stop(P),
     port_close(R),
@@ -299,13 +281,34 @@ datalink_frames(Config) ->
                           D = dlt(K),
                           {[{datalink, D} || D =/= Cur] ++ [{packet, S}], D}
                   end, ?DLT_EN10MB, Sent),
-    ?assertEqual([case E of {datalink, D} -> {datalink, D};
-                      {packet, _} -> packet end || E <- lists:append(Want)],
-                 [case E of {datalink, D} -> {datalink, D};
-                      {packet, _} -> packet end || E <- Events]),
+    Shape = fun({packet, _}) -> packet; (Dl) -> Dl end,
+    ?assertEqual(lists:map(Shape, lists:append(Want)),
+                 lists:map(Shape, Events)),
     Pkts = [Pkt || {packet, Pkt} <- Events],
     [check_packet(K, Dst, Port, Pl, Pkt)
      || {{K, Dst, Pl}, Pkt} <- lists:zip(Sent, Pkts)],
+    ok.
+
+%% The same traffic into Erlang ({interface, [Veth, Tun]}): each packet's
+%% message carries its own interface's link type.
+datalink_erlang(Config) ->
+    #{tun := Tun, b := #{ns_if := NB}} = Net = ?config(net, Config),
+    {R, TunDst} = tun_traffic(Net),
+    Port = epcap_test_packets:random_port(),
+    {ok, E} = epcap:start_link([{exec, epcap_netns:exec(Net)},
+                                {interface, [NB, Tun]},
+                                {filter, "udp and dst port " ++
+                                     integer_to_list(Port)}]),
+    Sent = send_groups(Net, TunDst, Port),
+    Got = epcap_test_packets:collect(length(Sent), 10000),
+    ok = epcap:stop(E),
+    port_close(R),
+    ?assertEqual(length(Sent), length(Got)),
+    [begin
+         ?assertEqual(dlt(K), Dlt),
+         ?assertEqual(byte_size(Pkt), Len),
+         check_packet(K, Dst, Port, Pl, Pkt)
+     end || {{K, Dst, Pl}, {packet, Dlt, _, Len, Pkt}} <- lists:zip(Sent, Got)],
     ok.
 
 %% ---- helpers ----
@@ -331,6 +334,39 @@ check_ip(Dst, Port, Payload, Ip) ->
     ?assertMatch(<<4:4, 5:4, _, Len:16, _:5/binary, 17, _:16, _:4/binary,
                    D1, D2, D3, D4, _:16, Port:16, ULen:16, _:16,
                    Payload/binary>> when Len =:= 20 + ULen, Ip).
+
+%% The tun with carrier (its reader, returned to be closed), an address,
+%% and a route to TunDst (returned) from the root namespace through pair
+%% a, forwarded in the namespace into the tun.
+tun_traffic(#{x := X, tun := Tun, a := A} = Net) ->
+    R = tun_reader(Net, Tun),
+    TunDst = epcap_netns:addr(X, 9),
+    epcap_netns:run_ok(Net, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
+    epcap_netns:run_ok(Net, ["ip", "addr", "replace", epcap_netns:addr(X, 10) ++
+                             "/32", "dev", Tun]),
+    epcap_netns:run_ok(Net, ["ip", "route", "replace", TunDst ++ "/32", "dev",
+                             Tun]),
+    epcap_test_lib:run_ok("ip", ["route", "replace", TunDst ++ "/32", "via",
+                                 maps:get(ns_addr, A)]),
+    {R, TunDst}.
+
+%% Datagrams two at a time to pair b's namespace end and into the tun
+%% (?PER_IF groups in all); what was sent, in order: {veth | tun,
+%% Destination, Payload}.
+send_groups(#{a := A, b := B}, TunDst, Port) ->
+    SA = epcap_test_packets:udp_socket(maps:get(root_addr, A)),
+    SB = epcap_test_packets:udp_socket(maps:get(root_addr, B)),
+    Kinds = lists:append(lists:duplicate(?PER_IF div 2,
+                                         [{veth, maps:get(ns_addr, B)},
+                                          {veth, maps:get(ns_addr, B)},
+                                          {tun, TunDst}, {tun, TunDst}])),
+    Sent = [{K, Dst, dlt_payload(K, N)}
+            || {N, {K, Dst}} <- lists:zip(lists:seq(1, length(Kinds)), Kinds)],
+    [ok = send(case K of veth -> SB; tun -> SA end, D, Port, Pl, 0)
+     || {K, D, Pl} <- Sent],
+    gen_udp:close(SA),
+    gen_udp:close(SB),
+    Sent.
 
 %% test/c/tun_reader holding Tun open in the namespace, so it has
 %% carrier; closing the port closes its stdin and it exits.
