@@ -10,7 +10,9 @@
 %% ("mi-a-N", "mi-b-N"), sent alternately, so the file's order and each
 %% packet's interface can be checked by content. A tun device in the
 %% namespace gives a second link type (raw IP) for the filter and file
-%% format rules. tshark and capinfos read the files back.
+%% format rules and, held open by test/c/tun_reader (built by make ct) so
+%% it has carrier, for DATALINK frames and per-packet DLTs with traffic.
+%% tshark and capinfos read the files back.
 -module(epcap_multi_SUITE).
 
 -include_lib("common_test/include/ct.hrl").
