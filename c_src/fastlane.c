@@ -39,7 +39,8 @@
  * has been silent for FL_DRAIN_MAX.
  *
  * A packet one lane lost and the other delivered too late to keep the
- * order is skipped and counted in `missed' (reported as dropped).
+ * order is skipped and counted in `missed' (reported as dropped); the
+ * second copy of a packet the full queue forgot is not (`evicted').
  *
  * The state below is this file's alone: loop.c, control.c and the
  * sandbox hold a pointer to it and use the calls in fastlane.h.
@@ -107,6 +108,8 @@ struct fastlane {
     long long fast_since; /* when FAST last began (monotonic) */
     uint64_t window_pkts; /* B's packets in the current window */
     uint64_t missed;      /* lost by one lane, too late from the other */
+    uint64_t evicted;     /* delivered copies the full queue forgot; their
+                             second copies, when they come, look too late */
     struct fl_entry *q;
     size_t qhead, qlen;
     int qlane; /* the lane that delivered what q holds */
@@ -181,8 +184,10 @@ static void q_push(struct fastlane *fl, const struct fl_entry *e, int lane)
     if (fl->qlen > 0 && fl->qlane != lane)
         fl->qlen = 0;
     fl->qlane = lane;
-    if (fl->qlen == FL_QUEUE)
-        q_pop(fl, 1); /* the oldest copy will count as missed */
+    if (fl->qlen == FL_QUEUE) {
+        q_pop(fl, 1); /* delivered; its second copy is now unknown */
+        fl->evicted++;
+    }
     *q_at(fl, fl->qlen++) = *e;
 }
 
@@ -227,7 +232,14 @@ bool fastlane_accept(struct fastlane *fl, const struct pcap_pkthdr *h,
                 return false;
             }
         if (e.ts <= q_at(fl, fl->qlen - 1)->ts) {
-            fl->missed++; /* lost by the other lane, too late now */
+            /* Too late: the second copy of a packet the full queue
+             * forgot (delivered, not a loss), or one the other lane
+             * lost. A forgotten copy that never comes was lost by this
+             * lane, whose kernel counts it dropped: the two cancel. */
+            if (fl->evicted > 0)
+                fl->evicted--;
+            else
+                fl->missed++;
             return false;
         }
         fl->qlen = 0; /* this lane is past all of them: they were its losses */
